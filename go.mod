@@ -1,0 +1,3 @@
+module github.com/isolatekit/isolate
+
+go 1.24
