@@ -1,0 +1,235 @@
+package isolate
+
+import "sync/atomic"
+
+// A Member is one goroutine's membership in an [Isolator]. While a member is
+// running (neither harmless nor idle), no isolation begins; while it is
+// harmless or idle, an isolation may run, and the member waits for it to end
+// before it runs again.
+//
+// A Member belongs to the goroutine that joined: its methods, and the funcs
+// they return, must be called from that goroutine only (Go has no goroutine
+// identity, so this cannot be checked). A Member must not be copied.
+type Member struct {
+	noCopy noCopy
+
+	// gate points at the Isolator's gate while the member is joined, and
+	// at leftGate after Leave, so that Poll's single load sends a stale
+	// handle to the slow path, where it panics.
+	gate *atomic.Uint64
+	slot *slot
+	iso  *Isolator
+	// mode is the state the member last published in its slot.
+	mode uint32
+	// own is one more than the depth of the scope that holds the grant,
+	// 0 when the member is not isolated; ownFull tells its kind.
+	own     int
+	ownFull bool
+	// stack holds the open scopes, innermost last.
+	stack []scope
+	// ends caches one end func per depth and kind, so that opening a
+	// scope does not allocate.
+	ends [][numKinds]func()
+	// req is the member's isolation request, allocated at its first use.
+	req *request
+	// leaveEnded has bit d set while the scope at depth d was ended by
+	// Leave and its end func has not been called yet.
+	leaveEnded uint64
+	left       bool
+
+	stackBuf [8]scope
+	endsBuf  [4][numKinds]func()
+}
+
+type scopeKind uint8
+
+const (
+	kindHarmless scopeKind = iota
+	kindIdle
+	kindIsolate
+	numKinds
+)
+
+// scope is an open Harmless, Idle or Isolate scope.
+type scope struct {
+	kind scopeKind
+	// holds is set on the isolate scope that holds the grant (not on
+	// isolations nested in it).
+	holds bool
+	// prev is the member's state when the scope opened.
+	prev uint32
+}
+
+// leftGate is what a member's gate points at after Leave: every bit set, so
+// that every fast path takes its slow path.
+var leftGate = func() *atomic.Uint64 {
+	g := new(atomic.Uint64)
+	g.Store(^uint64(0))
+	return g
+}()
+
+// Join makes the calling goroutine a member, running. It never returns
+// inside someone else's isolated section: like a member ending an idle
+// scope, it waits while an isolation is in progress or requested.
+func (iso *Isolator) Join() *Member {
+	s := iso.claim()
+	m := &Member{iso: iso, slot: s, gate: &iso.gate, mode: stateIdle}
+	m.stack = m.stackBuf[:0]
+	m.ends = m.endsBuf[:0]
+	iso.activate(s)
+	m.resume()
+	return m
+}
+
+// Leave ends the membership. Harmless and idle scopes still open are ended,
+// and their end funcs become no-ops, so that deferred ends may run in any
+// order. Leave panics if the member is isolated, or has left already.
+func (m *Member) Leave() {
+	m.mustBeJoined()
+	if m.own > 0 {
+		panic("isolate: Leave while isolated (release first)")
+	}
+	for d := range m.stack {
+		if d < 64 {
+			m.leaveEnded |= 1 << d
+		}
+	}
+	m.stack = m.stack[:0]
+	m.left = true
+	m.gate = leftGate
+	m.iso.vacate(m.slot)
+}
+
+// Harmless marks the member harmless until end is called: it promises not
+// to touch the shared state the Isolator protects, so that an isolation may
+// run meanwhile. end waits for such an isolation to end. Wrap every call
+// that may block:
+//
+//	end := m.Harmless()
+//	v := <-jobs
+//	end()
+//
+// Scopes nest, and must end in the reverse order of opening. Harmless
+// inside an idle scope or inside another harmless scope changes nothing.
+// Inside the member's own isolated section it is allowed and waits for
+// nobody.
+func (m *Member) Harmless() (end func()) {
+	m.mustBeJoined()
+	d := m.push(kindHarmless, false)
+	if m.mode == stateRunning {
+		m.enter(stateHarmless)
+	}
+	return m.endFunc(d, kindHarmless)
+}
+
+// Idle marks the member idle until end is called: harmless, and holding no
+// reference to shared objects (typically: waiting for its next job), so that
+// even a full isolation ([Isolator.IsolateFull]) may run meanwhile. end waits
+// while any isolation is in progress or requested.
+//
+// Idle panics inside a harmless scope, where the member may hold
+// references. Harmless and Idle scopes nested inside Idle change nothing.
+func (m *Member) Idle() (end func()) {
+	m.mustBeJoined()
+	if m.mode == stateHarmless {
+		panic("isolate: Idle inside a Harmless scope")
+	}
+	d := m.push(kindIdle, false)
+	if m.mode == stateRunning {
+		m.enter(stateIdle)
+	}
+	return m.endFunc(d, kindIdle)
+}
+
+// Poll is a safepoint for members that run long without blocking: if an
+// isolation is requested, the member becomes harmless until it ends, then
+// runs on. When nothing is requested Poll costs one load. Inside a harmless,
+// idle or own isolated scope it does nothing.
+func (m *Member) Poll() {
+	if m.gate.Load()&gateHoldsHarmless != 0 {
+		m.pollSlow()
+	}
+}
+
+func (m *Member) pollSlow() {
+	m.mustBeJoined()
+	if m.mode != stateRunning || m.own > 0 {
+		return
+	}
+	m.enter(stateHarmless)
+	m.resume()
+}
+
+func (m *Member) mustBeJoined() {
+	if m.left {
+		panic("isolate: use of a Member after Leave")
+	}
+}
+
+// push opens a scope of kind k at the top of the stack and returns its depth.
+func (m *Member) push(k scopeKind, holds bool) int {
+	m.stack = append(m.stack, scope{kind: k, holds: holds, prev: m.mode})
+	return len(m.stack) - 1
+}
+
+// endFunc returns the cached end func of the scope of kind k at depth d.
+func (m *Member) endFunc(d int, k scopeKind) func() {
+	for len(m.ends) <= d {
+		m.ends = append(m.ends, [numKinds]func(){})
+	}
+	f := m.ends[d][k]
+	if f == nil {
+		f = func() { m.end(d, k) }
+		m.ends[d][k] = f
+	}
+	return f
+}
+
+var endMisuse = [numKinds]string{
+	kindHarmless: "isolate: Harmless scope ended twice or out of order",
+	kindIdle:     "isolate: Idle scope ended twice or out of order",
+	kindIsolate:  "isolate: isolation released twice or out of order",
+}
+
+// end closes the scope of kind k at depth d.
+func (m *Member) end(d int, k scopeKind) {
+	if m.left {
+		if k != kindIsolate && d < 64 && m.leaveEnded&(1<<d) != 0 {
+			m.leaveEnded &^= 1 << d
+			return // ended by Leave already
+		}
+		panic(endMisuse[k])
+	}
+	if d != len(m.stack)-1 || m.stack[d].kind != k {
+		panic(endMisuse[k])
+	}
+	e := m.stack[d]
+	m.stack = m.stack[:d]
+	switch {
+	case e.holds:
+		m.own, m.ownFull = 0, false
+		m.iso.releaseMember(m.req)
+	case k != kindIsolate && e.prev != m.mode:
+		m.resume() // e.prev is running: Idle inside Harmless panics
+	}
+}
+
+// enter publishes that the member is harmless or idle (st), and kicks an
+// isolator that waits for this change.
+func (m *Member) enter(st uint32) {
+	m.mode = st
+	if m.slot.state.Swap(st)&stateWatched != 0 {
+		m.iso.kick()
+	}
+}
+
+// resume publishes that the member runs, then checks the gate (invariant 1):
+// if an isolation holds it, or an isolator watched it, the slow path decides.
+func (m *Member) resume() {
+	from := m.mode
+	m.mode = stateRunning
+	old := m.slot.state.Swap(stateRunning)
+	if holds(from, m.gate.Load()) || old&stateWatched != 0 {
+		m.iso.resumeSlow(m.slot, m.req, from)
+	}
+}

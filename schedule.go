@@ -1,0 +1,242 @@
+package isolate
+
+// This file holds the part of the protocol that runs under Isolator.mu:
+// granting, releasing, withdrawing requests, holding members back and
+// admitting them again.
+
+// schedule grants the next isolation if it can, and otherwise makes sure that
+// the member blocking each queue head will kick it when its state changes.
+// It also admits held members that nothing holds any more.
+func (iso *Isolator) schedule() {
+	for iso.owner == nil {
+		if len(iso.held) > 0 {
+			g := iso.gate.Load()
+			iso.admitHeld(func(from uint32) bool { return !holds(from, g) })
+		}
+		full, plain := iso.fullQ.head, iso.plainQ.head
+		if full == nil && plain == nil {
+			return
+		}
+		// A full request goes first whenever it is eligible; a plain one
+		// may pass it while it is not (a member waiting in a plain request
+		// is harmless but not idle, and would block it forever).
+		var fullBlocker, plainBlocker *slot
+		var fullSeen, plainSeen uint32
+		if full != nil {
+			fullBlocker, fullSeen = iso.scan(&iso.fullFrom, full, stateIdle)
+			if fullBlocker == nil {
+				iso.grant(full)
+				return
+			}
+		}
+		if plain != nil {
+			plainBlocker, plainSeen = iso.scan(&iso.plainFrom, plain, stateHarmless)
+			if plainBlocker == nil {
+				iso.grant(plain)
+				return
+			}
+		}
+		if watch(fullBlocker, fullSeen) && watch(plainBlocker, plainSeen) {
+			return
+		}
+		// A blocker changed state between the scan and the watch: look again.
+	}
+}
+
+// scan looks for the first member, from *from on, whose state lacks the bits
+// of need, skipping the requester itself. It leaves *from at that member so
+// that the next scan resumes there (invariant 2), and returns the member and
+// the state it saw, or nil when there is none.
+func (iso *Isolator) scan(from *int, req *request, need uint32) (*slot, uint32) {
+	t := iso.table.Load()
+	if t == nil {
+		return nil, 0
+	}
+	var self *slot
+	if req.member != nil {
+		self = req.member.slot
+	}
+	for gi := *from / groupSize; gi < len(t.groups); gi++ {
+		g := t.groups[gi]
+		active := g.active.Load()
+		if gi == *from/groupSize {
+			active &= ^uint64(0) << (*from % groupSize)
+		}
+		for ; active != 0; active &= active - 1 {
+			s := &g.slots[lowestBit(active)]
+			if s == self {
+				continue
+			}
+			if st := s.state.Load(); st&need != need {
+				*from = s.index
+				return s, st
+			}
+		}
+	}
+	return nil, 0
+}
+
+// watch asks the blocker s, seen in state seen, to kick the Isolator on its
+// next state change. It reports false if the state changed meanwhile.
+func watch(s *slot, seen uint32) bool {
+	if s == nil || seen&stateWatched != 0 {
+		return true
+	}
+	return s.state.CompareAndSwap(seen, seen|stateWatched)
+}
+
+// kick runs schedule for a member whose state change an isolator watched.
+func (iso *Isolator) kick() {
+	iso.mu.Lock()
+	iso.schedule()
+	iso.mu.Unlock()
+}
+
+// weight is what a request adds to the gate while it is pending.
+func weight(req *request) uint64 {
+	if req.full {
+		return gateFull
+	}
+	return gatePlain
+}
+
+func (iso *Isolator) queueOf(req *request) *requestQueue {
+	if req.full {
+		return &iso.fullQ
+	}
+	return &iso.plainQ
+}
+
+// enqueue makes req pending and publishes it in the gate (invariant 1: before
+// any scan that may grant it).
+func (iso *Isolator) enqueue(req *request) {
+	iso.queueOf(req).push(req)
+	iso.gate.Add(weight(req))
+}
+
+// unqueue takes req out of its queue; the caller fixes the gate.
+func (iso *Isolator) unqueue(req *request) {
+	iso.queueOf(req).remove(req)
+	iso.rescan()
+}
+
+// rescan makes the next scans start from the first slot (invariant 2).
+func (iso *Isolator) rescan() {
+	iso.plainFrom, iso.fullFrom = 0, 0
+}
+
+// grant makes req the owner and wakes its goroutine. A member's state goes
+// back to what it was before it asked: nobody scans while the grant is held,
+// and the release leaves the member in that state (invariant 3).
+func (iso *Isolator) grant(req *request) {
+	iso.unqueue(req)
+	iso.owner = req
+	iso.gate.Add(gateGranted - weight(req))
+	if m := req.member; m != nil {
+		m.slot.state.Swap(req.mode)
+	}
+	req.signal()
+}
+
+// releaseLocked ends the isolation that req holds: the members it held back
+// run first (invariant 4), then schedule looks for the next grant.
+func (iso *Isolator) releaseLocked(req *request) {
+	iso.owner = nil
+	fullPending := iso.gate.And(^gateGranted)&gateFullMask != 0
+	iso.admitHeld(func(from uint32) bool {
+		return from == stateHarmless || req.full || !fullPending
+	})
+	iso.schedule()
+}
+
+// withdrawLocked takes back the pending request req. A member's state goes
+// back to what it was before it asked, except that a member that was running
+// is held while someone else's isolation is in progress: withdrawLocked then
+// reports true and the member must wait on its slot.
+func (iso *Isolator) withdrawLocked(req *request) (held bool) {
+	iso.unqueue(req)
+	iso.gate.Add(-weight(req))
+	if m := req.member; m != nil {
+		if req.mode == stateRunning && iso.owner != nil {
+			m.slot.state.Swap(stateHarmless)
+			iso.hold(m.slot, stateHarmless)
+			held = true
+		} else {
+			m.slot.state.Swap(req.mode)
+		}
+	}
+	iso.schedule()
+	return held
+}
+
+// hold records that the member on s waits, in state from, for the gate to let
+// it run. The Isolator will set it running and wake it.
+func (iso *Isolator) hold(s *slot, from uint32) {
+	s.heldFrom = from
+	s.arm()
+	iso.held = append(iso.held, s)
+}
+
+// admitHeld sets running and wakes every held member for which mayRun holds.
+func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
+	kept := iso.held[:0]
+	for _, s := range iso.held {
+		if !mayRun(s.heldFrom) {
+			kept = append(kept, s)
+			continue
+		}
+		s.state.Swap(stateRunning)
+		s.signal()
+		iso.rescan()
+	}
+	clear(iso.held[len(kept):])
+	iso.held = kept
+}
+
+// resumeSlow is the slow path of a member on s going from state from to
+// running: the gate held it, or an isolator watched it. own is the member's
+// request (nil if it never isolated), whose grant never holds it back.
+func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32) {
+	iso.mu.Lock()
+	held := false
+	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()) {
+		s.state.Swap(from)
+		iso.hold(s, from)
+		held = true
+	}
+	iso.schedule()
+	iso.mu.Unlock()
+	if held {
+		s.wait(nil)
+	}
+}
+
+// A requestQueue is a FIFO of pending requests, linked through them so that
+// queuing never allocates.
+type requestQueue struct {
+	head, tail *request
+}
+
+func (q *requestQueue) push(r *request) {
+	r.prev, r.next = q.tail, nil
+	if q.tail == nil {
+		q.head = r
+	} else {
+		q.tail.next = r
+	}
+	q.tail = r
+}
+
+func (q *requestQueue) remove(r *request) {
+	if r.prev == nil {
+		q.head = r.next
+	} else {
+		r.prev.next = r.next
+	}
+	if r.next == nil {
+		q.tail = r.prev
+	} else {
+		r.next.prev = r.prev
+	}
+	r.prev, r.next = nil, nil
+}

@@ -1,0 +1,50 @@
+package isolate
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// A waiter is one goroutine waiting to be told that it may go on: a member
+// held back by an isolation, or a request waiting for its grant. It spins
+// briefly, when spinning can help, then parks on a channel.
+type waiter struct {
+	done atomic.Bool
+	// ch holds at most one wake-up token. A token left over from a
+	// signal that the waiter saw while spinning makes a later wait loop
+	// once more: wait always re-checks done.
+	ch chan struct{}
+}
+
+// arm prepares w for a wait; it runs under Isolator.mu, as signal does.
+func (w *waiter) arm() {
+	if w.ch == nil {
+		w.ch = make(chan struct{}, 1)
+	}
+	w.done.Swap(false)
+}
+
+// signal tells the waiter to go on.
+func (w *waiter) signal() {
+	w.done.Swap(true)
+	select {
+	case w.ch <- struct{}{}:
+	default: // a token is pending already
+	}
+}
+
+// wait returns true once signal was called, or false if cancel is closed
+// first. A nil cancel never fires.
+func (w *waiter) wait(cancel <-chan struct{}) bool {
+	for i := 0; i < 10 && !w.done.Load(); i++ {
+		runtime.Gosched()
+	}
+	for !w.done.Load() {
+		select {
+		case <-w.ch:
+		case <-cancel:
+			return w.done.Load()
+		}
+	}
+	return true
+}
