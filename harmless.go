@@ -1,6 +1,9 @@
 package isolate
 
-import "sync/atomic"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // A Member is one goroutine's membership in an [Isolator]. While a member is
 // running (neither harmless nor idle), no isolation begins; while it is
@@ -36,6 +39,8 @@ type Member struct {
 	// Leave and its end func has not been called yet.
 	leaveEnded uint64
 	left       bool
+	// cleanup marks the slot leaked if the Member is dropped without Leave.
+	cleanup runtime.Cleanup
 
 	stackBuf [8]scope
 	endsBuf  [4][numKinds]func()
@@ -71,11 +76,29 @@ var leftGate = func() *atomic.Uint64 {
 // Join makes the calling goroutine a member, running. It never returns
 // inside someone else's isolated section: like a member ending an idle
 // scope, it waits while an isolation is in progress or requested.
+//
+// A member must call Leave when done. A Member dropped without Leave keeps
+// its place and blocks isolations forever (its goroutine may still be
+// running); it is reported as leaked by [Isolator.Blockers], [Isolator.Stats]
+// and stall reports once the garbage collector finds it unreachable.
 func (iso *Isolator) Join() *Member {
+	return iso.join(nil)
+}
+
+// JoinNamed is [Isolator.Join] for a member with a name, by which
+// [Isolator.Blockers] and stall reports refer to it. Members that join
+// unnamed are named after their slot ("member-3").
+func (iso *Isolator) JoinNamed(name string) *Member {
+	return iso.join(&name)
+}
+
+func (iso *Isolator) join(name *string) *Member {
 	s := iso.claim()
+	s.label.Swap(name)
 	m := &Member{iso: iso, slot: s, gate: &iso.gate, mode: stateIdle}
 	m.stack = m.stackBuf[:0]
 	m.ends = m.endsBuf[:0]
+	m.cleanup = watchLeak(m)
 	iso.activate(s)
 	m.resume()
 	return m
@@ -97,6 +120,7 @@ func (m *Member) Leave() {
 	m.stack = m.stack[:0]
 	m.left = true
 	m.gate = leftGate
+	m.cleanup.Stop()
 	m.iso.vacate(m.slot)
 }
 

@@ -3,8 +3,11 @@ package isolate
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/cpu"
 )
@@ -101,9 +104,21 @@ func holds(from uint32, g uint64) bool {
 // member is harmless.
 //
 // The zero value is ready to use. An Isolator must not be copied after first
+// use. Its exported fields configure stall reports; set them before first
 // use.
 type Isolator struct {
 	noCopy noCopy
+
+	// OnStall, if set, is called once for each isolation request that has
+	// waited StallAfter, on a goroutine of its own (it may block or log
+	// without holding anything up), with the members that keep it
+	// waiting. It names the culprit of a stall: typically a member that
+	// blocks without a harmless scope, or one that spins on a lock held by
+	// the isolating goroutine.
+	OnStall func(StallReport)
+	// StallAfter is how long a request waits before OnStall is called;
+	// one second when zero.
+	StallAfter time.Duration
 
 	_ cpu.CacheLinePad
 	// gate is loaded by every member on its fast path and written only by
@@ -128,6 +143,7 @@ type Isolator struct {
 	spare []*request
 	// release is the cached release func returned to outsiders.
 	release func()
+	counts  counters
 }
 
 // A request is one goroutine's wish to isolate itself.
@@ -140,6 +156,12 @@ type request struct {
 	mode uint32
 	// prev and next link the request into its queue while it is pending.
 	prev, next *request
+	// since is when the request started to wait; zero if it did not.
+	since time.Time
+	// pc is the outsider's caller, recorded when stall reports are on.
+	pc uintptr
+	// task spans the isolated section while runtime/trace is on.
+	task *trace.Task
 }
 
 // Isolate waits until every member is harmless, idle or waiting to isolate
@@ -211,7 +233,12 @@ func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error
 	if iso.release == nil {
 		iso.release = iso.releaseOutsider
 	}
-	req.full = full
+	req.full, req.pc = full, 0
+	if iso.OnStall != nil {
+		var pc [1]uintptr
+		runtime.Callers(3, pc[:]) // the caller of Isolate and friends
+		req.pc = pc[0]
+	}
 	err := iso.awaitGrant(req, ctx, try)
 	if err != nil {
 		iso.mu.Lock()
@@ -238,15 +265,25 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 		iso.mu.Unlock()
 		return errWouldWait
 	}
+	req.since = time.Now()
 	iso.mu.Unlock()
 	var done <-chan struct{}
 	if ctx != nil {
 		done = ctx.Done()
 	}
-	if req.wait(done) {
+	if trace.IsEnabled() {
+		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
+	}
+	tick, onTick, stop := iso.watchStall(req)
+	if stop != nil {
+		defer stop()
+	}
+	if req.wait(done, tick, onTick) {
 		return nil
 	}
 	iso.mu.Lock()
+	iso.counts.abandoned++
+	req.since = time.Time{}
 	held := false
 	if iso.owner == req {
 		// Granted as ctx ended: roll the grant back, as
@@ -257,7 +294,7 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	}
 	iso.mu.Unlock()
 	if held {
-		req.member.slot.wait(nil) // withdrawn while someone else is isolated
+		req.member.slot.wait(nil, nil, nil) // withdrawn while someone else is isolated
 	}
 	return abandoned(ctx)
 }

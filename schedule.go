@@ -1,5 +1,10 @@
 package isolate
 
+import (
+	"context"
+	"runtime/trace"
+)
+
 // This file holds the part of the protocol that runs under Isolator.mu:
 // granting, releasing, withdrawing requests, holding members back and
 // admitting them again.
@@ -135,12 +140,20 @@ func (iso *Isolator) grant(req *request) {
 	if m := req.member; m != nil {
 		m.slot.state.Swap(req.mode)
 	}
+	iso.counts.countGrant(req)
+	if trace.IsEnabled() {
+		_, req.task = trace.NewTask(context.Background(), "isolate: isolated section")
+	}
 	req.signal()
 }
 
 // releaseLocked ends the isolation that req holds: the members it held back
 // run first (invariant 4), then schedule looks for the next grant.
 func (iso *Isolator) releaseLocked(req *request) {
+	if req.task != nil {
+		req.task.End()
+		req.task = nil
+	}
 	iso.owner = nil
 	fullPending := iso.gate.And(^gateGranted)&gateFullMask != 0
 	iso.admitHeld(func(from uint32) bool {
@@ -207,7 +220,10 @@ func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32) {
 	iso.schedule()
 	iso.mu.Unlock()
 	if held {
-		s.wait(nil)
+		if trace.IsEnabled() {
+			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
+		}
+		s.wait(nil, nil, nil)
 	}
 }
 
@@ -225,6 +241,14 @@ func (q *requestQueue) push(r *request) {
 		q.tail.next = r
 	}
 	q.tail = r
+}
+
+func (q *requestQueue) len() int {
+	n := 0
+	for r := q.head; r != nil; r = r.next {
+		n++
+	}
+	return n
 }
 
 func (q *requestQueue) remove(r *request) {

@@ -30,6 +30,10 @@ type slotData struct {
 	group *slotGroup
 	bit   uint64 // the slot's bit in group.claimed and group.active
 	index int    // the slot's position in the whole table
+	// label is the name given to JoinNamed, nil for a generated one.
+	label atomic.Pointer[string]
+	// leaked is set when the member became unreachable without Leave.
+	leaked atomic.Bool
 }
 
 // A slot is one member's state, alone on its cache line: the harmless fast
@@ -64,7 +68,9 @@ func (iso *Isolator) claim() *slot {
 				for c := g.claimed.Load(); c != ^uint64(0); c = g.claimed.Load() {
 					i := lowestBit(^c)
 					if g.claimed.CompareAndSwap(c, c|1<<i) {
-						return &g.slots[i]
+						s := &g.slots[i]
+						s.leaked.Store(false)
+						return s
 					}
 				}
 			}

@@ -1,8 +1,10 @@
 package isolate
 
 import (
-	"runtime"
 	"sync/atomic"
+	"time"
+
+	"runtime"
 )
 
 // A waiter is one goroutine waiting to be told that it may go on: a member
@@ -34,14 +36,17 @@ func (w *waiter) signal() {
 }
 
 // wait returns true once signal was called, or false if cancel is closed
-// first. A nil cancel never fires.
-func (w *waiter) wait(cancel <-chan struct{}) bool {
+// first. Each time tick fires, onTick runs and the wait goes on. Nil
+// channels never fire.
+func (w *waiter) wait(cancel <-chan struct{}, tick <-chan time.Time, onTick func()) bool {
 	for i := 0; i < 10 && !w.done.Load(); i++ {
 		runtime.Gosched()
 	}
 	for !w.done.Load() {
 		select {
 		case <-w.ch:
+		case <-tick:
+			onTick()
 		case <-cancel:
 			return w.done.Load()
 		}
