@@ -1,0 +1,90 @@
+// Package isolate provides a rendez-vous point for goroutines that share a
+// structure which must sometimes be changed or inspected while nobody else
+// touches it.
+//
+// Goroutines that use the structure join an [Isolator] as members. A member
+// marks itself harmless while it waits or does work that does not touch the
+// structure (a channel receive, a network read, a poll):
+//
+//	defer m.Harmless()()
+//
+// Any goroutine may isolate itself: the call returns once every other member
+// is harmless, idle or waiting, the critical section then runs alone, and
+// the returned func ends it. A member isolates with [Member.Isolate], any
+// other goroutine with [Isolator.Isolate]:
+//
+//	defer iso.Isolate()()
+//
+// Members that try to leave harmlessness during an isolation wait until it
+// ends. A member that is harmless is never woken to take part in a
+// rendez-vous: an isolation costs sleeping members nothing. This is the
+// design of HAProxy's thread isolation, done with Go's tools: the harmless
+// fast path writes only the member's own cache line and loads one
+// read-mostly word, and every waiter spins briefly, then parks.
+//
+// # Member states
+//
+// A member is in one of these states; the table says which isolations may
+// run meanwhile.
+//
+//	state      entered by                      plain isolation  full isolation
+//	running    Join, end of a scope            no               no
+//	harmless   Harmless, waiting in Isolate    yes              no
+//	idle       Idle, waiting in IsolateFull    yes              yes
+//	isolated   return of Isolate               (it is the one)  (it is the one)
+//
+// Harmless means "not touching the shared structure right now", perhaps in
+// the middle of a job and holding references into it. Idle is stronger:
+// between jobs, holding nothing, so that a full isolation
+// ([Isolator.IsolateFull]) may free or replace what members could otherwise
+// hold. A member that runs long without blocking calls [Member.Poll] now and
+// then: it lets a requested isolation run, and costs one load otherwise.
+//
+// # Fairness
+//
+// Isolations are granted in arrival order. A full isolation goes first
+// whenever every member is idle; a plain one may pass it while it is not.
+// Members held back by an isolation run again when it ends, before the next
+// one begins (as sync.RWMutex lets waiting readers in when a writer
+// unlocks), so neither side starves. A pending full isolation also holds
+// back members ending an idle scope, so that it gets in.
+//
+// # Rules
+//
+//   - Wrap every call that may block (channel operations, I/O, locks that
+//     other members hold, time.Sleep) in a harmless or idle scope. A member
+//     that blocks while running keeps every isolation waiting.
+//   - Never isolate while holding a lock that a running member may wait for:
+//     the member never becomes harmless (HAProxy hit this deadlock four
+//     times). Set [Isolator.OnStall] to be told who blocks a stalled
+//     isolation.
+//   - A member isolates through its Member, never through the Isolator,
+//     which would wait for the member itself.
+//   - Scopes nest and end in reverse order; a Member and the funcs it
+//     returns belong to the goroutine that joined. Call Leave when done.
+//
+// Misuse that can be detected (ending a scope twice, using a member after
+// Leave, ...) panics with a message that starts with "isolate: ", before any
+// state changes: the Isolator stays usable by everyone else.
+//
+// # Memory model
+//
+// In the terminology of the Go memory model, a member's entry into a
+// harmless or idle scope is synchronized before the return of any Isolate
+// call that this entry lets through, and the release of an isolation is
+// synchronized before the return of every scope end, Poll and Join that
+// waited for it, or that observes the isolation as finished. So what a member
+// wrote before becoming harmless is visible inside the isolated section, and
+// what the isolated section wrote is visible to members once they run again.
+// The race detector sees these edges.
+//
+// # When to use something else
+//
+// sync.RWMutex takes a shared lock around each read and makes every reader
+// write one shared counter: simpler when readers are few or reads are long.
+// An atomic.Pointer to an immutable copy is cheapest for read-only data that
+// changes rarely and is small enough to copy on every change. isolate fits
+// the case in between: many goroutines that touch a large, mutable
+// structure all the time and block often (event loops, connection
+// handlers), with rare changes or inspections that need it still.
+package isolate

@@ -1,0 +1,187 @@
+package isolate_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/isolatekit/isolate"
+)
+
+// Workers share a table; an admin goroutine isolates itself to change it
+// while no worker touches it. Workers are harmless while they wait for jobs.
+func Example() {
+	var iso isolate.Isolator
+	table := map[string]int{}
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := iso.Join()
+			defer m.Leave()
+			for {
+				end := m.Harmless() // waiting for a job touches nothing
+				key, ok := <-jobs
+				end() // waits here while the admin is isolated
+				if !ok {
+					return
+				}
+				_ = table[key] // reads need no lock
+			}
+		}()
+	}
+	for i := range 100 {
+		jobs <- fmt.Sprint("k", i%10)
+		if i%25 == 0 {
+			release := iso.Isolate() // every worker is harmless now
+			table["version"]++
+			release()
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	fmt.Println("version", table["version"])
+	// Output: version 4
+}
+
+// A member wraps every blocking call in a harmless scope.
+func ExampleMember_Harmless() {
+	var iso isolate.Isolator
+	m := iso.Join()
+	defer m.Leave()
+
+	results := make(chan int, 1)
+	results <- 42
+
+	end := m.Harmless()
+	v := <-results // an isolation may run while we wait here
+	end()          // returns once no isolation is in progress
+	fmt.Println(v)
+	// Output: 42
+}
+
+// IsolateContext gives up when its context ends, here because a member
+// keeps running past the deadline.
+func ExampleIsolator_IsolateContext() {
+	var iso isolate.Isolator
+	busy := iso.Join() // running: never harmless in this example
+	defer busy.Leave()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	release, err := iso.IsolateContext(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		fmt.Println("gave up:", err)
+		return
+	}
+	release()
+	// Output: gave up: isolate: isolation abandoned: context deadline exceeded
+}
+
+// A member that computes for long without blocking polls now and then, so
+// that an isolation requested meanwhile gets in.
+func ExampleMember_Poll() {
+	var iso isolate.Isolator
+	var sum int
+	joined, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		m := iso.Join()
+		defer m.Leave()
+		close(joined)
+		for i := range 1_000_000 {
+			sum += i
+			if i%1024 == 0 {
+				m.Poll() // one load unless an isolation is requested
+			}
+		}
+	}()
+	<-joined
+	release := iso.Isolate() // gets in at the worker's next Poll
+	fmt.Println("isolated while the worker computes")
+	release()
+	<-done
+	fmt.Println(sum)
+	// Output:
+	// isolated while the worker computes
+	// 499999500000
+}
+
+// A full isolation waits until members are idle: between jobs, holding no
+// reference to shared objects, so that it may replace them.
+func ExampleIsolator_IsolateFull() {
+	type config struct{ limit int }
+	var iso isolate.Isolator
+	cfg := &config{limit: 1}
+	jobs := make(chan int)
+	results := make(chan int)
+	go func() {
+		m := iso.Join()
+		defer m.Leave()
+		for {
+			end := m.Idle() // between jobs: holds no *config
+			n, ok := <-jobs
+			end()
+			if !ok {
+				return
+			}
+			c := cfg // held for the whole job, harmless or not
+			end = m.Harmless()
+			results <- n * c.limit // blocking: harmless, but still holds c
+			end()
+		}
+	}()
+	jobs <- 2
+	fmt.Println(<-results)
+
+	release := iso.IsolateFull()
+	cfg = &config{limit: 10} // no member holds the old one
+	release()
+
+	jobs <- 2
+	fmt.Println(<-results)
+	close(jobs)
+	// Output:
+	// 2
+	// 20
+}
+
+// OnStall names the members that keep an isolation waiting: here a member
+// that blocks without a harmless scope.
+func ExampleIsolator_OnStall() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "waited" || a.Key == "requester" {
+				return slog.Attr{} // keep the output stable
+			}
+			return a
+		},
+	}))
+	reported := make(chan struct{})
+	iso := &isolate.Isolator{
+		StallAfter: 20 * time.Millisecond,
+		OnStall: func(r isolate.StallReport) {
+			sort.Strings(r.Blockers)
+			logger.Warn("isolation stalled", "requester", r.Requester,
+				"waited", r.Waited, "blockers", r.Blockers)
+			close(reported)
+		},
+	}
+	joined := make(chan struct{})
+	go func() {
+		m := iso.JoinNamed("conn-reader")
+		close(joined)
+		<-reported // blocks without a harmless scope: the bug
+		m.Leave()  // lets the isolation in
+	}()
+	<-joined
+	iso.Isolate()()
+	// Output: level=WARN msg="isolation stalled" blockers=[conn-reader]
+}
