@@ -179,7 +179,7 @@ type request struct {
 //
 //	defer iso.Isolate()()
 func (iso *Isolator) Isolate() (release func()) {
-	release, _ = iso.isolate(nil, false, false)
+	release, _ = iso.isolate(context.Background(), false, false)
 	return release
 }
 
@@ -194,7 +194,7 @@ func (iso *Isolator) IsolateContext(ctx context.Context) (release func(), err er
 // (see [Member.Idle]), so that the isolated section may free or replace
 // objects that members could otherwise hold between jobs.
 func (iso *Isolator) IsolateFull() (release func()) {
-	release, _ = iso.isolate(nil, true, false)
+	release, _ = iso.isolate(context.Background(), true, false)
 	return release
 }
 
@@ -208,7 +208,7 @@ func (iso *Isolator) IsolateFullContext(ctx context.Context) (release func(), er
 // isolation is in progress or requested and every member is harmless. It
 // reports whether it did; on false it leaves no trace.
 func (iso *Isolator) TryIsolate() (release func(), ok bool) {
-	release, err := iso.isolate(nil, false, true)
+	release, err := iso.isolate(context.Background(), false, true)
 	return release, err == nil
 }
 
@@ -216,7 +216,7 @@ func (iso *Isolator) TryIsolate() (release func(), ok bool) {
 var errWouldWait = fmt.Errorf("isolate: isolation would wait")
 
 func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error) {
-	if ctx != nil && ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return nil, abandoned(ctx)
 	}
 	iso.mu.Lock()
@@ -267,10 +267,7 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	}
 	req.since = time.Now()
 	iso.mu.Unlock()
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
+	done := ctx.Done()
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}
