@@ -28,8 +28,10 @@ type Member struct {
 	// 0 when the member is not isolated; ownFull tells its kind.
 	own     int
 	ownFull bool
-	// stack holds the open scopes, innermost last.
+	// stack[:depth] are the open scopes, innermost last. stack and ends
+	// grow together, in steps, never on the fast path's way.
 	stack []scope
+	depth int
 	// ends caches one end func per depth and kind, so that opening a
 	// scope does not allocate.
 	ends [][numKinds]func()
@@ -42,7 +44,7 @@ type Member struct {
 	// cleanup marks the slot leaked if the Member is dropped without Leave.
 	cleanup runtime.Cleanup
 
-	stackBuf [8]scope
+	stackBuf [4]scope
 	endsBuf  [4][numKinds]func()
 }
 
@@ -96,8 +98,8 @@ func (iso *Isolator) join(name *string) *Member {
 	s := iso.claim()
 	s.label.Swap(name)
 	m := &Member{iso: iso, slot: s, gate: &iso.gate, mode: stateIdle}
-	m.stack = m.stackBuf[:0]
-	m.ends = m.endsBuf[:0]
+	m.stack = m.stackBuf[:]
+	m.ends = m.endsBuf[:]
 	m.cleanup = watchLeak(m)
 	iso.activate(s)
 	m.resume()
@@ -112,12 +114,11 @@ func (m *Member) Leave() {
 	if m.own > 0 {
 		panic("isolate: Leave while isolated (release first)")
 	}
-	for d := range m.stack {
-		if d < 64 {
-			m.leaveEnded |= 1 << d
-		}
+	for d := range min(m.depth, 64) {
+		m.leaveEnded |= 1 << d
 	}
-	m.stack = m.stack[:0]
+	m.depth = 0 // every end func now takes endMisuse's way
+	m.stack, m.ends = nil, nil
 	m.left = true
 	m.gate = leftGate
 	m.cleanup.Stop()
@@ -138,9 +139,9 @@ func (m *Member) Leave() {
 // Inside the member's own isolated section it is allowed and waits for
 // nobody.
 func (m *Member) Harmless() (end func()) {
-	m.mustBeJoined()
 	d := m.push(kindHarmless, false)
 	if m.mode == stateRunning {
+		m.mode = stateHarmless
 		m.enter(stateHarmless)
 	}
 	return m.endFunc(d, kindHarmless)
@@ -154,12 +155,12 @@ func (m *Member) Harmless() (end func()) {
 // Idle panics inside a harmless scope, where the member may hold
 // references. Harmless and Idle scopes nested inside Idle change nothing.
 func (m *Member) Idle() (end func()) {
-	m.mustBeJoined()
-	if m.mode == stateHarmless {
+	if m.mode == stateHarmless && !m.left {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	d := m.push(kindIdle, false)
 	if m.mode == stateRunning {
+		m.mode = stateIdle
 		m.enter(stateIdle)
 	}
 	return m.endFunc(d, kindIdle)
@@ -180,6 +181,7 @@ func (m *Member) pollSlow() {
 	if m.mode != stateRunning || m.own > 0 {
 		return
 	}
+	m.mode = stateHarmless
 	m.enter(stateHarmless)
 	m.resume()
 }
@@ -190,61 +192,89 @@ func (m *Member) mustBeJoined() {
 	}
 }
 
-// push opens a scope of kind k at the top of the stack and returns its depth.
+// push opens a scope of kind k at the top of the stack and returns its
+// depth. It panics if the member has left.
 func (m *Member) push(k scopeKind, holds bool) int {
-	m.stack = append(m.stack, scope{kind: k, holds: holds, prev: m.mode})
-	return len(m.stack) - 1
+	d := m.depth
+	if d == len(m.stack) { // full, or nil after Leave
+		m.grow()
+	}
+	m.stack[d] = scope{kind: k, holds: holds, prev: m.mode}
+	m.depth = d + 1
+	return d
+}
+
+// grow doubles the scope stack, after checking that the member is joined.
+func (m *Member) grow() {
+	m.mustBeJoined()
+	m.stack = append(m.stack, make([]scope, len(m.stack))...)
+	m.ends = append(m.ends, make([][numKinds]func(), len(m.ends))...)
 }
 
 // endFunc returns the cached end func of the scope of kind k at depth d.
 func (m *Member) endFunc(d int, k scopeKind) func() {
-	for len(m.ends) <= d {
-		m.ends = append(m.ends, [numKinds]func(){})
+	if f := m.ends[d][k]; f != nil {
+		return f
 	}
-	f := m.ends[d][k]
-	if f == nil {
-		f = func() { m.end(d, k) }
-		m.ends[d][k] = f
+	return m.makeEnd(d, k)
+}
+
+// makeEnd creates the end func of the scope of kind k at depth d, once per
+// member, depth and kind. The func is the whole end path, not a call to a
+// method, so that ending a scope costs one call.
+func (m *Member) makeEnd(d int, k scopeKind) func() {
+	f := func() {
+		if d+1 != m.depth || m.stack[d].kind != k {
+			m.endMisuse(d, k)
+			return
+		}
+		m.depth = d
+		e := &m.stack[d]
+		if e.holds {
+			m.own, m.ownFull = 0, false
+			m.iso.releaseMember(m.req)
+			return
+		}
+		if from := m.mode; e.prev != from {
+			// Back to running (Idle inside Harmless panics, so e.prev
+			// is running). This is resume, written out.
+			m.mode = stateRunning
+			if m.slot.state.Swap(stateRunning) >= stateWatched || holds(from, m.gate.Load()) {
+				m.resumeSlow(from)
+			}
+		}
 	}
+	m.ends[d][k] = f
 	return f
 }
 
-var endMisuse = [numKinds]string{
+var endMisuseMessages = [numKinds]string{
 	kindHarmless: "isolate: Harmless scope ended twice or out of order",
 	kindIdle:     "isolate: Idle scope ended twice or out of order",
 	kindIsolate:  "isolate: isolation released twice or out of order",
 }
 
-// end closes the scope of kind k at depth d.
-func (m *Member) end(d int, k scopeKind) {
-	if m.left {
-		if k != kindIsolate && d < 64 && m.leaveEnded&(1<<d) != 0 {
-			m.leaveEnded &^= 1 << d
-			return // ended by Leave already
-		}
-		panic(endMisuse[k])
+// endMisuse handles an end func called for a scope that is not the
+// innermost open one: a scope that Leave ended (a no-op), or misuse.
+func (m *Member) endMisuse(d int, k scopeKind) {
+	if m.left && k != kindIsolate && d < 64 && m.leaveEnded&(1<<d) != 0 {
+		m.leaveEnded &^= 1 << d
+		return
 	}
-	if d != len(m.stack)-1 || m.stack[d].kind != k {
-		panic(endMisuse[k])
-	}
-	e := m.stack[d]
-	m.stack = m.stack[:d]
-	switch {
-	case e.holds:
-		m.own, m.ownFull = 0, false
-		m.iso.releaseMember(m.req)
-	case k != kindIsolate && e.prev != m.mode:
-		m.resume() // e.prev is running: Idle inside Harmless panics
+	panic(endMisuseMessages[k])
+}
+
+// enter publishes that the member is harmless or idle (st, which the caller
+// has made m.mode), and kicks an isolator that waits for this change.
+func (m *Member) enter(st uint32) {
+	if m.slot.state.Swap(st) >= stateWatched {
+		m.kick()
 	}
 }
 
-// enter publishes that the member is harmless or idle (st), and kicks an
-// isolator that waits for this change.
-func (m *Member) enter(st uint32) {
-	m.mode = st
-	if m.slot.state.Swap(st)&stateWatched != 0 {
-		m.iso.kick()
-	}
+// kick runs the Isolator's scheduler (out of line: enter stays inlinable).
+func (m *Member) kick() {
+	m.iso.kick()
 }
 
 // resume publishes that the member runs, then checks the gate (invariant 1):
@@ -252,8 +282,12 @@ func (m *Member) enter(st uint32) {
 func (m *Member) resume() {
 	from := m.mode
 	m.mode = stateRunning
-	old := m.slot.state.Swap(stateRunning)
-	if holds(from, m.gate.Load()) || old&stateWatched != 0 {
-		m.iso.resumeSlow(m.slot, m.req, from)
+	if m.slot.state.Swap(stateRunning) >= stateWatched || holds(from, m.gate.Load()) {
+		m.resumeSlow(from)
 	}
+}
+
+// resumeSlow is out of line so that resume inlines.
+func (m *Member) resumeSlow(from uint32) {
+	m.iso.resumeSlow(m.slot, m.req, from)
 }

@@ -92,10 +92,8 @@ const (
 // holds reports whether gate g keeps a member from going from state from
 // (harmless or idle) to running.
 func holds(from uint32, g uint64) bool {
-	if from == stateIdle {
-		return g != 0
-	}
-	return g&gateHoldsHarmless != 0
+	// Without a branch: from>>1 is 1 for idle, 0 for harmless.
+	return g&(gateHoldsHarmless|uint64(from>>1)*gateFullMask) != 0
 }
 
 // An Isolator is a rendez-vous point: goroutines that share a structure join

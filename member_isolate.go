@@ -57,7 +57,7 @@ func (m *Member) Isolated() bool {
 
 func (m *Member) isolate(ctx context.Context, full, try bool) (func(), error) {
 	m.mustBeJoined()
-	d := len(m.stack)
+	d := m.depth
 	if m.own > 0 {
 		if full && !m.ownFull {
 			panic("isolate: IsolateFull inside a plain isolated section (no upgrade)")

@@ -207,8 +207,9 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
 }
 
 // resumeSlow is the slow path of a member on s going from state from to
-// running: the gate held it, or an isolator watched it. own is the member's
-// request (nil if it never isolated), whose grant never holds it back.
+// running: the gate was not clear, or an isolator watched it. own is the
+// member's request (nil if it never isolated), whose grant never holds it
+// back.
 func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32) {
 	iso.mu.Lock()
 	held := false
