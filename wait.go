@@ -4,7 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"runtime"
+	"github.com/isolatekit/isolate/spin"
 )
 
 // A waiter is one goroutine waiting to be told that it may go on: a member
@@ -39,8 +39,10 @@ func (w *waiter) signal() {
 // first. Each time tick fires, onTick runs and the wait goes on. Nil
 // channels never fire.
 func (w *waiter) wait(cancel <-chan struct{}, tick <-chan time.Time, onTick func()) bool {
-	for i := 0; i < 10 && !w.done.Load(); i++ {
-		runtime.Gosched()
+	if spin.CanSpin() {
+		var b spin.Backoff
+		for !w.done.Load() && b.Snooze() {
+		}
 	}
 	for !w.done.Load() {
 		select {
