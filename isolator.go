@@ -264,6 +264,9 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 		return errWouldWait
 	}
 	req.since = time.Now()
+	// Spinning helps if an isolated section runs, or if req is next and
+	// waits for running members; not behind other waiting requests.
+	busy := iso.owner != nil || iso.plainQ.head == req || iso.fullQ.head == req
 	iso.mu.Unlock()
 	done := ctx.Done()
 	if trace.IsEnabled() {
@@ -273,7 +276,7 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	if stop != nil {
 		defer stop()
 	}
-	if req.wait(done, tick, onTick) {
+	if req.wait(busy, done, tick, onTick) {
 		return nil
 	}
 	iso.mu.Lock()
@@ -289,7 +292,7 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	}
 	iso.mu.Unlock()
 	if held {
-		req.member.slot.wait(nil, nil, nil) // withdrawn while someone else is isolated
+		req.member.slot.wait(true, nil, nil, nil) // withdrawn while someone else is isolated
 	}
 	return abandoned(ctx)
 }

@@ -212,11 +212,13 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
 // back.
 func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32) {
 	iso.mu.Lock()
-	held := false
+	held, busy := false, false
 	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()) {
 		s.state.Swap(from)
 		iso.hold(s, from)
-		held = true
+		// An isolated section runs, maybe briefly: worth a spin. A
+		// request that waits for members may wait long: park at once.
+		held, busy = true, iso.owner != nil
 	}
 	iso.schedule()
 	iso.mu.Unlock()
@@ -224,7 +226,7 @@ func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32) {
 		if trace.IsEnabled() {
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
-		s.wait(nil, nil, nil)
+		s.wait(busy, nil, nil, nil)
 	}
 }
 

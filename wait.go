@@ -37,9 +37,10 @@ func (w *waiter) signal() {
 
 // wait returns true once signal was called, or false if cancel is closed
 // first. Each time tick fires, onTick runs and the wait goes on. Nil
-// channels never fire.
-func (w *waiter) wait(cancel <-chan struct{}, tick <-chan time.Time, onTick func()) bool {
-	if spin.CanSpin() {
+// channels never fire. It spins first only if busy is set (the goroutine
+// waited for is running, so the wait may be short) and spinning can help.
+func (w *waiter) wait(busy bool, cancel <-chan struct{}, tick <-chan time.Time, onTick func()) bool {
+	if busy && spin.CanSpin() {
 		var b spin.Backoff
 		for !w.done.Load() && b.Snooze() {
 		}
