@@ -183,6 +183,10 @@ func (iso *Isolator) watchStall(req *request) (<-chan time.Time, func(), func())
 			t.Reset(after - after/2)
 		case 2:
 			iso.mu.Lock()
+			if req.since.IsZero() { // granted as the timer fired
+				iso.mu.Unlock()
+				return
+			}
 			r := StallReport{
 				Requester: req.describe(),
 				Full:      req.full,
