@@ -100,7 +100,9 @@ func (iso *Isolator) join(name *string) *Member {
 	m := &Member{iso: iso, slot: s, gate: &iso.gate, mode: stateIdle}
 	m.stack = m.stackBuf[:]
 	m.ends = m.endsBuf[:]
-	m.cleanup = watchLeak(m)
+	if !iso.DisableLeakCheck {
+		m.cleanup = watchLeak(m)
+	}
 	iso.activate(s)
 	m.resume()
 	return m

@@ -144,3 +144,14 @@ func TestLeftMemberIsNotReportedLeaked(t *testing.T) {
 	assert.Zero(t, iso.Stats().Leaked)
 	reused.Load().Leave()
 }
+
+func TestDisableLeakCheck(t *testing.T) {
+	iso := &Isolator{DisableLeakCheck: true}
+	func() { iso.JoinNamed("forgotten") }()
+	for range 3 {
+		runtime.GC()
+	}
+	time.Sleep(10 * time.Millisecond) // cleanups, had there been any, run now
+	assert.Zero(t, iso.Stats().Leaked)
+	assert.Equal(t, []string(nil), iso.Blockers())
+}
