@@ -14,8 +14,9 @@ import (
 
 const groupSize = 64
 
-// cacheLine is the size of a cache line on the target architecture.
-const cacheLine = unsafe.Sizeof(cpu.CacheLinePad{})
+// cacheLine is the size of a cache line on the target architecture (x/sys/cpu
+// says 0 where it does not matter, as on wasm: pad to 64 bytes there too).
+const cacheLine = max(unsafe.Sizeof(cpu.CacheLinePad{}), 64)
 
 // slotData is what a slot holds; slot pads it to whole cache lines.
 type slotData struct {
