@@ -2,6 +2,7 @@ package spin
 
 import (
 	"fmt"
+	"github.com/isolatekit/isolate/internal/cputime"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -149,7 +150,7 @@ func wakeLatency(b *testing.B, d time.Duration, wait func(*gate)) {
 	}()
 
 	var latency time.Duration
-	cpu0, cpuOK := cpuTime()
+	cpu0, cpuOK := cputime.Process()
 	for b.Loop() {
 		armed.Store(true)
 		wait(g)
@@ -157,7 +158,7 @@ func wakeLatency(b *testing.B, d time.Duration, wait func(*gate)) {
 		latency += seen - time.Duration(openedAt.Load())
 		g.state.Store(gateClosed)
 	}
-	cpu1, _ := cpuTime()
+	cpu1, _ := cputime.Process()
 	stop.Store(true)
 	<-done
 
