@@ -20,8 +20,10 @@ type Member struct {
 	// at leftGate after Leave, so that Poll's single load sends a stale
 	// handle to the slow path, where it panics.
 	gate *atomic.Uint64
-	slot *slot
-	iso  *Isolator
+	// state is the slot's state word, kept here to save a load.
+	state *atomic.Uint32
+	slot  *slot
+	iso   *Isolator
 	// mode is the state the member last published in its slot.
 	mode uint32
 	// own is one more than the depth of the scope that holds the grant,
@@ -97,7 +99,7 @@ func (iso *Isolator) JoinNamed(name string) *Member {
 func (iso *Isolator) join(name *string) *Member {
 	s := iso.claim()
 	s.label.Swap(name)
-	m := &Member{iso: iso, slot: s, gate: &iso.gate, mode: stateIdle}
+	m := &Member{iso: iso, slot: s, state: s.state, gate: &iso.gate, mode: stateIdle}
 	m.stack = m.stackBuf[:]
 	m.ends = m.endsBuf[:]
 	if !iso.DisableLeakCheck {
@@ -141,12 +143,13 @@ func (m *Member) Leave() {
 // Inside the member's own isolated section it is allowed and waits for
 // nobody.
 func (m *Member) Harmless() (end func()) {
-	d := m.push(kindHarmless, false)
-	if m.mode == stateRunning {
-		m.mode = stateHarmless
+	prev := m.mode
+	if prev == stateRunning && !m.left {
+		// Publish first: the swap then finds no store of ours to wait for.
 		m.enter(stateHarmless)
+		m.mode = stateHarmless
 	}
-	return m.endFunc(d, kindHarmless)
+	return m.endFunc(m.pushFrom(kindHarmless, false, prev), kindHarmless)
 }
 
 // Idle marks the member idle until end is called: harmless, and holding no
@@ -197,11 +200,16 @@ func (m *Member) mustBeJoined() {
 // push opens a scope of kind k at the top of the stack and returns its
 // depth. It panics if the member has left.
 func (m *Member) push(k scopeKind, holds bool) int {
+	return m.pushFrom(k, holds, m.mode)
+}
+
+// pushFrom is push for a scope opened in state prev.
+func (m *Member) pushFrom(k scopeKind, holds bool, prev uint32) int {
 	d := m.depth
 	if d == len(m.stack) { // full, or nil after Leave
 		m.grow()
 	}
-	m.stack[d] = scope{kind: k, holds: holds, prev: m.mode}
+	m.stack[d] = scope{kind: k, holds: holds, prev: prev}
 	m.depth = d + 1
 	return d
 }
@@ -223,28 +231,35 @@ func (m *Member) endFunc(d int, k scopeKind) func() {
 
 // makeEnd creates the end func of the scope of kind k at depth d, once per
 // member, depth and kind. The func is the whole end path, not a call to a
-// method, so that ending a scope costs one call.
+// method, so that ending a scope costs one call. It must not inline: the
+// compiler would then not inline the atomics inside the func.
+//
+//go:noinline
 func (m *Member) makeEnd(d int, k scopeKind) func() {
 	f := func() {
 		if d+1 != m.depth || m.stack[d].kind != k {
 			m.endMisuse(d, k)
 			return
 		}
-		m.depth = d
 		e := &m.stack[d]
 		if e.holds {
+			m.depth = d
 			m.own, m.ownFull = 0, false
 			m.iso.releaseMember(m.req)
 			return
 		}
 		if from := m.mode; e.prev != from {
 			// Back to running (Idle inside Harmless panics, so e.prev
-			// is running). This is resume, written out.
-			m.mode = stateRunning
-			if m.slot.state.Swap(stateRunning) >= stateWatched || holds(from, m.gate.Load()) {
+			// is running). This is resume, written out, with the swap
+			// before our stores so that it waits for none of them.
+			old := m.state.Swap(stateRunning)
+			m.mode, m.depth = stateRunning, d
+			if old >= stateWatched || holds(from, m.gate.Load()) {
 				m.resumeSlow(from)
 			}
+			return
 		}
+		m.depth = d
 	}
 	m.ends[d][k] = f
 	return f
@@ -269,7 +284,7 @@ func (m *Member) endMisuse(d int, k scopeKind) {
 // enter publishes that the member is harmless or idle (st, which the caller
 // has made m.mode), and kicks an isolator that waits for this change.
 func (m *Member) enter(st uint32) {
-	if m.slot.state.Swap(st) >= stateWatched {
+	if m.state.Swap(st) >= stateWatched {
 		m.kick()
 	}
 }
@@ -284,7 +299,7 @@ func (m *Member) kick() {
 func (m *Member) resume() {
 	from := m.mode
 	m.mode = stateRunning
-	if m.slot.state.Swap(stateRunning) >= stateWatched || holds(from, m.gate.Load()) {
+	if m.state.Swap(stateRunning) >= stateWatched || holds(from, m.gate.Load()) {
 		m.resumeSlow(from)
 	}
 }

@@ -68,13 +68,10 @@ func (iso *Isolator) scan(from *int, req *request, need uint32) (*slot, uint32) 
 			active &= ^uint64(0) << (*from % groupSize)
 		}
 		for ; active != 0; active &= active - 1 {
-			s := &g.slots[lowestBit(active)]
-			if s == self {
-				continue
-			}
-			if st := s.state.Load(); st&need != need {
-				*from = s.index
-				return s, st
+			i := lowestBit(active)
+			if st := g.states[i].Load(); st&need != need && &g.slots[i] != self {
+				*from = g.slots[i].index
+				return &g.slots[i], st
 			}
 		}
 	}

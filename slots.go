@@ -18,12 +18,12 @@ const groupSize = 64
 // says 0 where it does not matter, as on wasm: pad to 64 bytes there too).
 const cacheLine = max(unsafe.Sizeof(cpu.CacheLinePad{}), 64)
 
-// slotData is what a slot holds; slot pads it to whole cache lines.
-type slotData struct {
-	// state is the member's published state (see the protocol). It is the
-	// first word of the slot, so that slots' states are at least a cache
-	// line apart.
-	state atomic.Uint32
+// A slot is one member's place in the table.
+type slot struct {
+	// state is the member's published state (see the protocol), alone on
+	// its cache line in the group's states: the harmless fast path writes
+	// no line that anything else writes.
+	state *atomic.Uint32
 	// heldFrom is the state a held member waits in (under Isolator.mu).
 	heldFrom uint32
 	// waiter parks the member while it is held.
@@ -37,19 +37,21 @@ type slotData struct {
 	leaked atomic.Bool
 }
 
-// A slot is one member's state, alone on its cache line: the harmless fast
-// path writes no line that another member writes.
-type slot struct {
-	slotData
-	_ [cacheLine - unsafe.Sizeof(slotData{})%cacheLine]byte
+// paddedState is a slot's state word on a cache line of its own.
+type paddedState struct {
+	atomic.Uint32
+	_ [cacheLine - 4]byte
 }
 
 type slotGroup struct {
 	// claimed are the slots handed out; active are the slots that scans
 	// visit (a joining member's slot is claimed before it is active).
 	claimed, active atomic.Uint64
-	_               cpu.CacheLinePad
 	slots           [groupSize]slot
+	// states holds the slots' state words. It is allocated apart, as an
+	// object without pointers (so without a malloc header) whose size is
+	// a multiple of the page size: its lines are cache-line aligned.
+	states *[groupSize]paddedState
 }
 
 type slotTable struct {
@@ -92,10 +94,11 @@ func (iso *Isolator) grow(seen *slotTable) {
 	if seen != nil {
 		groups = seen.groups
 	}
-	g := new(slotGroup)
+	g := &slotGroup{states: new([groupSize]paddedState)}
 	for i := range g.slots {
 		s := &g.slots[i]
 		s.group, s.bit, s.index = g, 1<<i, len(groups)*groupSize+i
+		s.state = &g.states[i].Uint32
 		s.state.Store(stateIdle) // not yet visible to anyone
 	}
 	iso.table.Store(&slotTable{groups: append(groups[:len(groups):len(groups)], g)})
