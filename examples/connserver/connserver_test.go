@@ -32,13 +32,15 @@ type loadSpec struct {
 	budget            time.Duration
 }
 
-// loadFor returns the load for this run: 16 clients normally (a few
-// seconds per phase under -race on two cores), less with -short.
+// loadFor returns the load for this run: 16 clients normally, less with
+// -short. The budget caps each of the test's four phases, so that the test
+// takes at most about 15 s however slow the machine (under -race on two
+// busy cores, the phases reach it).
 func loadFor() loadSpec {
 	if testing.Short() {
-		return loadSpec{clients: 4, requests: 50, budget: 2 * time.Second}
+		return loadSpec{clients: 4, requests: 50, budget: time.Second}
 	}
-	return loadSpec{clients: 16, requests: 400, budget: 4 * time.Second}
+	return loadSpec{clients: 16, requests: 400, budget: 3500 * time.Millisecond}
 }
 
 // TestServerUnderLoad drives the server in each lock mode with concurrent
@@ -74,8 +76,10 @@ func testUnderLoad(t *testing.T, mode string, spec loadSpec) {
 
 	plain := runPhase(t, c, sessions, spec, false)
 	t.Logf("%-7s without admin: %s", mode, plain)
+	t.Logf("%-7s guard: %s", mode, c.debug())
 	busy := runPhase(t, c, sessions, spec, true)
 	t.Logf("%-7s with admin:    %s", mode, busy)
+	t.Logf("%-7s guard: %s", mode, c.debug())
 
 	// The final dump must account for every request the clients made.
 	var want totalsView
@@ -347,6 +351,15 @@ func (c *client) get(path string) ([]byte, error) {
 
 func (c *client) post(path string, body []byte) ([]byte, error) {
 	return c.do(http.MethodPost, path, body)
+}
+
+// debug returns GET /debug/isolate's reply, or the error, as text.
+func (c *client) debug() string {
+	body, err := c.get("/debug/isolate")
+	if err != nil {
+		return err.Error()
+	}
+	return string(bytes.TrimSpace(body))
 }
 
 // dump fetches GET /debug/conns.
