@@ -238,8 +238,8 @@ func tortureCtx(rng *rand.Rand) (context.Context, func()) {
 	}
 }
 
-// pause lets other goroutines run, sometimes for a while.
-func pause(rng *rand.Rand) {
+// torturePause lets other goroutines run, sometimes for a while.
+func torturePause(rng *rand.Rand) {
 	switch rng.IntN(16) {
 	case 0:
 		time.Sleep(time.Duration(rng.IntN(50)) * time.Microsecond)
@@ -248,9 +248,9 @@ func pause(rng *rand.Rand) {
 	}
 }
 
-// isolator is what Isolator and Member have in common: the ways to
+// isolateForms is what Isolator and Member have in common: the ways to
 // isolate oneself.
-type isolator interface {
+type isolateForms interface {
 	Isolate() func()
 	IsolateFull() func()
 	IsolateContext(context.Context) (func(), error)
@@ -261,7 +261,7 @@ type isolator interface {
 // randomIsolate isolates through x in a random way, full or not (TryIsolate
 // is never full). It returns nil if it gave up (TryIsolate failed, or the
 // context ended), after checking and counting that.
-func (tt *torture) randomIsolate(x isolator, rng *rand.Rand, full bool) (release func(), isFull bool) {
+func (tt *torture) randomIsolate(x isolateForms, rng *rand.Rand, full bool) (release func(), isFull bool) {
 	switch r := rng.IntN(10); {
 	case r < 4:
 		if full {
@@ -306,7 +306,7 @@ func (tt *torture) outsider(id int, rng *rand.Rand) {
 	}
 	tt.enterSection(id, full)
 	for range rng.IntN(3) {
-		pause(rng)
+		torturePause(rng)
 		tt.inSection(id, full, true)
 	}
 	tt.leaveSection(id)
@@ -345,8 +345,8 @@ type tortureWorker struct {
 	lastGen  int
 }
 
-// count sets the worker's flag *f to b, and the count n with it.
-func count(f *bool, n *atomic.Int32, b bool) {
+// tortureCount sets the worker's flag *f to b, and the count n with it.
+func tortureCount(f *bool, n *atomic.Int32, b bool) {
 	switch {
 	case b && !*f:
 		n.Add(1)
@@ -357,14 +357,14 @@ func count(f *bool, n *atomic.Int32, b bool) {
 }
 
 func (w *tortureWorker) setRunning(b bool) {
-	count(&w.running, &w.tt.running, b)
+	tortureCount(&w.running, &w.tt.running, b)
 }
 
 func (w *tortureWorker) setHolding(b bool) {
 	if !b {
 		w.ref = nil // a member that is not holding drops its references
 	}
-	count(&w.holding, &w.tt.holding, b)
+	tortureCount(&w.holding, &w.tt.holding, b)
 }
 
 // resumeRunning counts the member running again: it may now take
@@ -406,7 +406,7 @@ func (w *tortureWorker) work() {
 	case w.mode == stateRunning:
 		w.useShared()
 	default:
-		pause(w.rng) // harmless or idle: touch nothing, maybe block
+		torturePause(w.rng) // harmless or idle: touch nothing, maybe block
 	}
 }
 
@@ -672,7 +672,7 @@ func TestTorture(t *testing.T) {
 		start(func(w *tortureWorker) {
 			for !tt.stop.Load() {
 				tt.outsider(w.id, w.rng)
-				pause(w.rng)
+				torturePause(w.rng)
 			}
 		})
 	}
@@ -707,8 +707,8 @@ func TestTorture(t *testing.T) {
 	require.Positive(t, mf+of, "full isolations")
 }
 
-// raceEnabled reports whether the test binary was built with -race.
-var raceEnabled = func() bool {
+// tortureRace reports whether the test binary was built with -race.
+var tortureRace = func() bool {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "-race" {
@@ -720,7 +720,7 @@ var raceEnabled = func() bool {
 }()
 
 func raceMode() string {
-	if raceEnabled {
+	if tortureRace {
 		return "-race"
 	}
 	return "no -race"
