@@ -1,0 +1,147 @@
+package isolate
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/cpu"
+)
+
+// Helpers for bench_test.go: the floor a harmless scope is measured
+// against, crowds of parked members, and latency percentiles.
+
+// floorWord is a state word alone on its cache line.
+type floorWord struct {
+	_ cpu.CacheLinePad
+	atomic.Uint32
+	_ cpu.CacheLinePad
+}
+
+// floorGate is the floor's shared read-mostly word, on a line of its own.
+var floorGate struct {
+	_ cpu.CacheLinePad
+	atomic.Uint64
+	_ cpu.CacheLinePad
+}
+
+// floorMember is the least a harmless scope can cost in this design: a swap
+// of the member's own padded word to enter, a swap back and a load of the
+// shared gate to end. It is called the way a Member is (a method that
+// returns a cached end func, not inlined, as Member.Harmless is not), so
+// that the comparison measures the protocol's bookkeeping, not call shapes.
+type floorMember struct {
+	state *floorWord
+	gate  *atomic.Uint64
+	end   func()
+}
+
+func newFloorMember() *floorMember {
+	f := &floorMember{state: new(floorWord), gate: &floorGate.Uint64}
+	f.end = func() {
+		f.state.Swap(0)
+		if f.gate.Load() != 0 {
+			floorSlow()
+		}
+	}
+	return f
+}
+
+// Harmless enters the floor's harmless scope and returns its end.
+//
+//go:noinline
+func (f *floorMember) Harmless() func() {
+	f.state.Swap(1)
+	return f.end
+}
+
+// floorSlow stands for a slow path that the benchmarks never take.
+//
+//go:noinline
+func floorSlow() { panic("floor: the gate is never set") }
+
+// parkHarmless starts n members of iso, each parked in a harmless scope
+// until the returned stop is called.
+func parkHarmless(tb testing.TB, iso *Isolator, n int) (stop func()) {
+	tb.Helper()
+	var ready, done sync.WaitGroup
+	quit := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for range n {
+		go func() {
+			defer done.Done()
+			m := iso.Join()
+			end := m.Harmless()
+			ready.Done()
+			<-quit
+			end()
+			m.Leave()
+		}()
+	}
+	ready.Wait()
+	return func() {
+		close(quit)
+		done.Wait()
+	}
+}
+
+// parkGoroutines starts n goroutines that block until stop is called: the
+// crowd of a peer whose idle readers hold nothing.
+func parkGoroutines(n int) (stop func()) {
+	var done sync.WaitGroup
+	quit := make(chan struct{})
+	done.Add(n)
+	for range n {
+		go func() {
+			defer done.Done()
+			<-quit
+		}()
+	}
+	return func() {
+		close(quit)
+		done.Wait()
+	}
+}
+
+// parkDelay is how long a latency round lets the waiter park: longer than
+// any spin phase, so that the wake-up measured is that of a parked
+// goroutine (a spinner would look faster than it is).
+const parkDelay = 100 * time.Microsecond
+
+// latencyRounds runs b.N rounds of a wake-up measurement. round runs one
+// and returns the time from the waking action to the waiter running.
+// It reports the median and the 99th percentile.
+func latencyRounds(b *testing.B, round func() time.Duration) {
+	b.ReportAllocs()
+	samples := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		samples = append(samples, round())
+	}
+	p50, p99 := percentiles(samples)
+	b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(p99.Nanoseconds()), "p99-ns")
+}
+
+// percentiles returns the median and the 99th percentile of s, which it
+// sorts; zeros for an empty s.
+func percentiles(s []time.Duration) (p50, p99 time.Duration) {
+	if len(s) == 0 {
+		return 0, 0
+	}
+	slices.Sort(s)
+	at := func(p int) time.Duration { return s[min(len(s)-1, len(s)*p/100)] }
+	return at(50), at(99)
+}
+
+// since is a start time handed from the goroutine that wakes to the one
+// woken, through an atomic so that the handoff needs no other edge. It
+// counts from epoch, on the monotonic clock.
+type since struct{ t atomic.Int64 }
+
+var epoch = time.Now()
+
+func (s *since) mark()                  { s.t.Store(int64(time.Since(epoch))) }
+func (s *since) elapsed() time.Duration { return time.Since(epoch) - time.Duration(s.t.Load()) }

@@ -1,0 +1,421 @@
+package isolate
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/isolatekit/isolate/internal/seedref"
+	"github.com/puzpuzpuz/xsync/v4"
+)
+
+// Micro-benchmarks of the isolate package against its peers: the floor of
+// its design, sync.RWMutex, xsync's RBMutex (BRAVO) and the seed's
+// shared-mask algorithm (internal/seedref). Every peer runs in the same
+// benchmark, as a sub-benchmark named impl=..., so that benchstat compares
+// them in one run:
+//
+//	go test -run '^$' -bench . -cpu 1,2 -count 10 > new.txt
+//	benchstat -col /impl new.txt
+//
+// Benchmarks where concurrency matters use b.RunParallel: one goroutine
+// per GOMAXPROCS (-cpu), each with its own member (or thread id).
+
+// BenchmarkHarmless measures entering and ending a harmless scope, the
+// operation members run around every blocking call, against what peers
+// run instead: a reader's unlock and lock.
+func BenchmarkHarmless(b *testing.B) {
+	b.Run("impl=isolate", func(b *testing.B) {
+		var iso Isolator
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			m := iso.Join()
+			for pb.Next() {
+				m.Harmless()()
+			}
+			m.Leave()
+		})
+	})
+	b.Run("impl=floor", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			f := newFloorMember()
+			for pb.Next() {
+				f.Harmless()()
+			}
+		})
+	})
+	b.Run("impl=rwmutex", func(b *testing.B) {
+		var mu sync.RWMutex
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				mu.RLock()
+				mu.RUnlock()
+			}
+		})
+	})
+	b.Run("impl=rbmutex", func(b *testing.B) {
+		mu := xsync.NewRBMutex()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				mu.RUnlock(mu.RLock())
+			}
+		})
+	})
+	b.Run("impl=seedref", func(b *testing.B) {
+		r := seedref.New(runtime.GOMAXPROCS(0))
+		var ids atomic.Int32
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			id := int(ids.Add(1) - 1)
+			r.HarmlessEnd(id)
+			for pb.Next() {
+				r.HarmlessNow(id)
+				r.HarmlessEnd(id)
+			}
+			r.HarmlessNow(id)
+		})
+	})
+}
+
+// BenchmarkPoll measures a safepoint with nothing pending against the bare
+// load and test it is made of.
+func BenchmarkPoll(b *testing.B) {
+	b.Run("impl=isolate", func(b *testing.B) {
+		var iso Isolator
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			m := iso.Join()
+			for pb.Next() {
+				m.Poll()
+			}
+			m.Leave()
+		})
+	})
+	b.Run("impl=load", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			g := &floorGate.Uint64
+			for pb.Next() {
+				if g.Load()&gateHoldsHarmless != 0 {
+					floorSlow()
+				}
+			}
+		})
+	})
+}
+
+// isolateCrowds are the numbers of members parked in harmless scopes
+// while one goroutine isolates itself over and over.
+var isolateCrowds = []int{1, 64, 1024, 4096}
+
+// BenchmarkIsolate measures an isolation and its release, by an outsider
+// and by a member, while n other members sit still in harmless scopes,
+// against sync.RWMutex's Lock and Unlock (its idle readers hold nothing)
+// and the seed's algorithm (whose harmless threads are bits in a mask).
+func BenchmarkIsolate(b *testing.B) {
+	for _, by := range []string{"outsider", "member"} {
+		for _, n := range isolateCrowds {
+			name := fmt.Sprintf("by=%s/members=%d", by, n)
+			b.Run(name+"/impl=isolate", func(b *testing.B) {
+				var iso Isolator
+				defer parkHarmless(b, &iso, n)()
+				b.ReportAllocs()
+				if by == "outsider" {
+					for b.Loop() {
+						iso.Isolate()()
+					}
+					return
+				}
+				m := iso.Join()
+				defer m.Leave()
+				for b.Loop() {
+					m.Isolate()()
+				}
+			})
+			b.Run(name+"/impl=rwmutex", func(b *testing.B) {
+				var mu sync.RWMutex
+				defer parkGoroutines(n)()
+				b.ReportAllocs()
+				for b.Loop() {
+					mu.Lock()
+					mu.Unlock()
+				}
+			})
+			b.Run(name+"/impl=seedref", func(b *testing.B) {
+				// Ids 0 to n-1 sit harmless (every id starts so), n
+				// isolates as an outsider, n+1 as a running thread.
+				r := seedref.New(n + 2)
+				b.ReportAllocs()
+				if by == "outsider" {
+					for b.Loop() {
+						r.Isolate(n)
+						r.ReleaseHarmless(n)
+					}
+					return
+				}
+				r.HarmlessEnd(n + 1)
+				for b.Loop() {
+					r.Isolate(n + 1)
+					r.Release(n + 1)
+				}
+				r.HarmlessNow(n + 1)
+			})
+		}
+	}
+}
+
+// BenchmarkJoinLeave measures a goroutine joining and leaving, which
+// servers that join per request pay each time, against a reader's lock and
+// unlock. noleakcheck is an Isolator with DisableLeakCheck set.
+func BenchmarkJoinLeave(b *testing.B) {
+	for _, leakCheck := range []bool{true, false} {
+		name := "impl=isolate"
+		if !leakCheck {
+			name = "impl=isolate-noleakcheck"
+		}
+		b.Run(name, func(b *testing.B) {
+			iso := &Isolator{DisableLeakCheck: !leakCheck}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					iso.Join().Leave()
+				}
+			})
+		})
+	}
+	b.Run("impl=rwmutex", func(b *testing.B) {
+		var mu sync.RWMutex
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				mu.RLock()
+				mu.RUnlock()
+			}
+		})
+	})
+}
+
+// BenchmarkWakeup measures wake-up latency, reported as p50-ns and p99-ns
+// (ns/op is dominated by the parkDelay each round waits):
+//
+//   - after=release: from the isolator's release to a member, parked
+//     because it ended a harmless scope during the isolation, running
+//     again (peers: a reader blocked by a writer, from Unlock);
+//   - after=harmless: from the last running member entering a harmless
+//     scope to an isolator, parked waiting for it, running (peers: a
+//     writer blocked by a reader, from RUnlock).
+func BenchmarkWakeup(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		round func(b *testing.B) (round func() time.Duration, stop func())
+	}{
+		{"after=release/impl=isolate", wakeMemberIsolate},
+		{"after=release/impl=rwmutex", wakeReader(rwLocker{}, false)},
+		{"after=release/impl=rbmutex", wakeReader(rbLocker{}, false)},
+		{"after=release/impl=seedref", wakeMemberSeedref},
+		{"after=harmless/impl=isolate", wakeIsolatorIsolate},
+		{"after=harmless/impl=rwmutex", wakeReader(rwLocker{}, true)},
+		{"after=harmless/impl=rbmutex", wakeReader(rbLocker{}, true)},
+		{"after=harmless/impl=seedref", wakeIsolatorSeedref},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			round, stop := c.round(b)
+			defer stop()
+			latencyRounds(b, round)
+		})
+	}
+}
+
+// wakeMemberIsolate: a member ends a harmless scope during an outsider's
+// isolation, parks, and is woken by the release.
+func wakeMemberIsolate(*testing.B) (func() time.Duration, func()) {
+	var iso Isolator
+	var t0 since
+	kick, lat := make(chan struct{}), make(chan time.Duration)
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		m := iso.Join()
+		defer m.Leave()
+		end := m.Harmless()
+		close(ready)
+		for range kick {
+			end() // held by the isolation
+			lat <- t0.elapsed()
+			end = m.Harmless()
+		}
+		end()
+	}()
+	<-ready // Join waits out isolations: join before the first
+	round := func() time.Duration {
+		release := iso.Isolate()
+		kick <- struct{}{}
+		time.Sleep(parkDelay)
+		t0.mark()
+		release()
+		return <-lat
+	}
+	return round, func() { close(kick); <-done }
+}
+
+// wakeIsolatorIsolate: an outsider waits for the one running member, parks,
+// and is woken when the member enters a harmless scope.
+func wakeIsolatorIsolate(*testing.B) (func() time.Duration, func()) {
+	var iso Isolator
+	var t0 since
+	kick, lat := make(chan struct{}), make(chan time.Duration)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range kick {
+			release := iso.Isolate() // waits for the member
+			d := t0.elapsed()
+			release()
+			lat <- d
+		}
+	}()
+	m := iso.Join()
+	round := func() time.Duration {
+		kick <- struct{}{}
+		time.Sleep(parkDelay)
+		t0.mark()
+		end := m.Harmless()
+		d := <-lat
+		end()
+		return d
+	}
+	return round, func() { close(kick); <-done; m.Leave() }
+}
+
+// wakeMemberSeedref: wakeMemberIsolate for the seed's algorithm, whose
+// waiters spin with runtime.Gosched instead of parking.
+func wakeMemberSeedref(*testing.B) (func() time.Duration, func()) {
+	r := seedref.New(2) // 0: the member, 1: the outsider
+	var t0 since
+	kick, lat := make(chan struct{}), make(chan time.Duration)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range kick {
+			r.HarmlessEnd(0) // waits out the isolation
+			d := t0.elapsed()
+			r.HarmlessNow(0)
+			lat <- d
+		}
+	}()
+	round := func() time.Duration {
+		r.Isolate(1)
+		kick <- struct{}{}
+		time.Sleep(parkDelay)
+		t0.mark()
+		r.ReleaseHarmless(1)
+		return <-lat
+	}
+	return round, func() { close(kick); <-done }
+}
+
+// wakeIsolatorSeedref: wakeIsolatorIsolate for the seed's algorithm.
+func wakeIsolatorSeedref(*testing.B) (func() time.Duration, func()) {
+	r := seedref.New(2)
+	var t0 since
+	kick, lat := make(chan struct{}), make(chan time.Duration)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range kick {
+			r.Isolate(1)
+			d := t0.elapsed()
+			r.ReleaseHarmless(1)
+			lat <- d
+		}
+	}()
+	r.HarmlessEnd(0)
+	round := func() time.Duration {
+		kick <- struct{}{}
+		time.Sleep(parkDelay)
+		t0.mark()
+		r.HarmlessNow(0)
+		d := <-lat
+		r.HarmlessEnd(0)
+		return d
+	}
+	return round, func() { close(kick); <-done }
+}
+
+// A locker is a reader-writer lock under test.
+type locker interface {
+	Lock()
+	Unlock()
+	// RLock returns what RUnlock needs.
+	RLock() any
+	RUnlock(any)
+}
+
+// newLocker makes a fresh lock of the kind the zero value names.
+type lockerKind interface{ new() locker }
+
+type rwLocker struct{ mu *sync.RWMutex }
+
+func (rwLocker) new() locker     { return rwLocker{new(sync.RWMutex)} }
+func (l rwLocker) Lock()         { l.mu.Lock() }
+func (l rwLocker) Unlock()       { l.mu.Unlock() }
+func (l rwLocker) RLock() any    { l.mu.RLock(); return nil }
+func (l rwLocker) RUnlock(any)   { l.mu.RUnlock() }
+func (rbLocker) new() locker     { return rbLocker{xsync.NewRBMutex()} }
+func (l rbLocker) Lock()         { l.mu.Lock() }
+func (l rbLocker) Unlock()       { l.mu.Unlock() }
+func (l rbLocker) RLock() any    { return l.mu.RLock() }
+func (l rbLocker) RUnlock(t any) { l.mu.RUnlock(t.(*xsync.RToken)) }
+
+type rbLocker struct{ mu *xsync.RBMutex }
+
+// wakeReader measures a reader-writer lock: with writerWaits false, a
+// reader blocked by the writer, from Unlock; with writerWaits true, a
+// writer blocked by the one reader, from RUnlock.
+func wakeReader(kind lockerKind, writerWaits bool) func(*testing.B) (func() time.Duration, func()) {
+	return func(*testing.B) (func() time.Duration, func()) {
+		mu := kind.new()
+		var t0 since
+		kick, lat := make(chan struct{}), make(chan time.Duration)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range kick {
+				if writerWaits {
+					mu.Lock()
+					d := t0.elapsed()
+					mu.Unlock()
+					lat <- d
+				} else {
+					tok := mu.RLock()
+					d := t0.elapsed()
+					mu.RUnlock(tok)
+					lat <- d
+				}
+			}
+		}()
+		round := func() time.Duration {
+			if writerWaits {
+				tok := mu.RLock()
+				kick <- struct{}{}
+				time.Sleep(parkDelay)
+				t0.mark()
+				mu.RUnlock(tok)
+				return <-lat
+			}
+			mu.Lock()
+			kick <- struct{}{}
+			time.Sleep(parkDelay)
+			t0.mark()
+			mu.Unlock()
+			return <-lat
+		}
+		return round, func() { close(kick); <-done }
+	}
+}
