@@ -74,6 +74,11 @@ func testUnderLoad(t *testing.T, mode string, spec loadSpec) {
 		sessions[i] = &clientSession{id: fmt.Sprintf("client-%02d", i)}
 	}
 
+	// Warm up unmeasured: connect every client and register its session.
+	warm := spec
+	warm.requests = min(spec.requests, 8)
+	runPhase(t, c, sessions, warm, false)
+
 	plain := runPhase(t, c, sessions, spec, false)
 	t.Logf("%-7s without admin: %s", mode, plain)
 	t.Logf("%-7s guard: %s", mode, c.debug())
