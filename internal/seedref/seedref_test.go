@@ -153,7 +153,8 @@ func TestWinnerRechecks(t *testing.T) {
 	r.want[wa].Or(ba) // both announced (every thread is harmless)
 	r.want[wb].Or(bb)
 	// Both see every thread harmless, then both clear their own bit.
-	if !r.allHarmless() || !r.allHarmless() {
+	seenByA, seenByB := r.allHarmless(), r.allHarmless()
+	if !seenByA || !seenByB {
 		t.Fatal("setup: every thread should be harmless")
 	}
 	if !r.clearIfAllHarmless(wa, ba) || !r.clearIfAllHarmless(wb, bb) {
