@@ -234,18 +234,15 @@ func (m *fuzzModel) complete(who int, r fuzzResult) {
 }
 
 func (m *fuzzModel) schedule() {
-	for m.owner < 0 {
-		if len(m.held) > 0 {
-			m.admit(func(from uint8) bool { return !m.holds(from) })
-		}
-		if len(m.fullQ) > 0 && m.othersAre(m.fullQ[0], func(s uint8) bool { return s == fmIdle }) {
-			m.grant(m.fullQ[0])
-			return
-		}
-		if len(m.plainQ) > 0 && m.othersAre(m.plainQ[0], func(s uint8) bool { return s != fmRunning }) {
-			m.grant(m.plainQ[0])
-		}
+	if m.owner >= 0 {
 		return
+	}
+	m.admit(func(from uint8) bool { return !m.holds(from) })
+	switch {
+	case len(m.fullQ) > 0 && m.othersAre(m.fullQ[0], func(s uint8) bool { return s == fmIdle }):
+		m.grant(m.fullQ[0])
+	case len(m.plainQ) > 0 && m.othersAre(m.plainQ[0], func(s uint8) bool { return s != fmRunning }):
+		m.grant(m.plainQ[0])
 	}
 }
 
