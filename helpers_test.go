@@ -1,0 +1,185 @@
+package isolate
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Helpers for the focused tests (semantics_test.go, misuse_test.go,
+// alloc_test.go). They never assert on time: "blocked" means "has not
+// returned after a short pause", which a slow machine can only make pass
+// wrongly, never fail wrongly, and "returns" allows a generous timeout.
+
+// settle is how long a call must stay blocked to count as blocked.
+const settle = 30 * time.Millisecond
+
+// patience is how long a call that must return may take before the test
+// fails.
+const patience = 5 * time.Second
+
+// An op is a call running on another goroutine.
+type op struct {
+	done chan struct{}
+	// panicked is what the call panicked with, nil if it returned.
+	panicked any
+}
+
+// goOp runs f on a goroutine of its own.
+func goOp(f func()) *op {
+	o := &op{done: make(chan struct{})}
+	go o.run(f)
+	return o
+}
+
+func (o *op) run(f func()) {
+	defer close(o.done)
+	defer func() { o.panicked = recover() }()
+	f()
+}
+
+func (o *op) finished() bool {
+	select {
+	case <-o.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// blocked fails the test if the call returned within a short pause.
+func (o *op) blocked(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-o.done:
+		t.Fatalf("%s: returned, want it blocked", what)
+	case <-time.After(settle):
+	}
+}
+
+// wait fails the test unless the call returns, without panicking, within
+// patience.
+func (o *op) wait(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-o.done:
+	case <-time.After(patience):
+		t.Fatalf("%s: still blocked after %v", what, patience)
+	}
+	require.Nil(t, o.panicked, "%s panicked", what)
+}
+
+// An actor is a goroutine that owns members: it runs the funcs it is given,
+// one after the other, so that a member's methods and end funcs are all
+// called from one goroutine while the test goroutine watches.
+type actor struct {
+	fs     chan *actorCall
+	exited chan struct{}
+}
+
+type actorCall struct {
+	op
+	f func()
+}
+
+// newActor starts an actor that stops when the test ends.
+func newActor(t *testing.T) *actor {
+	a := &actor{fs: make(chan *actorCall, 16), exited: make(chan struct{})}
+	go func() {
+		defer close(a.exited)
+		for c := range a.fs {
+			c.run(c.f)
+		}
+	}()
+	t.Cleanup(func() {
+		close(a.fs)
+		select {
+		case <-a.exited:
+		case <-time.After(patience):
+			t.Errorf("an actor is still blocked at the end of the test")
+		}
+	})
+	return a
+}
+
+// start queues f on the actor and returns its op.
+func (a *actor) start(f func()) *op {
+	c := &actorCall{op: op{done: make(chan struct{})}, f: f}
+	a.fs <- c
+	return &c.op
+}
+
+// do runs f on the actor and waits for it to return.
+func (a *actor) do(t *testing.T, what string, f func()) {
+	t.Helper()
+	a.start(f).wait(t, what)
+}
+
+// join makes the actor a member of iso, waiting for Join to return.
+func (a *actor) join(t *testing.T, iso *Isolator) *Member {
+	t.Helper()
+	var m *Member
+	a.do(t, "Join", func() { m = iso.Join() })
+	return m
+}
+
+// endWaitsOut checks that an isolation obtained with isolate proceeds at
+// once, that end (a scope end of the actor's member) then blocks until its
+// release, and returns after it.
+func (a *actor) endWaitsOut(t *testing.T, isolate func() func(), end func(), what string) {
+	t.Helper()
+	var rel func()
+	isolateOp(isolate, &rel).wait(t, "isolation while "+what)
+	e := a.start(end)
+	e.blocked(t, "scope end during that isolation")
+	rel()
+	e.wait(t, "scope end after the release")
+}
+
+// queued reports the requests pending in iso, plain and full, and the
+// members it holds back.
+func queued(iso *Isolator) (plain, full, held int) {
+	iso.mu.Lock()
+	defer iso.mu.Unlock()
+	return iso.plainQ.len(), iso.fullQ.len(), len(iso.held)
+}
+
+// waitQueued waits until iso has plain and full requests pending.
+func waitQueued(t *testing.T, iso *Isolator, plain, full int) {
+	t.Helper()
+	eventually(t, func() bool {
+		p, f, _ := queued(iso)
+		return p == plain && f == full
+	}, fmt.Sprintf("%d plain and %d full requests pending", plain, full))
+}
+
+// waitHeld waits until iso holds n members back.
+func waitHeld(t *testing.T, iso *Isolator, n int) {
+	t.Helper()
+	eventually(t, func() bool {
+		_, _, h := queued(iso)
+		return h == n
+	}, fmt.Sprintf("%d members held back", n))
+}
+
+// granted reports whether an isolation of iso is in progress.
+func granted(iso *Isolator) bool {
+	iso.mu.Lock()
+	defer iso.mu.Unlock()
+	return iso.owner != nil
+}
+
+// isolateOp starts an outsider's isolate (Isolate, IsolateFull, ...) on a
+// goroutine of its own; *release receives what it returned.
+func isolateOp(isolate func() func(), release *func()) *op {
+	return goOp(func() { *release = isolate() })
+}
+
+// panicOf calls f and returns what it panicked with, nil if it returned.
+func panicOf(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
+}
