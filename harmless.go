@@ -39,9 +39,9 @@ type Member struct {
 	ends [][numKinds]func()
 	// req is the member's isolation request, allocated at its first use.
 	req *request
-	// leaveEnded has bit d set while the scope at depth d was ended by
+	// leaveEnded[d] is set while the scope at depth d was ended by
 	// Leave and its end func has not been called yet.
-	leaveEnded uint64
+	leaveEnded []bool
 	left       bool
 	// cleanup marks the slot leaked if the Member is dropped without Leave.
 	cleanup runtime.Cleanup
@@ -118,8 +118,11 @@ func (m *Member) Leave() {
 	if m.own > 0 {
 		panic("isolate: Leave while isolated (release first)")
 	}
-	for d := range min(m.depth, 64) {
-		m.leaveEnded |= 1 << d
+	if m.depth > 0 {
+		m.leaveEnded = make([]bool, m.depth)
+		for d := range m.leaveEnded {
+			m.leaveEnded[d] = true
+		}
 	}
 	m.depth = 0 // every end func now takes endMisuse's way
 	m.stack, m.ends = nil, nil
@@ -274,8 +277,8 @@ var endMisuseMessages = [numKinds]string{
 // endMisuse handles an end func called for a scope that is not the
 // innermost open one: a scope that Leave ended (a no-op), or misuse.
 func (m *Member) endMisuse(d int, k scopeKind) {
-	if m.left && k != kindIsolate && d < 64 && m.leaveEnded&(1<<d) != 0 {
-		m.leaveEnded &^= 1 << d
+	if m.left && k != kindIsolate && d < len(m.leaveEnded) && m.leaveEnded[d] {
+		m.leaveEnded[d] = false
 		return
 	}
 	panic(endMisuseMessages[k])
