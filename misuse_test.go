@@ -1,0 +1,333 @@
+package isolate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The misuse table (core issue, semantic 8; verification issue): every
+// misuse panics with a message starting "isolate: ", is detected before
+// any state changes, and leaves the Isolator usable for everyone else.
+
+// A misuseCase brings m (joined, running, owned by the test goroutine, the
+// only member) to a misuse.
+type misuseCase struct {
+	name string
+	// want is a part of the panic message, after "isolate: ".
+	want string
+	// setup returns the misuse, and undo, which ends whatever setup
+	// opened so that m runs with no scope open (or has left); nil if
+	// there is nothing to end.
+	setup func(iso *Isolator, m *Member) (misuse, undo func())
+}
+
+// nilCtx is a nil Context, passed on purpose.
+var nilCtx context.Context
+
+const (
+	msgHarmlessTwice = "Harmless scope ended twice or out of order"
+	msgIdleTwice     = "Idle scope ended twice or out of order"
+	msgReleaseTwice  = "isolation released twice or out of order"
+	msgNotHeld       = "release of an isolation that is not held"
+	msgAfterLeave    = "use of a Member after Leave"
+	msgLeaveIsolated = "Leave while isolated"
+	msgNilContext    = "nil Context"
+)
+
+var misuseCases = []misuseCase{
+	{"Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		end()
+		return end, nil
+	}},
+	{"inner Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Harmless()
+		inner := m.Harmless()
+		inner()
+		return inner, outer
+	}},
+	{"Idle end twice", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Idle()
+		end()
+		return end, nil
+	}},
+	{"inner Idle end twice", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Idle()
+		inner := m.Idle()
+		inner()
+		return inner, outer
+	}},
+	{"Harmless end twice, scope reopened at another kind", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		end()
+		idle := m.Idle() // same depth
+		return end, idle
+	}},
+	{"Harmless ends out of order", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Harmless()
+		inner := m.Harmless()
+		return outer, func() { inner(); outer() }
+	}},
+	{"Idle end before the Harmless scope inside it", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Idle()
+		inner := m.Harmless()
+		return outer, func() { inner(); outer() }
+	}},
+	{"Harmless end before the isolation inside it", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		rel := m.Isolate()
+		return end, func() { rel(); end() }
+	}},
+	{"member release twice", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		rel()
+		return rel, nil
+	}},
+	{"nested release twice", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Isolate()
+		inner := m.Isolate()
+		inner()
+		return inner, outer
+	}},
+	{"release before a Harmless scope inside the section", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		end := m.Harmless()
+		return rel, func() { end(); rel() }
+	}},
+	{"outer release before the nested isolation", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Isolate()
+		inner := m.Isolate()
+		return outer, func() { inner(); outer() }
+	}},
+	{"outsider release twice", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		rel := iso.Isolate()
+		rel()
+		return rel, end
+	}},
+	{"stale outsider release while a member is isolated", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		rel := iso.Isolate()
+		rel()
+		mrel := m.Isolate()
+		return rel, func() { mrel(); end() }
+	}},
+	{"Leave twice", msgAfterLeave, func(_ *Isolator, m *Member) (func(), func()) {
+		m.Leave()
+		return m.Leave, nil
+	}},
+	{"Leave while isolated", msgLeaveIsolated, func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		return m.Leave, rel
+	}},
+	{"Leave in a Harmless scope inside the isolated section", msgLeaveIsolated, func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		end := m.Harmless()
+		return m.Leave, func() { end(); rel() }
+	}},
+	{"Leave while fully isolated from an idle scope", msgLeaveIsolated, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Idle()
+		rel := m.IsolateFull()
+		return m.Leave, func() { rel(); end() }
+	}},
+	{"Harmless after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Harmless() })},
+	{"Idle after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Idle() })},
+	{"Isolate after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Isolate() })},
+	{"IsolateFull after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.IsolateFull() })},
+	{"IsolateContext after Leave", msgAfterLeave, afterLeave(func(m *Member) { _, _ = m.IsolateContext(context.Background()) })},
+	{"TryIsolate after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.TryIsolate() })},
+	{"Poll after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Poll() })},
+	{"Harmless after Leave inside a Harmless scope", msgAfterLeave, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		m.Leave()
+		return func() { m.Harmless() }, end // end: a no-op after Leave
+	}},
+	{"Poll after Leave inside an Idle scope", msgAfterLeave, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Idle()
+		m.Leave()
+		return m.Poll, end
+	}},
+	{"Idle inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		return func() { m.Idle() }, end
+	}},
+	{"Idle inside Harmless inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Harmless()
+		inner := m.Harmless()
+		return func() { m.Idle() }, func() { inner(); outer() }
+	}},
+	{"IsolateFull inside own plain isolation", "IsolateFull inside a plain isolated section", func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		return func() { m.IsolateFull() }, rel
+	}},
+	{"IsolateFullContext inside own plain isolation, in a Harmless scope", "IsolateFull inside a plain isolated section", func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		end := m.Harmless()
+		return func() { _, _ = m.IsolateFullContext(context.Background()) }, func() { end(); rel() }
+	}},
+	{"Isolator.IsolateContext(nil)", msgNilContext, func(iso *Isolator, _ *Member) (func(), func()) {
+		return func() { _, _ = iso.IsolateContext(nilCtx) }, nil
+	}},
+	{"Isolator.IsolateFullContext(nil)", msgNilContext, func(iso *Isolator, _ *Member) (func(), func()) {
+		return func() { _, _ = iso.IsolateFullContext(nilCtx) }, nil
+	}},
+	{"Member.IsolateContext(nil)", msgNilContext, func(_ *Isolator, m *Member) (func(), func()) {
+		return func() { _, _ = m.IsolateContext(nilCtx) }, nil
+	}},
+	{"Member.IsolateFullContext(nil) in own section", msgNilContext, func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		return func() { _, _ = m.IsolateFullContext(nilCtx) }, rel
+	}},
+}
+
+// afterLeave is the setup of a use of m after Leave.
+func afterLeave(use func(m *Member)) func(*Isolator, *Member) (func(), func()) {
+	return func(_ *Isolator, m *Member) (func(), func()) {
+		m.Leave()
+		return func() { use(m) }, nil
+	}
+}
+
+// misuseState is what a misuse must leave unchanged.
+type misuseState struct {
+	gate              uint64
+	owner             *request
+	plain, full, held int
+	mode, state       uint32
+	depth, own, stack int
+	ownFull, left     bool
+	leaveEnded        []bool
+	gatePtr           bool // the member's gate is the Isolator's
+	spare             int
+	releaseIsSet      bool
+}
+
+func stateOf(iso *Isolator, m *Member) misuseState {
+	s := misuseState{gate: iso.gate.Load()}
+	s.plain, s.full, s.held = queued(iso)
+	iso.mu.Lock()
+	s.owner = iso.owner
+	s.spare = len(iso.spare)
+	s.releaseIsSet = iso.release != nil
+	iso.mu.Unlock()
+	s.mode, s.state = m.mode, m.state.Load()
+	s.depth, s.own, s.stack = m.depth, m.own, len(m.stack)
+	s.ownFull, s.left, s.leaveEnded = m.ownFull, m.left, m.leaveEnded
+	s.gatePtr = m.gate == &iso.gate
+	return s
+}
+
+func TestMisuse(t *testing.T) {
+	for _, tc := range misuseCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var iso Isolator
+			m := iso.Join()
+			misuse, undo := tc.setup(&iso, m)
+			before := stateOf(&iso, m)
+			p := panicOf(misuse)
+			require.NotNil(t, p, "no panic")
+			msg := fmt.Sprint(p)
+			assert.True(t, strings.HasPrefix(msg, "isolate: "), "panic %q lacks the prefix", msg)
+			assert.Contains(t, msg, tc.want)
+			assert.Equal(t, before, stateOf(&iso, m), "the misuse changed the state")
+			if undo != nil {
+				require.Nil(t, panicOf(undo), "ending the scopes of the setup")
+			}
+			checkUsable(t, &iso, m)
+		})
+	}
+}
+
+// checkUsable checks that iso works for everyone after a misuse by m,
+// which has left or runs with no scope open: another member and an
+// outsider isolate (plain, full, try) while m sits in an idle scope, and
+// m itself still works.
+func checkUsable(t *testing.T, iso *Isolator, m *Member) {
+	t.Helper()
+	others := func() {
+		m2 := iso.Join()
+		end := m2.Idle()
+		iso.Isolate()()
+		iso.IsolateFull()()
+		r, ok := iso.TryIsolate()
+		if !ok {
+			panic("TryIsolate failed with every member idle")
+		}
+		r()
+		end()
+		m2.Isolate()()
+		m2.IsolateFull()()
+		m2.Harmless()()
+		m2.Leave()
+	}
+	if m.left {
+		goOp(others).wait(t, "others after the misuse")
+		return
+	}
+	assert.False(t, m.Isolated())
+	end := m.Idle()
+	goOp(others).wait(t, "others after the misuse, the member idle")
+	end()
+	m.Harmless()()
+	m.Isolate()()
+	m.Poll()
+	m.Leave()
+	r, ok := iso.TryIsolate()
+	require.True(t, ok, "TryIsolate after the member left")
+	r()
+}
+
+// Leave inside open harmless and idle scopes is allowed: it ends them, and
+// their end funcs become no-ops (once each), in any order, even after the
+// slot went to a new member.
+func TestLeaveInsideOpenScopes(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	idle := m.Idle()
+	outer := m.Harmless()
+	inner := m.Harmless()
+	m.Leave()
+	// The slot is free: an isolation proceeds at once.
+	goOp(func() { iso.IsolateFull()() }).wait(t, "full isolation after Leave in scopes")
+
+	// A new member takes the slot and runs; the stale ends must not
+	// touch it.
+	a := newActor(t)
+	m2 := a.join(t, &iso)
+	require.Same(t, m.slot, m2.slot, "the slot is reused")
+	outer()
+	idle()
+	inner()
+	assert.Equal(t, stateRunning, m2.state.Load(), "a stale end changed the new member's state")
+	var rel func()
+	o := isolateOp(iso.Isolate, &rel)
+	o.blocked(t, "isolation while the new member runs")
+
+	// Each end was a no-op once; a second call is misuse.
+	for _, e := range []struct {
+		end  func()
+		want string
+	}{{inner, msgHarmlessTwice}, {outer, msgHarmlessTwice}, {idle, msgIdleTwice}} {
+		p := panicOf(e.end)
+		require.NotNil(t, p, "a scope ended by Leave ended twice")
+		assert.Contains(t, fmt.Sprint(p), e.want)
+	}
+	a.do(t, "Leave", m2.Leave)
+	o.wait(t, "isolation after the new member left")
+	rel()
+
+	// The deferred form: Leave runs first, the end after it.
+	func() {
+		m := iso.Join()
+		defer m.Harmless()()
+		defer m.Leave()
+	}()
+	r, ok := iso.TryIsolate()
+	require.True(t, ok)
+	r()
+}
