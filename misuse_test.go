@@ -3,6 +3,7 @@ package isolate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,6 +153,13 @@ var misuseCases = []misuseCase{
 		m.Leave()
 		return m.Poll, end
 	}},
+	{"Harmless end twice after Leave ended it", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Idle()
+		end := m.Harmless()
+		m.Leave()
+		end()
+		return end, outer
+	}},
 	{"Idle inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m *Member) (func(), func()) {
 		end := m.Harmless()
 		return func() { m.Idle() }, end
@@ -217,7 +225,8 @@ func stateOf(iso *Isolator, m *Member) misuseState {
 	iso.mu.Unlock()
 	s.mode, s.state = m.mode, m.state.Load()
 	s.depth, s.own, s.stack = m.depth, m.own, len(m.stack)
-	s.ownFull, s.left, s.leaveEnded = m.ownFull, m.left, m.leaveEnded
+	s.ownFull, s.left = m.ownFull, m.left
+	s.leaveEnded = slices.Clone(m.leaveEnded)
 	s.gatePtr = m.gate == &iso.gate
 	return s
 }

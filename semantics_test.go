@@ -1349,3 +1349,32 @@ func TestIsolated(t *testing.T) {
 	a.do(t, "release and Leave", func() { rel(); m.Leave() })
 	b.do(t, "end and Leave", func() { endB(); mb.Leave() })
 }
+
+// Members held past a plain release because a full request is pending run
+// when that full request is abandoned (it was not eligible: another member
+// is harmless, not idle).
+func TestAbandonedFullRequestFreesMembersHeldForIt(t *testing.T) {
+	var iso Isolator
+	a, h := newActor(t), newActor(t)
+	m, mh := a.join(t, &iso), h.join(t, &iso)
+	var end, endH, relA func()
+	a.do(t, "Idle", func() { end = m.Idle() })
+	h.do(t, "Harmless", func() { endH = mh.Harmless() })
+	isolateOp(iso.Isolate, &relA).wait(t, "A")
+	ei := a.start(end)
+	waitHeld(t, &iso, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var err error
+	of := goOp(func() { _, err = iso.IsolateFullContext(ctx) })
+	waitQueued(t, &iso, 0, 1)
+	relA()
+	ei.blocked(t, "idle end after the plain release, a full request pending")
+	of.blocked(t, "full request while mh is harmless")
+	cancel()
+	of.wait(t, "abandoned full request")
+	require.ErrorIs(t, err, context.Canceled)
+	ei.wait(t, "idle end once the full request is abandoned")
+	a.do(t, "Leave", m.Leave)
+	h.do(t, "end and Leave", func() { endH(); mh.Leave() })
+}
