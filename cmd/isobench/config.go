@@ -23,7 +23,9 @@ type config struct {
 	duration time.Duration
 	// members is the number of member goroutines; 0 means twice
 	// GOMAXPROCS, at each GOMAXPROCS of cpus.
-	members    int
+	members int
+	// rounds is the number of parts each run is split into.
+	rounds     int
 	reads      int
 	adminEvery time.Duration
 	// impls are the implementations to run, in the order of guards.
@@ -54,6 +56,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.duration, "duration", 0,
 		"length of each run (one implementation at one GOMAXPROCS), warm-up included;\n"+
 			"default: "+totalRun.String()+" divided by the number of runs")
+	fs.IntVar(&c.rounds, "rounds", 3, "split each run into this many parts, the implementations taking turns")
 	fs.IntVar(&c.members, "members", 0, "member goroutines (default 2×GOMAXPROCS)")
 	fs.IntVar(&c.reads, "reads", 32, "table reads per job")
 	fs.DurationVar(&c.adminEvery, "admin-every", time.Millisecond, "interval between admin operations")
@@ -84,6 +87,8 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	switch {
 	case c.members < 0:
 		return c, errors.New("-members must not be negative")
+	case c.rounds < 1:
+		return c, errors.New("-rounds must be at least 1")
 	case c.reads < 0:
 		return c, errors.New("-reads must not be negative")
 	case c.adminEvery <= 0:

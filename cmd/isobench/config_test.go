@@ -22,7 +22,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if want := []int{runtime.GOMAXPROCS(0)}; !slices.Equal(c.cpus, want) {
 		t.Errorf("cpus = %v, want %v", c.cpus, want)
 	}
-	if c.reads != 32 || c.adminEvery != time.Millisecond || c.members != 0 || c.json || c.png != "" {
+	if c.reads != 32 || c.rounds != 3 || c.adminEvery != time.Millisecond || c.members != 0 || c.json || c.png != "" {
 		t.Errorf("unexpected defaults: %+v", c)
 	}
 	if total := c.duration * time.Duration(c.runs()); total < totalRun-time.Second || total > totalRun {
@@ -35,11 +35,11 @@ func TestParseConfigDefaults(t *testing.T) {
 
 func TestParseConfigFlags(t *testing.T) {
 	c, err := parseConfig(strings.Fields(
-		"-duration 2s -members 7 -reads 5 -admin-every 3ms -only cow,isolate -cpu 1,4 -json -png x.png"), io.Discard)
+		"-duration 2s -rounds 2 -members 7 -reads 5 -admin-every 3ms -only cow,isolate -cpu 1,4 -json -png x.png"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.duration != 2*time.Second || c.members != 7 || c.reads != 5 || c.adminEvery != 3*time.Millisecond ||
+	if c.duration != 2*time.Second || c.rounds != 2 || c.members != 7 || c.reads != 5 || c.adminEvery != 3*time.Millisecond ||
 		!c.json || c.png != "x.png" {
 		t.Errorf("flags not taken: %+v", c)
 	}
@@ -75,6 +75,7 @@ func TestParseConfigErrors(t *testing.T) {
 		"-cpu 1,x",
 		"-members -1",
 		"-reads -1",
+		"-rounds 0",
 		"-admin-every 0s",
 		"-duration -1s",
 		"extra",

@@ -26,8 +26,8 @@ func shortRun(t *testing.T, impl string) measurement {
 		adminEvery: 200 * time.Microsecond,
 		duration:   300 * time.Millisecond,
 	}, nil)
-	if m.jobs == 0 || m.admin.N == 0 {
-		t.Errorf("%s: no progress: %d jobs, %d admin operations", impl, m.jobs, m.admin.N)
+	if m.jobs == 0 || len(m.samples) == 0 {
+		t.Errorf("%s: no progress: %d jobs, %d admin operations", impl, m.jobs, len(m.samples))
 	}
 	return m
 }
@@ -39,7 +39,7 @@ func TestEveryGuardIsCorrect(t *testing.T) {
 			if m.torn > 0 {
 				t.Errorf("%s: %d jobs or dumps saw the table change under them", name, m.torn)
 			}
-			t.Logf("%s: %d jobs, %d admin operations, p99 %v", name, m.jobs, m.admin.N, m.admin.P99)
+			t.Logf("%s: %d jobs, %d admin operations, p99 %v", name, m.jobs, len(m.samples), summarize(m.samples).P99)
 		})
 	}
 }

@@ -21,11 +21,14 @@
 //
 // Usage:
 //
-//	go run ./cmd/isobench [-duration d] [-members n] [-reads k] [-admin-every t]
-//		[-only impl,...] [-cpu 1,2,...] [-json] [-png file]
+//	go run ./cmd/isobench [-duration d] [-rounds r] [-members n] [-reads k]
+//		[-admin-every t] [-only impl,...] [-cpu 1,2,...] [-json] [-png file]
 //
 // The whole run takes about 20 s unless -duration (per implementation and
-// GOMAXPROCS) says otherwise. Progress goes to stderr, except with -json.
+// GOMAXPROCS) says otherwise. Each run is split into -rounds parts, and the
+// implementations take turns, so that a change in the machine's load
+// affects all alike. Progress goes to stderr, when it is a terminal, and
+// not with -json.
 package main
 
 import (
@@ -69,20 +72,13 @@ func isobench(args []string, stdout, stderr io.Writer) error {
 	if !c.json && isTerminal(stderr) {
 		prog = newProgress(stderr, c.duration*time.Duration(c.runs()))
 	}
-	var ms []measurement
-	for _, procs := range c.cpus {
-		for _, impl := range c.impls {
-			prog.start(impl, procs)
-			ms = append(ms, runWorkload(params{
-				impl:       impl,
-				procs:      procs,
-				members:    c.membersAt(procs),
-				reads:      c.reads,
-				adminEvery: c.adminEvery,
-				duration:   c.duration,
-			}, prog.tick))
-			prog.finish(c.duration)
-		}
+	runs := schedule(c)
+	ms := make([]measurement, len(runs)/c.rounds) // one per GOMAXPROCS and implementation
+	for i, p := range runs {
+		prog.start(p.impl, p.procs)
+		m := runWorkload(p, prog.tick)
+		ms[i%len(ms)] = merge(ms[i%len(ms)], m)
+		prog.finish(p.duration)
 	}
 	prog.close()
 	rs := results(ms)

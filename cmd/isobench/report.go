@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 )
@@ -41,6 +42,7 @@ func results(ms []measurement) []result {
 	base := map[int]*result{} // isolate's row at each GOMAXPROCS
 	for i, m := range ms {
 		secs := m.elapsed.Seconds()
+		admin := summarize(slices.Clone(m.samples))
 		r := result{
 			Impl:        m.impl,
 			GOMAXPROCS:  m.procs,
@@ -50,11 +52,11 @@ func results(ms []measurement) []result {
 			Seconds:     secs,
 			Jobs:        m.jobs,
 			JobsPerSec:  float64(m.jobs) / secs,
-			AdminOps:    m.admin.N,
-			AdminPerSec: float64(m.admin.N) / secs,
-			AdminP50us:  micros(m.admin.P50),
-			AdminP99us:  micros(m.admin.P99),
-			AdminMaxus:  micros(m.admin.Max),
+			AdminOps:    admin.N,
+			AdminPerSec: float64(admin.N) / secs,
+			AdminP50us:  micros(admin.P50),
+			AdminP99us:  micros(admin.P99),
+			AdminMaxus:  micros(admin.Max),
 			Torn:        m.torn,
 		}
 		if m.cpuOK && m.jobs > 0 {

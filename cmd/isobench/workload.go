@@ -35,7 +35,9 @@ type measurement struct {
 	params
 	elapsed time.Duration
 	jobs    uint64
-	admin   latencies
+	// samples are the latencies of the admin operations that started
+	// during the measurement.
+	samples []time.Duration
 	// cpu is the process's CPU time during the measurement; cpuOK is
 	// false where the system cannot tell.
 	cpu   time.Duration
@@ -91,7 +93,7 @@ func runWorkload(p params, tick func(time.Duration)) measurement {
 		params:  p,
 		elapsed: to.Sub(from),
 		jobs:    jobs1 - jobs0,
-		admin:   summarize(samples),
+		samples: samples,
 		cpu:     cpu1 - cpu0,
 		cpuOK:   ok0 && ok1,
 		torn:    torn.Load(),
