@@ -181,17 +181,27 @@ func TestS2ReleaseAdmitsHeldJoinFirst(t *testing.T) {
 
 // S2: isolators are granted in arrival order, members and outsiders alike.
 func TestS2IsolatorsGrantedInArrivalOrder(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "full"}[full], func(t *testing.T) {
+			testArrivalOrder(t, full)
+		})
+	}
+}
+
+// testArrivalOrder queues requests behind a holder, one at a time, and
+// checks that they are granted in that order. Odd requesters are members
+// (asking from idle scopes, so that the holder could be granted, and full
+// requests are eligible), even ones outsiders.
+func testArrivalOrder(t *testing.T, full bool) {
 	var iso Isolator
 	const n = 6
-	// Odd requesters are members (asking from harmless scopes, so that
-	// the holder could be granted), even ones outsiders.
 	actors := make([]*actor, n)
 	members := make([]*Member, n)
 	ends := make([]func(), n)
 	for i := 1; i < n; i += 2 {
 		actors[i] = newActor(t)
 		members[i] = actors[i].join(t, &iso)
-		actors[i].do(t, "Harmless", func() { ends[i] = members[i].Harmless() })
+		actors[i].do(t, "Idle", func() { ends[i] = members[i].Idle() })
 	}
 	var relHolder func()
 	isolateOp(iso.Isolate, &relHolder).wait(t, "holder")
@@ -203,12 +213,21 @@ func TestS2IsolatorsGrantedInArrivalOrder(t *testing.T) {
 			order = append(order, i)
 			release()
 		}
-		if members[i] != nil {
+		switch {
+		case members[i] != nil && full:
+			ops[i] = actors[i].start(func() { section(members[i].IsolateFull()) })
+		case members[i] != nil:
 			ops[i] = actors[i].start(func() { section(members[i].Isolate()) })
-		} else {
+		case full:
+			ops[i] = goOp(func() { section(iso.IsolateFull()) })
+		default:
 			ops[i] = goOp(func() { section(iso.Isolate()) })
 		}
-		waitQueued(t, &iso, i+1, 0)
+		if full {
+			waitQueued(t, &iso, 0, i+1)
+		} else {
+			waitQueued(t, &iso, i+1, 0)
+		}
 	}
 	relHolder()
 	for i, o := range ops {
