@@ -166,6 +166,9 @@ type request struct {
 	pc uintptr
 	// task spans the isolated section while runtime/trace is on.
 	task *trace.Task
+	// asking is set while the requester itself runs the first schedule,
+	// under mu: a grant then is seen at once, without a signal.
+	asking bool
 }
 
 // Isolate waits until every member is harmless, idle or waiting to isolate
@@ -257,13 +260,15 @@ func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error
 // is granted. mu is unlocked on return. If ctx ends first, or try is set and
 // the grant is not immediate, the request is withdrawn and an error returned.
 func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) error {
-	req.arm()
 	iso.enqueue(req)
+	req.asking = true // a grant now needs no wake-up: we are not waiting
 	iso.schedule()
+	req.asking = false
 	if iso.owner == req {
 		iso.mu.Unlock()
 		return nil
 	}
+	req.arm()
 	if try {
 		iso.withdrawLocked(req)
 		iso.mu.Unlock()

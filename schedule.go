@@ -141,7 +141,9 @@ func (iso *Isolator) grant(req *request) {
 	if trace.IsEnabled() {
 		_, req.task = trace.NewTask(context.Background(), "isolate: isolated section")
 	}
-	req.signal()
+	if !req.asking {
+		req.signal()
+	}
 }
 
 // releaseLocked ends the isolation that req holds: the members it held back
