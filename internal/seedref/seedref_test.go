@@ -170,6 +170,9 @@ func TestWinnerRechecks(t *testing.T) {
 // is plain, so that the race detector reports any missing happens-before
 // edge; the counters catch overlaps directly.
 func TestStressMutualExclusion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spinning stress: slow under emulation")
+	}
 	for _, n := range []int{2, 8, 130} {
 		t.Run(fmt.Sprintf("threads=%d", n), func(t *testing.T) {
 			stress(t, n, 300*time.Millisecond)
@@ -257,6 +260,9 @@ func stress(t *testing.T, n int, d time.Duration) {
 // Fix 3 under load: isolators in three different mask words, and no other
 // thread running, so that they race each other only.
 func TestStressIsolatorsInSeveralWords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spinning stress: slow under emulation")
+	}
 	r := New(129)
 	var (
 		isolated atomic.Int32
