@@ -1,5 +1,5 @@
 // Package seedref is a reference implementation of HAProxy's shared-mask
-// rendez-vous point (HAProxy 1.9-dev commit 60b639ccb, 2018), with the three
+// rendez-vous point (HAProxy 1.9-dev commit 60b639ccb, 2018), with the four
 // fixes HAProxy made to it later. It exists for tests and benchmarks of the
 // isolate module (a differential test, and a peer in the benchmarks); it is
 // not for production: waiters spin with runtime.Gosched, as the seed spun
@@ -27,6 +27,13 @@
 //     every other thread is harmless. With masks of several words the
 //     clearing compare-and-swap covers one word only; two threads in
 //     different words could otherwise both believe they are alone.
+//  4. The isolated thread is recorded as the owner of the isolation
+//     (HAProxy's isolated_thread, 598cf3f22), and only the owner's release
+//     clears it. With fix 2 alone, a harmless scope inside an isolated
+//     section let a second thread isolate itself; if that one opened a
+//     harmless scope too, each waited for the other's request to end, for
+//     ever. Now a second thread cannot win while the first one is isolated,
+//     and the owner's harmless end waits for nobody.
 //
 // Every state change is a read-modify-write (Or, And, CompareAndSwap),
 // never a plain Store: under the race detector a Store is only a release
@@ -62,7 +69,12 @@ type Rendezvous struct {
 	// harmless and want are the two masks, each on cache lines of its
 	// own.
 	harmless, want []atomic.Uint64
+	// owner is the id of the isolated thread, or noOwner (fix 4).
+	owner atomic.Int64
 }
+
+// noOwner is the owner of a Rendezvous where nobody is isolated.
+const noOwner = -1
 
 // New returns a Rendezvous for n threads, with ids 0 to n-1, all harmless.
 func New(n int) *Rendezvous {
@@ -76,6 +88,7 @@ func New(n int) *Rendezvous {
 		harmless: alignedWords(words),
 		want:     alignedWords(words),
 	}
+	r.owner.Store(noOwner)
 	for i := range n {
 		r.all[i/64] |= 1 << (i % 64)
 	}
@@ -116,12 +129,15 @@ func (r *Rendezvous) HarmlessNow(id int) {
 }
 
 // HarmlessEnd marks thread id running again, after waiting for every
-// isolation request but its own to end.
+// isolation request but its own to end; the isolated thread waits for
+// nobody.
 func (r *Rendezvous) HarmlessEnd(id int) {
 	w, b := r.bit(id)
 	for {
 		r.harmless[w].And(^b)
-		if !r.othersWant(w, b) {
+		if r.owner.Load() == int64(id) || !r.othersWant(w, b) {
+			// Fix 4: the isolated thread waits for nobody; no other
+			// request can be granted before its release.
 			return
 		}
 		// Someone wants isolation (or is isolated): be harmless until
@@ -143,8 +159,10 @@ func (r *Rendezvous) Isolate(id int) {
 	r.want[w].Or(b)
 	for {
 		if r.win(w, b) {
-			// Fix 3: the compare-and-swap covered word w only.
-			if r.othersHarmless(w, b) {
+			// Fix 3: the compare-and-swap covered word w only. Fix 4:
+			// every other thread may be harmless because the isolated
+			// one is inside a harmless scope of its section.
+			if r.othersHarmless(w, b) && r.owner.CompareAndSwap(noOwner, int64(id)) {
 				return
 			}
 			r.harmless[w].Or(b) // back off, and let the other win
@@ -215,6 +233,7 @@ func (r *Rendezvous) waitNoRequest(w int, b uint64) {
 // once every other pending request has been served, as in HAProxy.
 func (r *Rendezvous) Release(id int) {
 	w, b := r.bit(id)
+	r.owner.CompareAndSwap(int64(id), noOwner)
 	r.want[w].And(^b)
 	// Fix 1: a proper harmless end. Our harmless bit is clear; if anyone
 	// wants isolation, become harmless until they are done, then clear
@@ -231,5 +250,6 @@ func (r *Rendezvous) Release(id int) {
 func (r *Rendezvous) ReleaseHarmless(id int) {
 	w, b := r.bit(id)
 	r.harmless[w].Or(b)
+	r.owner.CompareAndSwap(int64(id), noOwner)
 	r.want[w].And(^b)
 }

@@ -143,6 +143,38 @@ func TestHarmlessInsideOwnIsolation(t *testing.T) {
 	r.Release(0)
 }
 
+// Fix 4: while the isolated thread is in a harmless scope of its section,
+// no second thread isolates itself. With fix 2 alone the second one did,
+// and when both then opened harmless scopes each waited for the other's
+// request to end, for ever.
+func TestHarmlessInsideIsolationAdmitsNoSecondIsolator(t *testing.T) {
+	r := New(2)
+	r.HarmlessEnd(0) // thread 1 stays harmless until it isolates
+	r.Isolate(0)
+	r.HarmlessNow(0)
+	second, ok := returnsWithin(50*time.Millisecond, func() {
+		r.Isolate(1)
+		r.HarmlessNow(1)
+		r.HarmlessEnd(1)
+		r.Release(1)
+		r.HarmlessNow(1)
+	})
+	if ok {
+		t.Fatal("thread 1 isolated itself inside thread 0's isolated section")
+	}
+	ended, ok := returnsWithin(time.Second, func() { r.HarmlessEnd(0) })
+	if !ok {
+		t.Fatal("the isolated thread's harmless end waited for thread 1's request")
+	}
+	<-ended
+	released, ok := returnsWithin(5*time.Second, func() { r.Release(0) })
+	if !ok {
+		t.Fatal("thread 0's release and thread 1's isolation deadlocked")
+	}
+	<-released
+	<-second
+}
+
 // Fix 3: two threads in different mask words can both win the
 // compare-and-swap of their own word; the re-check must stop each of them.
 func TestWinnerRechecks(t *testing.T) {
