@@ -42,12 +42,15 @@
 //
 // # Fairness
 //
-// Isolations are granted in arrival order. A full isolation goes first
-// whenever every member is idle; a plain one may pass it while it is not.
-// Members held back by an isolation run again when it ends, before the next
-// one begins (as sync.RWMutex lets waiting readers in when a writer
-// unlocks), so neither side starves. A pending full isolation also holds
-// back members ending an idle scope, so that it gets in.
+// Isolations are granted in arrival order, plain and full alike, except that
+// a plain isolation passes a full one while some member is not idle (it
+// would otherwise wait for a condition that the plain requester itself,
+// harmless but not idle, may keep false). Members held back by an isolation
+// run again when it ends, before the next one begins (as sync.RWMutex lets
+// waiting readers in when a writer unlocks), so neither side starves. A
+// pending full isolation also holds back members ending an idle scope, so
+// that it gets in: once every member is idle it is granted next, or right
+// after the older plain isolations.
 //
 // # Rules
 //

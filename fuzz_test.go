@@ -48,7 +48,8 @@ import (
 //     harmless scopes; any request holds members ending idle scopes and
 //     joining);
 //   - then the head of the full queue is granted if every other member is
-//     idle, otherwise the head of the plain queue if every other member is
+//     idle and the head of the plain queue (if any) came after it,
+//     otherwise the head of the plain queue if every other member is
 //     harmless or idle;
 //   - a release first lets through the members it held back (those held
 //     from idle only if no full request waits, or if it was a full
@@ -177,7 +178,10 @@ type fuzzModel struct {
 	mode   [fuzzActors]uint8
 	plainQ []int
 	fullQ  []int
-	owner  int // the actor that is isolated, -1 if none
+	// ticket is the arrival order of each actor's request, from tickets.
+	ticket  [fuzzActors]int
+	tickets int
+	owner   int // the actor that is isolated, -1 if none
 	// ownerFull tells the kind of the owner's isolation (an outsider may
 	// hold one while it requests another).
 	ownerFull bool
@@ -238,10 +242,12 @@ func (m *fuzzModel) schedule() {
 		return
 	}
 	m.admit(func(from uint8) bool { return !m.holds(from) })
+	fullOK := len(m.fullQ) > 0 && m.othersAre(m.fullQ[0], func(s uint8) bool { return s == fmIdle })
+	plainOK := len(m.plainQ) > 0 && m.othersAre(m.plainQ[0], func(s uint8) bool { return s != fmRunning })
 	switch {
-	case len(m.fullQ) > 0 && m.othersAre(m.fullQ[0], func(s uint8) bool { return s == fmIdle }):
+	case fullOK && (len(m.plainQ) == 0 || m.ticket[m.fullQ[0]] < m.ticket[m.plainQ[0]]):
 		m.grant(m.fullQ[0])
-	case len(m.plainQ) > 0 && m.othersAre(m.plainQ[0], func(s uint8) bool { return s != fmRunning }):
+	case plainOK:
 		m.grant(m.plainQ[0])
 	}
 }
@@ -390,6 +396,8 @@ func (m *fuzzModel) request(who int, v fuzzVariant) fuzzResult {
 		m.mode[who] = m.mem[who].mode
 		m.mem[who].wait = fwRequest
 	}
+	m.tickets++
+	m.ticket[who] = m.tickets
 	q := m.queue(who)
 	*q = append(*q, who)
 	m.schedule()

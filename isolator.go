@@ -39,11 +39,12 @@ import (
 //	Poll:       gate.Load()
 //
 // Isolation requests queue under mu in arrival order (one FIFO for plain
-// requests, one for full). schedule, which runs under mu whenever something
-// may have changed, grants the head of the full queue when every other member
-// is idle, otherwise the head of the plain queue when every other member is
-// harmless; failing both it sets the watched flag on the first member that
-// blocks each head and returns. That member's next Swap sees the flag and runs
+// requests, one for full), each with a ticket. schedule, which runs under mu
+// whenever something may have changed, grants the head of the full queue when
+// every other member is idle and no older plain request waits, otherwise the
+// head of the plain queue when every other member is harmless; failing both
+// it sets the watched flag on the first member that blocks each head and
+// returns. That member's next Swap sees the flag and runs
 // schedule again (kick). Nobody else is woken: idle members are never touched.
 //
 // Invariants:
@@ -138,6 +139,9 @@ type Isolator struct {
 	owner *request
 	// plainQ and fullQ are the pending requests in arrival order.
 	plainQ, fullQ requestQueue
+	// tickets counts the requests ever queued: a request's ticket tells
+	// which of the two queue heads came first.
+	tickets uint64
 	// held are the members that wait for an isolation to end.
 	held []*slot
 	// plainFrom and fullFrom are where the scans for the heads of the
@@ -166,6 +170,8 @@ type request struct {
 	pc uintptr
 	// task spans the isolated section while runtime/trace is on.
 	task *trace.Task
+	// ticket is the request's place in arrival order, across both queues.
+	ticket uint64
 	// asking is set while the requester itself runs the first schedule,
 	// under mu: a grant then is seen at once, without a signal.
 	asking bool

@@ -22,14 +22,17 @@ func (iso *Isolator) schedule() {
 		if full == nil && plain == nil {
 			return
 		}
-		// A full request goes first whenever it is eligible; a plain one
-		// may pass it while it is not (a member waiting in a plain request
-		// is harmless but not idle, and would block it forever).
+		// A full request goes first whenever it is eligible, ahead of
+		// the plain requests that came after it; a plain one may pass it
+		// while it is not (a member waiting in a plain request is
+		// harmless but not idle, and would block it forever). An eligible
+		// full request waits for an older plain one: otherwise a member
+		// isolating full back to back starves every plain request.
 		var fullBlocker, plainBlocker *slot
 		var fullSeen, plainSeen uint32
 		if full != nil {
 			fullBlocker, fullSeen = iso.scan(&iso.fullFrom, full, stateIdle)
-			if fullBlocker == nil {
+			if fullBlocker == nil && (plain == nil || full.ticket < plain.ticket) {
 				iso.grant(full)
 				return
 			}
@@ -112,6 +115,8 @@ func (iso *Isolator) queueOf(req *request) *requestQueue {
 // enqueue makes req pending and publishes it in the gate (invariant 1: before
 // any scan that may grant it).
 func (iso *Isolator) enqueue(req *request) {
+	iso.tickets++
+	req.ticket = iso.tickets
 	iso.queueOf(req).push(req)
 	iso.gate.Add(weight(req))
 }

@@ -447,6 +447,7 @@ func TestS5HarmlessInOwnSectionDoesNotWaitForItself(t *testing.T) {
 	var rel, relP, relF func()
 	a.do(t, "Isolate", func() { rel = m.Isolate() })
 	po := isolateOp(iso.Isolate, &relP)
+	waitQueued(t, &iso, 1, 0)
 	of := isolateOp(iso.IsolateFull, &relF)
 	waitQueued(t, &iso, 1, 1)
 	a.do(t, "harmless, idle and Poll inside own section, requests pending", func() {
@@ -459,12 +460,12 @@ func TestS5HarmlessInOwnSectionDoesNotWaitForItself(t *testing.T) {
 	})
 	po.blocked(t, "plain request during the section")
 	a.do(t, "release, Idle", func() { rel(); rel = m.Idle() })
-	// Both eligible now; the full one goes first.
-	of.wait(t, "full request")
-	po.blocked(t, "plain request while the full one holds")
-	relF()
+	// Both eligible now; the older plain one goes first.
 	po.wait(t, "plain request")
+	of.blocked(t, "full request while the plain one holds")
 	relP()
+	of.wait(t, "full request")
+	relF()
 	a.do(t, "end and Leave", func() { rel(); m.Leave() })
 }
 
@@ -1101,9 +1102,10 @@ func TestFullRequestHoldsIdleEndsAndJoinsOnly(t *testing.T) {
 	}
 }
 
-// A full request goes first when it is eligible, ahead of plain requests
-// that came before it; a plain request passes a full one that is not
-// eligible.
+// Requests are granted in arrival order across both queues: an eligible
+// full request goes ahead of plain requests that came after it, and waits
+// for an older plain one (while members ending idle stay held for it); a
+// plain request passes a full one that is not eligible.
 func TestFullRequestFairness(t *testing.T) {
 	var iso Isolator
 	a := newActor(t)
@@ -1112,25 +1114,43 @@ func TestFullRequestFairness(t *testing.T) {
 	a.do(t, "Idle", func() { end = m.Idle() })
 
 	var relA, relP, relF func()
-	isolateOp(iso.Isolate, &relA).wait(t, "A")
-	var order []string // plain: appended in sections
-	po := goOp(func() { relP = iso.Isolate(); order = append(order, "plain") })
-	waitQueued(t, &iso, 1, 0)
-	of := goOp(func() { relF = iso.IsolateFull(); order = append(order, "full") })
-	waitQueued(t, &iso, 1, 1)
-	relA()
-	of.wait(t, "the eligible full request, queued second")
-	po.blocked(t, "the plain request while the full one holds")
-	relF()
-	po.wait(t, "the plain request")
-	relP()
-	assert.Equal(t, []string{"full", "plain"}, order)
+	for _, fullFirst := range []bool{true, false} {
+		isolateOp(iso.Isolate, &relA).wait(t, "A")
+		var order []string // appended in sections
+		var first, second *op
+		if fullFirst {
+			first = goOp(func() { relF = iso.IsolateFull(); order = append(order, "full") })
+			waitQueued(t, &iso, 0, 1)
+			second = goOp(func() { relP = iso.Isolate(); order = append(order, "plain") })
+		} else {
+			first = goOp(func() { relP = iso.Isolate(); order = append(order, "plain") })
+			waitQueued(t, &iso, 1, 0)
+			second = goOp(func() { relF = iso.IsolateFull(); order = append(order, "full") })
+		}
+		waitQueued(t, &iso, 1, 1)
+		relA()
+		first.wait(t, "the older request, both eligible")
+		second.blocked(t, "the younger request while the older one holds")
+		if fullFirst {
+			relF()
+		} else {
+			relP()
+		}
+		second.wait(t, "the younger request")
+		if fullFirst {
+			relP()
+			assert.Equal(t, []string{"full", "plain"}, order)
+		} else {
+			relF()
+			assert.Equal(t, []string{"plain", "full"}, order)
+		}
+	}
 
 	// Not eligible: m is harmless, not idle. The plain request passes.
 	a.do(t, "end Idle, Harmless", func() { end(); end = m.Harmless() })
-	of = isolateOp(iso.IsolateFull, &relF)
+	of := isolateOp(iso.IsolateFull, &relF)
 	waitQueued(t, &iso, 0, 1)
-	po = isolateOp(iso.Isolate, &relP)
+	po := isolateOp(iso.Isolate, &relP)
 	po.wait(t, "the plain request passing an ineligible full one")
 	of.blocked(t, "the full request during the plain isolation")
 	relP()
@@ -1167,6 +1187,31 @@ func TestFullRequestNotStarvedByPlainOnes(t *testing.T) {
 	po.wait(t, "plain request")
 	relP()
 	a.do(t, "end and Leave", func() { end(); m.Leave() })
+}
+
+// A member that isolates full back to back does not starve an older plain
+// request: its next full request is eligible at once (it is the only
+// member), but the plain one came first. HAProxy lets a plain isolation
+// win over a full one; granting every eligible full request first would
+// turn that around, and the model found the starvation (model/README.md).
+func TestFullRequestsBackToBackDoNotStarvePlain(t *testing.T) {
+	var iso Isolator
+	a := newActor(t)
+	m := a.join(t, &iso)
+	var relF, relP func()
+	a.do(t, "IsolateFull", func() { relF = m.IsolateFull() })
+	po := isolateOp(iso.Isolate, &relP)
+	waitQueued(t, &iso, 1, 0)
+	var again *op
+	a.do(t, "release, IsolateFull again", func() {
+		relF()
+		again = goOp(func() { relF = m.IsolateFull() })
+	})
+	po.wait(t, "the older plain request")
+	again.blocked(t, "the member's next full request during the plain section")
+	relP()
+	again.wait(t, "the member's next full request")
+	a.do(t, "release and Leave", func() { relF(); m.Leave() })
 }
 
 // A member waiting in IsolateFull counts as idle: two members asking for
