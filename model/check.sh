@@ -1,57 +1,160 @@
 #!/usr/bin/env bash
-# Verifies model/isolate.pml with spin: the model must pass every check and
-# every mutant must fail one. Prints the states explored and the time of each
-# run, and one verdict line per mutant. Exit 0 only if all is as expected.
+# Model-checks model/isolate.pml with spin:
+#   - the model, safety run: assertions (mutual exclusion, HELD_OK) and
+#     invalid end states (deadlock);
+#   - the model, each LTL progress claim with weak fairness (pan -a -f -N);
+#   - each mutant (-D...), which must produce a counterexample.
+# Prints states, time and result of every run and one verdict line per
+# mutant. Exits 0 only if the model passes everything and every mutant fails.
+# Works from any directory; builds in a temporary directory (KEEP=1 keeps it,
+# with the trails). JOBS=n runs n checks at once (default: the CPU count).
 set -euo pipefail
+
 here=$(cd "$(dirname "$0")" && pwd)
-if ! command -v spin >/dev/null; then
+model=$here/isolate.pml
+
+if ! command -v spin >/dev/null 2>&1; then
+	echo "installing spin (apt-get)"
 	apt-get update -qq && apt-get install -y -qq spin >/dev/null
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cp "$here/isolate.pml" "$work/"
-cd "$work"
+command -v gcc >/dev/null 2>&1 || { echo "check.sh: gcc is required" >&2; exit 2; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/isolate-model.XXXXXX")
+if [ -n "${KEEP:-}" ]; then
+	echo "work directory: $work"
+else
+	trap 'rm -rf "$work"' EXIT
+fi
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+start=$SECONDS
 
 CLAIMS="plainA plainO fullO fullB heldA heldB"
-# Mutants that the safety run catches. The progress claims (-DLTL, pan -a -f)
-# take too long for CI on two cores; run them by hand: LTL=1 bash check.sh.
-MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE"
+MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER"
+PANFLAGS="-m2000000 -w24"
 
-# run LABEL SPINFLAGS CCFLAGS PANFLAGS: prints a summary, returns 1 on errors.
-run() {
-	local label=$1 sflags=$2 cflags=$3 pflags=$4 t0=$SECONDS out
-	rm -f pan pan.* isolate.pml.trail
-	spin $sflags -a isolate.pml >/dev/null
-	gcc -O2 -w $cflags -o pan pan.c
-	out=$(timeout 60 ./pan -m2000000 $pflags 2>&1 || true)
-	local states errors
-	states=$(echo "$out" | awk '/states, stored/ {print $1; exit}')
-	errors=$(echo "$out" | awk '/errors:/ {print $NF; exit}')
-	echo "  $label: ${states:-?} states, errors ${errors:-?}, $((SECONDS - t0)) s"
-	[ "${errors:-1}" = 0 ]
+# build DIR SPINFLAGS CCFLAGS: generates and compiles a verifier in DIR.
+build() {
+	mkdir -p "$1"
+	cp "$model" "$1/isolate.pml"
+	(cd "$1" && spin $2 -a isolate.pml >spin.log 2>&1 && gcc -w $3 -o pan pan.c) ||
+		{ echo "check.sh: building $1 ($2 $3) failed" >&2; cat "$1/spin.log" >&2; return 1; }
 }
 
+# verify DIR NAME PANFLAGS...: runs pan in DIR, writes NAME.log and NAME.sum
+# ("ok" or "error", states, seconds, what failed).
+verify() {
+	local dir=$1 name=$2
+	shift 2
+	(cd "$dir" && ./pan $PANFLAGS "$@" >"$name.log" 2>&1 || true)
+	local log=$dir/$name.log states secs errors what
+	states=$(awk '/states, stored/ {print $1; exit}' "$log")
+	secs=$(awk '/elapsed time/ {print $4; exit}' "$log")
+	errors=$(awk '/errors:/ {print $NF; exit}' "$log")
+	what=$(grep -m1 -E '^pan:1: ' "$log" | sed -E 's/^pan:1: //; s/ \(at depth [0-9]+\)//' | cut -c1-90 || true)
+	if grep -q 'max search depth too small' "$log"; then what="search depth too small"; errors=${errors:-1}; fi
+	if [ "$errors" = 0 ] && [ -z "$what" ]; then
+		echo "ok ${states:-?} ${secs:-?}" >"$dir/$name.sum"
+	else
+		echo "error ${states:-?} ${secs:-?} ${what:-pan failed (see $name.log)}" >"$dir/$name.sum"
+	fi
+}
+
+# at most $jobs tasks at once
+pool() {
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+	"$@" &
+}
+
+# The tasks. Mutants first try the safety run; a mutant that passes it gets
+# the LTL claims that the model itself passes (see mutant_ltl below).
+safety_task() { build "$work/safety" "" "-O0 -DSAFETY" && verify "$work/safety" run; }
+ltl_task() {
+	build "$work/ltl" "-DLTL" "-O2" || return 1
+	local c
+	for c in $CLAIMS; do pool verify "$work/ltl" "$c" -a -f -N "$c"; done
+	wait
+}
+mutant_task() {
+	local m=$1
+	build "$work/m_$m" "-D$m" "-O0 -DSAFETY -D$m" && verify "$work/m_$m" safety
+}
+
+echo "spin: $(spin -V 2>&1 | head -1); model: $model; $jobs jobs"
+# The LTL build and its claims form one task (its claims use the pool too).
+ltl_task &
+ltl_pid=$!
+pool safety_task
+for m in $MUTANTS; do pool mutant_task "$m"; done
+wait
+
 status=0
-echo "model: safety (mutual exclusion, held-by-gate, deadlock)"
-run "safety" "" "-DSAFETY" "" || { echo "model FAILS safety"; status=1; }
-[ -n "${LTL:-}" ] || CLAIMS=""
+# line LABEL SUMFILE: prints one result line, returns 1 on error.
+line() {
+	local kind states secs what
+	if [ ! -f "$2" ]; then
+		echo "$1: NOT RUN (build failed)"
+		return 1
+	fi
+	read -r kind states secs what <"$2"
+	if [ "$kind" = ok ]; then
+		echo "$1: ok, $states states, $secs s"
+	else
+		echo "$1: VIOLATED: $what ($states states, $secs s)"
+		return 1
+	fi
+}
+
+echo
+echo "model"
+line "  safety (assertions, invalid end states)" "$work/safety/run.sum" || status=1
+failing=""
 for c in $CLAIMS; do
-	run "progress $c (weak fairness)" "-DLTL" "" "-a -f -N $c" || { echo "model FAILS $c"; status=1; }
+	if ! line "  ltl $c (weak fairness)" "$work/ltl/$c.sum"; then
+		status=1
+		failing="$failing $c"
+	fi
 done
 
+# A mutant the safety run misses must break an LTL claim that the model
+# itself passes.
+mutant_ltl() {
+	local m=$1 c
+	build "$work/ml_$m" "-DLTL -D$m" "-O2 -D$m" || return 1
+	for c in $CLAIMS; do
+		case " $failing " in *" $c "*) continue ;; esac
+		verify "$work/ml_$m" "$c" -a -f -N "$c"
+		if [ "$(cut -d' ' -f1 "$work/ml_$m/$c.sum")" = error ]; then
+			cp "$work/ml_$m/$c.sum" "$work/m_$m/ltl.sum"
+			echo "$c" >"$work/m_$m/ltl.claim"
+			return 0
+		fi
+	done
+}
+
+echo
+echo "mutants (each must fail)"
 for m in $MUTANTS; do
+	name=$(echo "$m" | tr 'A-Z_' 'a-z-')
+	sum=$work/m_$m/safety.sum
 	verdict="NOT FOUND"
-	if ! run "mutant $m safety" "-D$m" "-DSAFETY" ""; then
-		verdict="counterexample found (safety)"
-	else
-		for c in $CLAIMS; do
-			if ! run "mutant $m $c" "-D$m -DLTL" "" "-a -f -N $c"; then
-				verdict="counterexample found ($c)"
-				break
-			fi
-		done
+	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
+		read -r _ states secs what <"$sum"
+		verdict="counterexample found (safety: $what; $states states, $secs s)"
+	elif [ -f "$sum" ]; then
+		mutant_ltl "$m" || true
+		if [ -f "$work/m_$m/ltl.sum" ]; then
+			read -r _ states secs what <"$work/m_$m/ltl.sum"
+			verdict="counterexample found (ltl $(cat "$work/m_$m/ltl.claim"): $what; $states states, $secs s)"
+		fi
 	fi
-	echo "mutant $m: $verdict"
+	echo "mutant $name: $verdict"
 	[ "$verdict" != "NOT FOUND" ] || status=1
 done
+
+echo
+if [ "$status" = 0 ]; then
+	echo "model/check.sh: all checks passed, every mutant caught ($((SECONDS - start)) s)"
+else
+	echo "model/check.sh: FAILED ($((SECONDS - start)) s)"
+fi
 exit $status
