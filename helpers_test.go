@@ -8,10 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Helpers for the focused tests (semantics_test.go, misuse_test.go,
-// alloc_test.go). They never assert on time: "blocked" means "has not
-// returned after a short pause", which a slow machine can only make pass
-// wrongly, never fail wrongly, and "returns" allows a generous timeout.
+// Helpers for the focused tests (semantics_*_test.go, full_test.go,
+// poll_try_test.go, misuse_test.go, alloc_test.go). They never assert on
+// time: "blocked" means "has not returned after a short pause", which a
+// slow machine can only make pass wrongly, never fail wrongly, and
+// "returns" allows a generous timeout.
 
 // settle is how long a call must stay blocked to count as blocked.
 const settle = 30 * time.Millisecond
