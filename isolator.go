@@ -192,7 +192,7 @@ type request struct {
 //
 //	defer iso.Isolate()()
 func (iso *Isolator) Isolate() (release func()) {
-	release, _ = iso.isolate(context.Background(), false, false)
+	release, _ = iso.isolate(nil, false, false)
 	return release
 }
 
@@ -207,7 +207,7 @@ func (iso *Isolator) IsolateContext(ctx context.Context) (release func(), err er
 // (see [Member.Idle]), so that the isolated section may free or replace
 // objects that members could otherwise hold between jobs.
 func (iso *Isolator) IsolateFull() (release func()) {
-	release, _ = iso.isolate(context.Background(), true, false)
+	release, _ = iso.isolate(nil, true, false)
 	return release
 }
 
@@ -221,7 +221,7 @@ func (iso *Isolator) IsolateFullContext(ctx context.Context) (release func(), er
 // isolation is in progress or requested and every member is harmless. It
 // reports whether it did; on false it leaves no trace.
 func (iso *Isolator) TryIsolate() (release func(), ok bool) {
-	release, err := iso.isolate(context.Background(), false, true)
+	release, err := iso.isolate(nil, false, true)
 	return release, err == nil
 }
 
@@ -229,7 +229,7 @@ func (iso *Isolator) TryIsolate() (release func(), ok bool) {
 var errWouldWait = fmt.Errorf("isolate: isolation would wait")
 
 func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error) {
-	if ctx.Err() != nil {
+	if ctx != nil && ctx.Err() != nil {
 		return nil, abandoned(ctx)
 	}
 	iso.mu.Lock()
@@ -265,6 +265,8 @@ func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error
 // awaitGrant queues req, which the caller made under mu, and waits until it
 // is granted. mu is unlocked on return. If ctx ends first, or try is set and
 // the grant is not immediate, the request is withdrawn and an error returned.
+// A nil ctx never ends (it spares the uncancellable forms two interface
+// calls on their fast path).
 func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) error {
 	iso.enqueue(req)
 	req.asking = true // a grant now needs no wake-up: we are not waiting
@@ -285,7 +287,10 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	// waits for running members; not behind other waiting requests.
 	busy := iso.owner != nil || iso.plainQ.head == req || iso.fullQ.head == req
 	iso.mu.Unlock()
-	done := ctx.Done()
+	var done <-chan struct{} // nil: never cancelled
+	if ctx != nil {
+		done = ctx.Done()
+	}
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}

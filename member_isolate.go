@@ -13,7 +13,7 @@ import "context"
 //
 //	defer m.Isolate()()
 func (m *Member) Isolate() (release func()) {
-	release, _ = m.isolate(context.Background(), false, false)
+	release, _ = m.isolate(nil, false, false)
 	return release
 }
 
@@ -30,7 +30,7 @@ func (m *Member) IsolateContext(ctx context.Context) (release func(), err error)
 // Inside the member's own plain isolated section it panics: a plain
 // isolation cannot be upgraded to a full one.
 func (m *Member) IsolateFull() (release func()) {
-	release, _ = m.isolate(context.Background(), true, false)
+	release, _ = m.isolate(nil, true, false)
 	return release
 }
 
@@ -45,7 +45,7 @@ func (m *Member) IsolateFullContext(ctx context.Context) (release func(), err er
 // It reports whether it did; on false it leaves no trace. Inside the
 // member's own isolated section it nests and succeeds.
 func (m *Member) TryIsolate() (release func(), ok bool) {
-	release, err := m.isolate(context.Background(), false, true)
+	release, err := m.isolate(nil, false, true)
 	return release, err == nil
 }
 
@@ -65,7 +65,7 @@ func (m *Member) isolate(ctx context.Context, full, try bool) (func(), error) {
 		m.push(kindIsolate, false)
 		return m.endFunc(d, kindIsolate), nil
 	}
-	if ctx.Err() != nil {
+	if ctx != nil && ctx.Err() != nil {
 		return nil, abandoned(ctx)
 	}
 	if m.req == nil {

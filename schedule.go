@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"context"
+	"math/bits"
 	"runtime/trace"
 )
 
@@ -70,6 +71,9 @@ func (iso *Isolator) scan(from *int, req *request, need uint32) (*slot, uint32) 
 		if gi == *from/groupSize {
 			active &= ^uint64(0) << (*from % groupSize)
 		}
+		if bits.OnesCount64(active) >= denseGroup && g.all(need) {
+			continue
+		}
 		for ; active != 0; active &= active - 1 {
 			i := lowestBit(active)
 			if st := g.states[i].Load(); st&need != need && &g.slots[i] != self {
@@ -79,6 +83,27 @@ func (iso *Isolator) scan(from *int, req *request, need uint32) (*slot, uint32) 
 		}
 	}
 	return nil, 0
+}
+
+// denseGroup is the number of active slots from which scan first checks a
+// whole group at once: reading all 64 state words with independent loads
+// costs less than visiting that many slots one by one (a third here).
+const denseGroup = 16
+
+// all reports whether every state word of g has the bits of need. Slots
+// that are not active hold stateIdle, which has them all; the requester's
+// own slot, harmless or idle while it waits, has them too.
+func (g *slotGroup) all(need uint32) bool {
+	s := g.states
+	// Four accumulators, so that the loads do not wait for each other.
+	a, b, c, d := ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0)
+	for i := 0; i < groupSize; i += 4 {
+		a &= s[i].Load()
+		b &= s[i+1].Load()
+		c &= s[i+2].Load()
+		d &= s[i+3].Load()
+	}
+	return a&b&c&d&need == need
 }
 
 // watch asks the blocker s, seen in state seen, to kick the Isolator on its
@@ -160,9 +185,11 @@ func (iso *Isolator) releaseLocked(req *request) {
 	}
 	iso.owner = nil
 	fullPending := iso.gate.And(^gateGranted)&gateFullMask != 0
-	iso.admitHeld(func(from uint32) bool {
-		return from == stateHarmless || req.full || !fullPending
-	})
+	if len(iso.held) > 0 {
+		iso.admitHeld(func(from uint32) bool {
+			return from == stateHarmless || req.full || !fullPending
+		})
+	}
 	iso.schedule()
 }
 
