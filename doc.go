@@ -63,6 +63,11 @@
 //     isolation.
 //   - A member isolates through its Member, never through the Isolator,
 //     which would wait for the member itself.
+//   - With full isolations in use, a member that waits for another member
+//     waits in an idle scope, not a harmless one: a pending full isolation
+//     holds back members ending idle scopes, so a member blocked in a
+//     harmless scope on work that an idle member would do next keeps the
+//     full isolation, and itself, waiting for ever.
 //   - Scopes nest and end in reverse order; a Member and the funcs it
 //     returns belong to the goroutine that joined. Call Leave when done.
 //
