@@ -671,8 +671,8 @@ end_stop:
  *
  *   plainA  A's plain request is granted (or abandoned).
  *   plainO  O's plain request is granted (or abandoned), if eventually no
- *           member abandons requests.  FAILS on the code as it is: see
- *           README.md, "Finding".
+ *           member abandons requests.  The earlier rule (FULL_PASSES_OLDER)
+ *           fails it: see README.md, "Finding".
  *   fullO   O's full request is granted (or abandoned).
  *   fullB   B's full request is granted (or abandoned).
  *   heldA   A, held back by an isolation, runs again.
