@@ -192,7 +192,7 @@ type request struct {
 //
 //	defer iso.Isolate()()
 func (iso *Isolator) Isolate() (release func()) {
-	release, _ = iso.isolate(nil, false, false)
+	release, _ = iso.isolate(cancel{}, false, false)
 	return release
 }
 
@@ -200,37 +200,37 @@ func (iso *Isolator) Isolate() (release func()) {
 // then returns a nil release and an error wrapping ctx.Err(), and leaves no
 // trace: members it held back run on, later isolations are unaffected.
 func (iso *Isolator) IsolateContext(ctx context.Context) (release func(), err error) {
-	return iso.isolate(mustContext(ctx), false, false)
+	return iso.isolate(cancelBy(ctx), false, false)
 }
 
 // IsolateFull is [Isolator.Isolate] that waits until every member is idle
 // (see [Member.Idle]), so that the isolated section may free or replace
 // objects that members could otherwise hold between jobs.
 func (iso *Isolator) IsolateFull() (release func()) {
-	release, _ = iso.isolate(nil, true, false)
+	release, _ = iso.isolate(cancel{}, true, false)
 	return release
 }
 
 // IsolateFullContext is [Isolator.IsolateFull] that gives up when ctx is
 // done, as [Isolator.IsolateContext] does.
 func (iso *Isolator) IsolateFullContext(ctx context.Context) (release func(), err error) {
-	return iso.isolate(mustContext(ctx), true, false)
+	return iso.isolate(cancelBy(ctx), true, false)
 }
 
 // TryIsolate isolates the calling goroutine if that needs no waiting: no
 // isolation is in progress or requested and every member is harmless. It
 // reports whether it did; on false it leaves no trace.
 func (iso *Isolator) TryIsolate() (release func(), ok bool) {
-	release, err := iso.isolate(nil, false, true)
+	release, err := iso.isolate(cancel{}, false, true)
 	return release, err == nil
 }
 
 // errWouldWait is what isolate returns when try is set and it would wait.
 var errWouldWait = fmt.Errorf("isolate: isolation would wait")
 
-func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error) {
-	if ctx != nil && ctx.Err() != nil {
-		return nil, abandoned(ctx)
+func (iso *Isolator) isolate(c cancel, full, try bool) (func(), error) {
+	if c.ended() {
+		return nil, c.abandoned()
 	}
 	iso.mu.Lock()
 	if try && !iso.quietLocked() {
@@ -252,7 +252,7 @@ func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error
 		runtime.Callers(3, pc[:]) // the caller of Isolate and friends
 		req.pc = pc[0]
 	}
-	err := iso.awaitGrant(req, ctx, try)
+	err := iso.awaitGrant(req, c, try)
 	if err != nil {
 		iso.mu.Lock()
 		iso.spare = append(iso.spare, req)
@@ -263,11 +263,9 @@ func (iso *Isolator) isolate(ctx context.Context, full, try bool) (func(), error
 }
 
 // awaitGrant queues req, which the caller made under mu, and waits until it
-// is granted. mu is unlocked on return. If ctx ends first, or try is set and
+// is granted. mu is unlocked on return. If c ends first, or try is set and
 // the grant is not immediate, the request is withdrawn and an error returned.
-// A nil ctx never ends (it spares the uncancellable forms two interface
-// calls on their fast path).
-func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) error {
+func (iso *Isolator) awaitGrant(req *request, c cancel, try bool) error {
 	iso.enqueue(req)
 	req.asking = true // a grant now needs no wake-up: we are not waiting
 	iso.schedule()
@@ -287,10 +285,7 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	// waits for running members; not behind other waiting requests.
 	busy := iso.owner != nil || iso.plainQ.head == req || iso.fullQ.head == req
 	iso.mu.Unlock()
-	var done <-chan struct{} // nil: never cancelled
-	if ctx != nil {
-		done = ctx.Done()
-	}
+	done := c.done()
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}
@@ -306,7 +301,7 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	req.since = time.Time{}
 	held := false
 	if iso.owner == req {
-		// Granted as ctx ended: roll the grant back, as
+		// Granted as c ended: roll the grant back, as
 		// x/sync/semaphore does, so that the caller sees one outcome.
 		iso.releaseLocked(req)
 	} else {
@@ -316,7 +311,7 @@ func (iso *Isolator) awaitGrant(req *request, ctx context.Context, try bool) err
 	if held {
 		req.member.slot.wait(true, nil, nil, nil) // withdrawn while someone else is isolated
 	}
-	return abandoned(ctx)
+	return c.abandoned()
 }
 
 // quietLocked reports whether no isolation is in progress or requested.
@@ -336,15 +331,34 @@ func (iso *Isolator) releaseOutsider() {
 	iso.mu.Unlock()
 }
 
-func abandoned(ctx context.Context) error {
-	return fmt.Errorf("isolate: isolation abandoned: %w", ctx.Err())
-}
+// cancel is what may end a wait for an isolation: the context of the
+// ...Context forms. The zero value, for the forms without one, never ends
+// and spares their fast path the context's interface calls.
+type cancel struct{ ctx context.Context }
 
-func mustContext(ctx context.Context) context.Context {
+// cancelBy returns the cancel of ctx, which must not be nil.
+func cancelBy(ctx context.Context) cancel {
 	if ctx == nil {
 		panic("isolate: nil Context")
 	}
-	return ctx
+	return cancel{ctx}
+}
+
+func (c cancel) ended() bool {
+	return c.ctx != nil && c.ctx.Err() != nil
+}
+
+// done is closed when c ends; nil (never ready) for the zero cancel.
+func (c cancel) done() <-chan struct{} {
+	if c.ctx == nil {
+		return nil
+	}
+	return c.ctx.Done()
+}
+
+// abandoned is the error of a request that c ended.
+func (c cancel) abandoned() error {
+	return fmt.Errorf("isolate: isolation abandoned: %w", c.ctx.Err())
 }
 
 // noCopy may be embedded into structs which must not be copied after first

@@ -13,7 +13,7 @@ import "context"
 //
 //	defer m.Isolate()()
 func (m *Member) Isolate() (release func()) {
-	release, _ = m.isolate(nil, false, false)
+	release, _ = m.isolate(cancel{}, false, false)
 	return release
 }
 
@@ -22,7 +22,7 @@ func (m *Member) Isolate() (release func()) {
 // the member is back in its previous state as soon as no isolation is in
 // progress (it does not wait for other pending requests).
 func (m *Member) IsolateContext(ctx context.Context) (release func(), err error) {
-	return m.isolate(mustContext(ctx), false, false)
+	return m.isolate(cancelBy(ctx), false, false)
 }
 
 // IsolateFull is [Member.Isolate] that waits until every other member is
@@ -30,14 +30,14 @@ func (m *Member) IsolateContext(ctx context.Context) (release func(), err error)
 // Inside the member's own plain isolated section it panics: a plain
 // isolation cannot be upgraded to a full one.
 func (m *Member) IsolateFull() (release func()) {
-	release, _ = m.isolate(nil, true, false)
+	release, _ = m.isolate(cancel{}, true, false)
 	return release
 }
 
 // IsolateFullContext is [Member.IsolateFull] that gives up when ctx is done,
 // as [Member.IsolateContext] does.
 func (m *Member) IsolateFullContext(ctx context.Context) (release func(), err error) {
-	return m.isolate(mustContext(ctx), true, false)
+	return m.isolate(cancelBy(ctx), true, false)
 }
 
 // TryIsolate isolates the member if that needs no waiting: no other
@@ -45,7 +45,7 @@ func (m *Member) IsolateFullContext(ctx context.Context) (release func(), err er
 // It reports whether it did; on false it leaves no trace. Inside the
 // member's own isolated section it nests and succeeds.
 func (m *Member) TryIsolate() (release func(), ok bool) {
-	release, err := m.isolate(nil, false, true)
+	release, err := m.isolate(cancel{}, false, true)
 	return release, err == nil
 }
 
@@ -55,7 +55,7 @@ func (m *Member) Isolated() bool {
 	return m.own > 0
 }
 
-func (m *Member) isolate(ctx context.Context, full, try bool) (func(), error) {
+func (m *Member) isolate(c cancel, full, try bool) (func(), error) {
 	m.mustBeJoined()
 	d := m.depth
 	if m.own > 0 {
@@ -65,8 +65,8 @@ func (m *Member) isolate(ctx context.Context, full, try bool) (func(), error) {
 		m.push(kindIsolate, false)
 		return m.endFunc(d, kindIsolate), nil
 	}
-	if ctx != nil && ctx.Err() != nil {
-		return nil, abandoned(ctx)
+	if c.ended() {
+		return nil, c.abandoned()
 	}
 	if m.req == nil {
 		m.req = &request{member: m}
@@ -86,7 +86,7 @@ func (m *Member) isolate(ctx context.Context, full, try bool) (func(), error) {
 		waitIn = stateIdle
 	}
 	m.slot.state.Swap(waitIn)
-	if err := iso.awaitGrant(req, ctx, try); err != nil {
+	if err := iso.awaitGrant(req, c, try); err != nil {
 		return nil, err
 	}
 	m.own, m.ownFull = d+1, full
