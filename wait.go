@@ -35,11 +35,11 @@ func (w *waiter) signal() {
 	}
 }
 
-// wait returns true once signal was called, or false if cancel is closed
+// wait returns true once signal was called, or false if done is closed
 // first. Each time tick fires, onTick runs and the wait goes on. Nil
 // channels never fire. It spins first only if busy is set (the goroutine
 // waited for is running, so the wait may be short) and spinning can help.
-func (w *waiter) wait(busy bool, cancel <-chan struct{}, tick <-chan time.Time, onTick func()) bool {
+func (w *waiter) wait(busy bool, done <-chan struct{}, tick <-chan time.Time, onTick func()) bool {
 	if busy && spin.CanSpin() {
 		var b spin.Backoff
 		for !w.done.Load() && b.Snooze() {
@@ -50,7 +50,7 @@ func (w *waiter) wait(busy bool, cancel <-chan struct{}, tick <-chan time.Time, 
 		case <-w.ch:
 		case <-tick:
 			onTick()
-		case <-cancel:
+		case <-done:
 			return w.done.Load()
 		}
 	}
