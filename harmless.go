@@ -127,6 +127,9 @@ func (m *Member) Leave() {
 	m.depth = 0 // every end func now takes endMisuse's way
 	m.stack, m.ends = nil, nil
 	m.left = true
+	// Not running: Harmless and Idle then publish nothing, and their push
+	// panics (the stack is gone).
+	m.mode = stateIdle
 	m.gate = leftGate
 	m.cleanup.Stop()
 	m.iso.vacate(m.slot)
@@ -147,7 +150,7 @@ func (m *Member) Leave() {
 // nobody.
 func (m *Member) Harmless() (end func()) {
 	prev := m.mode
-	if prev == stateRunning && !m.left {
+	if prev == stateRunning {
 		// Publish first: the swap then finds no store of ours to wait for.
 		m.enter(stateHarmless)
 		m.mode = stateHarmless
@@ -163,7 +166,7 @@ func (m *Member) Harmless() (end func()) {
 // Idle panics inside a harmless scope, where the member may hold
 // references. Harmless and Idle scopes nested inside Idle change nothing.
 func (m *Member) Idle() (end func()) {
-	if m.mode == stateHarmless && !m.left {
+	if m.mode == stateHarmless {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	d := m.push(kindIdle, false)
