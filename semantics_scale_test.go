@@ -20,22 +20,7 @@ import (
 func TestS9ThousandsOfMembers(t *testing.T) {
 	var iso Isolator
 	const n = 1100
-	quit := make(chan struct{})
-	var ready, done sync.WaitGroup
-	ready.Add(n)
-	done.Add(n)
-	for range n {
-		go func() {
-			defer done.Done()
-			m := iso.Join()
-			end := m.Harmless()
-			ready.Done()
-			<-quit
-			end()
-			m.Leave()
-		}()
-	}
-	ready.Wait()
+	stop := parkHarmless(t, &iso, n)
 	a := newActor(t)
 	last := a.join(t, &iso) // slot n: in group n/64
 	require.Equal(t, n, last.slot.index)
@@ -46,8 +31,7 @@ func TestS9ThousandsOfMembers(t *testing.T) {
 	a.do(t, "Harmless", func() { end = last.Harmless() })
 	o.wait(t, "isolation with all members harmless")
 	rel()
-	close(quit)
-	done.Wait()
+	stop()
 	a.do(t, "end and Leave", func() { end(); last.Leave() })
 }
 
