@@ -48,17 +48,7 @@ func BenchmarkHarmless(b *testing.B) {
 			}
 		})
 	})
-	b.Run("impl=rwmutex", func(b *testing.B) {
-		var mu sync.RWMutex
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				mu.RLock()
-				//lint:ignore SA2001 the benchmark measures an empty read section
-				mu.RUnlock()
-			}
-		})
-	})
+	b.Run("impl=rwmutex", benchReadLock)
 	b.Run("impl=rbmutex", func(b *testing.B) {
 		mu := xsync.NewRBMutex()
 		b.ReportAllocs()
@@ -191,17 +181,7 @@ func BenchmarkJoinLeave(b *testing.B) {
 			})
 		})
 	}
-	b.Run("impl=rwmutex", func(b *testing.B) {
-		var mu sync.RWMutex
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				mu.RLock()
-				//lint:ignore SA2001 the benchmark measures an empty read section
-				mu.RUnlock()
-			}
-		})
-	})
+	b.Run("impl=rwmutex", benchReadLock)
 }
 
 // BenchmarkWakeup measures wake-up latency, reported as p50-ns and p99-ns
@@ -421,4 +401,18 @@ func wakeReader(kind lockerKind, writerWaits bool) func(*testing.B) (func() time
 		}
 		return round, func() { close(kick); <-done }
 	}
+}
+
+// benchReadLock is the peer of a harmless scope and of Join+Leave: a
+// reader's lock and unlock of a sync.RWMutex, on every GOMAXPROCS.
+func benchReadLock(b *testing.B) {
+	var mu sync.RWMutex
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			mu.RLock()
+			//lint:ignore SA2001 the benchmark measures an empty read section
+			mu.RUnlock()
+		}
+	})
 }
