@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"sort"
 	"sync"
 	"time"
 
@@ -153,24 +150,19 @@ func ExampleIsolator_IsolateFull() {
 	// 20
 }
 
-// OnStall names the members that keep an isolation waiting: here a member
-// that blocks without a harmless scope.
+// OnStall receives a report on every isolation that waits longer than
+// StallAfter, naming the members that keep it waiting: here a member that
+// blocks without a harmless scope. Without OnStall, the report is logged
+// through log/slog.
 func ExampleIsolator_OnStall() {
-	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey || a.Key == "waited" || a.Key == "requester" {
-				return slog.Attr{} // keep the output stable
-			}
-			return a
-		},
-	}))
 	reported := make(chan struct{})
 	iso := &isolate.Isolator{
 		StallAfter: 20 * time.Millisecond,
 		OnStall: func(r isolate.StallReport) {
-			sort.Strings(r.Blockers)
-			logger.Warn("isolation stalled", "requester", r.Requester,
-				"waited", r.Waited, "blockers", r.Blockers)
+			fmt.Println("requested by an outsider:", r.Requester.Member == nil)
+			for _, b := range r.Blockers {
+				fmt.Println("blocked by", b.Name, b.State)
+			}
 			close(reported)
 		},
 	}
@@ -183,5 +175,7 @@ func ExampleIsolator_OnStall() {
 	}()
 	<-joined
 	iso.Isolate()()
-	// Output: level=WARN msg="isolation stalled" blockers=[conn-reader]
+	// Output:
+	// requested by an outsider: true
+	// blocked by conn-reader running
 }

@@ -36,12 +36,14 @@ func (o fuzzOutcome) result() fuzzResult {
 	return frOK
 }
 
-// fuzzEnd is an end func that a member got, with the depth and kind of its
-// scope.
+// fuzzEnd is an end func that a member got, with the depth, kind and number
+// (fuzzScope.opened) of its scope; or a release that an outsider got, with
+// the number of its grant in d.
 type fuzzEnd struct {
-	f func()
-	d int
-	k scopeKind
+	f      func()
+	d      int
+	k      scopeKind
+	opened int
 }
 
 // fuzzActor is the real side of one actor.
@@ -57,7 +59,7 @@ type fuzzActor struct {
 	// it got last (for misuse), last the latest per depth and kind.
 	m    *Member
 	ends []fuzzEnd
-	last map[[2]int]func()
+	last map[[2]int]fuzzEnd
 }
 
 type fuzzRun struct {
@@ -65,8 +67,8 @@ type fuzzRun struct {
 	iso    Isolator
 	model  fuzzModel
 	actors [fuzzActors]fuzzActor
-	// outRelease is the release that an outsider got last.
-	outRelease func()
+	// outReleases are the releases that outsiders got, the latest last.
+	outReleases []fuzzEnd
 	// last is the actor that the current step drives.
 	last  int
 	trace []string
@@ -174,7 +176,10 @@ func (r *fuzzRun) checkOutcome(who int, want fuzzResult, o fuzzOutcome) {
 	}
 	if who >= fuzzMembers {
 		if o.release != nil {
-			r.outRelease = o.release
+			r.outReleases = append(r.outReleases, fuzzEnd{f: o.release, d: r.model.grantOf[who]})
+			if len(r.outReleases) > fuzzHistory {
+				r.outReleases = r.outReleases[1:]
+			}
 		}
 		return
 	}
@@ -182,14 +187,15 @@ func (r *fuzzRun) checkOutcome(who int, want fuzzResult, o fuzzOutcome) {
 		return
 	}
 	if o.member != nil {
-		a.m, a.ends, a.last = o.member, nil, map[[2]int]func(){}
+		a.m, a.ends, a.last = o.member, nil, map[[2]int]fuzzEnd{}
 	}
 	if o.release != nil {
-		a.ends = append(a.ends, fuzzEnd{o.release, a.d, a.k})
+		e := fuzzEnd{o.release, a.d, a.k, r.model.mem[who].stack[a.d].opened}
+		a.ends = append(a.ends, e)
 		if len(a.ends) > fuzzHistory {
 			a.ends = a.ends[1:]
 		}
-		a.last[[2]int{a.d, int(a.k)}] = o.release
+		a.last[[2]int{a.d, int(a.k)}] = e
 	}
 	if mm := &r.model.mem[who]; o.isolated != (mm.own > 0) {
 		r.fail("%s: Isolated() = %v, the model says %v", actorName(who), o.isolated, mm.own > 0)
@@ -332,10 +338,9 @@ func (r *fuzzRun) step(op, arg byte) {
 			return
 		}
 		d := len(mm.stack) - 1
-		k := mm.stack[d].kind
-		end := a.lastEnd(d, k)
-		r.memberOp(i, fmt.Sprintf("end %v scope at depth %d", kindName(k), d), md.end(i, d, k), 0, 0, func(*Member) fuzzOutcome {
-			end()
+		e := a.lastEnd(d, mm.stack[d].kind)
+		r.memberOp(i, fmt.Sprintf("end %v scope at depth %d", kindName(e.k), d), md.end(i, d, e.k, e.opened), 0, 0, func(*Member) fuzzOutcome {
+			e.f()
 			return fuzzOutcome{}
 		})
 	case foEndEarlier:
@@ -343,7 +348,7 @@ func (r *fuzzRun) step(op, arg byte) {
 			return
 		}
 		e := a.ends[int(arg/fuzzMembers)%len(a.ends)]
-		r.memberOp(i, fmt.Sprintf("call an earlier end func (%v, depth %d)", kindName(e.k), e.d), md.end(i, e.d, e.k), 0, 0, func(*Member) fuzzOutcome {
+		r.memberOp(i, fmt.Sprintf("call an earlier end func (%v, depth %d, #%d)", kindName(e.k), e.d, e.opened), md.end(i, e.d, e.k, e.opened), 0, 0, func(*Member) fuzzOutcome {
 			e.f()
 			return fuzzOutcome{}
 		})
@@ -360,6 +365,13 @@ func (r *fuzzRun) step(op, arg byte) {
 			return fuzzOutcome{}
 		})
 	case foLeave:
+		if len(mm.stack) == 0 {
+			// The member state goes to the slot's next member: an end
+			// func of this membership could end that member's scope
+			// (the documented limit of end funcs), and the model
+			// follows memberships, not states. Forget them.
+			a.ends, a.last = nil, nil
+		}
 		r.memberOp(i, "Leave", md.leave(i), 0, 0, func(m *Member) fuzzOutcome {
 			m.Leave()
 			return fuzzOutcome{}
@@ -378,8 +390,9 @@ func (r *fuzzRun) step(op, arg byte) {
 			return isolate(&r.iso)
 		})
 	case foRelease:
-		if r.outRelease != nil {
-			r.direct("outsider release", md.outsiderRelease(), r.outRelease)
+		if n := len(r.outReleases); n > 0 {
+			e := r.outReleases[n-1-int(arg)%n] // arg 0: the latest
+			r.direct(fmt.Sprintf("release of outsiders' grant #%d", e.d), md.outsiderRelease(e.d), e.f)
 		}
 	}
 }
@@ -403,7 +416,7 @@ func (r *fuzzRun) cancel(who int) bool {
 
 // lastEnd returns the end func of the scope of kind k at depth d that the
 // member got last.
-func (a *fuzzActor) lastEnd(d int, k scopeKind) func() {
+func (a *fuzzActor) lastEnd(d int, k scopeKind) fuzzEnd {
 	return a.last[[2]int{d, int(k)}]
 }
 

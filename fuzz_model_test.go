@@ -43,6 +43,12 @@ type fuzzScope struct {
 	kind  scopeKind
 	holds bool  // the isolate scope that holds the grant
 	prev  uint8 // the member's state when it opened
+	// opened numbers the scopes opened at the scope's depth: an end func
+	// of a harmless or idle scope ends the open scope at its depth and
+	// kind if the two numbers differ by an even number (its parity), a
+	// release only the very scope it came from.
+	opened int
+	live   bool // in leaveEnded: not yet ended by its end func
 }
 
 type fuzzMember struct {
@@ -51,7 +57,8 @@ type fuzzMember struct {
 	stack      []fuzzScope
 	own        int // depth+1 of the scope that holds the grant, 0 if none
 	ownFull    bool
-	leaveEnded []bool // the scopes that Leave ended, by depth
+	leaveEnded []fuzzScope // the scopes that Leave ended, by depth
+	opens      []int       // scopes opened at each depth so far
 	wait       fuzzWait
 	heldFrom   uint8
 }
@@ -72,7 +79,11 @@ type fuzzModel struct {
 	// ownerFull tells the kind of the owner's isolation (an outsider may
 	// hold one while it requests another).
 	ownerFull bool
-	held      []int
+	// grants counts grants; ownerGrant is the owner's, grantOf each
+	// actor's latest: an outsider's release ends only its own grant.
+	grants, ownerGrant int
+	grantOf            [fuzzActors]int
+	held               []int
 	// done collects the results of blocked operations that complete
 	// during the current step.
 	done map[int]fuzzResult
@@ -184,11 +195,13 @@ func (m *fuzzModel) grant(who int) {
 	q := m.queue(who)
 	*q = unqueue(*q, who)
 	m.owner, m.ownerFull = who, m.full[who]
+	m.grants++
+	m.ownerGrant, m.grantOf[who] = m.grants, m.grants
 	if who < fuzzMembers {
 		mm := &m.mem[who]
 		mm.wait = fwNone
 		mm.own, mm.ownFull = len(mm.stack)+1, m.full[who]
-		mm.stack = append(mm.stack, fuzzScope{kind: kindIsolate, holds: true, prev: mm.mode})
+		mm.push(kindIsolate, true)
 	}
 	m.complete(who, frOK)
 }
@@ -314,10 +327,22 @@ func (m *fuzzModel) memberIsolate(i int, v fuzzVariant) fuzzResult {
 		if v.full && !mm.ownFull {
 			return frPanic
 		}
-		mm.stack = append(mm.stack, fuzzScope{kind: kindIsolate, prev: mm.mode})
+		mm.push(kindIsolate, false)
 		return frOK
+	case v.full && mm.mode == fmHarmless:
+		return frPanic // it may hold references
 	}
 	return m.request(i, v)
+}
+
+// push opens a scope of kind k on mm, in its current mode.
+func (mm *fuzzMember) push(k scopeKind, holds bool) {
+	d := len(mm.stack)
+	for len(mm.opens) <= d {
+		mm.opens = append(mm.opens, 0)
+	}
+	mm.opens[d]++
+	mm.stack = append(mm.stack, fuzzScope{kind: k, holds: holds, prev: mm.mode, opened: mm.opens[d]})
 }
 
 func (m *fuzzModel) join(i int) fuzzResult {
@@ -331,7 +356,7 @@ func (m *fuzzModel) open(i int, k scopeKind) fuzzResult {
 	if !mm.joined || (k == kindIdle && mm.mode == fmHarmless) {
 		return frPanic
 	}
-	mm.stack = append(mm.stack, fuzzScope{kind: k, prev: mm.mode})
+	mm.push(k, false)
 	if mm.mode == fmRunning {
 		mm.mode = fmHarmless
 		if k == kindIdle {
@@ -354,17 +379,30 @@ func (m *fuzzModel) resume(i int, from uint8) fuzzResult {
 	return m.take(i)
 }
 
-// end models the end func of the scope of kind k at depth d of member i.
-func (m *fuzzModel) end(i, d int, k scopeKind) fuzzResult {
+// matches reports whether the end func of a scope of kind k numbered opened
+// at its depth is taken for scope e, at the same depth.
+func (e fuzzScope) matches(k scopeKind, opened int) bool {
+	if e.kind != k {
+		return false
+	}
+	if k == kindIsolate {
+		return e.opened == opened
+	}
+	return (e.opened-opened)%2 == 0
+}
+
+// end models the end func of the scope of kind k at depth d, numbered
+// opened, of member i.
+func (m *fuzzModel) end(i, d int, k scopeKind, opened int) fuzzResult {
 	mm := &m.mem[i]
 	if !mm.joined {
-		if k != kindIsolate && d < len(mm.leaveEnded) && mm.leaveEnded[d] {
-			mm.leaveEnded[d] = false
+		if k != kindIsolate && d < len(mm.leaveEnded) && mm.leaveEnded[d].live && mm.leaveEnded[d].matches(k, opened) {
+			mm.leaveEnded[d].live = false
 			return frOK
 		}
 		return frPanic
 	}
-	if d+1 != len(mm.stack) || mm.stack[d].kind != k {
+	if d+1 != len(mm.stack) || !mm.stack[d].matches(k, opened) {
 		return frPanic
 	}
 	e := mm.stack[d]
@@ -397,17 +435,19 @@ func (m *fuzzModel) leave(i int) fuzzResult {
 	if !mm.joined || mm.own > 0 {
 		return frPanic
 	}
-	mm.leaveEnded = make([]bool, len(mm.stack))
+	mm.leaveEnded = mm.stack
 	for d := range mm.leaveEnded {
-		mm.leaveEnded[d] = true
+		mm.leaveEnded[d].live = true
 	}
 	mm.stack, mm.joined = nil, false
 	m.schedule()
 	return frOK
 }
 
-func (m *fuzzModel) outsiderRelease() fuzzResult {
-	if m.owner < fuzzMembers {
+// outsiderRelease models the release func of the outsider's grant numbered
+// grant.
+func (m *fuzzModel) outsiderRelease(grant int) fuzzResult {
+	if m.owner < fuzzMembers || m.ownerGrant != grant {
 		return frPanic
 	}
 	m.release()

@@ -52,19 +52,21 @@ import (
 //     isolation), then grants the next request.
 //
 // Misuse that the model predicts to panic: ending a scope out of order or
-// twice (end funcs are one per depth and kind, as documented), IsolateFull
-// inside a plain isolated section, Idle inside Harmless, Leave while
-// isolated, any use of a Member after Leave (ends of the scopes that Leave
-// closed become no-ops, once), releasing an outsider isolation that is not
-// held.
+// twice, a stale end func (one per depth, kind and parity, as documented: it
+// panics unless an even number of scopes has opened at its depth since),
+// a stale release of any isolation (bound to its own grant or scope),
+// IsolateFull inside a Harmless scope or inside a plain isolated section,
+// Idle inside Harmless, Leave while isolated, any use of a Member after
+// Leave (ends of the scopes that Leave closed become no-ops, once).
 //
 // The model follows the documentation where the implementation might not:
 // Leave makes the end funcs of every open scope no-ops, however deep
 // (fuzzMaxDepth is above 64 for that; see TestLeaveEndsScopesDeeperThan64).
-// Where the documentation states a limit, the model has it too: end funcs
-// are cached per depth and kind, so a stale end func of a closed scope ends
-// a newer scope of the same kind at the same depth; any outsider's release
-// releases whichever outsider isolation is held.
+// Where the documentation states a limit, the model has it too: a stale end
+// func of a closed scope ends a newer scope of the same kind at the same
+// depth when an even number of scopes opened there since. End funcs of a
+// membership that Leave left with no scope open are not called after it:
+// the member state, and so those funcs, go to the slot's next member.
 //
 // The file needs Go 1.25 (testing/synctest); go.mod allows older Go, which
 // skips it.

@@ -13,14 +13,28 @@ package isolate
 // inside an idle scope or inside another harmless scope changes nothing.
 // Inside the member's own isolated section it is allowed and waits for
 // nobody.
+//
+// end belongs to this one scope. Called again, or after its scope ended
+// otherwise, it panics, except in one case that it cannot tell apart: when
+// an even number of scopes (two or more) has opened at the same depth
+// since, it ends the scope open there, and that scope's own end panics.
+// At most 1000 scopes may be open at once: opening one more panics, for
+// it means that some end func is never called (`defer m.Harmless()`, with
+// one pair of parentheses, is the usual mistake; staticcheck's SA9010
+// reports it).
 func (m *Member) Harmless() (end func()) {
-	prev := m.mode
+	s := m.s
+	prev := s.mode
+	if s.depth == len(s.stack) {
+		s.grow() // may panic: before anything changes
+	}
 	if prev == stateRunning {
 		// Publish first: the swap then finds no store of ours to wait for.
-		m.enter(stateHarmless)
-		m.mode = stateHarmless
+		s.enter(stateHarmless)
+		s.mode = stateHarmless
 	}
-	return m.endFunc(m.pushFrom(kindHarmless, false, prev), kindHarmless)
+	d, p := s.push(kindHarmless, false, prev)
+	return s.endFunc(d, kindHarmless, p)
 }
 
 // Idle marks the member idle until end is called: harmless, and holding no
@@ -30,16 +44,18 @@ func (m *Member) Harmless() (end func()) {
 //
 // Idle panics inside a harmless scope, where the member may hold
 // references. Harmless and Idle scopes nested inside Idle change nothing.
+// end is bound to its scope as Harmless's is.
 func (m *Member) Idle() (end func()) {
-	if m.mode == stateHarmless {
+	s := m.s
+	if s.mode == stateHarmless {
 		panic("isolate: Idle inside a Harmless scope")
 	}
-	d := m.push(kindIdle, false)
-	if m.mode == stateRunning {
-		m.mode = stateIdle
-		m.enter(stateIdle)
+	d, p := s.push(kindIdle, false, s.mode)
+	if s.mode == stateRunning {
+		s.mode = stateIdle
+		s.enter(stateIdle)
 	}
-	return m.endFunc(d, kindIdle)
+	return s.endFunc(d, kindIdle, p)
 }
 
 // Poll is a safepoint for members that run long without blocking: if an
@@ -53,99 +69,92 @@ func (m *Member) Poll() {
 }
 
 func (m *Member) pollSlow() {
-	m.mustBeJoined()
-	if m.mode != stateRunning || m.own > 0 {
+	s := m.s
+	s.mustBeJoined()
+	if s.mode != stateRunning || s.own > 0 {
 		return
 	}
-	m.mode = stateHarmless
-	m.enter(stateHarmless)
-	m.resume()
+	s.mode = stateHarmless
+	s.enter(stateHarmless)
+	s.resume()
 }
 
-// endFunc returns the cached end func of the scope of kind k at depth d.
-func (m *Member) endFunc(d int, k scopeKind) func() {
-	if f := m.ends[d][k]; f != nil {
+// endFunc returns the cached end func of the scope of kind k (harmless or
+// idle) at depth d with parity p.
+func (s *member) endFunc(d int, k scopeKind, p uint8) func() {
+	if f := s.ends[d][k][p]; f != nil {
 		return f
 	}
-	return m.makeEnd(d, k)
+	return s.makeEnd(d, k, p)
 }
 
-// makeEnd creates the end func of the scope of kind k at depth d, once per
-// member, depth and kind. The func is the whole end path, not a call to a
-// method, so that ending a scope costs one call. It must not inline: the
-// compiler would then not inline the atomics inside the func.
+// makeEnd creates the end func of the scope of kind k at depth d with parity
+// p, once per state, depth, kind and parity. The func is the whole end
+// path, not a call to a method, so that ending a scope costs one call. It
+// must not inline: the compiler would then not inline the atomics inside
+// the func.
 //
 //go:noinline
-func (m *Member) makeEnd(d int, k scopeKind) func() {
+func (s *member) makeEnd(d int, k scopeKind, p uint8) func() {
 	f := func() {
-		if d+1 != m.depth || m.stack[d].kind != k {
-			m.endMisuse(d, k)
+		if d+1 != s.depth || s.stack[d].kind != k || s.stack[d].parity != p {
+			s.endMisuse(d, k, p)
 			return
 		}
-		e := &m.stack[d]
-		if e.holds {
-			m.depth = d
-			m.own, m.ownFull = 0, false
-			m.iso.releaseMember(m.req)
-			return
+		if s.stack[d].prev != s.mode {
+			// Back to running (Idle inside Harmless panics, so the
+			// scope opened in running).
+			s.resume()
 		}
-		if from := m.mode; e.prev != from {
-			// Back to running (Idle inside Harmless panics, so e.prev
-			// is running). This is resume, written out, with the swap
-			// before our stores so that it waits for none of them.
-			old := m.state.Swap(stateRunning)
-			m.mode, m.depth = stateRunning, d
-			if old >= stateWatched || holds(from, m.gate.Load()) {
-				m.resumeSlow(from)
-			}
-			return
-		}
-		m.depth = d
+		s.depth = d
 	}
-	m.ends[d][k] = f
+	s.ends[d][k][p] = f
 	return f
 }
 
-var endMisuseMessages = [numKinds]string{
+var endMisuseMessages = [...]string{
 	kindHarmless: "isolate: Harmless scope ended twice or out of order",
 	kindIdle:     "isolate: Idle scope ended twice or out of order",
-	kindIsolate:  "isolate: isolation released twice or out of order",
 }
 
 // endMisuse handles an end func called for a scope that is not the
-// innermost open one: a scope that Leave ended (a no-op), or misuse.
-func (m *Member) endMisuse(d int, k scopeKind) {
-	if m.left && k != kindIsolate && d < len(m.leaveEnded) && m.leaveEnded[d] {
-		m.leaveEnded[d] = false
-		return
+// innermost open one: a scope that Leave ended (a no-op, once), or misuse.
+func (s *member) endMisuse(d int, k scopeKind, p uint8) {
+	if s.left && d < len(s.leaveEnded) {
+		if e := &s.leaveEnded[d]; e.kind == k && e.parity == p {
+			e.kind = kindIsolate // consumed: no end func matches it again
+			return
+		}
 	}
 	panic(endMisuseMessages[k])
 }
 
 // enter publishes that the member is harmless or idle (st, which the caller
-// has made m.mode), and kicks an isolator that waits for this change.
-func (m *Member) enter(st uint32) {
-	if m.state.Swap(st) >= stateWatched {
-		m.kick()
+// has made s.mode), and kicks an isolator that waits for this change.
+func (s *member) enter(st uint32) {
+	if s.state.Swap(st) >= stateWatched {
+		s.kick()
 	}
 }
 
 // kick runs the Isolator's scheduler (out of line: enter stays inlinable).
-func (m *Member) kick() {
-	m.iso.kick()
+func (s *member) kick() {
+	s.iso.kick()
 }
 
 // resume publishes that the member runs, then checks the gate (invariant 1):
 // if an isolation holds it, or an isolator watched it, the slow path decides.
-func (m *Member) resume() {
-	from := m.mode
-	m.mode = stateRunning
-	if m.state.Swap(stateRunning) >= stateWatched || holds(from, m.gate.Load()) {
-		m.resumeSlow(from)
+// The swap comes before the store to mode, so that it waits for no store.
+func (s *member) resume() {
+	from := s.mode
+	old := s.state.Swap(stateRunning)
+	s.mode = stateRunning
+	if old >= stateWatched || holds(from, s.iso.gate.Load()) {
+		s.resumeSlow(from)
 	}
 }
 
 // resumeSlow is out of line so that resume inlines.
-func (m *Member) resumeSlow(from uint32) {
-	m.iso.resumeSlow(m.slot, m.req, from)
+func (s *member) resumeSlow(from uint32) {
+	s.iso.resumeSlow(s.slot, s.req, from)
 }

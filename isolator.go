@@ -2,8 +2,8 @@ package isolate
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"runtime"
 	"runtime/trace"
 	"sync"
 	"sync/atomic"
@@ -68,6 +68,26 @@ import (
 //  5. Every watched flag is set by CompareAndSwap against the state the scan
 //     read, so a change that races with the watch either fails the CAS (and
 //     the scan goes on) or sees the flag (and kicks): no lost wake-up.
+//  6. A watched flag stays only while it serves a queue head: Isolator.watching
+//     records, per queue, the blocker watched and the request it blocks;
+//     when that request is granted or withdrawn, or the queue's next watch is
+//     on another member, the flag is cleared (by CompareAndSwap: a member's
+//     Swap that wins the race kicks once for nothing), unless the other
+//     queue's watch is on the same member. New flags are set before old ones
+//     are cleared.
+//
+// Writes. State words change only by Swap and CompareAndSwap, never by a plain
+// Store: under the race detector a Store is only a release, and the Dekker
+// pairs above need read-modify-writes on both sides. A Swap under mu that
+// drops its result (grant, withdrawal, admission, hold) may drop a watched
+// flag without a kick; that is safe because each is followed by a schedule
+// that scans again from the first slot (the cursors are reset) before it
+// relies on any kick.
+//
+// Ownership. A grant belongs to one acquisition: an outsider's release func
+// carries the number of the grant it ends (request.grants), a member's the
+// serial number of its isolate scope, and either panics, changing nothing,
+// when that grant or scope is no longer the current one.
 
 // Slot state word values (see the protocol above).
 const (
@@ -103,26 +123,26 @@ func holds(from uint32, g uint64) bool {
 // member is harmless.
 //
 // The zero value is ready to use. An Isolator must not be copied after first
-// use. Its exported fields configure stall reports; set them before first
-// use.
+// use. Its exported fields configure diagnostics; set them before first use.
 type Isolator struct {
 	noCopy noCopy
 
-	// OnStall, if set, is called once for each isolation request that has
-	// waited StallAfter, on a goroutine of its own (it may block or log
-	// without holding anything up), with the members that keep it
-	// waiting. It names the culprit of a stall: typically a member that
-	// blocks without a harmless scope, or one that spins on a lock held by
-	// the isolating goroutine.
-	OnStall func(StallReport)
-	// StallAfter is how long a request waits before OnStall is called;
-	// one second when zero.
+	// StallAfter is how long an isolation request may wait before it is
+	// reported as stalled, once: one second when zero; a negative value
+	// turns stall reports off.
 	StallAfter time.Duration
+	// OnStall, if set, receives the stall reports, on a goroutine of its
+	// own (it may block without holding anything up). When it is nil,
+	// each report is logged as a warning through log/slog's default
+	// logger. A report names the culprit of a stall: typically a member
+	// that blocks outside a harmless scope, or one that spins on a lock
+	// held by the isolating goroutine.
+	OnStall func(StallReport)
 	// DisableLeakCheck turns off the detection of members dropped without
-	// Leave (see [Isolator.Join]), which costs a runtime cleanup, about
-	// 300 ns, per Join. Set it when members join per request and Join
-	// must be cheap; a forgotten Leave then still blocks isolations, but
-	// is not named as leaked.
+	// Leave (see [Isolator.Join]), which registers a runtime cleanup for
+	// each member state (a state is reused by the members that join
+	// after it). A forgotten Leave then still blocks isolations, but is
+	// not named as leaked.
 	DisableLeakCheck bool
 
 	_ cpu.CacheLinePad
@@ -131,7 +151,8 @@ type Isolator struct {
 	gate atomic.Uint64
 	_    cpu.CacheLinePad
 
-	// table holds the slots; read without mu, replaced under mu to grow.
+	// table holds the slots; read without mu, replaced under mu to grow
+	// or shrink.
 	table atomic.Pointer[slotTable]
 
 	mu sync.Mutex // guards everything below
@@ -144,34 +165,48 @@ type Isolator struct {
 	tickets uint64
 	// held are the members that wait for an isolation to end.
 	held []*slot
-	// plainFrom and fullFrom are where the scans for the heads of the
+	// plainCursor and fullCursor are where the scans for the heads of the
 	// queues resume (invariant 2).
-	plainFrom, fullFrom int
-	// spare are requests of outsiders, kept for reuse.
-	spare []*request
-	// release is the cached release func returned to outsiders.
-	release func()
-	counts  counters
+	plainCursor, fullCursor int
+	// watching are the blockers that schedule asked to kick it, for the
+	// plain and the full queue's head.
+	watching [2]watched
+	// spare are requests of outsiders, kept for reuse (at most maxSpare).
+	spare  []*request
+	counts counters
 }
+
+// maxSpare is how many outsiders' requests an Isolator keeps for reuse: as
+// many as outsiders that isolate at once in a usual program, so that a
+// burst of them does not stay allocated.
+const maxSpare = 8
 
 // A request is one goroutine's wish to isolate itself.
 type request struct {
 	waiter
-	member *Member // nil for an outsider
+	member *member // nil for an outsider
 	full   bool
-	// mode is the member's state from before it asked, restored when the
+	// prev is the member's state from before it asked, restored when the
 	// request is granted or withdrawn (members only).
-	mode uint32
-	// prev and next link the request into its queue while it is pending.
-	prev, next *request
+	prev uint32
+	// before and after link the request into its queue while it is
+	// pending.
+	before, after *request
 	// since is when the request started to wait; zero if it did not.
 	since time.Time
-	// pc is the outsider's caller, recorded when stall reports are on.
+	// pc is where the requester called, recorded when it has to wait;
+	// zero otherwise.
 	pc uintptr
+	// stall reports the wait if it lasts; reported is set once it has.
+	stall    *time.Timer
+	reported bool
 	// task spans the isolated section while runtime/trace is on.
 	task *trace.Task
 	// ticket is the request's place in arrival order, across both queues.
 	ticket uint64
+	// grants counts the grants of this request object: an outsider's
+	// release func is bound to the grant whose number it carries.
+	grants uint64
 	// asking is set while the requester itself runs the first schedule,
 	// under mu: a grant then is seen at once, without a signal.
 	asking bool
@@ -183,16 +218,16 @@ type request struct {
 // (a member isolates with [Member.Isolate]; through the Isolator it would wait
 // for itself).
 //
-// release may be called from any goroutine, once. Calling Isolate again
-// before release deadlocks, as locking a sync.Mutex twice does. A second
-// release panics if no isolation has begun since; after another isolation
-// has begun it cannot be told apart from that one's release.
+// release may be called from any goroutine, once: it is bound to this one
+// isolation, and a second call panics, whatever has happened since. Calling
+// Isolate again before release deadlocks, as locking a sync.Mutex twice
+// does.
 //
 // Typical use:
 //
 //	defer iso.Isolate()()
 func (iso *Isolator) Isolate() (release func()) {
-	release, _ = iso.isolate(cancel{}, false, false)
+	release, _ = iso.isolate(abort{}, false, false)
 	return release
 }
 
@@ -200,37 +235,37 @@ func (iso *Isolator) Isolate() (release func()) {
 // then returns a nil release and an error wrapping ctx.Err(), and leaves no
 // trace: members it held back run on, later isolations are unaffected.
 func (iso *Isolator) IsolateContext(ctx context.Context) (release func(), err error) {
-	return iso.isolate(cancelBy(ctx), false, false)
+	return iso.isolate(abortBy(ctx), false, false)
 }
 
 // IsolateFull is [Isolator.Isolate] that waits until every member is idle
 // (see [Member.Idle]), so that the isolated section may free or replace
 // objects that members could otherwise hold between jobs.
 func (iso *Isolator) IsolateFull() (release func()) {
-	release, _ = iso.isolate(cancel{}, true, false)
+	release, _ = iso.isolate(abort{}, true, false)
 	return release
 }
 
 // IsolateFullContext is [Isolator.IsolateFull] that gives up when ctx is
 // done, as [Isolator.IsolateContext] does.
 func (iso *Isolator) IsolateFullContext(ctx context.Context) (release func(), err error) {
-	return iso.isolate(cancelBy(ctx), true, false)
+	return iso.isolate(abortBy(ctx), true, false)
 }
 
 // TryIsolate isolates the calling goroutine if that needs no waiting: no
 // isolation is in progress or requested and every member is harmless. It
 // reports whether it did; on false it leaves no trace.
 func (iso *Isolator) TryIsolate() (release func(), ok bool) {
-	release, err := iso.isolate(cancel{}, false, true)
+	release, err := iso.isolate(abort{}, false, true)
 	return release, err == nil
 }
 
 // errWouldWait is what isolate returns when try is set and it would wait.
-var errWouldWait = fmt.Errorf("isolate: isolation would wait")
+var errWouldWait = errors.New("isolate: isolation would wait")
 
-func (iso *Isolator) isolate(c cancel, full, try bool) (func(), error) {
-	if c.ended() {
-		return nil, c.abandoned()
+func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
+	if a.ended() {
+		return nil, a.err()
 	}
 	iso.mu.Lock()
 	if try && !iso.quietLocked() {
@@ -239,33 +274,34 @@ func (iso *Isolator) isolate(c cancel, full, try bool) (func(), error) {
 	}
 	var req *request
 	if n := len(iso.spare); n > 0 {
-		req, iso.spare = iso.spare[n-1], iso.spare[:n-1]
+		req = iso.spare[n-1]
+		iso.spare[n-1] = nil
+		iso.spare = iso.spare[:n-1]
 	} else {
 		req = new(request)
 	}
-	if iso.release == nil {
-		iso.release = iso.releaseOutsider
-	}
-	req.full, req.pc = full, 0
-	if iso.OnStall != nil {
-		var pc [1]uintptr
-		runtime.Callers(3, pc[:]) // the caller of Isolate and friends
-		req.pc = pc[0]
-	}
-	err := iso.awaitGrant(req, c, try)
-	if err != nil {
+	req.full = full
+	if err := iso.awaitGrant(req, a, try); err != nil {
 		iso.mu.Lock()
-		iso.spare = append(iso.spare, req)
+		iso.keepSpare(req)
 		iso.mu.Unlock()
 		return nil, err
 	}
-	return iso.release, nil
+	grant := req.grants
+	return func() { iso.releaseOutsider(req, grant) }, nil
+}
+
+// keepSpare keeps the outsider's request req for reuse, if there is room.
+func (iso *Isolator) keepSpare(req *request) {
+	if len(iso.spare) < maxSpare {
+		iso.spare = append(iso.spare, req)
+	}
 }
 
 // awaitGrant queues req, which the caller made under mu, and waits until it
-// is granted. mu is unlocked on return. If c ends first, or try is set and
+// is granted. mu is unlocked on return. If a ends first, or try is set and
 // the grant is not immediate, the request is withdrawn and an error returned.
-func (iso *Isolator) awaitGrant(req *request, c cancel, try bool) error {
+func (iso *Isolator) awaitGrant(req *request, a abort, try bool) error {
 	iso.enqueue(req)
 	req.asking = true // a grant now needs no wake-up: we are not waiting
 	iso.schedule()
@@ -281,19 +317,17 @@ func (iso *Isolator) awaitGrant(req *request, c cancel, try bool) error {
 		return errWouldWait
 	}
 	req.since = time.Now()
+	if stall := iso.watchStall(req); stall != nil {
+		defer stall.Stop()
+	}
 	// Spinning helps if an isolated section runs, or if req is next and
 	// waits for running members; not behind other waiting requests.
 	busy := iso.owner != nil || iso.plainQ.head == req || iso.fullQ.head == req
 	iso.mu.Unlock()
-	done := c.done()
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}
-	tick, onTick, stop := iso.watchStall(req)
-	if stop != nil {
-		defer stop()
-	}
-	if req.wait(busy, done, tick, onTick) {
+	if req.wait(busy, a.done()) {
 		return nil
 	}
 	iso.mu.Lock()
@@ -301,7 +335,7 @@ func (iso *Isolator) awaitGrant(req *request, c cancel, try bool) error {
 	req.since = time.Time{}
 	held := false
 	if iso.owner == req {
-		// Granted as c ended: roll the grant back, as
+		// Granted as a ended: roll the grant back, as
 		// x/sync/semaphore does, so that the caller sees one outcome.
 		iso.releaseLocked(req)
 	} else {
@@ -309,9 +343,9 @@ func (iso *Isolator) awaitGrant(req *request, c cancel, try bool) error {
 	}
 	iso.mu.Unlock()
 	if held {
-		req.member.slot.wait(true, nil, nil, nil) // withdrawn while someone else is isolated
+		req.member.slot.wait(true, nil) // withdrawn while someone else is isolated
 	}
-	return c.abandoned()
+	return a.err()
 }
 
 // quietLocked reports whether no isolation is in progress or requested.
@@ -319,46 +353,47 @@ func (iso *Isolator) quietLocked() bool {
 	return iso.owner == nil && iso.plainQ.head == nil && iso.fullQ.head == nil
 }
 
-func (iso *Isolator) releaseOutsider() {
+// releaseOutsider ends the outsider's isolation that req holds, if it is the
+// grant numbered grant: a release func works once.
+func (iso *Isolator) releaseOutsider(req *request, grant uint64) {
 	iso.mu.Lock()
-	req := iso.owner
-	if req == nil || req.member != nil {
+	if iso.owner != req || req.grants != grant {
 		iso.mu.Unlock()
 		panic("isolate: release of an isolation that is not held (released twice?)")
 	}
 	iso.releaseLocked(req)
-	iso.spare = append(iso.spare, req)
+	iso.keepSpare(req)
 	iso.mu.Unlock()
 }
 
-// cancel is what may end a wait for an isolation: the context of the
+// abort is what may end a wait for an isolation: the context of the
 // ...Context forms. The zero value, for the forms without one, never ends
 // and spares their fast path the context's interface calls.
-type cancel struct{ ctx context.Context }
+type abort struct{ ctx context.Context }
 
-// cancelBy returns the cancel of ctx, which must not be nil.
-func cancelBy(ctx context.Context) cancel {
+// abortBy returns the abort of ctx, which must not be nil.
+func abortBy(ctx context.Context) abort {
 	if ctx == nil {
 		panic("isolate: nil Context")
 	}
-	return cancel{ctx}
+	return abort{ctx}
 }
 
-func (c cancel) ended() bool {
-	return c.ctx != nil && c.ctx.Err() != nil
+func (a abort) ended() bool {
+	return a.ctx != nil && a.ctx.Err() != nil
 }
 
-// done is closed when c ends; nil (never ready) for the zero cancel.
-func (c cancel) done() <-chan struct{} {
-	if c.ctx == nil {
+// done is closed when a ends; nil (never ready) for the zero abort.
+func (a abort) done() <-chan struct{} {
+	if a.ctx == nil {
 		return nil
 	}
-	return c.ctx.Done()
+	return a.ctx.Done()
 }
 
-// abandoned is the error of a request that c ended.
-func (c cancel) abandoned() error {
-	return fmt.Errorf("isolate: isolation abandoned: %w", c.ctx.Err())
+// err is the error of a request that a ended.
+func (a abort) err() error {
+	return fmt.Errorf("isolate: isolation abandoned: %w", a.ctx.Err())
 }
 
 // noCopy may be embedded into structs which must not be copied after first

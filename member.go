@@ -2,28 +2,43 @@ package isolate
 
 import (
 	"runtime"
+	"slices"
 	"sync/atomic"
 )
 
-// A Member is one goroutine's membership in an [Isolator]. While a member is
-// running (neither harmless nor idle), no isolation begins; while it is
-// harmless or idle, an isolation may run, and the member waits for it to end
-// before it runs again.
+// A Member is one goroutine's membership in an [Isolator], the handle that
+// Join returns. While a member is running (neither harmless nor idle), no
+// isolation begins; while it is harmless or idle, an isolation may run, and
+// the member waits for it to end before it runs again.
 //
 // A Member belongs to the goroutine that joined: its methods, and the funcs
 // they return, must be called from that goroutine only (Go has no goroutine
 // identity, so this cannot be checked). A Member must not be copied.
+//
+// After Leave the handle is dead: every method but Isolated panics, even
+// when a new member has taken its place in the Isolator.
 type Member struct {
 	noCopy noCopy
 
 	// gate points at the Isolator's gate while the member is joined, and
-	// at leftGate after Leave, so that Poll's single load sends a stale
+	// at leftGate after Leave, so that Poll's single load sends a dead
 	// handle to the slow path, where it panics.
 	gate *atomic.Uint64
+	// s is the member's state while it is joined, and leftMember after
+	// Leave: the state goes back to its slot for the slot's next member,
+	// and a dead handle must not reach it.
+	s *member
+}
+
+// A member is the state of a membership. It belongs to a slot and is reused
+// by the slot's next member, so that Join does not allocate it (nor pay for
+// its leak cleanup) every time; the Member handle, new for each Join, is what
+// tells memberships apart.
+type member struct {
+	iso  *Isolator
+	slot *slot
 	// state is the slot's state word, kept here to save a load.
 	state *atomic.Uint32
-	slot  *slot
-	iso   *Isolator
 	// mode is the state the member last published in its slot.
 	mode uint32
 	// own is one more than the depth of the scope that holds the grant,
@@ -34,20 +49,26 @@ type Member struct {
 	// grow together, in steps, never on the fast path's way.
 	stack []scope
 	depth int
-	// ends caches one end func per depth and kind, so that opening a
+	// ends caches the end funcs of harmless and idle scopes, two per depth
+	// and kind, given out in turn (see scope.parity), so that opening a
 	// scope does not allocate.
-	ends [][numKinds]func()
+	ends [][2][2]func()
+	// serial counts the isolate scopes ever opened on this state: a
+	// release func is bound to the one whose serial it carries.
+	serial uint64
 	// req is the member's isolation request, allocated at its first use.
 	req *request
-	// leaveEnded[d] is set while the scope at depth d was ended by
-	// Leave and its end func has not been called yet.
-	leaveEnded []bool
+	// leaveEnded are the scopes that Leave ended, by depth; an entry's
+	// kind becomes kindIsolate once its end func has been called. Such a
+	// state is not reused: its end funcs must stay no-ops.
+	leaveEnded []scope
 	left       bool
-	// cleanup marks the slot leaked if the Member is dropped without Leave.
+	// cleanup marks the slot leaked if the state becomes unreachable while
+	// a member holds it: its handle was dropped without Leave.
 	cleanup runtime.Cleanup
 
 	stackBuf [4]scope
-	endsBuf  [4][numKinds]func()
+	endsBuf  [4][2][2]func()
 }
 
 type scopeKind uint8
@@ -56,7 +77,6 @@ const (
 	kindHarmless scopeKind = iota
 	kindIdle
 	kindIsolate
-	numKinds
 )
 
 // scope is an open Harmless, Idle or Isolate scope.
@@ -65,17 +85,35 @@ type scope struct {
 	// holds is set on the isolate scope that holds the grant (not on
 	// isolations nested in it).
 	holds bool
+	// parity is flipped each time a scope opens at this depth, and picks
+	// which of the two cached end funcs the scope gives out: a stale end
+	// func of the scope that last opened here then differs from the open
+	// scope's own, and panics.
+	parity uint8
 	// prev is the member's state when the scope opened.
 	prev uint32
+	// serial is the isolate scope's number, to which its release func
+	// is bound.
+	serial uint64
 }
 
-// leftGate is what a member's gate points at after Leave: every bit set, so
-// that every fast path takes its slow path.
-var leftGate = func() *atomic.Uint64 {
-	g := new(atomic.Uint64)
-	g.Store(^uint64(0))
-	return g
-}()
+// maxDepth is the number of scopes a member may have open at once. A deeper
+// stack is a bug: an end func that is never called, typically `defer
+// m.Harmless()` with one pair of parentheses, in a loop.
+const maxDepth = 1000
+
+// leftGate and leftMember are what a handle points at after Leave: every gate
+// bit set, so that Poll takes its slow path, and a state that is not running
+// and has no stack, so that the other methods reach mustBeJoined before they
+// write anything.
+var (
+	leftGate = func() *atomic.Uint64 {
+		g := new(atomic.Uint64)
+		g.Store(^uint64(0))
+		return g
+	}()
+	leftMember = &member{mode: stateIdle, left: true}
+)
 
 // Join makes the calling goroutine a member, running. It never returns
 // inside someone else's isolated section: like a member ending an idle
@@ -84,7 +122,7 @@ var leftGate = func() *atomic.Uint64 {
 // A member must call Leave when done. A Member dropped without Leave keeps
 // its place and blocks isolations forever (its goroutine may still be
 // running); it is reported as leaked by [Isolator.Blockers], [Isolator.Stats]
-// and stall reports once the garbage collector finds it unreachable.
+// and stall reports once the garbage collector has found it unreachable.
 func (iso *Isolator) Join() *Member {
 	return iso.join(nil)
 }
@@ -97,70 +135,83 @@ func (iso *Isolator) JoinNamed(name string) *Member {
 }
 
 func (iso *Isolator) join(name *string) *Member {
-	s := iso.claim()
-	s.label.Swap(name)
-	m := &Member{iso: iso, slot: s, state: s.state, gate: &iso.gate, mode: stateIdle}
-	m.stack = m.stackBuf[:]
-	m.ends = m.endsBuf[:]
-	if !iso.DisableLeakCheck {
-		m.cleanup = watchLeak(m)
+	sl := iso.claim()
+	sl.label.Store(name)
+	s := sl.spare
+	if s == nil {
+		s = iso.newMember(sl)
 	}
-	iso.activate(s)
-	m.resume()
-	return m
+	sl.spare = nil // while joined, only the handle keeps s reachable
+	s.resume()
+	return &Member{gate: &iso.gate, s: s}
+}
+
+// newMember makes the state of the slot sl, idle.
+func (iso *Isolator) newMember(sl *slot) *member {
+	s := &member{iso: iso, slot: sl, state: sl.state, mode: stateIdle}
+	s.stack = s.stackBuf[:]
+	s.ends = s.endsBuf[:]
+	if !iso.DisableLeakCheck {
+		s.cleanup = watchLeak(s)
+	}
+	return s
 }
 
 // Leave ends the membership. Harmless and idle scopes still open are ended,
 // and their end funcs become no-ops, so that deferred ends may run in any
 // order. Leave panics if the member is isolated, or has left already.
 func (m *Member) Leave() {
-	m.mustBeJoined()
-	if m.own > 0 {
+	s := m.s
+	s.mustBeJoined()
+	if s.own > 0 {
 		panic("isolate: Leave while isolated (release first)")
 	}
-	if m.depth > 0 {
-		m.leaveEnded = make([]bool, m.depth)
-		for d := range m.leaveEnded {
-			m.leaveEnded[d] = true
-		}
+	m.s, m.gate = leftMember, leftGate
+	// Not running: if the state is reused, the next Join resumes from
+	// idle; if not, Harmless and Idle through a stale end publish nothing.
+	s.mode = stateIdle
+	keep := s
+	if s.depth > 0 {
+		s.leaveEnded = slices.Clone(s.stack[:s.depth])
+		s.stack, s.ends = nil, nil // every end func now takes endMisuse's way
+		s.left = true
+		s.cleanup.Stop()
+		keep = nil
 	}
-	m.depth = 0 // every end func now takes endMisuse's way
-	m.stack, m.ends = nil, nil
-	m.left = true
-	// Not running: Harmless and Idle then publish nothing, and their push
-	// panics (the stack is gone).
-	m.mode = stateIdle
-	m.gate = leftGate
-	m.cleanup.Stop()
-	m.iso.vacate(m.slot)
+	s.depth = 0
+	s.iso.vacate(s.slot, keep)
 }
 
-func (m *Member) mustBeJoined() {
-	if m.left {
+func (s *member) mustBeJoined() {
+	if s.left {
 		panic("isolate: use of a Member after Leave")
 	}
 }
 
-// push opens a scope of kind k at the top of the stack and returns its
-// depth. It panics if the member has left.
-func (m *Member) push(k scopeKind, holds bool) int {
-	return m.pushFrom(k, holds, m.mode)
-}
-
-// pushFrom is push for a scope opened in state prev.
-func (m *Member) pushFrom(k scopeKind, holds bool, prev uint32) int {
-	d := m.depth
-	if d == len(m.stack) { // full, or nil after Leave
-		m.grow()
+// push opens a scope of kind k at the top of the stack, the member being in
+// state prev, and returns its depth and parity. It panics if the member has
+// left, or if maxDepth scopes are open.
+func (s *member) push(k scopeKind, holds bool, prev uint32) (int, uint8) {
+	d := s.depth
+	if d == len(s.stack) { // full, or nil after Leave
+		s.grow()
 	}
-	m.stack[d] = scope{kind: k, holds: holds, prev: prev}
-	m.depth = d + 1
-	return d
+	e := &s.stack[d]
+	p := e.parity ^ 1
+	*e = scope{kind: k, holds: holds, parity: p, prev: prev}
+	s.depth = d + 1
+	return d, p
 }
 
-// grow doubles the scope stack, after checking that the member is joined.
-func (m *Member) grow() {
-	m.mustBeJoined()
-	m.stack = append(m.stack, make([]scope, len(m.stack))...)
-	m.ends = append(m.ends, make([][numKinds]func(), len(m.ends))...)
+// grow doubles the scope stack, after checking that the member is joined and
+// the stack may grow.
+func (s *member) grow() {
+	s.mustBeJoined()
+	if len(s.stack) >= maxDepth {
+		panic("isolate: 1000 scopes open at once: an end func is never called " +
+			"(`defer m.Harmless()` instead of `defer m.Harmless()()`?)")
+	}
+	n := min(len(s.stack), maxDepth-len(s.stack))
+	s.stack = append(s.stack, make([]scope, n)...)
+	s.ends = append(s.ends, make([][2][2]func(), n)...)
 }

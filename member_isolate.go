@@ -9,11 +9,13 @@ import "context"
 // While it waits the member counts as harmless. Isolate may be called inside
 // a harmless or idle scope; release then leaves the member in that scope.
 // Inside the member's own isolated section, Isolate nests and waits for
-// nothing. release must be called by the member, in scope order:
+// nothing. release must be called by the member, in scope order, once: it
+// is bound to this one isolation, and a second call panics, whatever has
+// happened since.
 //
 //	defer m.Isolate()()
 func (m *Member) Isolate() (release func()) {
-	release, _ = m.isolate(cancel{}, false, false)
+	release, _ = m.isolate(abort{}, false, false)
 	return release
 }
 
@@ -22,22 +24,23 @@ func (m *Member) Isolate() (release func()) {
 // the member is back in its previous state as soon as no isolation is in
 // progress (it does not wait for other pending requests).
 func (m *Member) IsolateContext(ctx context.Context) (release func(), err error) {
-	return m.isolate(cancelBy(ctx), false, false)
+	return m.isolate(abortBy(ctx), false, false)
 }
 
 // IsolateFull is [Member.Isolate] that waits until every other member is
-// idle (see [Member.Idle]). While it waits, the member counts as idle.
-// Inside the member's own plain isolated section it panics: a plain
-// isolation cannot be upgraded to a full one.
+// idle (see [Member.Idle]). While it waits, the member counts as idle, so it
+// must hold no references: IsolateFull panics inside a harmless scope, as
+// Idle does. Inside the member's own plain isolated section it panics too:
+// a plain isolation cannot be upgraded to a full one.
 func (m *Member) IsolateFull() (release func()) {
-	release, _ = m.isolate(cancel{}, true, false)
+	release, _ = m.isolate(abort{}, true, false)
 	return release
 }
 
 // IsolateFullContext is [Member.IsolateFull] that gives up when ctx is done,
 // as [Member.IsolateContext] does.
 func (m *Member) IsolateFullContext(ctx context.Context) (release func(), err error) {
-	return m.isolate(cancelBy(ctx), true, false)
+	return m.isolate(abortBy(ctx), true, false)
 }
 
 // TryIsolate isolates the member if that needs no waiting: no other
@@ -45,53 +48,84 @@ func (m *Member) IsolateFullContext(ctx context.Context) (release func(), err er
 // It reports whether it did; on false it leaves no trace. Inside the
 // member's own isolated section it nests and succeeds.
 func (m *Member) TryIsolate() (release func(), ok bool) {
-	release, err := m.isolate(cancel{}, false, true)
+	release, err := m.isolate(abort{}, false, true)
 	return release, err == nil
 }
 
 // Isolated reports whether the member runs isolated: inside the section of
 // its own Isolate, IsolateFull or TryIsolate.
 func (m *Member) Isolated() bool {
-	return m.own > 0
+	return m.s.own > 0
 }
 
-func (m *Member) isolate(c cancel, full, try bool) (func(), error) {
-	m.mustBeJoined()
-	d := m.depth
-	if m.own > 0 {
-		if full && !m.ownFull {
+func (m *Member) isolate(a abort, full, try bool) (func(), error) {
+	s := m.s
+	s.mustBeJoined()
+	if s.own > 0 {
+		if full && !s.ownFull {
 			panic("isolate: IsolateFull inside a plain isolated section (no upgrade)")
 		}
-		m.push(kindIsolate, false)
-		return m.endFunc(d, kindIsolate), nil
+		return m.pushIsolate(false), nil
 	}
-	if c.ended() {
-		return nil, c.abandoned()
+	if full && s.mode == stateHarmless {
+		panic("isolate: IsolateFull inside a Harmless scope (the member may hold references)")
 	}
-	if m.req == nil {
-		m.req = &request{member: m}
+	if a.ended() {
+		return nil, a.err()
 	}
-	iso, req := m.iso, m.req
+	if s.depth == len(s.stack) {
+		s.grow() // may panic: before the request, so that the grant finds room
+	}
+	if s.req == nil {
+		s.req = &request{member: s}
+	}
+	iso, req := s.iso, s.req
 	iso.mu.Lock()
 	if try && !iso.quietLocked() {
 		iso.mu.Unlock()
 		return nil, errWouldWait
 	}
-	req.full, req.mode = full, m.mode
+	req.full, req.prev = full, s.mode
 	// Waiting counts as harmless, or idle for a full request (as in
 	// HAProxy): the member touches nothing while it waits. A watched flag
 	// this clears needs no kick: awaitGrant schedules.
 	waitIn := stateHarmless
-	if full || m.mode == stateIdle {
+	if full || s.mode == stateIdle {
 		waitIn = stateIdle
 	}
-	m.slot.state.Swap(waitIn)
-	if err := iso.awaitGrant(req, c, try); err != nil {
+	s.state.Swap(waitIn)
+	if err := iso.awaitGrant(req, a, try); err != nil {
 		return nil, err
 	}
-	m.own, m.ownFull = d+1, full
-	m.push(kindIsolate, true)
-	return m.endFunc(d, kindIsolate), nil
+	s.own, s.ownFull = s.depth+1, full
+	return m.pushIsolate(true), nil
+}
+
+// pushIsolate opens an isolate scope, the one holding the grant if holds is
+// set, and returns its release func, bound to it by a serial number.
+func (m *Member) pushIsolate(holds bool) func() {
+	s := m.s
+	d, _ := s.push(kindIsolate, holds, s.mode)
+	s.serial++
+	serial := s.serial
+	s.stack[d].serial = serial
+	return func() { m.release(serial) }
+}
+
+// release ends the isolate scope numbered serial, which must be the innermost
+// open scope of a member that has not left.
+func (m *Member) release(serial uint64) {
+	s := m.s
+	s.mustBeJoined()
+	d := s.depth - 1
+	if d < 0 || s.stack[d].kind != kindIsolate || s.stack[d].serial != serial {
+		panic("isolate: isolation released twice or out of order")
+	}
+	s.depth = d
+	if s.stack[d].holds {
+		s.own, s.ownFull = 0, false
+		s.iso.releaseMember(s.req)
+	}
 }
 
 // releaseMember ends the isolation that the member's request req holds.

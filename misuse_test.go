@@ -31,13 +31,15 @@ type misuseCase struct {
 var nilCtx context.Context
 
 const (
-	msgHarmlessTwice = "Harmless scope ended twice or out of order"
-	msgIdleTwice     = "Idle scope ended twice or out of order"
-	msgReleaseTwice  = "isolation released twice or out of order"
-	msgNotHeld       = "release of an isolation that is not held"
-	msgAfterLeave    = "use of a Member after Leave"
-	msgLeaveIsolated = "Leave while isolated"
-	msgNilContext    = "nil Context"
+	msgHarmlessTwice  = "Harmless scope ended twice or out of order"
+	msgIdleTwice      = "Idle scope ended twice or out of order"
+	msgReleaseTwice   = "isolation released twice or out of order"
+	msgNotHeld        = "release of an isolation that is not held"
+	msgAfterLeave     = "use of a Member after Leave"
+	msgLeaveIsolated  = "Leave while isolated"
+	msgNilContext     = "nil Context"
+	msgFullInHarmless = "IsolateFull inside a Harmless scope"
+	msgTooDeep        = "1000 scopes open at once"
 )
 
 var misuseCases = []misuseCase{
@@ -118,6 +120,96 @@ var misuseCases = []misuseCase{
 		mrel := m.Isolate()
 		return rel, func() { mrel(); end() }
 	}},
+	{"stale outsider release after a later outsider isolation", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		rel := iso.Isolate()
+		rel()
+		now := iso.Isolate()
+		return rel, func() { now(); end() }
+	}},
+	{"stale outsider release after 100 isolations, one held", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		rel := iso.Isolate()
+		rel()
+		for range 99 {
+			iso.Isolate()()
+		}
+		now := iso.Isolate()
+		return rel, func() { now(); end() }
+	}},
+	{"stale outsider release from a withdrawn TryIsolate's request", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+		rel := func() func() { // granted while m is harmless
+			end := m.Harmless()
+			defer end()
+			r := iso.Isolate()
+			r()
+			return r
+		}()
+		if _, ok := iso.TryIsolate(); ok { // m runs: fails
+			panic("TryIsolate succeeded while a member runs")
+		}
+		end := m.Harmless()
+		now := iso.Isolate()
+		return rel, func() { now(); end() }
+	}},
+	{"stale member release after a later isolation", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		rel()
+		now := m.Isolate()
+		return rel, now
+	}},
+	{"stale member release after 100 isolations, one held", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		rel := m.Isolate()
+		rel()
+		for range 99 {
+			m.Isolate()()
+		}
+		now := m.Isolate()
+		return rel, now
+	}},
+	{"stale nested release after a later nested isolation", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Isolate()
+		inner := m.Isolate()
+		inner()
+		now := m.Isolate()
+		return inner, func() { now(); outer() }
+	}},
+	{"stale Harmless end after the depth reopened once", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		end()
+		now := m.Harmless()
+		return end, now
+	}},
+	{"stale Idle end after the depth reopened once", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Idle()
+		end()
+		now := m.Idle()
+		return end, now
+	}},
+	{"stale inner Harmless end after the depth reopened three times", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Harmless()
+		end := m.Harmless()
+		end()
+		m.Harmless()()
+		m.Harmless()()
+		now := m.Harmless()
+		return end, func() { now(); outer() }
+	}},
+	{"IsolateFull inside Harmless", msgFullInHarmless, func(_ *Isolator, m *Member) (func(), func()) {
+		end := m.Harmless()
+		return func() { m.IsolateFull() }, end
+	}},
+	{"IsolateFull inside Harmless inside Harmless", msgFullInHarmless, func(_ *Isolator, m *Member) (func(), func()) {
+		outer := m.Harmless()
+		inner := m.Harmless()
+		return func() { m.IsolateFull() }, func() { inner(); outer() }
+	}},
+	{"Harmless with 1000 scopes open", msgTooDeep, openScopes((*Member).Harmless, func(m *Member) { m.Harmless() })},
+	{"Idle with 1000 scopes open", msgTooDeep, openScopes((*Member).Idle, func(m *Member) { m.Idle() })},
+	{"Isolate with 1000 scopes open", msgTooDeep, openScopes((*Member).Harmless, func(m *Member) { m.Isolate() })},
+	{"IsolateFull with 1000 scopes open", msgTooDeep, openScopes((*Member).Idle, func(m *Member) { m.IsolateFull() })},
+	{"nested Isolate with 1000 scopes open", msgTooDeep, openScopes((*Member).Isolate, func(m *Member) { m.Isolate() })},
+	{"Harmless with 1000 isolations open", msgTooDeep, openScopes((*Member).Isolate, func(m *Member) { m.Harmless() })},
 	{"Leave twice", msgAfterLeave, func(_ *Isolator, m *Member) (func(), func()) {
 		m.Leave()
 		return m.Leave, nil
@@ -193,6 +285,25 @@ var misuseCases = []misuseCase{
 	}},
 }
 
+// openScopes is the setup of use with maxDepth scopes open, each opened by
+// open.
+func openScopes(open func(*Member) func(), use func(m *Member)) func(*Isolator, *Member) (func(), func()) {
+	return func(_ *Isolator, m *Member) (func(), func()) {
+		ends := make([]func(), maxDepth)
+		for i := range ends {
+			ends[i] = open(m)
+		}
+		return func() { use(m) }, func() { endAll(ends) }
+	}
+}
+
+// endAll calls ends in reverse order.
+func endAll(ends []func()) {
+	for i := len(ends) - 1; i >= 0; i-- {
+		ends[i]()
+	}
+}
+
 // afterLeave is the setup of a use of m after Leave.
 func afterLeave(use func(m *Member)) func(*Isolator, *Member) (func(), func()) {
 	return func(_ *Isolator, m *Member) (func(), func()) {
@@ -205,28 +316,38 @@ func afterLeave(use func(m *Member)) func(*Isolator, *Member) (func(), func()) {
 type misuseState struct {
 	gate              uint64
 	owner             *request
+	grants            uint64
 	plain, full, held int
-	mode, state       uint32
+	state             *member // the handle's
+	mode, word        uint32
 	depth, own, stack int
 	ownFull, left     bool
-	leaveEnded        []bool
+	scopes            []scope
+	leaveEnded        []scope
 	gatePtr           bool // the member's gate is the Isolator's
 	spare             int
-	releaseIsSet      bool
 }
 
-func stateOf(iso *Isolator, m *Member) misuseState {
+func snapshot(iso *Isolator, m *Member) misuseState {
 	s := misuseState{gate: iso.gate.Load()}
 	s.plain, s.full, s.held = queued(iso)
 	iso.mu.Lock()
 	s.owner = iso.owner
+	if s.owner != nil {
+		s.grants = s.owner.grants
+	}
 	s.spare = len(iso.spare)
-	s.releaseIsSet = iso.release != nil
 	iso.mu.Unlock()
-	s.mode, s.state = m.mode, m.state.Load()
-	s.depth, s.own, s.stack = m.depth, m.own, len(m.stack)
-	s.ownFull, s.left = m.ownFull, m.left
-	s.leaveEnded = slices.Clone(m.leaveEnded)
+	st := m.s
+	s.state = st
+	s.mode = st.mode
+	if st.state != nil {
+		s.word = st.state.Load()
+	}
+	s.depth, s.own, s.stack = st.depth, st.own, len(st.stack)
+	s.ownFull, s.left = st.ownFull, st.left
+	s.scopes = slices.Clone(st.stack[:st.depth])
+	s.leaveEnded = slices.Clone(st.leaveEnded)
 	s.gatePtr = m.gate == &iso.gate
 	return s
 }
@@ -237,13 +358,13 @@ func TestMisuse(t *testing.T) {
 			var iso Isolator
 			m := iso.Join()
 			misuse, undo := tc.setup(&iso, m)
-			before := stateOf(&iso, m)
+			before := snapshot(&iso, m)
 			p := panicOf(misuse)
 			require.NotNil(t, p, "no panic")
 			msg := fmt.Sprint(p)
 			assert.True(t, strings.HasPrefix(msg, "isolate: "), "panic %q lacks the prefix", msg)
 			assert.Contains(t, msg, tc.want)
-			assert.Equal(t, before, stateOf(&iso, m), "the misuse changed the state")
+			assert.Equal(t, before, snapshot(&iso, m), "the misuse changed the state")
 			if undo != nil {
 				require.Nil(t, panicOf(undo), "ending the scopes of the setup")
 			}
@@ -274,7 +395,7 @@ func checkUsable(t *testing.T, iso *Isolator, m *Member) {
 		m2.Harmless()()
 		m2.Leave()
 	}
-	if m.left {
+	if m.s.left {
 		goOp(others).wait(t, "others after the misuse")
 		return
 	}
@@ -300,6 +421,7 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 	idle := m.Idle()
 	outer := m.Harmless()
 	inner := m.Harmless()
+	sl := m.s.slot
 	m.Leave()
 	// The slot is free: an isolation proceeds at once.
 	goOp(func() { iso.IsolateFull()() }).wait(t, "full isolation after Leave in scopes")
@@ -308,11 +430,11 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 	// touch it.
 	a := newActor(t)
 	m2 := a.join(t, &iso)
-	require.Same(t, m.slot, m2.slot, "the slot is reused")
+	require.Same(t, sl, m2.s.slot, "the slot is reused")
 	outer()
 	idle()
 	inner()
-	assert.Equal(t, stateRunning, m2.state.Load(), "a stale end changed the new member's state")
+	assert.Equal(t, stateRunning, m2.s.state.Load(), "a stale end changed the new member's state")
 	var rel func()
 	o := isolateOp(iso.Isolate, &rel)
 	o.blocked(t, "isolation while the new member runs")

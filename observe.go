@@ -3,6 +3,7 @@ package isolate
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"time"
 )
 
@@ -41,7 +42,7 @@ func (iso *Isolator) Stats() Stats {
 		MaxWait:        iso.counts.maxWait,
 		Waiting:        len(iso.held) + iso.plainQ.len() + iso.fullQ.len(),
 	}
-	iso.eachActive(func(s *slot) {
+	iso.eachMember(func(s *slot) {
 		st.Members++
 		if s.leaked.Load() {
 			st.Leaked++
@@ -67,69 +68,131 @@ func (c *counters) countGrant(req *request) {
 	c.maxWait = max(c.maxWait, d)
 }
 
-// eachActive calls f for every joined member's slot (under mu).
-func (iso *Isolator) eachActive(f func(*slot)) {
+// eachMember calls f for every joined member's slot (under mu).
+func (iso *Isolator) eachMember(f func(*slot)) {
 	t := iso.table.Load()
 	if t == nil {
 		return
 	}
 	for _, g := range t.groups {
-		for a := g.active.Load(); a != 0; a &= a - 1 {
-			f(&g.slots[bits.TrailingZeros64(a)])
+		if g == nil {
+			continue
+		}
+		for o := g.occupied.Load(); o != 0; o &= o - 1 {
+			f(&g.slots[bits.TrailingZeros64(o)])
 		}
 	}
 }
 
-// Blockers returns the names of the members that keep a requested isolation
-// waiting: those running, or harmless but not idle when a full isolation is
-// requested, and the member that holds the isolation if one does. It is
-// empty when no request waits. Members found unreachable without Leave are
-// marked "(leaked)".
-func (iso *Isolator) Blockers() []string {
+// A State is what a member has published of itself: whether it may touch
+// the shared structure now.
+type State uint8
+
+const (
+	StateRunning  State = iota // may touch the shared structure
+	StateHarmless              // does not touch it now, may hold references
+	StateIdle                  // does not touch it, holds no references
+)
+
+func (st State) String() string {
+	switch st {
+	case StateRunning:
+		return "running"
+	case StateHarmless:
+		return "harmless"
+	case StateIdle:
+		return "idle"
+	}
+	return fmt.Sprintf("State(%d)", uint8(st))
+}
+
+// stateOf converts a slot's state word.
+func stateOf(word uint32) State {
+	switch word &^ stateWatched {
+	case stateIdle:
+		return StateIdle
+	case stateHarmless:
+		return StateHarmless
+	}
+	return StateRunning
+}
+
+// MemberInfo describes a member, as [Isolator.Blockers] and stall reports
+// see it.
+type MemberInfo struct {
+	// Name is the name given to JoinNamed, or one made from the member's
+	// place, "member-3", for a member that joined unnamed.
+	Name string
+	// Slot is the member's place in the Isolator: a number that no other
+	// member joined now has.
+	Slot int
+	// State is the member's state when it was observed.
+	State State
+	// Leaked is set when the garbage collector has found the member
+	// unreachable without Leave: nobody can end its scopes or make it
+	// leave, and it blocks isolations forever unless it was idle. A
+	// dropped member is found at the next collection after the drop.
+	Leaked bool
+}
+
+// String returns the member's name, its state and whether it leaked, for logs.
+func (mi MemberInfo) String() string {
+	if mi.Leaked {
+		return fmt.Sprintf("%s (%s, leaked: dropped without Leave)", mi.Name, mi.State)
+	}
+	return fmt.Sprintf("%s (%s)", mi.Name, mi.State)
+}
+
+// info describes the member on s, in state word st.
+func (s *slot) info(st uint32) MemberInfo {
+	mi := MemberInfo{Slot: s.index, State: stateOf(st), Leaked: s.leaked.Load()}
+	if p := s.label.Load(); p != nil {
+		mi.Name = *p
+	} else {
+		mi.Name = fmt.Sprintf("member-%d", s.index)
+	}
+	return mi
+}
+
+// Blockers returns the members that keep a requested isolation waiting,
+// ordered by slot: those running, or harmless but not idle when a full
+// isolation is requested; and if an isolation is in progress, only the
+// member that holds it (none for an outsider). It is empty when no request
+// waits.
+func (iso *Isolator) Blockers() []MemberInfo {
 	iso.mu.Lock()
 	defer iso.mu.Unlock()
 	return iso.blockersLocked()
 }
 
-func (iso *Isolator) blockersLocked() []string {
-	var names []string
+func (iso *Isolator) blockersLocked() []MemberInfo {
+	var found []MemberInfo
 	if iso.plainQ.head == nil && iso.fullQ.head == nil {
-		return names
+		return found
 	}
-	if o := iso.owner; o != nil && o.member != nil {
-		names = append(names, o.member.slot.describe())
-	}
-	if iso.owner != nil {
-		return names
-	}
-	iso.eachActive(func(s *slot) {
-		st := s.state.Load()
-		if blocks(iso.plainQ.head, s, st, stateHarmless) || blocks(iso.fullQ.head, s, st, stateIdle) {
-			names = append(names, s.describe())
+	if o := iso.owner; o != nil {
+		if o.member != nil {
+			found = append(found, o.member.slot.info(o.member.state.Load()))
 		}
-	})
-	return names
-}
-
-// blocks reports whether the member on s, in state st, keeps the pending
-// request req (nil: none), which needs the state bits need, waiting.
-func blocks(req *request, s *slot, st, need uint32) bool {
-	return req != nil && (req.member == nil || req.member.slot != s) && st&need != need
-}
-
-// name returns the member's name: the one given to JoinNamed, or one made
-// from its slot's position.
-func (s *slot) name() string {
-	if p := s.label.Load(); p != nil {
-		return *p
+		return found
 	}
-	return fmt.Sprintf("member-%d", s.index)
-}
-
-// describe is name, marked when the member was found leaked.
-func (s *slot) describe() string {
-	if s.leaked.Load() {
-		return s.name() + " (leaked: unreachable without Leave)"
+	heads := []struct {
+		req  *request
+		need uint32
+	}{{iso.plainQ.head, stateHarmless}, {iso.fullQ.head, stateIdle}}
+	for _, h := range heads {
+		if h.req == nil {
+			continue
+		}
+		// The scan's own test, resumed past each blocker it finds.
+		for cursor := 0; ; cursor++ {
+			w := iso.scan(&cursor, h.req, h.need)
+			if w.slot == nil {
+				break
+			}
+			found = append(found, w.slot.info(w.seen))
+		}
 	}
-	return s.name()
+	slices.SortFunc(found, func(a, b MemberInfo) int { return a.Slot - b.Slot })
+	return slices.CompactFunc(found, func(a, b MemberInfo) bool { return a.Slot == b.Slot })
 }

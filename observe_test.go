@@ -1,8 +1,13 @@
 package isolate
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +22,15 @@ func eventually(t *testing.T, cond func() bool, what string) {
 	require.Eventually(t, cond, 5*time.Second, time.Millisecond, what)
 }
 
+// names returns the names of mis.
+func names(mis []MemberInfo) []string {
+	var ns []string
+	for _, mi := range mis {
+		ns = append(ns, mi.Name)
+	}
+	return ns
+}
+
 func TestBlockersNamesRunningMembers(t *testing.T) {
 	var iso Isolator
 	busy := iso.JoinNamed("busy")
@@ -29,7 +43,7 @@ func TestBlockersNamesRunningMembers(t *testing.T) {
 	granted := make(chan func())
 	go func() { granted <- iso.Isolate() }()
 	eventually(t, func() bool { return len(iso.Blockers()) == 1 }, "request queued")
-	assert.Equal(t, []string{"busy"}, iso.Blockers())
+	assert.Equal(t, []MemberInfo{{Name: "busy", Slot: 0, State: StateRunning}}, iso.Blockers())
 	st := iso.Stats()
 	assert.Equal(t, 3, st.Members)
 	assert.Equal(t, 1, st.Waiting)
@@ -57,11 +71,17 @@ func TestBlockersForFullIsolation(t *testing.T) {
 	end := m.Harmless()
 	idle := iso.Join()
 	endIdle := idle.Idle()
+	busy := iso.Join() // slot 2, unnamed
 
 	granted := make(chan func())
 	go func() { granted <- iso.IsolateFull() }()
-	eventually(t, func() bool { return len(iso.Blockers()) == 1 }, "full request queued")
-	assert.Equal(t, []string{"mid-job"}, iso.Blockers(), "harmless but not idle blocks a full isolation")
+	eventually(t, func() bool { return len(iso.Blockers()) == 2 }, "full request queued")
+	assert.Equal(t, []MemberInfo{
+		{Name: "mid-job", Slot: 0, State: StateHarmless},
+		{Name: "member-2", Slot: 2, State: StateRunning},
+	}, iso.Blockers(), "harmless but not idle blocks a full isolation, as a running member does")
+	assert.Equal(t, "mid-job (harmless)", iso.Blockers()[0].String())
+	busy.Leave()
 	end()
 	endM := m.Idle()
 	release := <-granted
@@ -71,6 +91,22 @@ func TestBlockersForFullIsolation(t *testing.T) {
 	m.Leave()
 	idle.Leave()
 	assert.Equal(t, uint64(1), iso.Stats().FullIsolations)
+}
+
+// A member that blocks both a plain and a full request is named once.
+func TestBlockersNamesEachMemberOnce(t *testing.T) {
+	var iso Isolator
+	m := iso.JoinNamed("busy")
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 2)
+	go func() { _, err := iso.IsolateContext(ctx); errs <- err }()
+	go func() { _, err := iso.IsolateFullContext(ctx); errs <- err }()
+	waitQueued(t, &iso, 1, 1)
+	assert.Equal(t, []string{"busy"}, names(iso.Blockers()))
+	cancel()
+	require.ErrorIs(t, <-errs, context.Canceled)
+	require.ErrorIs(t, <-errs, context.Canceled)
+	m.Leave()
 }
 
 func TestStallReportNamesBlockerAndHolder(t *testing.T) {
@@ -83,10 +119,12 @@ func TestStallReportNamesBlockerAndHolder(t *testing.T) {
 	granted := make(chan func())
 	go func() { granted <- iso.Isolate() }()
 	r := <-reports
-	assert.Equal(t, []string{"stuck"}, r.Blockers)
-	assert.Contains(t, r.Requester, "outsider at ")
-	assert.Contains(t, r.Requester, "observe_test.go")
-	assert.Empty(t, r.Holder)
+	assert.Equal(t, []string{"stuck"}, names(r.Blockers))
+	assert.Nil(t, r.Requester.Member, "an outsider asked")
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "observe_test.go"), "the outsider's call site: %+v", r.Requester.Caller)
+	assert.Contains(t, r.String(), "requested by outsider at ")
+	assert.Contains(t, r.String(), "blocked by stuck (running)")
+	assert.Nil(t, r.Holder)
 	assert.GreaterOrEqual(t, r.Waited, 20*time.Millisecond)
 
 	stuck.Leave()
@@ -95,8 +133,12 @@ func TestStallReportNamesBlockerAndHolder(t *testing.T) {
 	// A member waiting for an outsider's isolation names it as holder.
 	go func() { granted <- m.Isolate() }()
 	r = <-reports
-	assert.Equal(t, "waiter", r.Requester)
-	assert.Contains(t, r.Holder, "outsider at ")
+	require.NotNil(t, r.Requester.Member)
+	assert.Equal(t, "waiter", r.Requester.Member.Name)
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "observe_test.go"), "the member's call site: %+v", r.Requester.Caller)
+	require.NotNil(t, r.Holder)
+	assert.Nil(t, r.Holder.Member)
+	assert.Contains(t, r.String(), "held by outsider")
 	release()
 	(<-granted)()
 	endM()
@@ -106,6 +148,123 @@ func TestStallReportNamesBlockerAndHolder(t *testing.T) {
 		t.Fatalf("a request was reported twice: %+v", r)
 	default:
 	}
+}
+
+// Stall reports are on by default: without OnStall they go to log/slog's
+// default logger, once per stalled request, naming requester, blockers and
+// the usual causes. A negative StallAfter turns them off.
+func TestStallReportsAreLoggedByDefault(t *testing.T) {
+	var buf syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+
+	run := func(iso *Isolator) {
+		m := iso.JoinNamed("blocks-outside-harmless")
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := iso.IsolateContext(ctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		m.Leave()
+	}
+	run(&Isolator{StallAfter: 20 * time.Millisecond})
+	out := buf.String()
+	assert.Equal(t, 1, strings.Count(out, "isolate: isolation stalled"), "one report: %s", out)
+	assert.Contains(t, out, "level=WARN")
+	assert.Contains(t, out, `blockers="[blocks-outside-harmless (running)]"`)
+	assert.Contains(t, out, "requester=\"outsider at ")
+	assert.Contains(t, out, "outside a Harmless scope")
+
+	buf.Reset()
+	run(&Isolator{StallAfter: -1})
+	assert.Empty(t, buf.String(), "StallAfter < 0 turns reports off")
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger on another goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
+}
+
+// A stall report neither forces a garbage collection nor waits for OnStall:
+// the isolation is granted while OnStall still runs.
+func TestStallReportDoesNotHoldUpTheGrant(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // only forced GCs run
+	var stats runtime.MemStats
+	runtime.ReadMemStats(&stats)
+	gcs := stats.NumGC
+
+	inOnStall := make(chan struct{})
+	stuck := make(chan struct{})
+	defer close(stuck)
+	iso := &Isolator{StallAfter: 10 * time.Millisecond, OnStall: func(StallReport) {
+		close(inOnStall)
+		<-stuck // a slow report sink
+	}}
+	m := iso.Join()
+	granted := make(chan func())
+	go func() { granted <- iso.Isolate() }()
+	<-inOnStall
+	m.Leave()
+	(<-granted)() // while OnStall still blocks
+
+	runtime.ReadMemStats(&stats)
+	assert.Equal(t, gcs, stats.NumGC, "a stall report forced a garbage collection")
+}
+
+// Rule 4's Join case: a harmless member waits for a goroutine that is about
+// to Join; a pending full isolation holds the Join back, and the harmless
+// member blocks the full isolation. The stall report names that member.
+func TestStallReportNamesHarmlessMemberWaitingForAJoin(t *testing.T) {
+	reports := make(chan StallReport, 1)
+	iso := &Isolator{StallAfter: 20 * time.Millisecond, OnStall: func(r StallReport) { reports <- r }}
+	waiter := iso.JoinNamed("waits-for-a-joiner")
+	end := waiter.Harmless()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	abandoned := make(chan error)
+	go func() {
+		_, err := iso.IsolateFullContext(ctx)
+		abandoned <- err
+	}()
+	waitQueued(t, iso, 0, 1)
+	joined := make(chan struct{})
+	go func() {
+		m := iso.JoinNamed("joiner") // held while the full request waits
+		close(joined)
+		m.Leave()
+	}()
+	r := <-reports
+	assert.True(t, r.Full)
+	assert.Equal(t, []MemberInfo{{Name: "waits-for-a-joiner", Slot: 0, State: StateHarmless}}, r.Blockers)
+	select {
+	case <-joined:
+		t.Fatal("Join returned while a full isolation was requested")
+	default:
+	}
+	cancel() // the way out: give up the full isolation
+	require.ErrorIs(t, <-abandoned, context.Canceled)
+	<-joined
+	end()
+	waiter.Leave()
 }
 
 func TestLeakedMemberIsReported(t *testing.T) {
@@ -122,12 +281,14 @@ func TestLeakedMemberIsReported(t *testing.T) {
 	}()
 	r := <-reports
 	require.Len(t, r.Blockers, 1)
-	// The stall ran a collection half-way; the cleanup may lag behind it.
+	// Found at a collection; the cleanup may lag behind it.
 	eventually(t, func() bool {
 		runtime.GC()
 		return iso.Stats().Leaked == 1
 	}, "leak detected")
-	assert.Equal(t, []string{"forgotten (leaked: unreachable without Leave)"}, iso.Blockers())
+	want := MemberInfo{Name: "forgotten", Slot: 0, State: StateRunning, Leaked: true}
+	assert.Equal(t, []MemberInfo{want}, iso.Blockers())
+	assert.Equal(t, "forgotten (running, leaked: dropped without Leave)", want.String())
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 	assert.Equal(t, uint64(1), iso.Stats().Abandoned)
@@ -137,7 +298,7 @@ func TestLeftMemberIsNotReportedLeaked(t *testing.T) {
 	var iso Isolator
 	func() { iso.Join().Leave() }()
 	var reused atomic.Pointer[Member]
-	reused.Store(iso.Join()) // takes the same slot
+	reused.Store(iso.Join()) // takes the same slot and state
 	runtime.GC()
 	runtime.GC()
 	time.Sleep(10 * time.Millisecond)
@@ -153,5 +314,5 @@ func TestDisableLeakCheck(t *testing.T) {
 	}
 	time.Sleep(10 * time.Millisecond) // cleanups, had there been any, run now
 	assert.Zero(t, iso.Stats().Leaked)
-	assert.Equal(t, []string(nil), iso.Blockers())
+	assert.Empty(t, iso.Blockers())
 }

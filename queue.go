@@ -7,33 +7,33 @@ type requestQueue struct {
 }
 
 func (q *requestQueue) push(r *request) {
-	r.prev, r.next = q.tail, nil
+	r.before, r.after = q.tail, nil
 	if q.tail == nil {
 		q.head = r
 	} else {
-		q.tail.next = r
+		q.tail.after = r
 	}
 	q.tail = r
 }
 
 func (q *requestQueue) len() int {
 	n := 0
-	for r := q.head; r != nil; r = r.next {
+	for r := q.head; r != nil; r = r.after {
 		n++
 	}
 	return n
 }
 
 func (q *requestQueue) remove(r *request) {
-	if r.prev == nil {
-		q.head = r.next
+	if r.before == nil {
+		q.head = r.after
 	} else {
-		r.prev.next = r.next
+		r.before.after = r.after
 	}
-	if r.next == nil {
-		q.tail = r.prev
+	if r.after == nil {
+		q.tail = r.before
 	} else {
-		r.next.prev = r.prev
+		r.after.before = r.before
 	}
-	r.prev, r.next = nil, nil
+	r.before, r.after = nil, nil
 }

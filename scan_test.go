@@ -36,11 +36,11 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 			if rng.IntN(10) == 0 {
 				st |= stateWatched
 			}
-			m.slot.state.Store(st)
+			m.s.state.Store(st)
 		}
 		var req request
 		if k := rng.IntN(len(ms)); ms[k] != nil && rng.IntN(2) == 0 {
-			req.member = ms[k]
+			req.member = ms[k].s
 		}
 		need := stateHarmless
 		if rng.IntN(2) == 0 {
@@ -50,14 +50,15 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 		from := rng.IntN(len(iso.table.Load().groups) * groupSize)
 		var want *slot
 		for _, m := range ms {
-			if m != nil && m.slot.index >= from && m != req.member &&
-				m.slot.state.Load()&need != need &&
-				(want == nil || m.slot.index < want.index) {
-				want = m.slot
+			if m != nil && m.s.slot.index >= from && m.s != req.member &&
+				m.s.state.Load()&need != need &&
+				(want == nil || m.s.slot.index < want.index) {
+				want = m.s.slot
 			}
 		}
 		cursor := from
-		got, seen := iso.scan(&cursor, &req, need)
+		w := iso.scan(&cursor, &req, need)
+		got, seen := w.slot, w.seen
 		wantCursor := from
 		if want != nil {
 			wantCursor = want.index

@@ -29,70 +29,92 @@ func (iso *Isolator) schedule() {
 		// harmless but not idle, and would block it forever). An eligible
 		// full request waits for an older plain one: otherwise a member
 		// isolating full back to back starves every plain request.
-		var fullBlocker, plainBlocker *slot
-		var fullSeen, plainSeen uint32
+		var w [2]watched
 		if full != nil {
-			fullBlocker, fullSeen = iso.scan(&iso.fullFrom, full, stateIdle)
-			if fullBlocker == nil && (plain == nil || full.ticket < plain.ticket) {
+			w[queueFull] = iso.scan(&iso.fullCursor, full, stateIdle)
+			if w[queueFull].slot == nil && (plain == nil || full.ticket < plain.ticket) {
 				iso.grant(full)
 				return
 			}
 		}
 		if plain != nil {
-			plainBlocker, plainSeen = iso.scan(&iso.plainFrom, plain, stateHarmless)
-			if plainBlocker == nil {
+			w[queuePlain] = iso.scan(&iso.plainCursor, plain, stateHarmless)
+			if w[queuePlain].slot == nil {
 				iso.grant(plain)
 				return
 			}
 		}
-		if watch(fullBlocker, fullSeen) && watch(plainBlocker, plainSeen) {
+		if iso.watch(w) {
 			return
 		}
 		// A blocker changed state between the scan and the watch: look again.
 	}
 }
 
-// scan looks for the first member, from *from on, whose state lacks the bits
-// of need, skipping the requester itself. It leaves *from at that member so
-// that the next scan resumes there (invariant 2), and returns the member and
-// the state it saw, or nil when there is none.
-func (iso *Isolator) scan(from *int, req *request, need uint32) (*slot, uint32) {
+// The queues, as indexes of Isolator.watching.
+const (
+	queuePlain = iota
+	queueFull
+)
+
+// watched is a member that blocks the head of a queue: its slot, the state
+// the scan saw, and the request it blocks.
+type watched struct {
+	slot *slot
+	seen uint32
+	req  *request
+}
+
+// scan looks for the first member, from *cursor on, whose state lacks the
+// bits of need, skipping req's own member. It leaves *cursor at that member
+// so that the next scan resumes there (invariant 2), and returns it with the
+// state it saw, or a zero watched when there is none.
+func (iso *Isolator) scan(cursor *int, req *request, need uint32) watched {
 	t := iso.table.Load()
 	if t == nil {
-		return nil, 0
+		return watched{}
 	}
 	var self *slot
 	if req.member != nil {
 		self = req.member.slot
 	}
-	for gi := *from / groupSize; gi < len(t.groups); gi++ {
+	for gi := *cursor / groupSize; gi < len(t.groups); gi++ {
 		g := t.groups[gi]
-		active := g.active.Load()
-		if gi == *from/groupSize {
-			active &= ^uint64(0) << (*from % groupSize)
-		}
-		if bits.OnesCount64(active) >= denseGroup && g.all(need) {
+		if g == nil {
 			continue
 		}
-		for ; active != 0; active &= active - 1 {
-			i := lowestBit(active)
-			if st := g.states[i].Load(); st&need != need && &g.slots[i] != self {
-				*from = g.slots[i].index
-				return &g.slots[i], st
+		occupied := g.occupied.Load()
+		if gi == *cursor/groupSize {
+			occupied &= ^uint64(0) << (*cursor % groupSize)
+		}
+		if bits.OnesCount64(occupied) >= denseGroup && g.all(need) {
+			continue
+		}
+		for ; occupied != 0; occupied &= occupied - 1 {
+			i := bits.TrailingZeros64(occupied)
+			if st := g.states[i].Load(); blocks(st, need) && &g.slots[i] != self {
+				*cursor = g.slots[i].index
+				return watched{&g.slots[i], st, req}
 			}
 		}
 	}
-	return nil, 0
+	return watched{}
 }
 
-// denseGroup is the number of active slots from which scan first checks a
+// blocks reports whether a member in state st keeps a request that needs the
+// state bits need waiting: the one test of who blocks.
+func blocks(st, need uint32) bool {
+	return st&need != need
+}
+
+// denseGroup is the number of occupied slots from which scan first checks a
 // whole group at once: reading all 64 state words with independent loads
-// costs less than visiting that many slots one by one (a third here).
+// costs less than visiting that many slots one by one.
 const denseGroup = 16
 
 // all reports whether every state word of g has the bits of need. Slots
-// that are not active hold stateIdle, which has them all; the requester's
-// own slot, harmless or idle while it waits, has them too.
+// that are free hold stateIdle, which has them all; the requester's own
+// slot, harmless or idle while it waits, has them too.
 func (g *slotGroup) all(need uint32) bool {
 	s := g.states
 	// Four accumulators, so that the loads do not wait for each other.
@@ -103,16 +125,64 @@ func (g *slotGroup) all(need uint32) bool {
 		c &= s[i+2].Load()
 		d &= s[i+3].Load()
 	}
-	return a&b&c&d&need == need
+	return !blocks(a&b&c&d, need)
 }
 
-// watch asks the blocker s, seen in state seen, to kick the Isolator on its
-// next state change. It reports false if the state changed meanwhile.
-func watch(s *slot, seen uint32) bool {
-	if s == nil || seen&stateWatched != 0 {
+// watch asks the blockers w (zero entries: none) to kick the Isolator on
+// their next state change, and clears the flags it set before on members
+// that block no queue head any more. It reports false if a blocker's state
+// changed since its scan; schedule then looks again. The new flags are set
+// before the old ones are cleared, so that a member watched for both queues
+// in turn keeps its flag.
+func (iso *Isolator) watch(w [2]watched) bool {
+	old := iso.watching
+	iso.watching = w
+	ok := setWatched(w[queueFull]) && setWatched(w[queuePlain])
+	for _, o := range old {
+		if o.slot != w[queuePlain].slot && o.slot != w[queueFull].slot {
+			clearWatched(o.slot)
+		}
+	}
+	return ok
+}
+
+// setWatched sets the watched flag of w's member, if it is still in the
+// state the scan saw (invariant 5).
+func setWatched(w watched) bool {
+	if w.slot == nil || w.seen&stateWatched != 0 {
 		return true
 	}
-	return s.state.CompareAndSwap(seen, seen|stateWatched)
+	return w.slot.state.CompareAndSwap(w.seen, w.seen|stateWatched)
+}
+
+// clearWatched clears the watched flag of the member on s (nil: none), if it
+// is set. The member may change its state meanwhile: its Swap clears the flag
+// too, and a kick it makes because it saw the flag only runs schedule once
+// more.
+func clearWatched(s *slot) {
+	if s == nil {
+		return
+	}
+	for st := s.state.Load(); st&stateWatched != 0; st = s.state.Load() {
+		if s.state.CompareAndSwap(st, st&^stateWatched) {
+			return
+		}
+	}
+}
+
+// unwatch clears the watches made for req, which is being granted or
+// withdrawn: nobody needs its blockers' kicks any more.
+func (iso *Isolator) unwatch(req *request) {
+	for q := range iso.watching {
+		w := &iso.watching[q]
+		if w.req != req {
+			continue
+		}
+		if other := iso.watching[1-q].slot; w.slot != other {
+			clearWatched(w.slot)
+		}
+		*w = watched{}
+	}
 }
 
 // kick runs schedule for a member whose state change an isolator watched.
@@ -142,19 +212,22 @@ func (iso *Isolator) queueOf(req *request) *requestQueue {
 func (iso *Isolator) enqueue(req *request) {
 	iso.tickets++
 	req.ticket = iso.tickets
+	req.pc = 0 // known once it has to wait
 	iso.queueOf(req).push(req)
 	iso.gate.Add(weight(req))
 }
 
-// unqueue takes req out of its queue; the caller fixes the gate.
+// unqueue takes req out of its queue and its watches; the caller fixes the
+// gate.
 func (iso *Isolator) unqueue(req *request) {
 	iso.queueOf(req).remove(req)
+	iso.unwatch(req)
 	iso.rescan()
 }
 
 // rescan makes the next scans start from the first slot (invariant 2).
 func (iso *Isolator) rescan() {
-	iso.plainFrom, iso.fullFrom = 0, 0
+	iso.plainCursor, iso.fullCursor = 0, 0
 }
 
 // grant makes req the owner and wakes its goroutine. A member's state goes
@@ -163,9 +236,10 @@ func (iso *Isolator) rescan() {
 func (iso *Isolator) grant(req *request) {
 	iso.unqueue(req)
 	iso.owner = req
+	req.grants++
 	iso.gate.Add(gateGranted - weight(req))
 	if m := req.member; m != nil {
-		m.slot.state.Swap(req.mode)
+		m.state.Swap(req.prev) // a flag it drops: see "Writes" in the protocol
 	}
 	iso.counts.countGrant(req)
 	if trace.IsEnabled() {
@@ -201,12 +275,12 @@ func (iso *Isolator) withdrawLocked(req *request) (held bool) {
 	iso.unqueue(req)
 	iso.gate.Add(-weight(req))
 	if m := req.member; m != nil {
-		if req.mode == stateRunning && iso.owner != nil {
-			m.slot.state.Swap(stateHarmless)
+		if req.prev == stateRunning && iso.owner != nil {
+			m.state.Swap(stateHarmless)
 			iso.hold(m.slot, stateHarmless)
 			held = true
 		} else {
-			m.slot.state.Swap(req.mode)
+			m.state.Swap(req.prev)
 		}
 	}
 	iso.schedule()
@@ -222,6 +296,7 @@ func (iso *Isolator) hold(s *slot, from uint32) {
 }
 
 // admitHeld sets running and wakes every held member for which mayRun holds.
+// The held list gives back what a burst of held members made it grow.
 func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
 	kept := iso.held[:0]
 	for _, s := range iso.held {
@@ -229,12 +304,25 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
 			kept = append(kept, s)
 			continue
 		}
-		s.state.Swap(stateRunning)
+		s.state.Swap(stateRunning) // see "Writes" in the protocol
 		s.signal()
 		iso.rescan()
 	}
 	clear(iso.held[len(kept):])
-	iso.held = kept
+	iso.held = shrunk(kept)
+}
+
+// shrunk returns s, or a copy of it in a smaller array if s uses less than a
+// quarter of a large one: slices that a burst made grow give the memory back.
+func shrunk[E any](s []E) []E {
+	const small = 64
+	if cap(s) <= small || len(s) >= cap(s)/4 {
+		return s
+	}
+	if len(s) == 0 {
+		return nil
+	}
+	return append(make([]E, 0, 2*len(s)), s...)
 }
 
 // resumeSlow is the slow path of a member on s going from state from to
@@ -257,6 +345,6 @@ func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32) {
 		if trace.IsEnabled() {
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
-		s.wait(busy, nil, nil, nil)
+		s.wait(busy, nil)
 	}
 }

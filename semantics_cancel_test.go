@@ -24,6 +24,13 @@ func TestS6IsolateContextGivesUp(t *testing.T) {
 	m := a.join(t, &iso)
 	var endM func()
 	a.do(t, "m Harmless", func() { endM = m.Harmless() })
+	// A full request comes from an idle scope (inside a harmless one it
+	// panics: the member may hold references).
+	b := newActor(t)
+	mb := b.join(t, &iso)
+	var endB func()
+	b.do(t, "mb Idle", func() { endB = mb.Idle() })
+	defer b.do(t, "mb end and Leave", func() { endB(); mb.Leave() })
 
 	type isolateCtx func(context.Context) (func(), error)
 	for _, tc := range []struct {
@@ -34,7 +41,7 @@ func TestS6IsolateContextGivesUp(t *testing.T) {
 		{"outsider", iso.IsolateContext, nil},
 		{"outsider full", iso.IsolateFullContext, nil},
 		{"member", m.IsolateContext, a},
-		{"member full", m.IsolateFullContext, a},
+		{"member full (from an idle scope)", mb.IsolateFullContext, b},
 	} {
 		for _, deadline := range []bool{false, true} {
 			var ctx context.Context
@@ -199,6 +206,10 @@ func TestS6IsolateContextAlreadyDone(t *testing.T) {
 	m := a.join(t, &iso)
 	var end, relA func()
 	a.do(t, "Harmless", func() { end = m.Harmless() })
+	b := newActor(t)
+	mb := b.join(t, &iso)
+	var endB func()
+	b.do(t, "Idle", func() { endB = mb.Idle() })
 	isolateOp(iso.Isolate, &relA).wait(t, "A")
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -206,19 +217,22 @@ func TestS6IsolateContextAlreadyDone(t *testing.T) {
 	dctx, dcancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer dcancel()
 	calls := map[string]func() (func(), error){
-		"outsider":                   func() (func(), error) { return iso.IsolateContext(ctx) },
-		"outsider full":              func() (func(), error) { return iso.IsolateFullContext(ctx) },
-		"outsider, deadline past":    func() (func(), error) { return iso.IsolateContext(dctx) },
-		"member (in harmless scope)": func() (func(), error) { return m.IsolateContext(ctx) },
-		"member full":                func() (func(), error) { return m.IsolateFullContext(ctx) },
+		"outsider":                    func() (func(), error) { return iso.IsolateContext(ctx) },
+		"outsider full":               func() (func(), error) { return iso.IsolateFullContext(ctx) },
+		"outsider, deadline past":     func() (func(), error) { return iso.IsolateContext(dctx) },
+		"member (in harmless scope)":  func() (func(), error) { return m.IsolateContext(ctx) },
+		"member full (in idle scope)": func() (func(), error) { return mb.IsolateFullContext(ctx) },
 	}
 	for name, call := range calls {
 		var rel func()
 		var err error
 		f := func() { rel, err = call() }
-		if strings.HasPrefix(name, "member") {
+		switch {
+		case strings.HasPrefix(name, "member full"):
+			b.do(t, name, f)
+		case strings.HasPrefix(name, "member"):
 			a.do(t, name, f)
-		} else {
+		default:
 			goOp(f).wait(t, name)
 		}
 		assert.Nil(t, rel, name)
@@ -232,6 +246,7 @@ func TestS6IsolateContextAlreadyDone(t *testing.T) {
 	}
 	relA()
 	a.do(t, "end and Leave", func() { end(); m.Leave() })
+	b.do(t, "end and Leave", func() { endB(); mb.Leave() })
 }
 
 // S6: a grant that races with the cancellation is rolled back: the caller

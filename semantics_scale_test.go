@@ -23,7 +23,7 @@ func TestS9ThousandsOfMembers(t *testing.T) {
 	stop := parkHarmless(t, &iso, n)
 	a := newActor(t)
 	last := a.join(t, &iso) // slot n: in group n/64
-	require.Equal(t, n, last.slot.index)
+	require.Equal(t, n, last.s.slot.index)
 	var rel func()
 	o := isolateOp(iso.Isolate, &rel)
 	o.blocked(t, "isolation while the last member runs")
@@ -122,7 +122,7 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 	for i := range n {
 		ops[i] = goOp(func() {
 			m := iso.Join()
-			slots[i] = m.slot
+			slots[i] = m.s.slot
 			var end func()
 			if i%2 == 0 {
 				end = m.Harmless()

@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"math/bits"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 
@@ -10,7 +11,29 @@ import (
 
 // Members live in slots, in groups of 64 whose occupancy is one uint64 mask,
 // so that a scan visits only occupied slots and a Join never copies the
-// table. The table only grows; a slot is reused after its member leaves.
+// table. A slot is reused after its member leaves, and so is the member
+// state it keeps (see member.go): a Join in steady state allocates only the
+// member's handle.
+//
+// Nothing grows forever: when a Leave empties a group while another group is
+// empty too, the empty groups but one are retired, so that after a burst of
+// members the table, and what scans and claims visit, shrinks back to what
+// the members that stay need. The table's positions are stable (a slot's
+// index never changes); a retired group leaves a hole that the next growth
+// fills, and trailing holes are cut off.
+//
+// Invariants of the table:
+//
+//  1. A slot whose bit is clear in its group's occupied mask holds stateIdle
+//     without the watched flag: vacate swaps stateIdle in before it clears
+//     the bit, and a watch only ever sets the flag on a state that lacked
+//     what a request needs, which idle never does. So a claimed slot needs
+//     no write of its state word before scans may see it.
+//  2. A retired group's occupied mask is all ones, set by CompareAndSwap
+//     from zero under Isolator.mu: a claimer that still reads the old table
+//     finds it full, and a group with a member is never retired.
+//  3. Scans, Stats and Blockers read the table under mu, where retirement
+//     happens, so they never visit a retired group.
 
 const groupSize = 64
 
@@ -29,12 +52,17 @@ type slot struct {
 	// waiter parks the member while it is held.
 	waiter
 	group *slotGroup
-	bit   uint64 // the slot's bit in group.claimed and group.active
+	bit   uint64 // the slot's bit in group.occupied
 	index int    // the slot's position in the whole table
 	// label is the name given to JoinNamed, nil for a generated one.
 	label atomic.Pointer[string]
 	// leaked is set when the member became unreachable without Leave.
 	leaked atomic.Bool
+	// spare is the member state that the next member of this slot reuses
+	// (nil while a member holds it, or before the first Join). Only the
+	// goroutine that holds the slot reads or writes it: claim and vacate
+	// synchronize through group.occupied.
+	spare *member
 }
 
 // paddedState is a slot's state word on a cache line of its own.
@@ -44,36 +72,39 @@ type paddedState struct {
 }
 
 type slotGroup struct {
-	// claimed are the slots handed out; active are the slots that scans
-	// visit (a joining member's slot is claimed before it is active).
-	claimed, active atomic.Uint64
-	slots           [groupSize]slot
+	// occupied has a bit set for each slot that holds a member: the slots
+	// that claims skip and scans visit.
+	occupied atomic.Uint64
+	slots    [groupSize]slot
 	// states holds the slots' state words. It is allocated apart, as an
 	// object without pointers (so without a malloc header) whose size is
 	// a multiple of the page size: its lines are cache-line aligned.
 	states *[groupSize]paddedState
 }
 
+// retired is the occupied mask of a group taken out of the table.
+const retired = ^uint64(0)
+
 type slotTable struct {
+	// groups may hold nil: the place of a retired group. The last one is
+	// never nil.
 	groups []*slotGroup
 }
 
-func lowestBit(x uint64) int {
-	return bits.TrailingZeros64(x)
-}
-
 // claim hands out a free slot, growing the table when every slot is taken.
+// The slot is occupied, so scans visit it, in state idle (invariant 1).
 func (iso *Isolator) claim() *slot {
 	for {
 		t := iso.table.Load()
 		if t != nil {
 			for _, g := range t.groups {
-				for c := g.claimed.Load(); c != ^uint64(0); c = g.claimed.Load() {
-					i := lowestBit(^c)
-					if g.claimed.CompareAndSwap(c, c|1<<i) {
-						s := &g.slots[i]
-						s.leaked.Store(false)
-						return s
+				if g == nil {
+					continue
+				}
+				for c := g.occupied.Load(); c != ^uint64(0); c = g.occupied.Load() {
+					i := bits.TrailingZeros64(^c)
+					if g.occupied.CompareAndSwap(c, c|1<<i) {
+						return &g.slots[i]
 					}
 				}
 			}
@@ -82,8 +113,9 @@ func (iso *Isolator) claim() *slot {
 	}
 }
 
-// grow adds a group to the table, unless another goroutine replaced seen
-// already. The new table shares the old groups: slots never move.
+// grow adds a group to the table, in the first hole or at the end, unless
+// another goroutine replaced seen already. The new table shares the old
+// groups: slots never move.
 func (iso *Isolator) grow(seen *slotTable) {
 	iso.mu.Lock()
 	defer iso.mu.Unlock()
@@ -94,31 +126,90 @@ func (iso *Isolator) grow(seen *slotTable) {
 	if seen != nil {
 		groups = seen.groups
 	}
+	at := len(groups)
+	for i, g := range groups {
+		if g == nil {
+			at = i
+			break
+		}
+	}
 	g := &slotGroup{states: new([groupSize]paddedState)}
 	for i := range g.slots {
 		s := &g.slots[i]
-		s.group, s.bit, s.index = g, 1<<i, len(groups)*groupSize+i
+		s.group, s.bit, s.index = g, 1<<i, at*groupSize+i
 		s.state = &g.states[i].Uint32
 		s.state.Store(stateIdle) // not yet visible to anyone
 	}
-	iso.table.Store(&slotTable{groups: append(groups[:len(groups):len(groups)], g)})
-}
-
-// activate makes a claimed slot visible to scans, in state idle.
-func (iso *Isolator) activate(s *slot) {
-	if s.state.Swap(stateIdle)&stateWatched != 0 {
-		iso.kick()
+	groups = slices.Clone(groups)
+	if at == len(groups) {
+		groups = append(groups, g)
+	} else {
+		groups[at] = g
 	}
-	s.group.active.Or(s.bit)
+	iso.table.Store(&slotTable{groups: groups})
 }
 
-// vacate takes the slot of a leaving member out of scans and frees it. If an
-// isolator waits for that member, it is kicked.
-func (iso *Isolator) vacate(s *slot) {
-	old := s.state.Swap(stateIdle)
-	s.group.active.And(^s.bit)
+// vacate takes the slot of a leaving member out of scans and frees it; keep
+// is the member state the slot's next member reuses (nil: a new one). If an
+// isolator waits for that member, it is kicked. If the slot's group is now
+// empty, empty groups are retired.
+func (iso *Isolator) vacate(s *slot, keep *member) {
+	s.spare = keep
+	old := s.state.Swap(stateIdle) // invariant 1: before the bit is cleared
+	if s.group.occupied.And(^s.bit) == s.bit {
+		iso.shrink()
+	}
 	if old&stateWatched != 0 {
 		iso.kick()
 	}
-	s.group.claimed.And(^s.bit)
+}
+
+// shrink retires the empty groups of the table but the first, which it keeps
+// for the next members (so that a member joining and leaving over and over
+// at a group's edge does not allocate a group each time). It takes mu, and
+// does nothing when the table has a single group.
+func (iso *Isolator) shrink() {
+	if t := iso.table.Load(); t == nil || len(t.groups) < 2 {
+		return
+	}
+	iso.mu.Lock()
+	defer iso.mu.Unlock()
+	t := iso.table.Load()
+	var groups []*slotGroup
+	kept := false
+	for i, g := range t.groups {
+		if g == nil || g.occupied.Load() != 0 {
+			continue
+		}
+		if !kept {
+			kept = true
+			continue
+		}
+		if !g.occupied.CompareAndSwap(0, retired) {
+			continue // claimed meanwhile
+		}
+		if groups == nil {
+			groups = slices.Clone(t.groups)
+		}
+		groups[i] = nil
+		g.retire()
+	}
+	if groups == nil {
+		return
+	}
+	for len(groups) > 0 && groups[len(groups)-1] == nil {
+		groups = groups[:len(groups)-1]
+	}
+	iso.table.Store(&slotTable{groups: slices.Clip(groups)})
+}
+
+// retire lets the member states that g's slots keep go: their leak
+// cleanups must not fire for slots that no longer exist.
+func (g *slotGroup) retire() {
+	for i := range g.slots {
+		if m := g.slots[i].spare; m != nil {
+			m.cleanup.Stop()
+			g.slots[i].spare = nil
+		}
+	}
 }

@@ -1,87 +1,180 @@
 package isolate
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
+	"strings"
 	"time"
 )
 
+// Stall reports. A request that waits longer than StallAfter is reported
+// once, by a timer's goroutine: the requester's own wait does nothing but
+// wait, so that a report never delays the grant it reports on. The report
+// says what is known then; a member dropped without Leave is named leaked
+// once a garbage collection has found it (the library never forces one).
+
 // A StallReport describes an isolation request that has waited longer than
-// [Isolator.StallAfter]. It is what [Isolator.OnStall] receives.
+// [Isolator.StallAfter]: what [Isolator.OnStall] receives, and what is
+// logged when OnStall is nil.
 type StallReport struct {
-	// Requester is the member that asked (its name), or for an outsider
-	// the place it called from ("outsider at file:line").
-	Requester string
+	// Requester is who asked.
+	Requester Requester
 	// Full is set when the request is for a full isolation.
 	Full bool
 	// Waited is how long the request had waited when the report was made.
 	Waited time.Duration
-	// Holder is who holds the isolation the request waits for, as
-	// Requester is written; empty when no isolation is in progress.
-	Holder string
+	// Holder is who holds the isolation the request waits for; nil when no
+	// isolation is in progress.
+	Holder *Requester
 	// Blockers are the members that keep the request waiting, as
 	// [Isolator.Blockers] returns them.
-	Blockers []string
+	Blockers []MemberInfo
 }
 
-// defaultStallAfter is StallAfter's value when OnStall is set and
-// StallAfter is not.
+// A Requester is who asked for an isolation: a member, or an outsider (a
+// goroutine that is not a member).
+type Requester struct {
+	// Member describes the member; nil for an outsider.
+	Member *MemberInfo
+	// Caller is where the request was made: the caller of Isolate or its
+	// variants. It is known for requests that had to wait; zero otherwise.
+	Caller runtime.Frame
+}
+
+// String names the requester for logs: the member, or "outsider", and where
+// it called from, if known.
+func (r Requester) String() string {
+	who := "outsider"
+	if r.Member != nil {
+		who = "member " + r.Member.Name
+	}
+	if r.Caller.File == "" {
+		return who
+	}
+	return fmt.Sprintf("%s at %s:%d", who, r.Caller.File, r.Caller.Line)
+}
+
+// stallCauses names the usual causes of a stall, for the log.
+const stallCauses = "usual causes: a member that blocks outside a Harmless scope " +
+	"(wrap every blocking call), a member that isolates through the Isolator " +
+	"instead of its Member (it waits for itself), or an isolating goroutine " +
+	"that holds a lock a running member waits for"
+
+// String describes the stall in one line, with its usual causes.
+func (r StallReport) String() string {
+	var b strings.Builder
+	kind := "isolation"
+	if r.Full {
+		kind = "full isolation"
+	}
+	fmt.Fprintf(&b, "isolate: %s requested by %s has waited %v", kind, r.Requester, r.Waited)
+	if r.Holder != nil {
+		fmt.Fprintf(&b, "; held by %s", r.Holder)
+	}
+	if len(r.Blockers) > 0 {
+		b.WriteString("; blocked by ")
+		for i, mi := range r.Blockers {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(mi.String())
+		}
+	}
+	b.WriteString("; ")
+	b.WriteString(stallCauses)
+	return b.String()
+}
+
+// defaultStallAfter is StallAfter's value when it is zero.
 const defaultStallAfter = time.Second
 
 func (iso *Isolator) stallAfter() time.Duration {
-	if iso.StallAfter > 0 {
-		return iso.StallAfter
+	if iso.StallAfter == 0 {
+		return defaultStallAfter
 	}
-	return defaultStallAfter
+	return iso.StallAfter
 }
 
-// watchStall returns a timer channel and its handler for a request that has
-// to wait, or nils when no stall report is wanted. Half-way it runs a
-// garbage collection, so that a member dropped without Leave is found
-// leaked before the report; at StallAfter it reports, once.
-func (iso *Isolator) watchStall(req *request) (<-chan time.Time, func(), func()) {
-	if iso.OnStall == nil {
-		return nil, nil, nil
-	}
+// watchStall arranges, under mu, for req, about to wait, to be reported if
+// it waits StallAfter, and returns the timer to stop when the wait ends; nil
+// when stall reports are off. It records where the requester called from.
+func (iso *Isolator) watchStall(req *request) *time.Timer {
 	after := iso.stallAfter()
-	t := time.NewTimer(after / 2)
-	phase := 0
-	onTick := func() {
-		phase++
-		switch phase {
-		case 1:
-			runtime.GC()
-			t.Reset(after - after/2)
-		case 2:
-			iso.mu.Lock()
-			if req.since.IsZero() { // granted as the timer fired
-				iso.mu.Unlock()
-				return
-			}
-			r := StallReport{
-				Requester: req.describe(),
-				Full:      req.full,
-				Waited:    time.Since(req.since),
-				Blockers:  iso.blockersLocked(),
-			}
-			if iso.owner != nil {
-				r.Holder = iso.owner.describe()
-			}
-			iso.mu.Unlock()
-			go iso.OnStall(r)
-		}
+	if after < 0 {
+		return nil
 	}
-	return t.C, onTick, func() { t.Stop() }
+	var pc [1]uintptr
+	// Skip Callers, watchStall, awaitGrant, isolate and Isolate (or a
+	// variant): runtime.Callers counts inlined frames too.
+	runtime.Callers(5, pc[:])
+	req.pc = pc[0]
+	req.reported = false
+	if req.stall == nil {
+		req.stall = time.AfterFunc(after, func() { iso.reportStall(req, after) })
+	} else {
+		req.stall.Reset(after)
+	}
+	return req.stall
 }
 
-// describe names the goroutine behind a request.
-func (req *request) describe() string {
-	if req.member != nil {
-		return req.member.slot.describe()
+// reportStall reports req if it still waits, has waited after, and was not
+// reported yet. It runs on the timer's goroutine, which may also run late,
+// during a later wait of the same request object: the checks sort that out.
+func (iso *Isolator) reportStall(req *request, after time.Duration) {
+	iso.mu.Lock()
+	if req.since.IsZero() || req.reported || time.Since(req.since) < after {
+		iso.mu.Unlock()
+		return
 	}
-	if req.pc == 0 {
-		return "outsider"
+	req.reported = true
+	r := StallReport{
+		Requester: req.requester(),
+		Full:      req.full,
+		Waited:    time.Since(req.since),
+		Blockers:  iso.blockersLocked(),
 	}
-	f, _ := runtime.CallersFrames([]uintptr{req.pc}).Next()
-	return fmt.Sprintf("outsider at %s:%d", f.File, f.Line)
+	if iso.owner != nil {
+		h := iso.owner.requester()
+		r.Holder = &h
+	}
+	onStall := iso.OnStall
+	iso.mu.Unlock()
+	if onStall != nil {
+		onStall(r)
+		return
+	}
+	r.log()
+}
+
+// log writes the report as a warning to log/slog's default logger.
+func (r StallReport) log() {
+	attrs := []slog.Attr{
+		slog.String("requester", r.Requester.String()),
+		slog.Bool("full", r.Full),
+		slog.Duration("waited", r.Waited),
+	}
+	if r.Holder != nil {
+		attrs = append(attrs, slog.String("holder", r.Holder.String()))
+	}
+	blockers := make([]string, len(r.Blockers))
+	for i, mi := range r.Blockers {
+		blockers[i] = mi.String()
+	}
+	attrs = append(attrs, slog.Any("blockers", blockers), slog.String("hint", stallCauses))
+	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, "isolate: isolation stalled", attrs...)
+}
+
+// requester describes who made req (under mu).
+func (req *request) requester() Requester {
+	var r Requester
+	if m := req.member; m != nil {
+		mi := m.slot.info(m.state.Load())
+		r.Member = &mi
+	}
+	if req.pc != 0 {
+		r.Caller, _ = runtime.CallersFrames([]uintptr{req.pc}).Next()
+	}
+	return r
 }

@@ -2,7 +2,6 @@ package isolate
 
 import (
 	"sync/atomic"
-	"time"
 
 	"github.com/isolatekit/isolate/spin"
 )
@@ -23,7 +22,7 @@ func (w *waiter) arm() {
 	if w.ch == nil {
 		w.ch = make(chan struct{}, 1)
 	}
-	w.done.Swap(false)
+	w.done.Swap(false) // a Swap, not a Store: see "Writes" in the protocol
 }
 
 // signal tells the waiter to go on.
@@ -35,11 +34,11 @@ func (w *waiter) signal() {
 	}
 }
 
-// wait returns true once signal was called, or false if done is closed
-// first. Each time tick fires, onTick runs and the wait goes on. Nil
-// channels never fire. It spins first only if busy is set (the goroutine
-// waited for is running, so the wait may be short) and spinning can help.
-func (w *waiter) wait(busy bool, done <-chan struct{}, tick <-chan time.Time, onTick func()) bool {
+// wait returns true once signal was called, or false if abandon is closed
+// first (a nil channel never is). It spins first only if busy is set (the
+// goroutine waited for is running, so the wait may be short) and spinning
+// can help.
+func (w *waiter) wait(busy bool, abandon <-chan struct{}) bool {
 	if busy && spin.CanSpin() {
 		var b spin.Backoff
 		for !w.done.Load() && b.Snooze() {
@@ -48,9 +47,7 @@ func (w *waiter) wait(busy bool, done <-chan struct{}, tick <-chan time.Time, on
 	for !w.done.Load() {
 		select {
 		case <-w.ch:
-		case <-tick:
-			onTick()
-		case <-done:
+		case <-abandon:
 			return w.done.Load()
 		}
 	}
