@@ -2,6 +2,8 @@ package spin
 
 import (
 	"runtime"
+	"sync/atomic"
+	"time"
 
 	"github.com/isolatekit/isolate/arch"
 )
@@ -121,11 +123,46 @@ func (b *Backoff) Step() uint32 {
 // runtime's test for sync.Mutex, CanSpin cannot see whether the other
 // processors are busy.)
 //
-// CanSpin asks runtime.GOMAXPROCS(0) every time, because the setting can
-// change while the program runs: any package may set it, and since Go 1.25
-// the runtime may follow changes of the container's CPU limit. That call
-// takes a runtime lock, so call CanSpin once before a wait, not on every
-// round.
+// CanSpin takes no lock. The setting it depends on, GOMAXPROCS, can change
+// while the program runs (any package may set it, and since Go 1.25 the
+// runtime may follow changes of the container's CPU limit), but asking the
+// runtime for it takes the scheduler's global lock. So CanSpin asks at most
+// once per [ProcsRefresh] and answers from the last answer in between: a
+// change is seen within that time.
 func CanSpin() bool {
-	return runtime.NumCPU() > 1 && runtime.GOMAXPROCS(0) > 1
+	if now := clock(); now >= procs.next.Load() {
+		refreshProcs(now)
+	}
+	return procs.n.Load() > 1
 }
+
+// ProcsRefresh is how often CanSpin asks the runtime for GOMAXPROCS, at most.
+const ProcsRefresh = 100 * time.Millisecond
+
+// procs caches whether more than one processor may run goroutines: n is
+// min(NumCPU, GOMAXPROCS) when it was asked, next the clock() time from
+// which it is asked again.
+var procs struct {
+	n    atomic.Int32
+	next atomic.Int64
+}
+
+// refreshProcs asks the runtime for GOMAXPROCS, if no other goroutine is
+// about to: one caller in each ProcsRefresh pays for the lock.
+func refreshProcs(now int64) {
+	next := procs.next.Load()
+	if now < next || !procs.next.CompareAndSwap(next, now+int64(ProcsRefresh)) {
+		return
+	}
+	procs.n.Store(int32(min(runtime.NumCPU(), gomaxprocs(0))))
+}
+
+// epoch is the origin of clock.
+var epoch = time.Now()
+
+// Test hooks: the monotonic clock, in nanoseconds since epoch, and the
+// runtime's GOMAXPROCS.
+var (
+	clock      = func() int64 { return int64(time.Since(epoch)) }
+	gomaxprocs = runtime.GOMAXPROCS
+)

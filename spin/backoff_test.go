@@ -3,6 +3,7 @@ package spin
 import (
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -226,12 +227,29 @@ func TestNoAllocs(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
+// CanSpin follows GOMAXPROCS, asking the runtime (which takes the
+// scheduler's lock) at most once per ProcsRefresh, however often it is
+// called.
 func TestCanSpin(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var now atomic.Int64
+	now.Store(procs.next.Load()) // due for a refresh
+	asked := 0
+	defer func(c func() int64, g func(int) int) { clock, gomaxprocs = c, g }(clock, gomaxprocs)
+	clock = now.Load
+	gomaxprocs = func(n int) int { asked++; return runtime.GOMAXPROCS(n) }
 
 	runtime.GOMAXPROCS(1)
 	assert.False(t, CanSpin(), "GOMAXPROCS=1")
+	assert.Equal(t, 1, asked)
 
 	runtime.GOMAXPROCS(2)
+	for range 1000 {
+		assert.False(t, CanSpin(), "within ProcsRefresh, the last answer")
+	}
+	assert.Equal(t, 1, asked, "asked the runtime again within ProcsRefresh")
+
+	now.Add(int64(ProcsRefresh))
 	assert.Equal(t, runtime.NumCPU() > 1, CanSpin(), "GOMAXPROCS=2, NumCPU=%d", runtime.NumCPU())
+	assert.Equal(t, 2, asked)
 }
