@@ -1,5 +1,3 @@
-//go:build go1.25
-
 package isolate
 
 import (
@@ -67,9 +65,6 @@ import (
 // depth when an even number of scopes opened there since. End funcs of a
 // membership that Leave left with no scope open are not called after it:
 // the member state, and so those funcs, go to the slot's next member.
-//
-// The file needs Go 1.25 (testing/synctest); go.mod allows older Go, which
-// skips it.
 //
 // Run it with
 //

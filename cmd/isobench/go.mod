@@ -1,6 +1,6 @@
 module github.com/isolatekit/isolate/cmd/isobench
 
-go 1.24.0
+go 1.25.0
 
 require (
 	github.com/isolatekit/isolate v0.0.0-00010101000000-000000000000

@@ -19,10 +19,10 @@ type isolateGuard struct {
 // newIsolateGuard returns a guard whose stalled isolations are logged to
 // log with the names of the requests that block them.
 //
-// The leak check stays on although members join per request: it costs
-// about 300 ns a Join (a few percent of a handler called without the
-// network, nothing measurable over HTTP), and names a handler that would
-// forget Leave instead of letting it block every isolation silently.
+// The leak check stays on although members join per request: a member's
+// state, and its leak cleanup, are made once per slot and reused by the
+// requests that join after it, and it names a handler that would forget
+// Leave instead of letting it block every isolation silently.
 func newIsolateGuard(log *slog.Logger) *isolateGuard {
 	return &isolateGuard{iso: &isolate.Isolator{
 		StallAfter: time.Second,
@@ -57,9 +57,9 @@ type isolateDebug struct {
 
 func (g *isolateGuard) debug() any {
 	st := g.iso.Stats()
-	blockers := g.iso.Blockers()
-	if blockers == nil {
-		blockers = []string{} // [] rather than null in JSON
+	blockers := []string{} // [] rather than null in JSON
+	for _, b := range g.iso.Blockers() {
+		blockers = append(blockers, b.String()) // "name (state)"
 	}
 	return isolateDebug{
 		Lock:           modeIsolate,
