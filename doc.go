@@ -59,32 +59,59 @@
 //     that blocks while running keeps every isolation waiting.
 //   - Never isolate while holding a lock that a running member may wait for:
 //     the member never becomes harmless (HAProxy hit this deadlock four
-//     times). Set [Isolator.OnStall] to be told who blocks a stalled
-//     isolation.
+//     times).
 //   - A member isolates through its Member, never through the Isolator,
 //     which would wait for the member itself.
+//   - IsolateFull from a member needs it idle or running, never harmless:
+//     a harmless member may hold references, so IsolateFull inside a
+//     Harmless scope panics, as Idle does there.
 //   - With full isolations in use, a member that waits for another member
 //     waits in an idle scope, not a harmless one: a pending full isolation
-//     holds back members ending idle scopes, so a member blocked in a
-//     harmless scope on work that an idle member would do next keeps the
-//     full isolation, and itself, waiting for ever.
-//   - Scopes nest and end in reverse order; a Member and the funcs it
-//     returns belong to the goroutine that joined. Call Leave when done.
+//     holds back members ending idle scopes, and Joins, so a member blocked
+//     in a harmless scope on work that an idle member would do next, or on
+//     a goroutine that is about to Join, keeps the full isolation, and
+//     itself, waiting for ever.
+//   - Scopes nest and end in the reverse order of opening; each end func
+//     is called once. A Member and the funcs it returns belong to the
+//     goroutine that joined. Call Leave when done.
 //
-// Misuse that can be detected (ending a scope twice, using a member after
-// Leave, ...) panics with a message that starts with "isolate: ", before any
-// state changes: the Isolator stays usable by everyone else.
+// Mistakes announce themselves. Misuse that can be detected (ending a scope
+// twice, a second call of a release func, IsolateFull inside a Harmless
+// scope, using a Member after Leave, more than 1000 open scopes: an end func
+// that is never called, as with `defer m.Harmless()` instead of `defer
+// m.Harmless()()`, which staticcheck's SA9010 also reports) panics with a
+// message that starts with "isolate: ", before any state changes: the
+// Isolator stays usable by everyone else. A request that waits longer than
+// [Isolator.StallAfter] (one second by default) is reported once, through
+// log/slog or [Isolator.OnStall], with the members that keep it waiting: a
+// member that blocks outside a harmless scope is named there. A member
+// dropped without Leave is named leaked once the garbage collector has
+// found it.
 //
 // # Memory model
 //
-// In the terminology of the Go memory model, a member's entry into a
-// harmless or idle scope is synchronized before the return of any Isolate
-// call that this entry lets through, and the release of an isolation is
-// synchronized before the return of every scope end, Poll and Join that
-// waited for it, or that observes the isolation as finished. So what a member
-// wrote before becoming harmless is visible inside the isolated section, and
-// what the isolated section wrote is visible to members once they run again.
-// The race detector sees these edges.
+// In the terminology of the Go memory model, number the isolations of an
+// Isolator in the order they are granted (plain and full, by members and
+// outsiders alike). Then:
+//
+//   - The call of the n'th isolation's release func is synchronized before
+//     the return of the n+1'th isolation.
+//   - For each time a member starts running (the return of Join, of an end
+//     func that ends its last harmless or idle scope, of Poll when it
+//     waited, and of a member's ...Context request that gave up), there is
+//     an n such that the release of the n'th isolation is synchronized
+//     before that return, and the member's next entry into a harmless or
+//     idle scope, its next isolation request, or its Leave, is
+//     synchronized before the return of the n+1'th isolation.
+//
+// So what a member wrote before it became harmless is visible inside the
+// isolated sections that run meanwhile, and what an isolated section wrote
+// is visible to the members once they run again, and to the next section.
+// A TryIsolate that reports false, and an IsolateContext or
+// IsolateFullContext that returns an error, establish no synchronizes-before
+// edge, as a sync.Mutex.TryLock that fails does not; neither do Poll when
+// nothing is requested, Isolated, Stats, Blockers or stall reports. The race
+// detector sees these edges.
 //
 // # When to use something else
 //

@@ -3,6 +3,7 @@ package isolate
 import (
 	"fmt"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -10,12 +11,10 @@ import (
 
 // Helpers for the focused tests (semantics_*_test.go, full_test.go,
 // poll_try_test.go, misuse_test.go, alloc_test.go). They never assert on
-// time: "blocked" means "has not returned after a short pause", which a
-// slow machine can only make pass wrongly, never fail wrongly, and
-// "returns" allows a generous timeout.
-
-// settle is how long a call must stay blocked to count as blocked.
-const settle = 30 * time.Millisecond
+// time. The focused tests run in testing/synctest bubbles: "blocked" means
+// "has not returned once every goroutine of the test is durably blocked"
+// (synctest.Wait), exact on any machine; "returns" allows a generous
+// timeout, in the bubble's fake time.
 
 // patience is how long a call that must return may take before the test
 // fails.
@@ -50,13 +49,13 @@ func (o *op) finished() bool {
 	}
 }
 
-// blocked fails the test if the call returned within a short pause.
+// blocked fails the test if the call has returned once every goroutine of
+// the test's bubble is durably blocked.
 func (o *op) blocked(t *testing.T, what string) {
 	t.Helper()
-	select {
-	case <-o.done:
+	synctest.Wait()
+	if o.finished() {
 		t.Fatalf("%s: returned, want it blocked", what)
-	case <-time.After(settle):
 	}
 }
 
@@ -183,4 +182,12 @@ func panicOf(f func()) (v any) {
 	defer func() { v = recover() }()
 	f()
 	return nil
+}
+
+// len returns the number of groups in t, holes included.
+func (t *slotTable) len() int {
+	if t == nil {
+		return 0
+	}
+	return len(t.groups)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -355,20 +356,22 @@ func snapshot(iso *Isolator, m *Member) misuseState {
 func TestMisuse(t *testing.T) {
 	for _, tc := range misuseCases {
 		t.Run(tc.name, func(t *testing.T) {
-			var iso Isolator
-			m := iso.Join()
-			misuse, undo := tc.setup(&iso, m)
-			before := snapshot(&iso, m)
-			p := panicOf(misuse)
-			require.NotNil(t, p, "no panic")
-			msg := fmt.Sprint(p)
-			assert.True(t, strings.HasPrefix(msg, "isolate: "), "panic %q lacks the prefix", msg)
-			assert.Contains(t, msg, tc.want)
-			assert.Equal(t, before, snapshot(&iso, m), "the misuse changed the state")
-			if undo != nil {
-				require.Nil(t, panicOf(undo), "ending the scopes of the setup")
-			}
-			checkUsable(t, &iso, m)
+			synctest.Test(t, func(t *testing.T) {
+				var iso Isolator
+				m := iso.Join()
+				misuse, undo := tc.setup(&iso, m)
+				before := snapshot(&iso, m)
+				p := panicOf(misuse)
+				require.NotNil(t, p, "no panic")
+				msg := fmt.Sprint(p)
+				assert.True(t, strings.HasPrefix(msg, "isolate: "), "panic %q lacks the prefix", msg)
+				assert.Contains(t, msg, tc.want)
+				assert.Equal(t, before, snapshot(&iso, m), "the misuse changed the state")
+				if undo != nil {
+					require.Nil(t, panicOf(undo), "ending the scopes of the setup")
+				}
+				checkUsable(t, &iso, m)
+			})
 		})
 	}
 }
@@ -416,49 +419,51 @@ func checkUsable(t *testing.T, iso *Isolator, m *Member) {
 // their end funcs become no-ops (once each), in any order, even after the
 // slot went to a new member.
 func TestLeaveInsideOpenScopes(t *testing.T) {
-	var iso Isolator
-	m := iso.Join()
-	idle := m.Idle()
-	outer := m.Harmless()
-	inner := m.Harmless()
-	sl := m.s.slot
-	m.Leave()
-	// The slot is free: an isolation proceeds at once.
-	goOp(func() { iso.IsolateFull()() }).wait(t, "full isolation after Leave in scopes")
-
-	// A new member takes the slot and runs; the stale ends must not
-	// touch it.
-	a := newActor(t)
-	m2 := a.join(t, &iso)
-	require.Same(t, sl, m2.s.slot, "the slot is reused")
-	outer()
-	idle()
-	inner()
-	assert.Equal(t, stateRunning, m2.s.state.Load(), "a stale end changed the new member's state")
-	var rel func()
-	o := isolateOp(iso.Isolate, &rel)
-	o.blocked(t, "isolation while the new member runs")
-
-	// Each end was a no-op once; a second call is misuse.
-	for _, e := range []struct {
-		end  func()
-		want string
-	}{{inner, msgHarmlessTwice}, {outer, msgHarmlessTwice}, {idle, msgIdleTwice}} {
-		p := panicOf(e.end)
-		require.NotNil(t, p, "a scope ended by Leave ended twice")
-		assert.Contains(t, fmt.Sprint(p), e.want)
-	}
-	a.do(t, "Leave", m2.Leave)
-	o.wait(t, "isolation after the new member left")
-	rel()
-
-	// The deferred form: Leave runs first, the end after it.
-	func() {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
 		m := iso.Join()
-		defer m.Harmless()()
-		defer m.Leave()
-	}()
-	r, ok := iso.TryIsolate()
-	require.True(t, ok)
-	r()
+		idle := m.Idle()
+		outer := m.Harmless()
+		inner := m.Harmless()
+		sl := m.s.slot
+		m.Leave()
+		// The slot is free: an isolation proceeds at once.
+		goOp(func() { iso.IsolateFull()() }).wait(t, "full isolation after Leave in scopes")
+
+		// A new member takes the slot and runs; the stale ends must not
+		// touch it.
+		a := newActor(t)
+		m2 := a.join(t, &iso)
+		require.Same(t, sl, m2.s.slot, "the slot is reused")
+		outer()
+		idle()
+		inner()
+		assert.Equal(t, stateRunning, m2.s.state.Load(), "a stale end changed the new member's state")
+		var rel func()
+		o := isolateOp(iso.Isolate, &rel)
+		o.blocked(t, "isolation while the new member runs")
+
+		// Each end was a no-op once; a second call is misuse.
+		for _, e := range []struct {
+			end  func()
+			want string
+		}{{inner, msgHarmlessTwice}, {outer, msgHarmlessTwice}, {idle, msgIdleTwice}} {
+			p := panicOf(e.end)
+			require.NotNil(t, p, "a scope ended by Leave ended twice")
+			assert.Contains(t, fmt.Sprint(p), e.want)
+		}
+		a.do(t, "Leave", m2.Leave)
+		o.wait(t, "isolation after the new member left")
+		rel()
+
+		// The deferred form: Leave runs first, the end after it.
+		func() {
+			m := iso.Join()
+			defer m.Harmless()()
+			defer m.Leave()
+		}()
+		r, ok := iso.TryIsolate()
+		require.True(t, ok)
+		r()
+	})
 }

@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,185 +13,195 @@ import (
 
 // Poll lets a requested isolation run, and returns after its release.
 func TestPollLetsIsolationRun(t *testing.T) {
-	var iso Isolator
-	a := newActor(t)
-	m := a.join(t, &iso)
-	a.do(t, "Poll with nothing pending", func() {
-		m.Poll()
-		assert.Equal(t, stateRunning, m.s.state.Load(), "Poll changed the state")
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		m := a.join(t, &iso)
+		a.do(t, "Poll with nothing pending", func() {
+			m.Poll()
+			assert.Equal(t, stateRunning, m.s.state.Load(), "Poll changed the state")
+		})
+		var rel func()
+		o := isolateOp(iso.Isolate, &rel)
+		o.blocked(t, "isolation while the member runs")
+		p := a.start(m.Poll)
+		o.wait(t, "isolation once the member polls")
+		p.blocked(t, "Poll during the isolation")
+		rel()
+		p.wait(t, "Poll after the release")
+		// Back to running.
+		o = isolateOp(iso.Isolate, &rel)
+		o.blocked(t, "isolation after the member's Poll returned")
+		p = a.start(m.Poll)
+		o.wait(t, "isolation")
+		rel()
+		p.wait(t, "Poll")
+		a.do(t, "Leave", m.Leave)
 	})
-	var rel func()
-	o := isolateOp(iso.Isolate, &rel)
-	o.blocked(t, "isolation while the member runs")
-	p := a.start(m.Poll)
-	o.wait(t, "isolation once the member polls")
-	p.blocked(t, "Poll during the isolation")
-	rel()
-	p.wait(t, "Poll after the release")
-	// Back to running.
-	o = isolateOp(iso.Isolate, &rel)
-	o.blocked(t, "isolation after the member's Poll returned")
-	p = a.start(m.Poll)
-	o.wait(t, "isolation")
-	rel()
-	p.wait(t, "Poll")
-	a.do(t, "Leave", m.Leave)
 }
 
 // Poll inside a harmless, idle or own isolated scope does nothing and never
 // waits.
 func TestPollNoOpInScopes(t *testing.T) {
-	var iso Isolator
-	a := newActor(t)
-	m := a.join(t, &iso)
-	var end, rel func()
-	for _, open := range []func() func(){m.Harmless, m.Idle} {
-		a.do(t, "open scope", func() { end = open() })
-		isolateOp(iso.Isolate, &rel).wait(t, "isolation")
-		a.do(t, "Poll in the scope during an isolation", m.Poll)
-		rel()
-		a.do(t, "end", end)
-	}
-	a.do(t, "Isolate", func() { rel = m.Isolate() })
-	var relB func()
-	ob := isolateOp(iso.Isolate, &relB)
-	waitQueued(t, &iso, 1, 0)
-	a.do(t, "Poll in own section with a request pending", func() {
-		m.Poll()
-		assert.True(t, m.Isolated())
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		m := a.join(t, &iso)
+		var end, rel func()
+		for _, open := range []func() func(){m.Harmless, m.Idle} {
+			a.do(t, "open scope", func() { end = open() })
+			isolateOp(iso.Isolate, &rel).wait(t, "isolation")
+			a.do(t, "Poll in the scope during an isolation", m.Poll)
+			rel()
+			a.do(t, "end", end)
+		}
+		a.do(t, "Isolate", func() { rel = m.Isolate() })
+		var relB func()
+		ob := isolateOp(iso.Isolate, &relB)
+		waitQueued(t, &iso, 1, 0)
+		a.do(t, "Poll in own section with a request pending", func() {
+			m.Poll()
+			assert.True(t, m.Isolated())
+		})
+		ob.blocked(t, "the request after the owner's Poll")
+		a.do(t, "release, Harmless", func() { rel(); end = m.Harmless() })
+		ob.wait(t, "the request")
+		relB()
+		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})
-	ob.blocked(t, "the request after the owner's Poll")
-	a.do(t, "release, Harmless", func() { rel(); end = m.Harmless() })
-	ob.wait(t, "the request")
-	relB()
-	a.do(t, "end and Leave", func() { end(); m.Leave() })
 }
 
 // TryIsolate succeeds when nothing would wait and otherwise fails leaving
 // no trace.
 func TestTryIsolate(t *testing.T) {
-	var iso Isolator
-	r, ok := iso.TryIsolate()
-	require.True(t, ok, "no members")
-	r()
-
-	a, b := newActor(t), newActor(t)
-	m, mb := a.join(t, &iso), b.join(t, &iso)
-	noTrace := func(what string) {
-		t.Helper()
-		plain, full, held := queued(&iso)
-		assert.Equal(t, [3]int{}, [3]int{plain, full, held}, what)
-		assert.Zero(t, iso.gate.Load(), what)
-	}
-	_, ok = iso.TryIsolate()
-	assert.False(t, ok, "outsider while members run")
-	noTrace("after a failed outsider TryIsolate")
-	var end, endB func()
-	b.do(t, "mb Harmless", func() { endB = mb.Harmless() })
-	a.do(t, "member TryIsolate", func() {
-		r, ok := m.TryIsolate()
-		require.True(t, ok, "member while the other is harmless")
-		assert.True(t, m.Isolated())
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		r, ok := iso.TryIsolate()
+		require.True(t, ok, "no members")
 		r()
-		assert.False(t, m.Isolated())
-	})
-	_, ok = iso.TryIsolate()
-	assert.False(t, ok, "outsider while m runs")
-	b.do(t, "end", endB)
-	a.do(t, "member TryIsolate while mb runs", func() {
-		_, ok := m.TryIsolate()
-		assert.False(t, ok)
-		assert.False(t, m.Isolated())
-	})
-	noTrace("after a failed member TryIsolate")
-	// The failed attempts left m running: an isolation waits for it.
-	b.do(t, "mb Harmless", func() { endB = mb.Harmless() })
-	var rel func()
-	o := isolateOp(iso.Isolate, &rel)
-	o.blocked(t, "isolation while m runs after its failed TryIsolate")
-	a.do(t, "Harmless", func() { end = m.Harmless() })
-	o.wait(t, "isolation")
 
-	// Held: nobody gets one.
-	_, ok = iso.TryIsolate()
-	assert.False(t, ok, "outsider during an isolation")
-	a.do(t, "member TryIsolate during an isolation", func() {
-		_, ok := m.TryIsolate()
-		assert.False(t, ok)
-	})
-	rel()
-	r, ok = iso.TryIsolate()
-	require.True(t, ok, "outsider with every member harmless")
-	r()
+		a, b := newActor(t), newActor(t)
+		m, mb := a.join(t, &iso), b.join(t, &iso)
+		noTrace := func(what string) {
+			t.Helper()
+			plain, full, held := queued(&iso)
+			assert.Equal(t, [3]int{}, [3]int{plain, full, held}, what)
+			assert.Zero(t, iso.gate.Load(), what)
+		}
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok, "outsider while members run")
+		noTrace("after a failed outsider TryIsolate")
+		var end, endB func()
+		b.do(t, "mb Harmless", func() { endB = mb.Harmless() })
+		a.do(t, "member TryIsolate", func() {
+			r, ok := m.TryIsolate()
+			if !assert.True(t, ok, "member while the other is harmless") {
+				return // not the test's goroutine: no FailNow here
+			}
+			assert.True(t, m.Isolated())
+			r()
+			assert.False(t, m.Isolated())
+		})
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok, "outsider while m runs")
+		b.do(t, "end", endB)
+		a.do(t, "member TryIsolate while mb runs", func() {
+			_, ok := m.TryIsolate()
+			assert.False(t, ok)
+			assert.False(t, m.Isolated())
+		})
+		noTrace("after a failed member TryIsolate")
+		// The failed attempts left m running: an isolation waits for it.
+		b.do(t, "mb Harmless", func() { endB = mb.Harmless() })
+		var rel func()
+		o := isolateOp(iso.Isolate, &rel)
+		o.blocked(t, "isolation while m runs after its failed TryIsolate")
+		a.do(t, "Harmless", func() { end = m.Harmless() })
+		o.wait(t, "isolation")
 
-	// Queued: a request waits for a running member; TryIsolate does not
-	// jump the queue although every other member is harmless.
-	a.do(t, "end", end)
-	o = isolateOp(iso.Isolate, &rel)
-	waitQueued(t, &iso, 1, 0)
-	b.do(t, "mb TryIsolate with a request queued", func() {
-		_, ok := mb.TryIsolate()
-		assert.False(t, ok)
-	})
-	_, ok = iso.TryIsolate()
-	assert.False(t, ok, "outsider with a request queued")
-	waitQueued(t, &iso, 1, 0)
-	a.do(t, "Harmless", func() { end = m.Harmless() })
-	o.wait(t, "the queued request")
-	rel()
+		// Held: nobody gets one.
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok, "outsider during an isolation")
+		a.do(t, "member TryIsolate during an isolation", func() {
+			_, ok := m.TryIsolate()
+			assert.False(t, ok)
+		})
+		rel()
+		r, ok = iso.TryIsolate()
+		require.True(t, ok, "outsider with every member harmless")
+		r()
 
-	// A full request is queued and not eligible (both members harmless,
-	// not idle): TryIsolate fails rather than pass it.
-	o = isolateOp(iso.IsolateFull, &rel)
-	waitQueued(t, &iso, 0, 1)
-	_, ok = iso.TryIsolate()
-	assert.False(t, ok, "outsider with a full request queued")
-	b.do(t, "mb TryIsolate with a full request queued", func() {
-		_, ok := mb.TryIsolate()
-		assert.False(t, ok)
+		// Queued: a request waits for a running member; TryIsolate does not
+		// jump the queue although every other member is harmless.
+		a.do(t, "end", end)
+		o = isolateOp(iso.Isolate, &rel)
+		waitQueued(t, &iso, 1, 0)
+		b.do(t, "mb TryIsolate with a request queued", func() {
+			_, ok := mb.TryIsolate()
+			assert.False(t, ok)
+		})
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok, "outsider with a request queued")
+		waitQueued(t, &iso, 1, 0)
+		a.do(t, "Harmless", func() { end = m.Harmless() })
+		o.wait(t, "the queued request")
+		rel()
+
+		// A full request is queued and not eligible (both members harmless,
+		// not idle): TryIsolate fails rather than pass it.
+		o = isolateOp(iso.IsolateFull, &rel)
+		waitQueued(t, &iso, 0, 1)
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok, "outsider with a full request queued")
+		b.do(t, "mb TryIsolate with a full request queued", func() {
+			_, ok := mb.TryIsolate()
+			assert.False(t, ok)
+		})
+		waitQueued(t, &iso, 0, 1)
+		a.do(t, "end, Idle", func() { end(); end = m.Idle() })
+		b.do(t, "end, Idle", func() { endB(); endB = mb.Idle() })
+		o.wait(t, "the full request")
+		rel()
+		a.do(t, "end and Leave", func() { end(); m.Leave() })
+		b.do(t, "end and Leave", func() { endB(); mb.Leave() })
 	})
-	waitQueued(t, &iso, 0, 1)
-	a.do(t, "end, Idle", func() { end(); end = m.Idle() })
-	b.do(t, "end, Idle", func() { endB(); endB = mb.Idle() })
-	o.wait(t, "the full request")
-	rel()
-	a.do(t, "end and Leave", func() { end(); m.Leave() })
-	b.do(t, "end and Leave", func() { endB(); mb.Leave() })
 }
 
 // Isolated is true only inside the member's own isolated section.
 func TestIsolated(t *testing.T) {
-	var iso Isolator
-	a, b := newActor(t), newActor(t)
-	m, mb := a.join(t, &iso), b.join(t, &iso)
-	var endB func()
-	b.do(t, "Idle", func() { endB = mb.Idle() })
-	a.do(t, "own sections", func() {
-		assert.False(t, m.Isolated(), "running")
-		r := m.Isolate()
-		assert.True(t, m.Isolated(), "isolated")
-		e := m.Harmless()
-		assert.True(t, m.Isolated(), "in a harmless scope inside the section")
-		e()
-		r()
-		assert.False(t, m.Isolated(), "after release")
-		e = m.Harmless()
-		assert.False(t, m.Isolated(), "harmless")
-		r = m.Isolate()
-		assert.True(t, m.Isolated(), "isolated from a harmless scope")
-		r()
-		e()
-		e = m.Idle()
-		assert.False(t, m.Isolated(), "idle")
-		r = m.IsolateFull()
-		assert.True(t, m.Isolated(), "fully isolated from an idle scope")
-		r()
-		assert.False(t, m.Isolated(), "after release")
-		e()
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b := newActor(t), newActor(t)
+		m, mb := a.join(t, &iso), b.join(t, &iso)
+		var endB func()
+		b.do(t, "Idle", func() { endB = mb.Idle() })
+		a.do(t, "own sections", func() {
+			assert.False(t, m.Isolated(), "running")
+			r := m.Isolate()
+			assert.True(t, m.Isolated(), "isolated")
+			e := m.Harmless()
+			assert.True(t, m.Isolated(), "in a harmless scope inside the section")
+			e()
+			r()
+			assert.False(t, m.Isolated(), "after release")
+			e = m.Harmless()
+			assert.False(t, m.Isolated(), "harmless")
+			r = m.Isolate()
+			assert.True(t, m.Isolated(), "isolated from a harmless scope")
+			r()
+			e()
+			e = m.Idle()
+			assert.False(t, m.Isolated(), "idle")
+			r = m.IsolateFull()
+			assert.True(t, m.Isolated(), "fully isolated from an idle scope")
+			r()
+			assert.False(t, m.Isolated(), "after release")
+			e()
+		})
+		var rel func()
+		a.do(t, "m isolates", func() { rel = m.Isolate() })
+		b.do(t, "another member's view", func() { assert.False(t, mb.Isolated()) })
+		a.do(t, "release and Leave", func() { rel(); m.Leave() })
+		b.do(t, "end and Leave", func() { endB(); mb.Leave() })
 	})
-	var rel func()
-	a.do(t, "m isolates", func() { rel = m.Isolate() })
-	b.do(t, "another member's view", func() { assert.False(t, mb.Isolated()) })
-	a.do(t, "release and Leave", func() { rel(); m.Leave() })
-	b.do(t, "end and Leave", func() { endB(); mb.Leave() })
 }

@@ -1,0 +1,278 @@
+package isolate
+
+import (
+	"runtime"
+	"testing"
+	"testing/synctest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The safety issue's findings, each through the public API where it can be
+// seen there (the misuse table in misuse_test.go has the panics).
+
+// A stale release, called while another goroutine holds a newer isolation
+// (it may even reuse the same request object), panics and leaves that
+// isolation in place: a third goroutine still cannot isolate.
+func TestStaleReleaseLeavesTheHolderIsolated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b := newActor(t), newActor(t)
+		m := a.join(t, &iso)
+		var endM func()
+		a.do(t, "Harmless", func() { endM = m.Harmless() })
+
+		stale := iso.Isolate()
+		stale()
+		var holder func()
+		b.do(t, "another outsider isolates", func() { holder = iso.Isolate() })
+		p := panicOf(stale)
+		require.NotNil(t, p, "a stale outsider release did not panic")
+		assert.Contains(t, p, msgNotHeld)
+		_, ok := iso.TryIsolate()
+		assert.False(t, ok, "TryIsolate succeeded while the other outsider holds its isolation")
+		assert.True(t, granted(&iso))
+		b.do(t, "release", holder)
+
+		// A member's stale release, while the member holds a newer
+		// isolation.
+		var staleM func()
+		a.do(t, "end, isolate, release, isolate again", func() {
+			endM()
+			staleM = m.Isolate()
+			staleM()
+			holder = m.Isolate()
+		})
+		a.do(t, "stale release", func() {
+			p := panicOf(staleM)
+			assert.Contains(t, p, msgReleaseTwice)
+			assert.True(t, m.Isolated(), "a stale release ended the member's isolation")
+		})
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok, "TryIsolate succeeded while the member is isolated")
+		a.do(t, "release and Leave", func() { holder(); m.Leave() })
+		r, ok := iso.TryIsolate()
+		require.True(t, ok)
+		r()
+	})
+}
+
+// A handle used after Leave panics and never touches the member state it
+// had, which the slot's next member reuses.
+func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		old := iso.Join()
+		oldEnd := old.Harmless()
+		oldEnd()
+		state := old.s
+		old.Leave()
+
+		a := newActor(t)
+		m := a.join(t, &iso)
+		require.Same(t, state, m.s, "the state is reused")
+		var end func()
+		a.do(t, "Harmless", func() { end = m.Harmless() })
+		before := snapshot(&iso, m)
+
+		for name, use := range map[string]func(){
+			"Harmless":   func() { old.Harmless() },
+			"Idle":       func() { old.Idle() },
+			"Isolate":    func() { old.Isolate() },
+			"Leave":      old.Leave,
+			"TryIsolate": func() { old.TryIsolate() },
+		} {
+			p := panicOf(use)
+			assert.Contains(t, p, msgAfterLeave, name)
+		}
+		assert.False(t, old.Isolated())
+		assert.Equal(t, before, snapshot(&iso, m), "a dead handle changed the new member's state")
+
+		// With an isolation requested, Poll reaches its slow path, and
+		// panics there too.
+		var rel func()
+		isolateOp(iso.Isolate, &rel).wait(t, "isolation while the member is harmless")
+		assert.Contains(t, panicOf(old.Poll), msgAfterLeave)
+		rel()
+		a.do(t, "end and Leave", func() { end(); m.Leave() })
+	})
+}
+
+// A failed TryIsolate leaves no watched flag behind: the member it found
+// running must not take the Isolator's lock on its next transitions.
+func TestWithdrawnRequestLeavesNoWatchedFlag(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	_, ok := iso.TryIsolate()
+	require.False(t, ok)
+	assert.Zero(t, m.s.state.Load()&stateWatched, "watched flag left by a withdrawn request")
+	assert.Equal(t, [2]watched{}, iso.watching)
+
+	// Nor does a request abandoned through its context, nor a granted
+	// one.
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		m := a.join(t, &iso)
+		var rel func()
+		o := isolateOp(iso.Isolate, &rel)
+		o.blocked(t, "isolation while the member runs")
+		assert.NotZero(t, m.s.state.Load()&stateWatched, "the blocker is watched")
+		var end func()
+		a.do(t, "Harmless", func() { end = m.Harmless() })
+		o.wait(t, "isolation")
+		assert.Equal(t, [2]watched{}, iso.watching)
+		rel()
+		a.do(t, "end and Leave", func() { end(); m.Leave() })
+	})
+}
+
+// After a burst of members has come and gone, the slot table, the held list
+// and the outsiders' spare requests are back to what a few members need,
+// and so is the memory. (What an isolation and a Join then cost is in
+// BenchmarkAfterBurst.)
+func TestBurstIsGivenBack(t *testing.T) {
+	var iso Isolator
+	heap := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	m := iso.Join()
+	end := m.Harmless()
+	before := heap()
+
+	n := 1 << 16
+	if testing.Short() {
+		n = 1 << 12
+	}
+	burst := make([]*Member, n)
+	for i := range burst {
+		burst[i] = iso.Join()
+	}
+	peak := heap()
+	require.GreaterOrEqual(t, iso.table.Load().len(), n/groupSize)
+	for _, b := range burst {
+		b.Leave()
+	}
+	burst = nil
+
+	assert.LessOrEqual(t, iso.table.Load().len(), 2, "groups left after the burst")
+	r, ok := iso.TryIsolate()
+	require.True(t, ok)
+	r()
+	after := heap()
+	t.Logf("heap: %d before, %d at the peak, %d after", before, peak, after)
+	assert.Less(t, int64(after)-int64(before), (int64(peak)-int64(before))/20,
+		"the burst's memory was not given back")
+	end()
+	m.Leave()
+}
+
+// Held members and outsiders' requests give back what a burst made them
+// use.
+func TestHeldAndSpareShrink(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		const n = 1000
+		stop := parkHarmless(t, &iso, n)
+		rel := iso.Isolate()
+		ends := make(chan struct{}, n)
+		go func() { stop(); close(ends) }() // every end is held
+		waitHeld(t, &iso, n)
+		rel()
+		<-ends
+		iso.mu.Lock()
+		assert.Zero(t, cap(iso.held), "held list after the burst")
+		iso.mu.Unlock()
+
+		// Many outsiders at once: the spare requests stay few.
+		m := iso.Join()
+		releases := make(chan func(), n)
+		for range 100 {
+			go func() { releases <- iso.Isolate() }()
+		}
+		synctest.Wait()
+		m.Leave()
+		for range 100 {
+			(<-releases)()
+		}
+		iso.mu.Lock()
+		assert.LessOrEqual(t, len(iso.spare), maxSpare)
+		iso.mu.Unlock()
+	})
+}
+
+// A group that empties while another is empty is retired, and a Join after
+// that finds a place again (in the hole, or the kept group).
+func TestGroupsAreRetiredAndRefilled(t *testing.T) {
+	var iso Isolator
+	ms := make([]*Member, 4*groupSize)
+	for i := range ms {
+		ms[i] = iso.Join()
+	}
+	require.Equal(t, 4, iso.table.Load().len())
+	// Empty groups 1 and 2: 1 is kept, 2 retired (a hole).
+	for _, m := range ms[groupSize : 3*groupSize] {
+		m.Leave()
+	}
+	groups := iso.table.Load().groups
+	require.Len(t, groups, 4)
+	assert.NotNil(t, groups[1])
+	assert.Nil(t, groups[2], "the second empty group is retired")
+	for i := groupSize; i < 3*groupSize; i++ {
+		ms[i] = iso.Join()
+	}
+	groups = iso.table.Load().groups
+	require.Len(t, groups, 4)
+	for gi, g := range groups {
+		assert.Equal(t, ^uint64(0), g.occupied.Load(), "group %d", gi)
+	}
+	// An isolation sees every member: each runs.
+	_, ok := iso.TryIsolate()
+	assert.False(t, ok)
+	for _, m := range ms {
+		m.Leave()
+	}
+	assert.Equal(t, 1, iso.table.Load().len(), "one group kept")
+	r, ok := iso.TryIsolate()
+	require.True(t, ok)
+	r()
+}
+
+// The memory model's first rule, for the race detector: sections of
+// different goroutines, each ending with a release, write plain data that
+// the next section reads, with no other synchronization between them.
+func TestReleaseHappensBeforeNextIsolation(t *testing.T) {
+	var iso Isolator
+	var counter int // plain: touched only in isolated sections
+	m := iso.Join()
+	defer m.Leave()
+	end := m.Idle()
+	done := make(chan struct{})
+	const rounds = 200
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range rounds {
+				var release func()
+				if (g+i)%2 == 0 {
+					release = iso.IsolateFull()
+				} else {
+					release = iso.Isolate()
+				}
+				counter++
+				release()
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	end()
+	defer m.Isolate()()
+	assert.Equal(t, 4*rounds, counter)
+}
