@@ -26,7 +26,7 @@ func TestAllocs(t *testing.T) {
 	// Others, each on its own goroutine, in a harmless scope.
 	const others = 3
 	actors := make([]*actor, others)
-	members := make([]*Member, others)
+	members := make([]Member, others)
 	ends := make([]func(), others)
 	park := func(idle bool) {
 		for i, a := range actors {
@@ -61,6 +61,10 @@ func TestAllocs(t *testing.T) {
 		{"Idle and end", func() { m.Idle()() }, 0},
 		{"Harmless in Idle", func() { e := m.Idle(); m.Harmless()(); e() }, 0},
 		{"Poll", m.Poll, 0},
+		// Join reuses the member state of its slot, and the handle is
+		// a value.
+		{"Join and Leave", func() { iso.Join().Leave() }, 0},
+		{"a request: Join, a Harmless scope, Leave", func() { r := iso.Join(); r.Harmless()(); r.Leave() }, 0},
 		{"member Isolate and release", func() { m.Isolate()() }, 1},
 		{"member IsolateContext and release", func() { r, _ := m.IsolateContext(bg); r() }, 1},
 		{"member TryIsolate and release", func() { r, _ := m.TryIsolate(); r() }, 1},

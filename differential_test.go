@@ -59,8 +59,8 @@ const diffWait = time.Millisecond
 // implementations see it. A thread that has not joined counts as harmless,
 // as seedref's threads do before they start and after they stop.
 type diffThread struct {
-	m                *Member // nil while not joined, and for the outsider
-	end              func()  // the open harmless scope's end
+	m                Member // nil while not joined, and for the outsider
+	end              func() // the open harmless scope's end
 	harmless         bool
 	release          func() // this package's release, if isolated
 	isolatedHarmless bool   // isolated from inside a harmless scope (or not joined)
@@ -68,7 +68,7 @@ type diffThread struct {
 	// isolation to end, in this package and in seedref; joined is what
 	// the Join returns.
 	mine, theirs *op
-	joined       *Member
+	joined       Member
 }
 
 func TestDifferentialSequential(t *testing.T) {
@@ -106,7 +106,7 @@ func diffSequential(t *testing.T, seed uint64, steps int, n *diffCounts) {
 	// isolated; otherwise both wait for the release.
 	begin := func(i int) {
 		d := &th[i]
-		if d.m == nil {
+		if d.m == (Member{}) {
 			d.mine = goOp(func() { d.joined = iso.Join() })
 		} else {
 			d.mine = goOp(d.end)
@@ -123,8 +123,8 @@ func diffSequential(t *testing.T, seed uint64, steps int, n *diffCounts) {
 		d := &th[i]
 		d.mine.wait(t, what("Join or harmless end of %d", i))
 		d.theirs.wait(t, what("seedref start or harmless end of %d", i))
-		if d.joined != nil {
-			d.m, d.joined = d.joined, nil
+		if d.joined != (Member{}) {
+			d.m, d.joined = d.joined, Member{}
 		}
 		d.mine, d.theirs, d.harmless = nil, nil, false
 	}
@@ -166,15 +166,15 @@ func diffSequential(t *testing.T, seed uint64, steps int, n *diffCounts) {
 				n.tryOK++
 				owner = i
 			}
-		case d.m != nil && rng.IntN(16) == 0:
+		case d.m != (Member{}) && rng.IntN(16) == 0:
 			// Leave, inside its harmless scope if one is open; a
 			// seedref thread that stops is harmless.
 			d.m.Leave()
 			if !d.harmless {
 				ref.HarmlessNow(i)
 			}
-			d.m, d.harmless = nil, true
-		case d.m == nil || (d.harmless && rng.IntN(3) == 0):
+			d.m, d.harmless = Member{}, true
+		case d.m == (Member{}) || (d.harmless && rng.IntN(3) == 0):
 			begin(i)
 			if owner >= 0 {
 				blocked = append(blocked, i) // finished by the release
@@ -208,7 +208,7 @@ func diffSequential(t *testing.T, seed uint64, steps int, n *diffCounts) {
 		}
 	}
 	for k := range th[:members] {
-		if e := &th[k]; e.m != nil {
+		if e := &th[k]; e.m != (Member{}) {
 			e.m.Leave() // inside its harmless scope, if open
 			if !e.harmless {
 				ref.HarmlessNow(k)
@@ -228,7 +228,7 @@ func diffTry(t *testing.T, iso *Isolator, ref *seedref.Rendezvous, th []diffThre
 	d := &th[i]
 	var release func()
 	var ok bool
-	if d.m != nil {
+	if d.m != (Member{}) {
 		release, ok = d.m.TryIsolate()
 	} else {
 		release, ok = iso.TryIsolate()
@@ -279,7 +279,7 @@ type diffImpl interface {
 
 type diffIsolate struct {
 	iso     Isolator
-	members []*Member
+	members []Member
 }
 
 func (x *diffIsolate) start(i int)                  { x.members[i] = x.iso.Join() }
@@ -439,7 +439,7 @@ func TestDifferentialConcurrent(t *testing.T) {
 	}
 	for seed := range uint64(seeds) {
 		scripts, isolations := diffScripts(seed, members, outsiders, steps)
-		x := &diffIsolate{members: make([]*Member, members)}
+		x := &diffIsolate{members: make([]Member, members)}
 		mine := diffRun(t, "isolate", x, scripts, isolations)
 		r := &diffSeedref{r: seedref.New(members + outsiders), members: members}
 		theirs := diffRun(t, "seedref", r, scripts, isolations)

@@ -64,7 +64,7 @@ func TestFullRequestHoldsIdleEndsAndJoinsOnly(t *testing.T) {
 		waitQueued(t, &iso, 0, 1)
 		ei := ai.start(endI)
 		j := newActor(t)
-		var mj *Member
+		var mj Member
 		jo := j.start(func() { mj = iso.Join() })
 		waitHeld(t, &iso, 2)
 		ah.do(t, "Harmless end with a full request pending", endH)
@@ -86,7 +86,7 @@ func TestFullRequestHoldsIdleEndsAndJoinsOnly(t *testing.T) {
 		ar.do(t, "end", endI)
 		for _, x := range []struct {
 			a *actor
-			m *Member
+			m Member
 		}{{ah, mh}, {ai, mi}, {ar, mr}, {j, mj}} {
 			x.a.do(t, "Leave", x.m.Leave)
 		}

@@ -15,7 +15,7 @@ import (
 // fuzzOutcome is what a driver sends back for one operation.
 type fuzzOutcome struct {
 	release  func() // from Isolate and friends, Harmless, Idle
-	member   *Member
+	member   Member
 	failed   bool // TryIsolate returned false
 	err      error
 	panicked any
@@ -55,7 +55,7 @@ type fuzzActor struct {
 	cancel context.CancelFunc
 	// m is the member's handle (members only); ends are the end funcs
 	// it got last (for misuse), last the latest per depth and kind.
-	m    *Member
+	m    Member
 	ends []fuzzEnd
 	last map[[2]int]fuzzEnd
 }
@@ -184,7 +184,7 @@ func (r *fuzzRun) checkOutcome(who int, want fuzzResult, o fuzzOutcome) {
 	if want != frOK {
 		return
 	}
-	if o.member != nil {
+	if o.member != (Member{}) {
 		a.m, a.ends, a.last = o.member, nil, map[[2]int]fuzzEnd{}
 	}
 	if o.release != nil {
@@ -217,13 +217,13 @@ func actorName(who int) string {
 }
 
 // memberOp runs f on member i's handle as its driver, reporting Isolated.
-func (r *fuzzRun) memberOp(i int, desc string, want fuzzResult, d int, k scopeKind, f func(m *Member) fuzzOutcome) {
+func (r *fuzzRun) memberOp(i int, desc string, want fuzzResult, d int, k scopeKind, f func(m Member) fuzzOutcome) {
 	a := &r.actors[i]
 	a.d, a.k = d, k
 	m := a.m
 	r.exec(i, desc, want, func() fuzzOutcome {
 		o := f(m)
-		if o.member != nil {
+		if o.member != (Member{}) {
 			m = o.member
 		}
 		o.isolated = m.Isolated()
@@ -305,7 +305,7 @@ func (r *fuzzRun) step(op, arg byte) {
 	i := int(arg) % fuzzMembers
 	mm, a := &md.mem[i], &r.actors[i]
 	code := fuzzOp(op) % fuzzOps
-	if code < foCancel && (md.busy[i] || (a.m == nil && code != foJoin)) {
+	if code < foCancel && (md.busy[i] || (a.m == (Member{}) && code != foJoin)) {
 		return
 	}
 	switch code {
@@ -313,7 +313,7 @@ func (r *fuzzRun) step(op, arg byte) {
 		if mm.joined {
 			return
 		}
-		r.memberOp(i, "Join", md.join(i), 0, 0, func(*Member) fuzzOutcome {
+		r.memberOp(i, "Join", md.join(i), 0, 0, func(Member) fuzzOutcome {
 			return fuzzOutcome{member: r.iso.Join()}
 		})
 	case foHarmless, foIdle:
@@ -325,7 +325,7 @@ func (r *fuzzRun) step(op, arg byte) {
 			return
 		}
 		d := len(mm.stack)
-		r.memberOp(i, fmt.Sprintf("open %v scope at depth %d", kindName(k), d), md.open(i, k), d, k, func(m *Member) fuzzOutcome {
+		r.memberOp(i, fmt.Sprintf("open %v scope at depth %d", kindName(k), d), md.open(i, k), d, k, func(m Member) fuzzOutcome {
 			if k == kindIdle {
 				return fuzzOutcome{release: m.Idle()}
 			}
@@ -337,7 +337,7 @@ func (r *fuzzRun) step(op, arg byte) {
 		}
 		d := len(mm.stack) - 1
 		e := a.lastEnd(d, mm.stack[d].kind)
-		r.memberOp(i, fmt.Sprintf("end %v scope at depth %d", kindName(e.k), d), md.end(i, d, e.k, e.opened), 0, 0, func(*Member) fuzzOutcome {
+		r.memberOp(i, fmt.Sprintf("end %v scope at depth %d", kindName(e.k), d), md.end(i, d, e.k, e.opened), 0, 0, func(Member) fuzzOutcome {
 			e.f()
 			return fuzzOutcome{}
 		})
@@ -346,7 +346,7 @@ func (r *fuzzRun) step(op, arg byte) {
 			return
 		}
 		e := a.ends[int(arg/fuzzMembers)%len(a.ends)]
-		r.memberOp(i, fmt.Sprintf("call an earlier end func (%v, depth %d, #%d)", kindName(e.k), e.d, e.opened), md.end(i, e.d, e.k, e.opened), 0, 0, func(*Member) fuzzOutcome {
+		r.memberOp(i, fmt.Sprintf("call an earlier end func (%v, depth %d, #%d)", kindName(e.k), e.d, e.opened), md.end(i, e.d, e.k, e.opened), 0, 0, func(Member) fuzzOutcome {
 			e.f()
 			return fuzzOutcome{}
 		})
@@ -354,11 +354,11 @@ func (r *fuzzRun) step(op, arg byte) {
 		v := fuzzVariants[int(arg/fuzzMembers)%len(fuzzVariants)]
 		isolate := r.isolateOp(i, v)
 		d := len(mm.stack)
-		r.memberOp(i, v.String(), md.memberIsolate(i, v), d, kindIsolate, func(m *Member) fuzzOutcome {
+		r.memberOp(i, v.String(), md.memberIsolate(i, v), d, kindIsolate, func(m Member) fuzzOutcome {
 			return isolate(m)
 		})
 	case foPoll:
-		r.memberOp(i, "Poll", md.poll(i), 0, 0, func(m *Member) fuzzOutcome {
+		r.memberOp(i, "Poll", md.poll(i), 0, 0, func(m Member) fuzzOutcome {
 			m.Poll()
 			return fuzzOutcome{}
 		})
@@ -370,7 +370,7 @@ func (r *fuzzRun) step(op, arg byte) {
 			// follows memberships, not states. Forget them.
 			a.ends, a.last = nil, nil
 		}
-		r.memberOp(i, "Leave", md.leave(i), 0, 0, func(m *Member) fuzzOutcome {
+		r.memberOp(i, "Leave", md.leave(i), 0, 0, func(m Member) fuzzOutcome {
 			m.Leave()
 			return fuzzOutcome{}
 		})

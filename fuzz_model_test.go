@@ -418,8 +418,10 @@ func (m *fuzzModel) end(i, d int, k scopeKind, opened int) fuzzResult {
 func (m *fuzzModel) poll(i int) fuzzResult {
 	mm := &m.mem[i]
 	switch {
+	case !mm.joined && (m.granted() || len(m.plainQ) > 0):
+		return frPanic // the slow path checks the handle
 	case !mm.joined:
-		return frPanic
+		return frOK // one load, and nothing to do
 	case !m.granted() && len(m.plainQ) == 0, mm.mode != fmRunning, mm.own > 0:
 		return frOK
 	}

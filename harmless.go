@@ -22,12 +22,10 @@ package isolate
 // it means that some end func is never called (`defer m.Harmless()`, with
 // one pair of parentheses, is the usual mistake; staticcheck's SA9010
 // reports it).
-func (m *Member) Harmless() (end func()) {
-	s := m.s
+func (m Member) Harmless() (end func()) {
+	s := m.state()
 	prev := s.mode
-	if s.depth == len(s.stack) {
-		s.grow() // may panic: before anything changes
-	}
+	s.reserve()
 	if prev == stateRunning {
 		// Publish first: the swap then finds no store of ours to wait for.
 		s.enter(stateHarmless)
@@ -45,11 +43,12 @@ func (m *Member) Harmless() (end func()) {
 // Idle panics inside a harmless scope, where the member may hold
 // references. Harmless and Idle scopes nested inside Idle change nothing.
 // end is bound to its scope as Harmless's is.
-func (m *Member) Idle() (end func()) {
-	s := m.s
+func (m Member) Idle() (end func()) {
+	s := m.state()
 	if s.mode == stateHarmless {
 		panic("isolate: Idle inside a Harmless scope")
 	}
+	s.reserve()
 	d, p := s.push(kindIdle, false, s.mode)
 	if s.mode == stateRunning {
 		s.mode = stateIdle
@@ -62,15 +61,14 @@ func (m *Member) Idle() (end func()) {
 // isolation is requested, the member becomes harmless until it ends, then
 // runs on. When nothing is requested Poll costs one load. Inside a harmless,
 // idle or own isolated scope it does nothing.
-func (m *Member) Poll() {
-	if m.gate.Load()&gateHoldsHarmless != 0 {
+func (m Member) Poll() {
+	if g := m.gate; g == nil || g.Load()&gateHoldsHarmless != 0 {
 		m.pollSlow()
 	}
 }
 
-func (m *Member) pollSlow() {
-	s := m.s
-	s.mustBeJoined()
+func (m Member) pollSlow() {
+	s := m.state()
 	if s.mode != stateRunning || s.own > 0 {
 		return
 	}
@@ -79,24 +77,29 @@ func (m *Member) pollSlow() {
 	s.resume()
 }
 
-// endFunc returns the cached end func of the scope of kind k (harmless or
-// idle) at depth d with parity p.
+// endFunc returns the end func of the scope of kind k (harmless or idle) at
+// depth d with parity p.
 func (s *member) endFunc(d int, k scopeKind, p uint8) func() {
-	if f := s.ends[d][k][p]; f != nil {
-		return f
+	return s.ends[d][k][p]
+}
+
+// makeEnds makes the end funcs of the depths from d up to the stack's
+// length.
+func (s *member) makeEnds(d int) {
+	for ; d < len(s.ends); d++ {
+		for k := range s.ends[d] {
+			for p := range s.ends[d][k] {
+				s.ends[d][k][p] = s.makeEnd(d, scopeKind(k), uint8(p))
+			}
+		}
 	}
-	return s.makeEnd(d, k, p)
 }
 
 // makeEnd creates the end func of the scope of kind k at depth d with parity
-// p, once per state, depth, kind and parity. The func is the whole end
-// path, not a call to a method, so that ending a scope costs one call. It
-// must not inline: the compiler would then not inline the atomics inside
-// the func.
-//
-//go:noinline
+// p. The func is the whole end path, not a call to a method, so that ending
+// a scope costs one call.
 func (s *member) makeEnd(d int, k scopeKind, p uint8) func() {
-	f := func() {
+	return func() {
 		if d+1 != s.depth || s.stack[d].kind != k || s.stack[d].parity != p {
 			s.endMisuse(d, k, p)
 			return
@@ -108,8 +111,6 @@ func (s *member) makeEnd(d int, k scopeKind, p uint8) func() {
 		}
 		s.depth = d
 	}
-	s.ends[d][k][p] = f
-	return f
 }
 
 var endMisuseMessages = [...]string{
@@ -144,17 +145,17 @@ func (s *member) kick() {
 
 // resume publishes that the member runs, then checks the gate (invariant 1):
 // if an isolation holds it, or an isolator watched it, the slow path decides.
-// The swap comes before the store to mode, so that it waits for no store.
 func (s *member) resume() {
 	from := s.mode
-	old := s.state.Swap(stateRunning)
 	s.mode = stateRunning
-	if old >= stateWatched || holds(from, s.iso.gate.Load()) {
+	if s.state.Swap(stateRunning) >= stateWatched || holds(from, s.gate.Load()) {
 		s.resumeSlow(from)
 	}
 }
 
 // resumeSlow is out of line so that resume inlines.
+//
+//go:noinline
 func (s *member) resumeSlow(from uint32) {
 	s.iso.resumeSlow(s.slot, s.req, from)
 }

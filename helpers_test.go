@@ -118,9 +118,9 @@ func (a *actor) do(t *testing.T, what string, f func()) {
 }
 
 // join makes the actor a member of iso, waiting for Join to return.
-func (a *actor) join(t *testing.T, iso *Isolator) *Member {
+func (a *actor) join(t *testing.T, iso *Isolator) Member {
 	t.Helper()
-	var m *Member
+	var m Member
 	a.do(t, "Join", func() { m = iso.Join() })
 	return m
 }
@@ -190,4 +190,9 @@ func (t *slotTable) len() int {
 		return 0
 	}
 	return len(t.groups)
+}
+
+// hasLeft reports whether m's membership is over.
+func hasLeft(m Member) bool {
+	return m.s.gen.Load() != m.gen
 }

@@ -6,36 +6,41 @@ import (
 	"sync/atomic"
 )
 
-// A Member is one goroutine's membership in an [Isolator], the handle that
+// A Member is one goroutine's membership in an [Isolator]: the handle that
 // Join returns. While a member is running (neither harmless nor idle), no
 // isolation begins; while it is harmless or idle, an isolation may run, and
 // the member waits for it to end before it runs again.
 //
-// A Member belongs to the goroutine that joined: its methods, and the funcs
-// they return, must be called from that goroutine only (Go has no goroutine
-// identity, so this cannot be checked). A Member must not be copied.
-//
-// After Leave the handle is dead: every method but Isolated panics, even
-// when a new member has taken its place in the Isolator.
+// A Member is a small value; copies refer to the same membership. It
+// belongs to the goroutine that joined: its methods, and the funcs they
+// return, must be called from that goroutine only (Go has no goroutine
+// identity, so this cannot be checked). After Leave the membership is over:
+// every method of the handle and of its copies panics, even when a new
+// member has taken its place in the Isolator, except Isolated, which
+// reports false, and Poll, which panics only when an isolation is requested
+// (otherwise it costs its one load and does nothing). The zero Member is no
+// membership: its methods panic too.
 type Member struct {
-	noCopy noCopy
-
-	// gate points at the Isolator's gate while the member is joined, and
-	// at leftGate after Leave, so that Poll's single load sends a dead
-	// handle to the slow path, where it panics.
+	// gate is the Isolator's gate, kept in the handle so that Poll's fast
+	// path is a single load.
 	gate *atomic.Uint64
-	// s is the member's state while it is joined, and leftMember after
-	// Leave: the state goes back to its slot for the slot's next member,
-	// and a dead handle must not reach it.
-	s *member
+	// s is the member's state. It goes back to its slot at Leave, for
+	// the slot's next member: gen tells this membership from later ones.
+	s   *member
+	gen uint64
 }
 
 // A member is the state of a membership. It belongs to a slot and is reused
-// by the slot's next member, so that Join does not allocate it (nor pay for
-// its leak cleanup) every time; the Member handle, new for each Join, is what
+// by the slot's next member, so that Join allocates nothing (nor pays for a
+// leak cleanup) in steady state; the generation in the Member handle is what
 // tells memberships apart.
 type member struct {
+	// gen numbers the memberships that used this state: a handle whose
+	// gen differs is dead. Atomic only so that a dead handle used while
+	// another goroutine's Leave moves gen on is no data race.
+	gen  atomic.Uint64
 	iso  *Isolator
+	gate *atomic.Uint64 // &iso.gate, to save a load
 	slot *slot
 	// state is the slot's state word, kept here to save a load.
 	state *atomic.Uint32
@@ -49,9 +54,9 @@ type member struct {
 	// grow together, in steps, never on the fast path's way.
 	stack []scope
 	depth int
-	// ends caches the end funcs of harmless and idle scopes, two per depth
-	// and kind, given out in turn (see scope.parity), so that opening a
-	// scope does not allocate.
+	// ends holds the end funcs of harmless and idle scopes, two per depth
+	// and kind, given out in turn (see scope.parity). They are made with
+	// the stack, so that opening a scope does not allocate.
 	ends [][2][2]func()
 	// serial counts the isolate scopes ever opened on this state: a
 	// release func is bound to the one whose serial it carries.
@@ -60,7 +65,7 @@ type member struct {
 	req *request
 	// leaveEnded are the scopes that Leave ended, by depth; an entry's
 	// kind becomes kindIsolate once its end func has been called. Such a
-	// state is not reused: its end funcs must stay no-ops.
+	// state is not reused (left is set): its end funcs must stay no-ops.
 	leaveEnded []scope
 	left       bool
 	// cleanup marks the slot leaked if the state becomes unreachable while
@@ -102,19 +107,6 @@ type scope struct {
 // m.Harmless()` with one pair of parentheses, in a loop.
 const maxDepth = 1000
 
-// leftGate and leftMember are what a handle points at after Leave: every gate
-// bit set, so that Poll takes its slow path, and a state that is not running
-// and has no stack, so that the other methods reach mustBeJoined before they
-// write anything.
-var (
-	leftGate = func() *atomic.Uint64 {
-		g := new(atomic.Uint64)
-		g.Store(^uint64(0))
-		return g
-	}()
-	leftMember = &member{mode: stateIdle, left: true}
-)
-
 // Join makes the calling goroutine a member, running. It never returns
 // inside someone else's isolated section: like a member ending an idle
 // scope, it waits while an isolation is in progress or requested.
@@ -123,34 +115,35 @@ var (
 // its place and blocks isolations forever (its goroutine may still be
 // running); it is reported as leaked by [Isolator.Blockers], [Isolator.Stats]
 // and stall reports once the garbage collector has found it unreachable.
-func (iso *Isolator) Join() *Member {
+func (iso *Isolator) Join() Member {
 	return iso.join(nil)
 }
 
 // JoinNamed is [Isolator.Join] for a member with a name, by which
 // [Isolator.Blockers] and stall reports refer to it. Members that join
 // unnamed are named after their slot ("member-3").
-func (iso *Isolator) JoinNamed(name string) *Member {
+func (iso *Isolator) JoinNamed(name string) Member {
 	return iso.join(&name)
 }
 
-func (iso *Isolator) join(name *string) *Member {
+func (iso *Isolator) join(name *string) Member {
 	sl := iso.claim()
 	sl.label.Store(name)
 	s := sl.spare
 	if s == nil {
 		s = iso.newMember(sl)
 	}
-	sl.spare = nil // while joined, only the handle keeps s reachable
+	sl.spare = nil // while joined, only handles keep s reachable
 	s.resume()
-	return &Member{gate: &iso.gate, s: s}
+	return Member{gate: &iso.gate, s: s, gen: s.gen.Load()}
 }
 
 // newMember makes the state of the slot sl, idle.
 func (iso *Isolator) newMember(sl *slot) *member {
-	s := &member{iso: iso, slot: sl, state: sl.state, mode: stateIdle}
+	s := &member{iso: iso, gate: &iso.gate, slot: sl, state: sl.state, mode: stateIdle}
 	s.stack = s.stackBuf[:]
 	s.ends = s.endsBuf[:]
+	s.makeEnds(0)
 	if !iso.DisableLeakCheck {
 		s.cleanup = watchLeak(s)
 	}
@@ -160,15 +153,13 @@ func (iso *Isolator) newMember(sl *slot) *member {
 // Leave ends the membership. Harmless and idle scopes still open are ended,
 // and their end funcs become no-ops, so that deferred ends may run in any
 // order. Leave panics if the member is isolated, or has left already.
-func (m *Member) Leave() {
-	s := m.s
-	s.mustBeJoined()
+func (m Member) Leave() {
+	s := m.state()
 	if s.own > 0 {
 		panic("isolate: Leave while isolated (release first)")
 	}
-	m.s, m.gate = leftMember, leftGate
-	// Not running: if the state is reused, the next Join resumes from
-	// idle; if not, Harmless and Idle through a stale end publish nothing.
+	s.gen.Add(1) // every handle of this membership is dead from here on
+	// Not running: the next Join resumes from idle.
 	s.mode = stateIdle
 	keep := s
 	if s.depth > 0 {
@@ -182,20 +173,35 @@ func (m *Member) Leave() {
 	s.iso.vacate(s.slot, keep)
 }
 
-func (s *member) mustBeJoined() {
-	if s.left {
-		panic("isolate: use of a Member after Leave")
+// state returns the state of m's membership; it panics if the membership
+// is over, or m is the zero Member.
+func (m Member) state() *member {
+	s := m.s
+	if s == nil || s.gen.Load() != m.gen {
+		m.dead()
+	}
+	return s
+}
+
+func (m Member) dead() {
+	if m.s == nil {
+		panic("isolate: use of the zero Member (not returned by Join)")
+	}
+	panic("isolate: use of a Member after Leave")
+}
+
+// reserve makes room for one more scope, before anything changes: it
+// panics if maxDepth scopes are open.
+func (s *member) reserve() {
+	if s.depth == len(s.stack) {
+		s.grow()
 	}
 }
 
 // push opens a scope of kind k at the top of the stack, the member being in
-// state prev, and returns its depth and parity. It panics if the member has
-// left, or if maxDepth scopes are open.
+// state prev, and returns its depth and parity. The caller reserved room.
 func (s *member) push(k scopeKind, holds bool, prev uint32) (int, uint8) {
 	d := s.depth
-	if d == len(s.stack) { // full, or nil after Leave
-		s.grow()
-	}
 	e := &s.stack[d]
 	p := e.parity ^ 1
 	*e = scope{kind: k, holds: holds, parity: p, prev: prev}
@@ -203,10 +209,8 @@ func (s *member) push(k scopeKind, holds bool, prev uint32) (int, uint8) {
 	return d, p
 }
 
-// grow doubles the scope stack, after checking that the member is joined and
-// the stack may grow.
+// grow doubles the scope stack, after checking that it may grow.
 func (s *member) grow() {
-	s.mustBeJoined()
 	if len(s.stack) >= maxDepth {
 		panic("isolate: 1000 scopes open at once: an end func is never called " +
 			"(`defer m.Harmless()` instead of `defer m.Harmless()()`?)")
@@ -214,4 +218,5 @@ func (s *member) grow() {
 	n := min(len(s.stack), maxDepth-len(s.stack))
 	s.stack = append(s.stack, make([]scope, n)...)
 	s.ends = append(s.ends, make([][2][2]func(), n)...)
+	s.makeEnds(len(s.stack) - n)
 }

@@ -14,7 +14,7 @@ import "context"
 // happened since.
 //
 //	defer m.Isolate()()
-func (m *Member) Isolate() (release func()) {
+func (m Member) Isolate() (release func()) {
 	release, _ = m.isolate(abort{}, false, false)
 	return release
 }
@@ -23,7 +23,7 @@ func (m *Member) Isolate() (release func()) {
 // returns a nil release and an error wrapping ctx.Err(), and leaves no trace:
 // the member is back in its previous state as soon as no isolation is in
 // progress (it does not wait for other pending requests).
-func (m *Member) IsolateContext(ctx context.Context) (release func(), err error) {
+func (m Member) IsolateContext(ctx context.Context) (release func(), err error) {
 	return m.isolate(abortBy(ctx), false, false)
 }
 
@@ -32,14 +32,14 @@ func (m *Member) IsolateContext(ctx context.Context) (release func(), err error)
 // must hold no references: IsolateFull panics inside a harmless scope, as
 // Idle does. Inside the member's own plain isolated section it panics too:
 // a plain isolation cannot be upgraded to a full one.
-func (m *Member) IsolateFull() (release func()) {
+func (m Member) IsolateFull() (release func()) {
 	release, _ = m.isolate(abort{}, true, false)
 	return release
 }
 
 // IsolateFullContext is [Member.IsolateFull] that gives up when ctx is done,
 // as [Member.IsolateContext] does.
-func (m *Member) IsolateFullContext(ctx context.Context) (release func(), err error) {
+func (m Member) IsolateFullContext(ctx context.Context) (release func(), err error) {
 	return m.isolate(abortBy(ctx), true, false)
 }
 
@@ -47,24 +47,25 @@ func (m *Member) IsolateFullContext(ctx context.Context) (release func(), err er
 // isolation is in progress or requested and every other member is harmless.
 // It reports whether it did; on false it leaves no trace. Inside the
 // member's own isolated section it nests and succeeds.
-func (m *Member) TryIsolate() (release func(), ok bool) {
+func (m Member) TryIsolate() (release func(), ok bool) {
 	release, err := m.isolate(abort{}, false, true)
 	return release, err == nil
 }
 
 // Isolated reports whether the member runs isolated: inside the section of
 // its own Isolate, IsolateFull or TryIsolate.
-func (m *Member) Isolated() bool {
-	return m.s.own > 0
+func (m Member) Isolated() bool {
+	s := m.s
+	return s != nil && s.gen.Load() == m.gen && s.own > 0
 }
 
-func (m *Member) isolate(a abort, full, try bool) (func(), error) {
-	s := m.s
-	s.mustBeJoined()
+func (m Member) isolate(a abort, full, try bool) (func(), error) {
+	s := m.state()
 	if s.own > 0 {
 		if full && !s.ownFull {
 			panic("isolate: IsolateFull inside a plain isolated section (no upgrade)")
 		}
+		s.reserve()
 		return m.pushIsolate(false), nil
 	}
 	if full && s.mode == stateHarmless {
@@ -73,9 +74,7 @@ func (m *Member) isolate(a abort, full, try bool) (func(), error) {
 	if a.ended() {
 		return nil, a.err()
 	}
-	if s.depth == len(s.stack) {
-		s.grow() // may panic: before the request, so that the grant finds room
-	}
+	s.reserve() // before the request, so that the grant finds room
 	if s.req == nil {
 		s.req = &request{member: s}
 	}
@@ -102,8 +101,9 @@ func (m *Member) isolate(a abort, full, try bool) (func(), error) {
 }
 
 // pushIsolate opens an isolate scope, the one holding the grant if holds is
-// set, and returns its release func, bound to it by a serial number.
-func (m *Member) pushIsolate(holds bool) func() {
+// set, and returns its release func, bound to it by a serial number. The
+// caller reserved room.
+func (m Member) pushIsolate(holds bool) func() {
 	s := m.s
 	d, _ := s.push(kindIsolate, holds, s.mode)
 	s.serial++
@@ -114,9 +114,8 @@ func (m *Member) pushIsolate(holds bool) func() {
 
 // release ends the isolate scope numbered serial, which must be the innermost
 // open scope of a member that has not left.
-func (m *Member) release(serial uint64) {
-	s := m.s
-	s.mustBeJoined()
+func (m Member) release(serial uint64) {
+	s := m.state()
 	d := s.depth - 1
 	if d < 0 || s.stack[d].kind != kindIsolate || s.stack[d].serial != serial {
 		panic("isolate: isolation released twice or out of order")

@@ -25,7 +25,7 @@ type misuseCase struct {
 	// setup returns the misuse, and undo, which ends whatever setup
 	// opened so that m runs with no scope open (or has left); nil if
 	// there is nothing to end.
-	setup func(iso *Isolator, m *Member) (misuse, undo func())
+	setup func(iso *Isolator, m Member) (misuse, undo func())
 }
 
 // nilCtx is a nil Context, passed on purpose.
@@ -44,91 +44,91 @@ const (
 )
 
 var misuseCases = []misuseCase{
-	{"Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		end()
 		return end, nil
 	}},
-	{"inner Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"inner Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
 		inner()
 		return inner, outer
 	}},
-	{"Idle end twice", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Idle end twice", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Idle()
 		end()
 		return end, nil
 	}},
-	{"inner Idle end twice", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"inner Idle end twice", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Idle()
 		inner := m.Idle()
 		inner()
 		return inner, outer
 	}},
-	{"Harmless end twice, scope reopened at another kind", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Harmless end twice, scope reopened at another kind", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		end()
 		idle := m.Idle() // same depth
 		return end, idle
 	}},
-	{"Harmless ends out of order", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Harmless ends out of order", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
 		return outer, func() { inner(); outer() }
 	}},
-	{"Idle end before the Harmless scope inside it", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Idle end before the Harmless scope inside it", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Idle()
 		inner := m.Harmless()
 		return outer, func() { inner(); outer() }
 	}},
-	{"Harmless end before the isolation inside it", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Harmless end before the isolation inside it", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := m.Isolate()
 		return end, func() { rel(); end() }
 	}},
-	{"member release twice", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"member release twice", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		rel()
 		return rel, nil
 	}},
-	{"nested release twice", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"nested release twice", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Isolate()
 		inner := m.Isolate()
 		inner()
 		return inner, outer
 	}},
-	{"release before a Harmless scope inside the section", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"release before a Harmless scope inside the section", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		end := m.Harmless()
 		return rel, func() { end(); rel() }
 	}},
-	{"outer release before the nested isolation", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"outer release before the nested isolation", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Isolate()
 		inner := m.Isolate()
 		return outer, func() { inner(); outer() }
 	}},
-	{"outsider release twice", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+	{"outsider release twice", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := iso.Isolate()
 		rel()
 		return rel, end
 	}},
-	{"stale outsider release while a member is isolated", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+	{"stale outsider release while a member is isolated", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := iso.Isolate()
 		rel()
 		mrel := m.Isolate()
 		return rel, func() { mrel(); end() }
 	}},
-	{"stale outsider release after a later outsider isolation", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+	{"stale outsider release after a later outsider isolation", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := iso.Isolate()
 		rel()
 		now := iso.Isolate()
 		return rel, func() { now(); end() }
 	}},
-	{"stale outsider release after 100 isolations, one held", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+	{"stale outsider release after 100 isolations, one held", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := iso.Isolate()
 		rel()
@@ -138,7 +138,7 @@ var misuseCases = []misuseCase{
 		now := iso.Isolate()
 		return rel, func() { now(); end() }
 	}},
-	{"stale outsider release from a withdrawn TryIsolate's request", msgNotHeld, func(iso *Isolator, m *Member) (func(), func()) {
+	{"stale outsider release from a withdrawn TryIsolate's request", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		rel := func() func() { // granted while m is harmless
 			end := m.Harmless()
 			defer end()
@@ -153,13 +153,13 @@ var misuseCases = []misuseCase{
 		now := iso.Isolate()
 		return rel, func() { now(); end() }
 	}},
-	{"stale member release after a later isolation", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"stale member release after a later isolation", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		rel()
 		now := m.Isolate()
 		return rel, now
 	}},
-	{"stale member release after 100 isolations, one held", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"stale member release after 100 isolations, one held", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		rel()
 		for range 99 {
@@ -168,26 +168,26 @@ var misuseCases = []misuseCase{
 		now := m.Isolate()
 		return rel, now
 	}},
-	{"stale nested release after a later nested isolation", msgReleaseTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"stale nested release after a later nested isolation", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Isolate()
 		inner := m.Isolate()
 		inner()
 		now := m.Isolate()
 		return inner, func() { now(); outer() }
 	}},
-	{"stale Harmless end after the depth reopened once", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"stale Harmless end after the depth reopened once", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		end()
 		now := m.Harmless()
 		return end, now
 	}},
-	{"stale Idle end after the depth reopened once", msgIdleTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"stale Idle end after the depth reopened once", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Idle()
 		end()
 		now := m.Idle()
 		return end, now
 	}},
-	{"stale inner Harmless end after the depth reopened three times", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"stale inner Harmless end after the depth reopened three times", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		end := m.Harmless()
 		end()
@@ -196,91 +196,85 @@ var misuseCases = []misuseCase{
 		now := m.Harmless()
 		return end, func() { now(); outer() }
 	}},
-	{"IsolateFull inside Harmless", msgFullInHarmless, func(_ *Isolator, m *Member) (func(), func()) {
+	{"IsolateFull inside Harmless", msgFullInHarmless, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		return func() { m.IsolateFull() }, end
 	}},
-	{"IsolateFull inside Harmless inside Harmless", msgFullInHarmless, func(_ *Isolator, m *Member) (func(), func()) {
+	{"IsolateFull inside Harmless inside Harmless", msgFullInHarmless, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
 		return func() { m.IsolateFull() }, func() { inner(); outer() }
 	}},
-	{"Harmless with 1000 scopes open", msgTooDeep, openScopes((*Member).Harmless, func(m *Member) { m.Harmless() })},
-	{"Idle with 1000 scopes open", msgTooDeep, openScopes((*Member).Idle, func(m *Member) { m.Idle() })},
-	{"Isolate with 1000 scopes open", msgTooDeep, openScopes((*Member).Harmless, func(m *Member) { m.Isolate() })},
-	{"IsolateFull with 1000 scopes open", msgTooDeep, openScopes((*Member).Idle, func(m *Member) { m.IsolateFull() })},
-	{"nested Isolate with 1000 scopes open", msgTooDeep, openScopes((*Member).Isolate, func(m *Member) { m.Isolate() })},
-	{"Harmless with 1000 isolations open", msgTooDeep, openScopes((*Member).Isolate, func(m *Member) { m.Harmless() })},
-	{"Leave twice", msgAfterLeave, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Harmless with 1000 scopes open", msgTooDeep, openScopes((Member).Harmless, func(m Member) { m.Harmless() })},
+	{"Idle with 1000 scopes open", msgTooDeep, openScopes((Member).Idle, func(m Member) { m.Idle() })},
+	{"Isolate with 1000 scopes open", msgTooDeep, openScopes((Member).Harmless, func(m Member) { m.Isolate() })},
+	{"IsolateFull with 1000 scopes open", msgTooDeep, openScopes((Member).Idle, func(m Member) { m.IsolateFull() })},
+	{"nested Isolate with 1000 scopes open", msgTooDeep, openScopes((Member).Isolate, func(m Member) { m.Isolate() })},
+	{"Harmless with 1000 isolations open", msgTooDeep, openScopes((Member).Isolate, func(m Member) { m.Harmless() })},
+	{"Leave twice", msgAfterLeave, func(_ *Isolator, m Member) (func(), func()) {
 		m.Leave()
 		return m.Leave, nil
 	}},
-	{"Leave while isolated", msgLeaveIsolated, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Leave while isolated", msgLeaveIsolated, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		return m.Leave, rel
 	}},
-	{"Leave in a Harmless scope inside the isolated section", msgLeaveIsolated, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Leave in a Harmless scope inside the isolated section", msgLeaveIsolated, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		end := m.Harmless()
 		return m.Leave, func() { end(); rel() }
 	}},
-	{"Leave while fully isolated from an idle scope", msgLeaveIsolated, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Leave while fully isolated from an idle scope", msgLeaveIsolated, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Idle()
 		rel := m.IsolateFull()
 		return m.Leave, func() { rel(); end() }
 	}},
-	{"Harmless after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Harmless() })},
-	{"Idle after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Idle() })},
-	{"Isolate after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Isolate() })},
-	{"IsolateFull after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.IsolateFull() })},
-	{"IsolateContext after Leave", msgAfterLeave, afterLeave(func(m *Member) { _, _ = m.IsolateContext(context.Background()) })},
-	{"TryIsolate after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.TryIsolate() })},
-	{"Poll after Leave", msgAfterLeave, afterLeave(func(m *Member) { m.Poll() })},
-	{"Harmless after Leave inside a Harmless scope", msgAfterLeave, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Harmless after Leave", msgAfterLeave, afterLeave(func(m Member) { m.Harmless() })},
+	{"Idle after Leave", msgAfterLeave, afterLeave(func(m Member) { m.Idle() })},
+	{"Isolate after Leave", msgAfterLeave, afterLeave(func(m Member) { m.Isolate() })},
+	{"IsolateFull after Leave", msgAfterLeave, afterLeave(func(m Member) { m.IsolateFull() })},
+	{"IsolateContext after Leave", msgAfterLeave, afterLeave(func(m Member) { _, _ = m.IsolateContext(context.Background()) })},
+	{"TryIsolate after Leave", msgAfterLeave, afterLeave(func(m Member) { m.TryIsolate() })},
+	{"Harmless after Leave inside a Harmless scope", msgAfterLeave, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		m.Leave()
 		return func() { m.Harmless() }, end // end: a no-op after Leave
 	}},
-	{"Poll after Leave inside an Idle scope", msgAfterLeave, func(_ *Isolator, m *Member) (func(), func()) {
-		end := m.Idle()
-		m.Leave()
-		return m.Poll, end
-	}},
-	{"Harmless end twice after Leave ended it", msgHarmlessTwice, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Harmless end twice after Leave ended it", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Idle()
 		end := m.Harmless()
 		m.Leave()
 		end()
 		return end, outer
 	}},
-	{"Idle inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m *Member) (func(), func()) {
+	{"Idle inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		return func() { m.Idle() }, end
 	}},
-	{"Idle inside Harmless inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m *Member) (func(), func()) {
+	{"Idle inside Harmless inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
 		return func() { m.Idle() }, func() { inner(); outer() }
 	}},
-	{"IsolateFull inside own plain isolation", "IsolateFull inside a plain isolated section", func(_ *Isolator, m *Member) (func(), func()) {
+	{"IsolateFull inside own plain isolation", "IsolateFull inside a plain isolated section", func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		return func() { m.IsolateFull() }, rel
 	}},
-	{"IsolateFullContext inside own plain isolation, in a Harmless scope", "IsolateFull inside a plain isolated section", func(_ *Isolator, m *Member) (func(), func()) {
+	{"IsolateFullContext inside own plain isolation, in a Harmless scope", "IsolateFull inside a plain isolated section", func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		end := m.Harmless()
 		return func() { _, _ = m.IsolateFullContext(context.Background()) }, func() { end(); rel() }
 	}},
-	{"Isolator.IsolateContext(nil)", msgNilContext, func(iso *Isolator, _ *Member) (func(), func()) {
+	{"Isolator.IsolateContext(nil)", msgNilContext, func(iso *Isolator, _ Member) (func(), func()) {
 		return func() { _, _ = iso.IsolateContext(nilCtx) }, nil
 	}},
-	{"Isolator.IsolateFullContext(nil)", msgNilContext, func(iso *Isolator, _ *Member) (func(), func()) {
+	{"Isolator.IsolateFullContext(nil)", msgNilContext, func(iso *Isolator, _ Member) (func(), func()) {
 		return func() { _, _ = iso.IsolateFullContext(nilCtx) }, nil
 	}},
-	{"Member.IsolateContext(nil)", msgNilContext, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Member.IsolateContext(nil)", msgNilContext, func(_ *Isolator, m Member) (func(), func()) {
 		return func() { _, _ = m.IsolateContext(nilCtx) }, nil
 	}},
-	{"Member.IsolateFullContext(nil) in own section", msgNilContext, func(_ *Isolator, m *Member) (func(), func()) {
+	{"Member.IsolateFullContext(nil) in own section", msgNilContext, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		return func() { _, _ = m.IsolateFullContext(nilCtx) }, rel
 	}},
@@ -288,8 +282,8 @@ var misuseCases = []misuseCase{
 
 // openScopes is the setup of use with maxDepth scopes open, each opened by
 // open.
-func openScopes(open func(*Member) func(), use func(m *Member)) func(*Isolator, *Member) (func(), func()) {
-	return func(_ *Isolator, m *Member) (func(), func()) {
+func openScopes(open func(Member) func(), use func(m Member)) func(*Isolator, Member) (func(), func()) {
+	return func(_ *Isolator, m Member) (func(), func()) {
 		ends := make([]func(), maxDepth)
 		for i := range ends {
 			ends[i] = open(m)
@@ -306,8 +300,8 @@ func endAll(ends []func()) {
 }
 
 // afterLeave is the setup of a use of m after Leave.
-func afterLeave(use func(m *Member)) func(*Isolator, *Member) (func(), func()) {
-	return func(_ *Isolator, m *Member) (func(), func()) {
+func afterLeave(use func(m Member)) func(*Isolator, Member) (func(), func()) {
+	return func(_ *Isolator, m Member) (func(), func()) {
 		m.Leave()
 		return func() { use(m) }, nil
 	}
@@ -329,7 +323,7 @@ type misuseState struct {
 	spare             int
 }
 
-func snapshot(iso *Isolator, m *Member) misuseState {
+func snapshot(iso *Isolator, m Member) misuseState {
 	s := misuseState{gate: iso.gate.Load()}
 	s.plain, s.full, s.held = queued(iso)
 	iso.mu.Lock()
@@ -380,7 +374,7 @@ func TestMisuse(t *testing.T) {
 // which has left or runs with no scope open: another member and an
 // outsider isolate (plain, full, try) while m sits in an idle scope, and
 // m itself still works.
-func checkUsable(t *testing.T, iso *Isolator, m *Member) {
+func checkUsable(t *testing.T, iso *Isolator, m Member) {
 	t.Helper()
 	others := func() {
 		m2 := iso.Join()
@@ -398,7 +392,7 @@ func checkUsable(t *testing.T, iso *Isolator, m *Member) {
 		m2.Harmless()()
 		m2.Leave()
 	}
-	if m.s.left {
+	if hasLeft(m) {
 		goOp(others).wait(t, "others after the misuse")
 		return
 	}

@@ -298,7 +298,8 @@ func TestLeftMemberIsNotReportedLeaked(t *testing.T) {
 	var iso Isolator
 	func() { iso.Join().Leave() }()
 	var reused atomic.Pointer[Member]
-	reused.Store(iso.Join()) // takes the same slot and state
+	m := iso.Join() // takes the same slot and state
+	reused.Store(&m)
 	runtime.GC()
 	runtime.GC()
 	time.Sleep(10 * time.Millisecond)

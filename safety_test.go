@@ -89,8 +89,10 @@ func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
 		assert.False(t, old.Isolated())
 		assert.Equal(t, before, snapshot(&iso, m), "a dead handle changed the new member's state")
 
-		// With an isolation requested, Poll reaches its slow path, and
-		// panics there too.
+		// Poll is one load: with nothing requested it does nothing; with
+		// an isolation requested it reaches its slow path, and panics
+		// there.
+		assert.Nil(t, panicOf(old.Poll))
 		var rel func()
 		isolateOp(iso.Isolate, &rel).wait(t, "isolation while the member is harmless")
 		assert.Contains(t, panicOf(old.Poll), msgAfterLeave)
@@ -149,7 +151,7 @@ func TestBurstIsGivenBack(t *testing.T) {
 	if testing.Short() {
 		n = 1 << 12
 	}
-	burst := make([]*Member, n)
+	burst := make([]Member, n)
 	for i := range burst {
 		burst[i] = iso.Join()
 	}
@@ -210,7 +212,7 @@ func TestHeldAndSpareShrink(t *testing.T) {
 // that finds a place again (in the hole, or the kept group).
 func TestGroupsAreRetiredAndRefilled(t *testing.T) {
 	var iso Isolator
-	ms := make([]*Member, 4*groupSize)
+	ms := make([]Member, 4*groupSize)
 	for i := range ms {
 		ms[i] = iso.Join()
 	}
@@ -275,4 +277,22 @@ func TestReleaseHappensBeforeNextIsolation(t *testing.T) {
 	end()
 	defer m.Isolate()()
 	assert.Equal(t, 4*rounds, counter)
+}
+
+// The zero Member is no membership: every method panics, Isolated reports
+// false.
+func TestZeroMember(t *testing.T) {
+	var m Member
+	for name, use := range map[string]func(){
+		"Harmless":    func() { m.Harmless() },
+		"Idle":        func() { m.Idle() },
+		"Poll":        m.Poll,
+		"Isolate":     func() { m.Isolate() },
+		"IsolateFull": func() { m.IsolateFull() },
+		"TryIsolate":  func() { m.TryIsolate() },
+		"Leave":       m.Leave,
+	} {
+		assert.Contains(t, panicOf(use), "isolate: use of the zero Member", name)
+	}
+	assert.False(t, m.Isolated())
 }

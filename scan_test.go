@@ -15,14 +15,14 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for iter := range 2000 {
 		iso := &Isolator{DisableLeakCheck: true}
-		ms := make([]*Member, 1+rng.IntN(200))
+		ms := make([]Member, 1+rng.IntN(200))
 		for i := range ms {
 			ms[i] = iso.Join()
 		}
 		for i, m := range ms {
 			if rng.IntN(4) == 0 {
 				m.Leave()
-				ms[i] = nil
+				ms[i] = Member{}
 				continue
 			}
 			// Mostly idle, so that whole groups pass the shortcut.
@@ -39,7 +39,7 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 			m.s.state.Store(st)
 		}
 		var req request
-		if k := rng.IntN(len(ms)); ms[k] != nil && rng.IntN(2) == 0 {
+		if k := rng.IntN(len(ms)); ms[k] != (Member{}) && rng.IntN(2) == 0 {
 			req.member = ms[k].s
 		}
 		need := stateHarmless
@@ -50,7 +50,7 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 		from := rng.IntN(len(iso.table.Load().groups) * groupSize)
 		var want *slot
 		for _, m := range ms {
-			if m != nil && m.s.slot.index >= from && m.s != req.member &&
+			if m != (Member{}) && m.s.slot.index >= from && m.s != req.member &&
 				m.s.state.Load()&need != need &&
 				(want == nil || m.s.slot.index < want.index) {
 				want = m.s.slot

@@ -119,7 +119,7 @@ func TestS6AbandonedRequestWakesWhomItHeld(t *testing.T) {
 				eventually(t, func() bool { p, f, _ := queued(&iso); return p+f == 1 }, "request queued")
 				eh := h.start(endH)
 				j := newActor(t)
-				var mj *Member
+				var mj Member
 				jo := j.start(func() { mj = iso.Join() })
 				waitHeld(t, &iso, 2)
 				eh.blocked(t, "idle end while the request is pending")
@@ -181,7 +181,7 @@ func TestS6AbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 
 		// No isolation granted: the member returns at once, running.
 		x := newActor(t)
-		var mx *Member
+		var mx Member
 		jx := x.start(func() { mx = iso.Join() })
 		var endM func()
 		a.do(t, "Harmless", func() { endM = m.Harmless() })

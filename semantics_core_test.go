@@ -169,7 +169,7 @@ func TestS2ReleaseAdmitsHeldJoinFirst(t *testing.T) {
 		var relA, relB func()
 		isolateOp(iso.Isolate, &relA).wait(t, "isolator A")
 		a := newActor(t)
-		var m *Member
+		var m Member
 		j := a.start(func() { m = iso.Join() })
 		waitHeld(t, &iso, 1)
 		ob := isolateOp(iso.Isolate, &relB)
@@ -206,7 +206,7 @@ func testArrivalOrder(t *testing.T, full bool) {
 	var iso Isolator
 	const n = 6
 	actors := make([]*actor, n)
-	members := make([]*Member, n)
+	members := make([]Member, n)
 	ends := make([]func(), n)
 	for i := 1; i < n; i += 2 {
 		actors[i] = newActor(t)
@@ -224,9 +224,9 @@ func testArrivalOrder(t *testing.T, full bool) {
 			release()
 		}
 		switch {
-		case members[i] != nil && full:
+		case members[i] != (Member{}) && full:
 			ops[i] = actors[i].start(func() { section(members[i].IsolateFull()) })
-		case members[i] != nil:
+		case members[i] != (Member{}):
 			ops[i] = actors[i].start(func() { section(members[i].Isolate()) })
 		case full:
 			ops[i] = goOp(func() { section(iso.IsolateFull()) })
@@ -262,7 +262,7 @@ func TestS3JoinWaitsOutIsolations(t *testing.T) {
 		o := isolateOp(iso.Isolate, &rel)
 		waitQueued(t, &iso, 1, 0)
 		a := newActor(t)
-		var m *Member
+		var m Member
 		j := a.start(func() { m = iso.Join() })
 		j.blocked(t, "Join while an isolation is requested")
 		var endX func()

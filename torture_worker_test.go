@@ -15,7 +15,7 @@ type tortureWorker struct {
 	tt  *torture
 	id  int
 	rng *rand.Rand
-	m   *Member
+	m   Member
 	ref *tortureObj
 	// mode is the member's state as its scopes make it.
 	mode uint32
@@ -272,7 +272,7 @@ func (w *tortureWorker) loop() {
 			w.m.Leave()
 		}
 		tt.leaves.Add(1)
-		w.m = nil
+		w.m = Member{}
 	}
 }
 

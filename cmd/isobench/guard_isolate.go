@@ -22,7 +22,7 @@ func (g *isolateGuard) admin(_ bool, op func(*table)) {
 }
 
 type isolateMember struct {
-	m *isolate.Member
+	m isolate.Member
 	t *table
 }
 

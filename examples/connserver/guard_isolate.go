@@ -78,7 +78,7 @@ func (g *isolateGuard) debug() any {
 
 // isolateRequest is one request's membership.
 type isolateRequest struct {
-	m *isolate.Member
+	m isolate.Member
 }
 
 // read takes nothing: a running member already keeps isolations out.
