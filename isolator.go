@@ -47,6 +47,14 @@ import (
 // returns. That member's next Swap sees the flag and runs
 // schedule again (kick). Nobody else is woken: idle members are never touched.
 //
+// An uncontended request (nothing in progress or pending) skips the queues:
+// the requester publishes the granted bit itself and scans; if no member
+// blocks it, it owns the grant with one gate write; otherwise it clears the
+// bit, resets the cursors and queues as above (TryIsolate gives up instead).
+// To a member a grant and a pending request look the same (both keep every
+// scope end and Join from running on), so invariant 1 holds as for a queued
+// request, and since mu stays held, nobody is held or watched meanwhile.
+//
 // Invariants:
 //
 //  1. Dekker: a member's Swap(running) precedes its gate.Load, and a request's
@@ -268,10 +276,6 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 		return nil, a.err()
 	}
 	iso.mu.Lock()
-	if try && !iso.quietLocked() {
-		iso.mu.Unlock()
-		return nil, errWouldWait
-	}
 	var req *request
 	if n := len(iso.spare); n > 0 {
 		req = iso.spare[n-1]
@@ -281,7 +285,7 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 		req = new(request)
 	}
 	req.full = full
-	if err := iso.awaitGrant(req, a, try); err != nil {
+	if err := iso.acquire(req, a, try); err != nil {
 		iso.mu.Lock()
 		iso.keepSpare(req)
 		iso.mu.Unlock()
@@ -298,10 +302,37 @@ func (iso *Isolator) keepSpare(req *request) {
 	}
 }
 
-// awaitGrant queues req, which the caller made under mu, and waits until it
-// is granted. mu is unlocked on return. If a ends first, or try is set and
-// the grant is not immediate, the request is withdrawn and an error returned.
-func (iso *Isolator) awaitGrant(req *request, a abort, try bool) error {
+// acquire grants req, which the caller made under mu, at once if no
+// isolation is in progress or requested and every other member is in the
+// state it needs; failing that, it returns errWouldWait if try is set, and
+// otherwise queues req and waits for its grant. mu is unlocked on return.
+func (iso *Isolator) acquire(req *request, a abort, try bool) error {
+	if iso.quietLocked() && iso.grantAtOnce(req) {
+		iso.mu.Unlock()
+		return nil
+	}
+	if try {
+		iso.mu.Unlock()
+		return errWouldWait
+	}
+	if m := req.member; m != nil {
+		// Waiting counts as harmless, or idle for a full request (as
+		// in HAProxy): the member touches nothing while it waits. A
+		// watched flag this clears needs no kick: awaitGrant
+		// schedules.
+		waitIn := stateHarmless
+		if req.full || req.prev == stateIdle {
+			waitIn = stateIdle
+		}
+		m.state.Swap(waitIn)
+	}
+	return iso.awaitGrant(req, a)
+}
+
+// awaitGrant queues req and waits until it is granted; mu is held on entry
+// and unlocked on return. If a ends first, the request is withdrawn and an
+// error returned.
+func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	iso.enqueue(req)
 	req.asking = true // a grant now needs no wake-up: we are not waiting
 	iso.schedule()
@@ -311,11 +342,6 @@ func (iso *Isolator) awaitGrant(req *request, a abort, try bool) error {
 		return nil
 	}
 	req.arm()
-	if try {
-		iso.withdrawLocked(req)
-		iso.mu.Unlock()
-		return errWouldWait
-	}
 	req.since = time.Now()
 	if stall := iso.watchStall(req); stall != nil {
 		defer stall.Stop()

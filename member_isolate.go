@@ -80,20 +80,8 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	}
 	iso, req := s.iso, s.req
 	iso.mu.Lock()
-	if try && !iso.quietLocked() {
-		iso.mu.Unlock()
-		return nil, errWouldWait
-	}
 	req.full, req.prev = full, s.mode
-	// Waiting counts as harmless, or idle for a full request (as in
-	// HAProxy): the member touches nothing while it waits. A watched flag
-	// this clears needs no kick: awaitGrant schedules.
-	waitIn := stateHarmless
-	if full || s.mode == stateIdle {
-		waitIn = stateIdle
-	}
-	s.state.Swap(waitIn)
-	if err := iso.awaitGrant(req, a, try); err != nil {
+	if err := iso.acquire(req, a, try); err != nil {
 		return nil, err
 	}
 	s.own, s.ownFull = s.depth+1, full

@@ -106,9 +106,10 @@ func (iso *Isolator) watchStall(req *request) *time.Timer {
 		return nil
 	}
 	var pc [1]uintptr
-	// Skip Callers, watchStall, awaitGrant, isolate and Isolate (or a
-	// variant): runtime.Callers counts inlined frames too.
-	runtime.Callers(5, pc[:])
+	// Skip Callers, watchStall, awaitGrant, acquire, isolate and Isolate
+	// (or a variant): runtime.Callers counts inlined frames too.
+	// TestStallReportNamesBlockerAndHolder checks the count.
+	runtime.Callers(6, pc[:])
 	req.pc = pc[0]
 	req.reported = false
 	if req.stall == nil {
