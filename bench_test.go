@@ -184,6 +184,60 @@ func BenchmarkJoinLeave(b *testing.B) {
 	b.Run("impl=rwmutex", benchReadLock)
 }
 
+// BenchmarkRequest measures what a goroutine per request pays to take part:
+// join, one harmless scope around its blocking read, leave. The peer is the
+// read lock that the request would hold instead, taken once (RLock and
+// RUnlock); a faithful translation releases it around the blocking read too,
+// which costs two such pairs.
+func BenchmarkRequest(b *testing.B) {
+	b.Run("impl=isolate", func(b *testing.B) {
+		var iso Isolator
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				m := iso.Join()
+				m.Harmless()()
+				m.Leave()
+			}
+		})
+	})
+	b.Run("impl=rwmutex", benchReadLock)
+}
+
+// BenchmarkAfterBurst measures an outsider's isolation, with one member
+// harmless, and a Join+Leave, after 65,536 members joined and left: a
+// burst must not leave a cost behind (compare with BenchmarkIsolate's
+// members=1 and BenchmarkJoinLeave).
+func BenchmarkAfterBurst(b *testing.B) {
+	burst := func(b *testing.B) *Isolator {
+		iso := new(Isolator)
+		ms := make([]Member, 1<<16)
+		for i := range ms {
+			ms[i] = iso.Join()
+		}
+		for _, m := range ms {
+			m.Leave()
+		}
+		b.ResetTimer()
+		return iso
+	}
+	b.Run("op=isolate", func(b *testing.B) {
+		iso := burst(b)
+		defer parkHarmless(b, iso, 1)()
+		b.ReportAllocs()
+		for b.Loop() {
+			iso.Isolate()()
+		}
+	})
+	b.Run("op=join-leave", func(b *testing.B) {
+		iso := burst(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			iso.Join().Leave()
+		}
+	})
+}
+
 // BenchmarkWakeup measures wake-up latency, reported as p50-ns and p99-ns
 // (ns/op is dominated by the parkDelay each round waits):
 //
