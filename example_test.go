@@ -179,3 +179,60 @@ func ExampleIsolator_OnStall() {
 	// requested by an outsider: true
 	// blocked by conn-reader running
 }
+
+// A member that finds it must change the shared structure isolates through
+// its Member: an upgrade from its read access to exclusive access that
+// cannot deadlock, since the member counts as harmless while it waits.
+// (With sync.RWMutex, Lock while holding RLock deadlocks.)
+func ExampleMember_Isolate() {
+	var iso isolate.Isolator
+	cache := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := iso.Join()
+			defer m.Leave()
+			key := fmt.Sprint("k", w%2)
+			if _, ok := cache[key]; !ok { // reading needs nothing more
+				release := m.Isolate() // every other member is harmless now
+				if _, ok := cache[key]; !ok {
+					cache[key] = len(key) // someone may have filled it meanwhile
+				}
+				release()
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Println(len(cache))
+	// Output: 2
+}
+
+// Blockers names the members that keep a requested isolation waiting, with
+// their state.
+func ExampleIsolator_Blockers() {
+	var iso isolate.Isolator
+	busy := iso.JoinNamed("busy") // running
+	calm := iso.JoinNamed("calm")
+	end := calm.Harmless()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = iso.IsolateContext(ctx) // waits for busy
+	}()
+	for len(iso.Blockers()) == 0 {
+		time.Sleep(time.Millisecond) // until the request is queued
+	}
+	for _, b := range iso.Blockers() {
+		fmt.Println(b)
+	}
+	cancel()
+	<-done
+	end()
+	calm.Leave()
+	busy.Leave()
+	// Output: busy (running)
+}
