@@ -204,7 +204,12 @@ func (s *member) push(k scopeKind, holds bool, prev uint32) (int, uint8) {
 	d := s.depth
 	e := &s.stack[d]
 	p := e.parity ^ 1
-	*e = scope{kind: k, holds: holds, parity: p, prev: prev}
+	// Field by field, not a composite literal: that zeroes the entry with
+	// one wide store and patches it with narrow ones, and the end func's
+	// loads of the entry then wait for all of them (no store forwarding).
+	// serial is left as it is: only isolate scopes read it, and they set
+	// it.
+	e.kind, e.holds, e.parity, e.prev = k, holds, p, prev
 	s.depth = d + 1
 	return d, p
 }
