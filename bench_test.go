@@ -49,15 +49,7 @@ func BenchmarkHarmless(b *testing.B) {
 		})
 	})
 	b.Run("impl=rwmutex", benchReadLock)
-	b.Run("impl=rbmutex", func(b *testing.B) {
-		mu := xsync.NewRBMutex()
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				mu.RUnlock(mu.RLock())
-			}
-		})
-	})
+	b.Run("impl=rbmutex", benchReadLockRB)
 	b.Run("impl=seedref", func(b *testing.B) {
 		r := seedref.New(runtime.GOMAXPROCS(0))
 		var ids atomic.Int32
@@ -182,6 +174,7 @@ func BenchmarkJoinLeave(b *testing.B) {
 		})
 	}
 	b.Run("impl=rwmutex", benchReadLock)
+	b.Run("impl=rbmutex", benchReadLockRB)
 }
 
 // BenchmarkRequest measures what a goroutine per request pays to take part:
@@ -202,6 +195,7 @@ func BenchmarkRequest(b *testing.B) {
 		})
 	})
 	b.Run("impl=rwmutex", benchReadLock)
+	b.Run("impl=rbmutex", benchReadLockRB)
 }
 
 // BenchmarkAfterBurst measures an outsider's isolation, with one member
@@ -467,6 +461,18 @@ func benchReadLock(b *testing.B) {
 			mu.RLock()
 			//lint:ignore SA2001 the benchmark measures an empty read section
 			mu.RUnlock()
+		}
+	})
+}
+
+// benchReadLockRB is benchReadLock for xsync's RBMutex, whose reader
+// takes a token from RLock to RUnlock.
+func benchReadLockRB(b *testing.B) {
+	mu := xsync.NewRBMutex()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			mu.RUnlock(mu.RLock())
 		}
 	})
 }

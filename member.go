@@ -128,7 +128,9 @@ func (iso *Isolator) JoinNamed(name string) Member {
 
 func (iso *Isolator) join(name *string) Member {
 	sl := iso.claim()
-	sl.label.Store(name)
+	if name != nil || sl.label.Load() != nil {
+		sl.label.Store(name)
+	}
 	s := sl.spare
 	if s == nil {
 		s = iso.newMember(sl)

@@ -63,7 +63,14 @@ type slot struct {
 	// goroutine that holds the slot reads or writes it: claim and vacate
 	// synchronize through group.occupied.
 	spare *member
+	// Joins and Leaves write label and spare: a slot takes whole cache
+	// lines, so that members joining and leaving at once on neighbouring
+	// slots do not take each other's lines.
+	_ [slotPad]byte
 }
+
+// slotPad rounds a slot up to two cache lines.
+const slotPad = 2*cacheLine - 80
 
 // paddedState is a slot's state word on a cache line of its own.
 type paddedState struct {
