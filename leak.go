@@ -1,6 +1,9 @@
 package isolate
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // A forgotten Leave is named, not silent. A member dropped without Leave may
 // still have a goroutine running without its handle, so its slot is never
@@ -8,19 +11,26 @@ import "runtime"
 // it leaked, and Blockers, Stats and stall reports say so.
 //
 // The cleanup is registered once per member state (see member.go), not per
-// Join: while a member is joined, only its handle keeps the state reachable
-// (the slot lets go of it), so the state becomes unreachable exactly when
-// the handle is dropped without Leave. The cleanup holds the slot, never the
-// state. A leaked member's slot is never reused, and its group never
-// retired: a leak costs one slot and, if the member was running, every later
-// isolation.
+// Join: while a member is joined, only its handles keep the state reachable
+// (the slot lets go of it), so the state becomes unreachable when the
+// handles are dropped without Leave. The cleanup's argument is the slot's
+// leaked flag, which sits in memory without pointers: an argument that
+// reached the state (the slot does, between members) would keep it, and its
+// whole Isolator, alive for ever. A leaked member's slot is never reused, and
+// its group never retired: a leak costs one slot and, if the member was
+// running, every later isolation.
+//
+// One limit: a handle, release func or end func of an earlier membership
+// that the program keeps (all stale by then) keeps the state reachable, and
+// with it a later member of the same state that is dropped without Leave:
+// that leak goes unreported.
 
 // watchLeak arranges for the slot of s to be marked leaked if s becomes
 // unreachable.
 func watchLeak(s *member) runtime.Cleanup {
-	return runtime.AddCleanup(s, markLeaked, s.slot)
+	return runtime.AddCleanup(s, markLeaked, s.slot.leaked)
 }
 
-func markLeaked(s *slot) {
-	s.leaked.Store(true)
+func markLeaked(leaked *atomic.Bool) {
+	leaked.Store(true)
 }

@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -295,4 +296,24 @@ func TestZeroMember(t *testing.T) {
 		assert.Contains(t, panicOf(use), "isolate: use of the zero Member", name)
 	}
 	assert.False(t, m.Isolated())
+}
+
+// An Isolator whose members joined and left is garbage like any other
+// value: the leak cleanups of the member states it keeps for reuse must not
+// keep it alive.
+func TestIsolatorIsCollected(t *testing.T) {
+	const n = 50
+	var collected atomic.Int32
+	for range n {
+		iso := new(Isolator)
+		iso.Join().Leave()
+		m := iso.Join()
+		m.Harmless()()
+		m.Leave()
+		runtime.AddCleanup(iso, func(*atomic.Int32) { collected.Add(1) }, &collected)
+	}
+	eventually(t, func() bool {
+		runtime.GC()
+		return collected.Load() == n
+	}, "every Isolator collected")
 }

@@ -56,8 +56,10 @@ type slot struct {
 	index int    // the slot's position in the whole table
 	// label is the name given to JoinNamed, nil for a generated one.
 	label atomic.Pointer[string]
-	// leaked is set when the member became unreachable without Leave.
-	leaked atomic.Bool
+	// leaked is set when the member became unreachable without Leave. It
+	// lives in the group's states, which hold no pointers, so that the
+	// leak cleanup's argument reaches no member state (see leak.go).
+	leaked *atomic.Bool
 	// spare is the member state that the next member of this slot reuses
 	// (nil while a member holds it, or before the first Join). Only the
 	// goroutine that holds the slot reads or writes it: claim and vacate
@@ -72,10 +74,12 @@ type slot struct {
 // slotPad rounds a slot up to two cache lines.
 const slotPad = 2*cacheLine - 80
 
-// paddedState is a slot's state word on a cache line of its own.
+// paddedState is a slot's state word on a cache line of its own, with the
+// slot's leaked flag, which is written once at most.
 type paddedState struct {
 	atomic.Uint32
-	_ [cacheLine - 4]byte
+	leaked atomic.Bool
+	_      [cacheLine - 8]byte
 }
 
 type slotGroup struct {
@@ -145,6 +149,7 @@ func (iso *Isolator) grow(seen *slotTable) {
 		s := &g.slots[i]
 		s.group, s.bit, s.index = g, 1<<i, at*groupSize+i
 		s.state = &g.states[i].Uint32
+		s.leaked = &g.states[i].leaked
 		s.state.Store(stateIdle) // not yet visible to anyone
 	}
 	groups = slices.Clone(groups)
