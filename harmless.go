@@ -58,9 +58,11 @@ func (m Member) Idle() (end func()) {
 }
 
 // Poll is a safepoint for members that run long without blocking: if an
-// isolation is requested, the member becomes harmless until it ends, then
-// runs on. When nothing is requested Poll costs one load. Inside a harmless,
-// idle or own isolated scope it does nothing.
+// isolation is in progress or a plain one requested, the member becomes
+// harmless until no isolation is in progress or requested, then runs on.
+// Otherwise Poll costs one load. A pending full isolation alone does not
+// stop it: it waits for members to be idle, which Poll cannot make them.
+// Inside a harmless, idle or own isolated scope Poll does nothing.
 func (m Member) Poll() {
 	if g := m.gate; g == nil || g.Load()&gateHoldsHarmless != 0 {
 		m.pollSlow()

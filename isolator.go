@@ -14,9 +14,11 @@ import (
 
 // The protocol.
 //
-// Every member owns a slot whose state word sits alone on a cache line and
-// is written only by its member, except while the member is parked in the
-// slow path (then the Isolator writes it for the member, under mu):
+// Every member owns a slot whose state word sits alone on a cache line. Its
+// member writes it (entering and ending scopes, Join, Leave); under mu the
+// Isolator writes it for a member that waits (held, or in its isolation
+// request: the hold, the grant, the withdrawal and the admission); and the
+// scan sets and clears the watched flag, by CompareAndSwap:
 //
 //	state     meaning                                  an isolation may run?
 //	running   may touch shared state                   no
@@ -103,7 +105,6 @@ const (
 	stateHarmless uint32 = 1 << 0
 	stateIdle     uint32 = 1<<1 | stateHarmless
 	stateWatched  uint32 = 1 << 2
-	stateMode            = stateIdle // the bits without the watched flag
 )
 
 // Gate word layout (see the protocol above).
@@ -362,7 +363,9 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	held := false
 	if iso.owner == req {
 		// Granted as a ended: roll the grant back, as
-		// x/sync/semaphore does, so that the caller sees one outcome.
+		// x/sync/semaphore does, so that the caller sees one outcome,
+		// and the statistics too.
+		iso.counts.uncountGrant(req)
 		iso.releaseLocked(req)
 	} else {
 		held = iso.withdrawLocked(req)

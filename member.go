@@ -17,9 +17,10 @@ import (
 // identity, so this cannot be checked). After Leave the membership is over:
 // every method of the handle and of its copies panics, even when a new
 // member has taken its place in the Isolator, except Isolated, which
-// reports false, and Poll, which panics only when an isolation is requested
-// (otherwise it costs its one load and does nothing). The zero Member is no
-// membership: its methods panic too.
+// reports false, and Poll, which panics only when it would make the member
+// harmless (otherwise it costs its one load and does nothing). The zero
+// Member is no membership: its methods panic too, but Isolated, which
+// reports false.
 type Member struct {
 	// gate is the Isolator's gate, kept in the handle so that Poll's fast
 	// path is a single load.

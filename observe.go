@@ -68,6 +68,15 @@ func (c *counters) countGrant(req *request) {
 	c.maxWait = max(c.maxWait, d)
 }
 
+// uncountGrant takes back the count of req's grant, which was rolled back.
+func (c *counters) uncountGrant(req *request) {
+	if req.full {
+		c.full--
+	} else {
+		c.isolations--
+	}
+}
+
 // eachMember calls f for every joined member's slot (under mu).
 func (iso *Isolator) eachMember(f func(*slot)) {
 	t := iso.table.Load()
@@ -75,9 +84,6 @@ func (iso *Isolator) eachMember(f func(*slot)) {
 		return
 	}
 	for _, g := range t.groups {
-		if g == nil {
-			continue
-		}
 		for o := g.occupied.Load(); o != 0; o &= o - 1 {
 			f(&g.slots[bits.TrailingZeros64(o)])
 		}
@@ -161,38 +167,44 @@ func (s *slot) info(st uint32) MemberInfo {
 // waits.
 func (iso *Isolator) Blockers() []MemberInfo {
 	iso.mu.Lock()
-	defer iso.mu.Unlock()
-	return iso.blockersLocked()
+	found := iso.blockersLocked()
+	iso.mu.Unlock()
+	return infos(found)
 }
 
-func (iso *Isolator) blockersLocked() []MemberInfo {
-	var found []MemberInfo
+// blockersLocked returns the slots and states of the members that Blockers
+// describes, under mu, where it only collects: naming them waits until mu
+// is unlocked.
+func (iso *Isolator) blockersLocked() []watched {
+	var found []watched
 	if iso.plainQ.head == nil && iso.fullQ.head == nil {
 		return found
 	}
 	if o := iso.owner; o != nil {
-		if o.member != nil {
-			found = append(found, o.member.slot.info(o.member.state.Load()))
+		if m := o.member; m != nil {
+			found = append(found, watched{slot: m.slot, seen: m.state.Load()})
 		}
 		return found
 	}
-	heads := []struct {
-		req  *request
-		need uint32
-	}{{iso.plainQ.head, stateHarmless}, {iso.fullQ.head, stateIdle}}
-	for _, h := range heads {
-		if h.req == nil {
-			continue
-		}
-		// The scan's own test, resumed past each blocker it finds.
-		for cursor := 0; ; cursor++ {
-			w := iso.scan(&cursor, h.req, h.need)
-			if w.slot == nil {
-				break
-			}
-			found = append(found, w.slot.info(w.seen))
+	if h := iso.plainQ.head; h != nil {
+		found = slices.AppendSeq(found, iso.blockers(0, h, stateHarmless))
+	}
+	if h := iso.fullQ.head; h != nil {
+		plain := len(found)
+		found = slices.AppendSeq(found, iso.blockers(0, h, stateIdle))
+		if plain > 0 {
+			slices.SortStableFunc(found, func(a, b watched) int { return a.slot.index - b.slot.index })
+			found = slices.CompactFunc(found, func(a, b watched) bool { return a.slot == b.slot })
 		}
 	}
-	slices.SortFunc(found, func(a, b MemberInfo) int { return a.Slot - b.Slot })
-	return slices.CompactFunc(found, func(a, b MemberInfo) bool { return a.Slot == b.Slot })
+	return found
+}
+
+// infos describes the members found.
+func infos(found []watched) []MemberInfo {
+	var mis []MemberInfo
+	for _, w := range found {
+		mis = append(mis, w.slot.info(w.seen))
+	}
+	return mis
 }

@@ -210,29 +210,34 @@ func TestHeldAndSpareShrink(t *testing.T) {
 }
 
 // A group that empties while another is empty is retired, and a Join after
-// that finds a place again (in the hole, or the kept group).
+// that finds a place again (in the kept group, then at the retired group's
+// position).
 func TestGroupsAreRetiredAndRefilled(t *testing.T) {
 	var iso Isolator
+	positions := func() []int {
+		var ps []int
+		for _, g := range iso.table.Load().groups {
+			ps = append(ps, g.pos)
+		}
+		return ps
+	}
 	ms := make([]Member, 4*groupSize)
 	for i := range ms {
 		ms[i] = iso.Join()
 	}
-	require.Equal(t, 4, iso.table.Load().len())
-	// Empty groups 1 and 2: 1 is kept, 2 retired (a hole).
+	require.Equal(t, []int{0, 1, 2, 3}, positions())
+	// Empty groups 1 and 2: 1 is kept, 2 retired.
 	for _, m := range ms[groupSize : 3*groupSize] {
 		m.Leave()
 	}
-	groups := iso.table.Load().groups
-	require.Len(t, groups, 4)
-	assert.NotNil(t, groups[1])
-	assert.Nil(t, groups[2], "the second empty group is retired")
+	assert.Equal(t, []int{0, 1, 3}, positions(), "the second empty group is retired")
 	for i := groupSize; i < 3*groupSize; i++ {
 		ms[i] = iso.Join()
 	}
-	groups = iso.table.Load().groups
-	require.Len(t, groups, 4)
-	for gi, g := range groups {
-		assert.Equal(t, ^uint64(0), g.occupied.Load(), "group %d", gi)
+	require.Equal(t, []int{0, 1, 2, 3}, positions())
+	for _, g := range iso.table.Load().groups {
+		assert.Equal(t, ^uint64(0), g.occupied.Load(), "group %d", g.pos)
+		assert.Equal(t, g.pos*groupSize, g.slots[0].index)
 	}
 	// An isolation sees every member: each runs.
 	_, ok := iso.TryIsolate()
@@ -240,10 +245,38 @@ func TestGroupsAreRetiredAndRefilled(t *testing.T) {
 	for _, m := range ms {
 		m.Leave()
 	}
-	assert.Equal(t, 1, iso.table.Load().len(), "one group kept")
+	assert.Equal(t, []int{0}, positions(), "one group kept")
 	r, ok := iso.TryIsolate()
 	require.True(t, ok)
 	r()
+}
+
+// A member that stays in a high position after a burst costs scans nothing
+// for the groups below it: the table lists only groups in use.
+func TestStragglerKeepsOnlyItsGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		const n = 64 * groupSize
+		ms := make([]Member, n)
+		for i := range ms {
+			ms[i] = iso.Join()
+		}
+		straggler := ms[n-1]
+		end := straggler.Harmless()
+		for _, m := range ms[:n-1] {
+			m.Leave()
+		}
+		assert.Equal(t, 2, iso.table.Load().len(), "the kept group and the straggler's")
+		r, ok := iso.TryIsolate()
+		require.True(t, ok, "the straggler is harmless")
+		r()
+		// It still blocks when it runs.
+		end()
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok)
+		straggler.Leave()
+		assert.Equal(t, 1, iso.table.Load().len())
+	})
 }
 
 // The memory model's first rule, for the race detector: sections of

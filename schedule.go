@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"context"
+	"iter"
 	"math/bits"
 	"runtime/trace"
 )
@@ -70,35 +71,43 @@ type watched struct {
 // so that the next scan resumes there (invariant 2), and returns it with the
 // state it saw, or a zero watched when there is none.
 func (iso *Isolator) scan(cursor *int, req *request, need uint32) watched {
-	t := iso.table.Load()
-	if t == nil {
-		return watched{}
+	for w := range iso.blockers(*cursor, req, need) {
+		*cursor = w.slot.index
+		return w
 	}
-	var self *slot
-	if req.member != nil {
-		self = req.member.slot
-	}
-	for gi := *cursor / groupSize; gi < len(t.groups); gi++ {
-		g := t.groups[gi]
-		if g == nil {
-			continue
+	return watched{}
+}
+
+// blockers yields, in slot order from the slot index from on, the members
+// whose state lacks the bits of need, other than req's own, with the state
+// it saw.
+func (iso *Isolator) blockers(from int, req *request, need uint32) iter.Seq[watched] {
+	return func(yield func(watched) bool) {
+		t := iso.table.Load()
+		if t == nil {
+			return
 		}
-		occupied := g.occupied.Load()
-		if gi == *cursor/groupSize {
-			occupied &= ^uint64(0) << (*cursor % groupSize)
+		var self *slot
+		if req.member != nil {
+			self = req.member.slot
 		}
-		if bits.OnesCount64(occupied) >= denseGroup && g.all(need) {
-			continue
-		}
-		for ; occupied != 0; occupied &= occupied - 1 {
-			i := bits.TrailingZeros64(occupied)
-			if st := g.states[i].Load(); blocks(st, need) && &g.slots[i] != self {
-				*cursor = g.slots[i].index
-				return watched{&g.slots[i], st, req}
+		for _, g := range t.from(from) {
+			occupied := g.occupied.Load()
+			if g.pos == from/groupSize {
+				occupied &= ^uint64(0) << (from % groupSize)
+			}
+			if bits.OnesCount64(occupied) >= denseGroup && g.all(need) {
+				continue
+			}
+			for ; occupied != 0; occupied &= occupied - 1 {
+				i := bits.TrailingZeros64(occupied)
+				st := g.states[i].Load()
+				if blocks(st, need) && &g.slots[i] != self && !yield(watched{&g.slots[i], st, req}) {
+					return
+				}
 			}
 		}
 	}
-	return watched{}
 }
 
 // blocks reports whether a member in state st keeps a request that needs the
@@ -245,7 +254,8 @@ func (iso *Isolator) grantAtOnce(req *request) bool {
 		need = stateIdle
 	}
 	iso.gate.Add(gateGranted)
-	if w := iso.scan(&iso.plainCursor, req, need); w.slot != nil {
+	cursor := 0 // not the queues' cursors: this scan serves no queue
+	if w := iso.scan(&cursor, req, need); w.slot != nil {
 		iso.gate.And(^gateGranted)
 		iso.rescan()
 		return false

@@ -308,6 +308,9 @@ func TestS6GrantRacingCancellation(t *testing.T) {
 			r()
 		}
 		t.Logf("granted %d, abandoned %d", won, lost)
+		st := iso.Stats()
+		assert.Equal(t, uint64(2*rounds+won), st.Isolations, "grants rolled back are not counted")
+		assert.Equal(t, uint64(lost), st.Abandoned)
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})
 }

@@ -18,9 +18,11 @@ import (
 // Nothing grows forever: when a Leave empties a group while another group is
 // empty too, the empty groups but one are retired, so that after a burst of
 // members the table, and what scans and claims visit, shrinks back to what
-// the members that stay need. The table's positions are stable (a slot's
-// index never changes); a retired group leaves a hole that the next growth
-// fills, and trailing holes are cut off.
+// the members that stay need. A group keeps its position (a slot's index
+// never changes); the table lists only the groups in use, in position
+// order, so that a member that stays in a high position after a burst
+// costs the groups below it nothing. The next growth fills the lowest free
+// position.
 //
 // Invariants of the table:
 //
@@ -83,6 +85,9 @@ type paddedState struct {
 }
 
 type slotGroup struct {
+	// pos is the group's position: its slots' indexes are pos*groupSize
+	// and up.
+	pos int
 	// occupied has a bit set for each slot that holds a member: the slots
 	// that claims skip and scans visit.
 	occupied atomic.Uint64
@@ -97,9 +102,16 @@ type slotGroup struct {
 const retired = ^uint64(0)
 
 type slotTable struct {
-	// groups may hold nil: the place of a retired group. The last one is
-	// never nil.
+	// groups are the groups in use, by position; positions may be missing
+	// (free, or retired groups').
 	groups []*slotGroup
+}
+
+// from returns the groups of t from the one that holds the slot index i on
+// (or the first after it, if its position is free).
+func (t *slotTable) from(i int) []*slotGroup {
+	k, _ := slices.BinarySearchFunc(t.groups, i/groupSize, func(g *slotGroup, pos int) int { return g.pos - pos })
+	return t.groups[k:]
 }
 
 // claim hands out a free slot, growing the table when every slot is taken.
@@ -109,9 +121,6 @@ func (iso *Isolator) claim() *slot {
 		t := iso.table.Load()
 		if t != nil {
 			for _, g := range t.groups {
-				if g == nil {
-					continue
-				}
 				for c := g.occupied.Load(); c != ^uint64(0); c = g.occupied.Load() {
 					i := bits.TrailingZeros64(^c)
 					if g.occupied.CompareAndSwap(c, c|1<<i) {
@@ -124,7 +133,7 @@ func (iso *Isolator) claim() *slot {
 	}
 }
 
-// grow adds a group to the table, in the first hole or at the end, unless
+// grow adds a group to the table, at the lowest free position, unless
 // another goroutine replaced seen already. The new table shares the old
 // groups: slots never move.
 func (iso *Isolator) grow(seen *slotTable) {
@@ -137,14 +146,14 @@ func (iso *Isolator) grow(seen *slotTable) {
 	if seen != nil {
 		groups = seen.groups
 	}
-	at := len(groups)
+	at := len(groups) // groups[:at] hold positions 0 to at-1
 	for i, g := range groups {
-		if g == nil {
+		if g.pos != i {
 			at = i
 			break
 		}
 	}
-	g := &slotGroup{states: new([groupSize]paddedState)}
+	g := &slotGroup{pos: at, states: new([groupSize]paddedState)}
 	for i := range g.slots {
 		s := &g.slots[i]
 		s.group, s.bit, s.index = g, 1<<i, at*groupSize+i
@@ -152,13 +161,7 @@ func (iso *Isolator) grow(seen *slotTable) {
 		s.leaked = &g.states[i].leaked
 		s.state.Store(stateIdle) // not yet visible to anyone
 	}
-	groups = slices.Clone(groups)
-	if at == len(groups) {
-		groups = append(groups, g)
-	} else {
-		groups[at] = g
-	}
-	iso.table.Store(&slotTable{groups: groups})
+	iso.table.Store(&slotTable{groups: slices.Insert(slices.Clone(groups), at, g)})
 }
 
 // vacate takes the slot of a leaving member out of scans and frees it; keep
@@ -187,32 +190,19 @@ func (iso *Isolator) shrink() {
 	iso.mu.Lock()
 	defer iso.mu.Unlock()
 	t := iso.table.Load()
-	var groups []*slotGroup
+	groups := make([]*slotGroup, 0, len(t.groups))
 	kept := false
-	for i, g := range t.groups {
-		if g == nil || g.occupied.Load() != 0 {
+	for _, g := range t.groups {
+		if g.occupied.Load() == 0 && kept && g.occupied.CompareAndSwap(0, retired) {
+			g.retire()
 			continue
 		}
-		if !kept {
-			kept = true
-			continue
-		}
-		if !g.occupied.CompareAndSwap(0, retired) {
-			continue // claimed meanwhile
-		}
-		if groups == nil {
-			groups = slices.Clone(t.groups)
-		}
-		groups[i] = nil
-		g.retire()
+		kept = kept || g.occupied.Load() == 0
+		groups = append(groups, g)
 	}
-	if groups == nil {
-		return
+	if len(groups) < len(t.groups) {
+		iso.table.Store(&slotTable{groups: groups})
 	}
-	for len(groups) > 0 && groups[len(groups)-1] == nil {
-		groups = groups[:len(groups)-1]
-	}
-	iso.table.Store(&slotTable{groups: slices.Clip(groups)})
 }
 
 // retire lets the member states that g's slots keep go: their leak

@@ -113,35 +113,41 @@ func (iso *Isolator) watchStall(req *request) *time.Timer {
 	req.pc = pc[0]
 	req.reported = false
 	if req.stall == nil {
-		req.stall = time.AfterFunc(after, func() { iso.reportStall(req, after) })
+		req.stall = time.AfterFunc(after, func() { iso.reportStall(req) })
 	} else {
 		req.stall.Reset(after)
 	}
 	return req.stall
 }
 
-// reportStall reports req if it still waits, has waited after, and was not
-// reported yet. It runs on the timer's goroutine, which may also run late,
+// reportStall reports req if it still waits, has waited StallAfter, and was
+// not reported yet. It runs on the timer's goroutine, which may also run late,
 // during a later wait of the same request object: the checks sort that out.
-func (iso *Isolator) reportStall(req *request, after time.Duration) {
+func (iso *Isolator) reportStall(req *request) {
 	iso.mu.Lock()
+	after := iso.stallAfter()
 	if req.since.IsZero() || req.reported || time.Since(req.since) < after {
 		iso.mu.Unlock()
 		return
 	}
 	req.reported = true
-	r := StallReport{
-		Requester: req.requester(),
-		Full:      req.full,
-		Waited:    time.Since(req.since),
-		Blockers:  iso.blockersLocked(),
-	}
-	if iso.owner != nil {
-		h := iso.owner.requester()
-		r.Holder = &h
+	// Under mu, only collect: names, frames and strings are made after.
+	requester := req.who()
+	full, waited := req.full, time.Since(req.since)
+	blockers := iso.blockersLocked()
+	var holder *party
+	if o := iso.owner; o != nil {
+		h := o.who()
+		holder = &h
 	}
 	onStall := iso.OnStall
 	iso.mu.Unlock()
+
+	r := StallReport{Requester: requester.requester(), Full: full, Waited: waited, Blockers: infos(blockers)}
+	if holder != nil {
+		h := holder.requester()
+		r.Holder = &h
+	}
 	if onStall != nil {
 		onStall(r)
 		return
@@ -167,15 +173,32 @@ func (r StallReport) log() {
 	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, "isolate: isolation stalled", attrs...)
 }
 
-// requester describes who made req (under mu).
-func (req *request) requester() Requester {
-	var r Requester
+// A party is who made a request, as collected under mu: its member's slot
+// and state (nil for an outsider), and where it called from.
+type party struct {
+	slot *slot
+	seen uint32
+	pc   uintptr
+}
+
+// who collects who made req (under mu).
+func (req *request) who() party {
+	p := party{pc: req.pc}
 	if m := req.member; m != nil {
-		mi := m.slot.info(m.state.Load())
+		p.slot, p.seen = m.slot, m.state.Load()
+	}
+	return p
+}
+
+// requester describes p.
+func (p party) requester() Requester {
+	var r Requester
+	if p.slot != nil {
+		mi := p.slot.info(p.seen)
 		r.Member = &mi
 	}
-	if req.pc != 0 {
-		r.Caller, _ = runtime.CallersFrames([]uintptr{req.pc}).Next()
+	if p.pc != 0 {
+		r.Caller, _ = runtime.CallersFrames([]uintptr{p.pc}).Next()
 	}
 	return r
 }
