@@ -15,9 +15,11 @@ package isolate
 // nobody.
 //
 // end belongs to this one scope. Called again, or after its scope ended
-// otherwise, it panics, except in one case that it cannot tell apart: when
-// an even number of scopes (two or more) has opened at the same depth
-// since, it ends the scope open there, and that scope's own end panics.
+// otherwise, it panics, except when an even number of scopes (two or more)
+// has opened at its depth since: it cannot tell them apart, and ends the
+// scope open there, whose own end then panics. The rule spans memberships,
+// as a member's state goes to the next member of its place; but in the
+// membership right after its own, a stale end always panics.
 // At most 1000 scopes may be open at once: opening one more panics, for
 // it means that some end func is never called (`defer m.Harmless()`, with
 // one pair of parentheses, is the usual mistake; staticcheck's SA9010
@@ -32,7 +34,7 @@ func (m Member) Harmless() (end func()) {
 		s.mode = stateHarmless
 	}
 	d, p := s.push(kindHarmless, false, prev)
-	return s.endFunc(d, kindHarmless, p)
+	return s.endFunc(d, m.gen, kindHarmless, p)
 }
 
 // Idle marks the member idle until end is called: harmless, and holding no
@@ -54,7 +56,7 @@ func (m Member) Idle() (end func()) {
 		s.mode = stateIdle
 		s.enter(stateIdle)
 	}
-	return s.endFunc(d, kindIdle, p)
+	return s.endFunc(d, m.gen, kindIdle, p)
 }
 
 // Poll is a safepoint for members that run long without blocking: if an
@@ -80,30 +82,35 @@ func (m Member) pollSlow() {
 }
 
 // endFunc returns the end func of the scope of kind k (harmless or idle) at
-// depth d with parity p.
-func (s *member) endFunc(d int, k scopeKind, p uint8) func() {
-	return s.ends[d][k][p]
+// depth d with parity p, in the membership numbered gen.
+func (s *member) endFunc(d int, gen uint64, k scopeKind, p uint8) func() {
+	return s.ends[d][gen&1][k][p]
 }
 
 // makeEnds makes the end funcs of the depths from d up to the stack's
 // length.
 func (s *member) makeEnds(d int) {
 	for ; d < len(s.ends); d++ {
-		for k := range s.ends[d] {
-			for p := range s.ends[d][k] {
-				s.ends[d][k][p] = s.makeEnd(d, scopeKind(k), uint8(p))
+		for b := range s.ends[d] {
+			for k := range s.ends[d][b] {
+				for p := range s.ends[d][b][k] {
+					s.ends[d][b][k][p] = s.makeEnd(d, uint64(b), scopeKind(k), uint8(p))
+				}
 			}
 		}
 	}
 }
 
 // makeEnd creates the end func of the scope of kind k at depth d with parity
-// p. The func is the whole end path, not a call to a method, so that ending
-// a scope costs one call.
-func (s *member) makeEnd(d int, k scopeKind, p uint8) func() {
+// p, for the memberships whose generation has the low bit b. The func is the
+// whole end path, not a call to a method, so that ending a scope costs one
+// call. Its first test reads only the generation (atomically): an end func
+// of the previous membership, perhaps called on another goroutine, panics
+// before it reads anything that the state's new member writes.
+func (s *member) makeEnd(d int, b uint64, k scopeKind, p uint8) func() {
 	return func() {
-		if d+1 != s.depth || s.stack[d].kind != k || s.stack[d].parity != p {
-			s.endMisuse(d, k, p)
+		if s.gen.Load()&1 != b || d+1 != s.depth || s.stack[d].kind != k || s.stack[d].parity != p {
+			s.endMisuse(d, b, k, p)
 			return
 		}
 		if s.stack[d].prev != s.mode {
@@ -122,8 +129,10 @@ var endMisuseMessages = [...]string{
 
 // endMisuse handles an end func called for a scope that is not the
 // innermost open one: a scope that Leave ended (a no-op, once), or misuse.
-func (s *member) endMisuse(d int, k scopeKind, p uint8) {
-	if s.left && d < len(s.leaveEnded) {
+func (s *member) endMisuse(d int, b uint64, k scopeKind, p uint8) {
+	// A state that Leave retired keeps the scopes of its last membership,
+	// whose generation is one less than the state's.
+	if s.left && (s.gen.Load()-1)&1 == b && d < len(s.leaveEnded) {
 		if e := &s.leaveEnded[d]; e.kind == k && e.parity == p {
 			e.kind = kindIsolate // consumed: no end func matches it again
 			return

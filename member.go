@@ -55,10 +55,12 @@ type member struct {
 	// grow together, in steps, never on the fast path's way.
 	stack []scope
 	depth int
-	// ends holds the end funcs of harmless and idle scopes, two per depth
-	// and kind, given out in turn (see scope.parity). They are made with
-	// the stack, so that opening a scope does not allocate.
-	ends [][2][2]func()
+	// ends holds the end funcs of harmless and idle scopes: per depth,
+	// membership parity (the generation's low bit), kind and scope parity
+	// (see scope.parity). They are made with the stack, so that opening a
+	// scope does not allocate; the membership parity makes an end func of
+	// the state's previous membership panic in the next one.
+	ends [][2][2][2]func()
 	// serial counts the isolate scopes ever opened on this state: a
 	// release func is bound to the one whose serial it carries.
 	serial uint64
@@ -74,7 +76,7 @@ type member struct {
 	cleanup runtime.Cleanup
 
 	stackBuf [4]scope
-	endsBuf  [4][2][2]func()
+	endsBuf  [4][2][2][2]func()
 }
 
 type scopeKind uint8
@@ -225,6 +227,6 @@ func (s *member) grow() {
 	}
 	n := min(len(s.stack), maxDepth-len(s.stack))
 	s.stack = append(s.stack, make([]scope, n)...)
-	s.ends = append(s.ends, make([][2][2]func(), n)...)
+	s.ends = append(s.ends, make([][2][2][2]func(), n)...)
 	s.makeEnds(len(s.stack) - n)
 }

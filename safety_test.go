@@ -90,6 +90,17 @@ func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
 		assert.False(t, old.Isolated())
 		assert.Equal(t, before, snapshot(&iso, m), "a dead handle changed the new member's state")
 
+		// The old membership's end func, called twice, panics, even
+		// when the new member has opened two scopes at its depth since
+		// (parity alone would take it for the open one's).
+		a.do(t, "a second scope at depth 0", func() {
+			end()
+			end = m.Harmless()
+		})
+		before = snapshot(&iso, m)
+		assert.Contains(t, panicOf(oldEnd), msgHarmlessTwice)
+		assert.Equal(t, before, snapshot(&iso, m), "a stale end of the old membership changed the new one")
+
 		// Poll is one load: with nothing requested it does nothing; with
 		// an isolation requested it reaches its slow path, and panics
 		// there.
