@@ -39,6 +39,8 @@ type config struct {
 	json       bool
 	png        string
 	cpuprofile string
+	// from is a file of -json output to report on instead of running.
+	from string
 }
 
 // parseConfig parses the command line (without the program name). Usage
@@ -66,6 +68,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	fs.BoolVar(&c.json, "json", false, "print results as JSON, and no progress")
 	fs.StringVar(&c.png, "png", "", "write a bar chart of the ratios to isolate to this PNG `file`")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	fs.StringVar(&c.from, "from", "", "run nothing: report on the rows that an earlier -json run wrote to `file`")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return c, err

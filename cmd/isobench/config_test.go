@@ -24,7 +24,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 	if c.reads != nil || c.members != 0 || c.batch != 0 || c.rounds != 3 || c.wait != waitPoll ||
 		c.sleep != defaultSleep || c.adminEvery != time.Millisecond || c.upgradeEvery != defaultUpgradeEvery ||
-		c.json || c.png != "" || c.cpuprofile != "" {
+		c.json || c.png != "" || c.cpuprofile != "" || c.from != "" {
 		t.Errorf("unexpected defaults: %+v", c)
 	}
 	if total := c.duration * time.Duration(c.runs()); total < totalRun-time.Second || total > totalRun {
@@ -35,13 +35,13 @@ func TestParseConfigDefaults(t *testing.T) {
 func TestParseConfigFlags(t *testing.T) {
 	c, err := parseConfig(strings.Fields("-workload upgrade,queue -duration 2s -rounds 2 -members 7 -reads 1,4 "+
 		"-batch 3 -wait block -sleep 2ms -admin-every 3ms -upgrade-every 9 -only cow,isolate -cpu 1,4 "+
-		"-json -png x.png -cpuprofile p.out"), io.Discard)
+		"-json -png x.png -cpuprofile p.out -from r.json"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.duration != 2*time.Second || c.rounds != 2 || c.members != 7 || c.batch != 3 || c.wait != waitBlock ||
 		c.sleep != 2*time.Millisecond || c.adminEvery != 3*time.Millisecond || c.upgradeEvery != 9 ||
-		!c.json || c.png != "x.png" || c.cpuprofile != "p.out" {
+		!c.json || c.png != "x.png" || c.cpuprofile != "p.out" || c.from != "r.json" {
 		t.Errorf("flags not taken: %+v", c)
 	}
 	// Lists keep the order of the tables, isolate and queue first.

@@ -36,12 +36,14 @@
 //		[-members n] [-reads k,...] [-batch n] [-wait poll|block]
 //		[-sleep d] [-admin-every d] [-upgrade-every n] [-only impl,...]
 //		[-cpu 1,2,...] [-json] [-png file] [-cpuprofile file]
+//	go run ./cmd/isobench -from file [-json] [-png file]
 //
 // By default every workload runs, about 25 s in all. Each run is split into
 // -rounds parts, and the implementations take turns, so that a change in
 // the machine's load affects all alike. With several -reads values, a sweep
 // table shows jobs/s by -reads. Progress goes to stderr when it is a
-// terminal, and not with -json.
+// terminal, and not with -json. -from prints the tables (or draws the
+// chart) of an earlier -json run without running anything.
 package main
 
 import (
@@ -89,7 +91,15 @@ func isobench(args []string, stdout, stderr io.Writer) error {
 		}
 		defer stop()
 	}
-	rs := results(runAll(c, stderr))
+	var rs []result
+	if c.from != "" {
+		rs, err = readJSON(c.from)
+		if err != nil {
+			return fmt.Errorf("-from: %w", err)
+		}
+	} else {
+		rs = results(runAll(c, stderr))
+	}
 	if c.json {
 		err = writeJSON(stdout, rs)
 	} else {

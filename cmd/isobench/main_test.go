@@ -70,3 +70,36 @@ func TestIsobenchBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// -from reports on an earlier -json run without running again: the same
+// rows, as tables or JSON.
+func TestIsobenchFrom(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "run.json")
+	var first bytes.Buffer
+	if err := writeJSON(&first, results(sampleMeasurements())); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, first.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var again, tables, stderr bytes.Buffer
+	if err := isobench([]string{"-from", file, "-json"}, &again, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if again.String() != first.String() {
+		t.Errorf("-from -json changed the rows:\n%s\nwant\n%s", again.String(), first.String())
+	}
+	if err := isobench([]string{"-from", file}, &tables, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := writeTables(&want, results(sampleMeasurements())); err != nil {
+		t.Fatal(err)
+	}
+	if tables.String() != want.String() {
+		t.Errorf("-from printed\n%s\nwant\n%s", tables.String(), want.String())
+	}
+	if err := isobench([]string{"-from", filepath.Join(t.TempDir(), "none.json")}, &tables, &stderr); err == nil {
+		t.Error("no error for a missing file")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 )
 
@@ -12,6 +13,19 @@ func writeJSON(w io.Writer, rs []result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rs)
+}
+
+// readJSON reads the rows that writeJSON wrote to file.
+func readJSON(file string) ([]result, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var rs []result
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return rs, nil
 }
 
 // writeTables prints the rows as one table per workload and settings, in

@@ -8,24 +8,26 @@ import (
 
 // result is one run's row of the report, as -json prints it.
 type result struct {
-	Workload     string  `json:"workload"`
-	Impl         string  `json:"impl"`
-	GOMAXPROCS   int     `json:"gomaxprocs"`
-	Members      int     `json:"members"`
-	Reads        int     `json:"reads"`
-	Batch        int     `json:"batch"`
-	Wait         string  `json:"wait,omitempty"`
-	Sleep        string  `json:"sleep,omitempty"`
-	UpgradeEvery int     `json:"upgrade_every,omitempty"`
-	AdminEvery   string  `json:"admin_every"`
-	Seconds      float64 `json:"seconds"` // measured, warm-up excluded
-	Jobs         uint64  `json:"jobs"`
-	JobsPerSec   float64 `json:"jobs_per_sec"`
-	AdminOps     int     `json:"admin_ops"`
-	AdminPerSec  float64 `json:"admin_ops_per_sec"`
-	AdminP50us   float64 `json:"admin_p50_us"`
-	AdminP99us   float64 `json:"admin_p99_us"`
-	AdminMaxus   float64 `json:"admin_max_us"`
+	Workload     string `json:"workload"`
+	Impl         string `json:"impl"`
+	GOMAXPROCS   int    `json:"gomaxprocs"`
+	Members      int    `json:"members"`
+	Reads        int    `json:"reads"`
+	Batch        int    `json:"batch"`
+	Wait         string `json:"wait,omitempty"`
+	Sleep        string `json:"sleep,omitempty"`
+	UpgradeEvery int    `json:"upgrade_every,omitempty"`
+	AdminEvery   string `json:"admin_every"`
+	// RunSeconds is the length of the run, warm-up included: -duration.
+	RunSeconds  float64 `json:"run_seconds"`
+	Seconds     float64 `json:"seconds"` // measured, warm-up excluded
+	Jobs        uint64  `json:"jobs"`
+	JobsPerSec  float64 `json:"jobs_per_sec"`
+	AdminOps    int     `json:"admin_ops"`
+	AdminPerSec float64 `json:"admin_ops_per_sec"`
+	AdminP50us  float64 `json:"admin_p50_us"`
+	AdminP99us  float64 `json:"admin_p99_us"`
+	AdminMaxus  float64 `json:"admin_max_us"`
 	// CPUPerMJobs is the process's CPU seconds per million jobs; absent
 	// where the system cannot tell.
 	CPUPerMJobs *float64 `json:"cpu_sec_per_mjobs,omitempty"`
@@ -38,8 +40,6 @@ type result struct {
 	Torn          uint64   `json:"torn"`
 	// Warning says why a figure of the row is not to be trusted.
 	Warning string `json:"warning,omitempty"`
-	// duration is the length of the run, warm-up included.
-	duration time.Duration
 }
 
 // settings describes everything about the run but the implementation and
@@ -108,6 +108,7 @@ func row(m measurement) result {
 		Wait:         m.wait,
 		UpgradeEvery: m.upgradeEvery,
 		AdminEvery:   m.adminEvery.String(),
+		RunSeconds:   m.duration.Seconds(),
 		Seconds:      secs,
 		Jobs:         m.jobs,
 		JobsPerSec:   float64(m.jobs) / secs,
@@ -117,7 +118,6 @@ func row(m measurement) result {
 		AdminP99us:   micros(admin.P99),
 		AdminMaxus:   micros(admin.Max),
 		Torn:         m.torn,
-		duration:     m.duration,
 	}
 	if m.sleep != 0 {
 		r.Sleep = m.sleep.String()

@@ -27,7 +27,7 @@ func fewSamples(r result) string {
 // minSamples admin operations at the rate it saw, rounded up to a second.
 func longEnough(r result) time.Duration {
 	scale := float64(minSamples) / float64(r.AdminOps)
-	secs := math.Ceil(r.duration.Seconds() * scale)
+	secs := math.Ceil(r.RunSeconds * scale)
 	return time.Duration(secs) * time.Second
 }
 

@@ -10,7 +10,7 @@ import (
 // A run with fewer than minSamples admin operations gets a warning that
 // says how long to run: at the rate it saw, long enough for minSamples.
 func TestFewSamplesSaysHowLongToRun(t *testing.T) {
-	r := result{Workload: "eventloop", AdminOps: 250, duration: 1200 * time.Millisecond}
+	r := result{Workload: "eventloop", AdminOps: 250, RunSeconds: 1.2}
 	if got := longEnough(r); got != 5*time.Second { // 1.2 s × 4, rounded up
 		t.Errorf("longEnough = %v, want 5s", got)
 	}
