@@ -13,7 +13,8 @@ type loopOptions struct {
 	publishEvery int
 	// duty, if not nil, is the admin's work, done between batches.
 	duty *duty
-	// upgradeEvery, if not zero, makes every upgradeEvery-th batch end in
+	// upgradeEvery, if not zero (a countdown from zero never comes back
+	// to zero), makes every upgradeEvery-th batch end in
 	// an exclusive section that changes the table if it is still at the
 	// generation the batch read: the member re-validates what it read,
 	// as after any upgrade that may let another writer in first.
@@ -27,7 +28,7 @@ func loop(m member, s *source, o loopOptions, count *counter, torn *atomic.Uint6
 	var sink, done uint64
 	up := &upgrade{}
 	change := up.change // one func value for the whole loop: no allocation per upgrade
-	publish, upgrade := o.publishEvery, o.upgradeEvery
+	untilPublish, untilUpgrade := o.publishEvery, o.upgradeEvery
 	for {
 		b, ok := m.wait(s)
 		if !ok {
@@ -39,12 +40,12 @@ func loop(m member, s *source, o loopOptions, count *counter, torn *atomic.Uint6
 		}
 		sink += sum
 		done += uint64(b.events)
-		if publish--; publish == 0 {
-			publish = o.publishEvery
+		if untilPublish--; untilPublish == 0 {
+			untilPublish = o.publishEvery
 			count.n.Store(done)
 		}
-		if upgrade--; upgrade == 0 {
-			upgrade = o.upgradeEvery
+		if untilUpgrade--; untilUpgrade == 0 {
+			untilUpgrade = o.upgradeEvery
 			up.seen = gen
 			m.exclusive(true, change)
 		}
