@@ -24,11 +24,13 @@
 //	seedref    HAProxy's 2018 shared-mask rendez-vous (internal/seedref)
 //	syncpoint  the sync point it replaced: the admin wakes every member, waits for all
 //
-// Columns: jobs/s (events, or requests); admin operations/s; admin latency
-// (from the request to the end of the operation) p50, p99 and max; the
-// process's CPU seconds per million jobs; and the ratios of jobs/s, admin
-// p99 and CPU per job to isolate's with the same settings. A note follows
-// a table whose admin p99 rests on fewer than 1,000 samples.
+// Columns: jobs/s (events, or requests), its ratio to isolate's with the
+// same settings, and the range of that ratio over the rounds (how much the
+// machine's noise moved it); admin operations/s; admin latency (from the
+// request to the end of the operation) p50, p99 and max; the process's CPU
+// seconds per million jobs; and the ratios of admin p99 and CPU per job to
+// isolate's. A note follows a table whose admin p99 rests on fewer than
+// 1,000 samples.
 //
 // Usage:
 //

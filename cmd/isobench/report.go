@@ -49,10 +49,10 @@ func writeTables(w io.Writer, rs []result) error {
 			}
 			key = r.key()
 			fmt.Fprintf(tw, "%s: %s\n%s measured=%.1fs\n", r.Workload, workloadNamed(r.Workload).doc, r.settings(), r.Seconds)
-			fmt.Fprintf(tw, "  %-9s\tjobs/s\tvs isolate\tadmin ops/s\tadmin p50\tp99\tmax\tp99 vs isolate\tCPU s/Mjobs\tvs isolate\t\n", "impl")
+			fmt.Fprintf(tw, "  %-9s\tjobs/s\tvs isolate\tin a round\tadmin ops/s\tadmin p50\tp99\tmax\tp99 vs isolate\tCPU s/Mjobs\tvs isolate\t\n", "impl")
 		}
-		fmt.Fprintf(tw, "  %-9s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t", r.Impl,
-			si(r.JobsPerSec), times(r.JobsRatio), r.AdminPerSec,
+		fmt.Fprintf(tw, "  %-9s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t", r.Impl,
+			si(r.JobsPerSec), times(r.JobsRatio), span(r.JobsRatioMin, r.JobsRatioMax), r.AdminPerSec,
 			us(r.AdminP50us), us(r.AdminP99us), us(r.AdminMaxus), times(r.AdminP99Ratio),
 			optional(r.CPUPerMJobs, "%.3f"), times(r.CPURatio))
 		if r.Torn > 0 {
@@ -122,6 +122,14 @@ func us(v float64) string {
 }
 
 func times(v *float64) string { return optional(v, "%.2f×") }
+
+// span formats the range of a ratio over the rounds: 0.91–1.20.
+func span(lo, hi *float64) string {
+	if lo == nil || hi == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f–%.2f", *lo, *hi)
+}
 
 func optional(v *float64, format string) string {
 	if v == nil {

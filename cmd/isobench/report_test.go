@@ -158,3 +158,27 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+// The range of a ratio over the rounds pairs each round with isolate's
+// same round: a machine that slows down between rounds moves both alike.
+func TestRoundRange(t *testing.T) {
+	ms := sampleMeasurements()[:2]
+	ms[0].perRound = []float64{100, 50, 200} // isolate
+	ms[1].perRound = []float64{80, 50, 100}  // rwmutex: 0.8, 1.0, 0.5
+	rs := results(ms)
+	if r := rs[1]; !near(r.JobsRatioMin, 0.5) || !near(r.JobsRatioMax, 1) {
+		t.Errorf("range %v to %v, want 0.5 to 1", *r.JobsRatioMin, *r.JobsRatioMax)
+	}
+	var b bytes.Buffer
+	if err := writeTables(&b, rs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "0.50–1.00") || !strings.Contains(b.String(), "in a round") {
+		t.Errorf("table lacks the range:\n%s", b.String())
+	}
+	// One round: no range.
+	ms[0].perRound, ms[1].perRound = ms[0].perRound[:1], ms[1].perRound[:1]
+	if r := results(ms)[1]; r.JobsRatioMin != nil || r.JobsRatioMax != nil {
+		t.Errorf("a range from one round: %+v", r)
+	}
+}

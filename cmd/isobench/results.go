@@ -34,12 +34,19 @@ type result struct {
 	// The ratios to isolate's run with the same settings (absent if
 	// isolate did not run): above 1 means more jobs/s, a slower admin, or
 	// more CPU per job than isolate.
-	JobsRatio     *float64 `json:"jobs_ratio,omitempty"`
+	JobsRatio *float64 `json:"jobs_ratio,omitempty"`
+	// JobsRatioMin and JobsRatioMax are the smallest and the largest
+	// ratio of jobs/s to isolate's in one round: how much the machine's
+	// noise moved the ratio within the run.
+	JobsRatioMin  *float64 `json:"jobs_ratio_min,omitempty"`
+	JobsRatioMax  *float64 `json:"jobs_ratio_max,omitempty"`
 	AdminP99Ratio *float64 `json:"admin_p99_ratio,omitempty"`
 	CPURatio      *float64 `json:"cpu_ratio,omitempty"`
 	Torn          uint64   `json:"torn"`
 	// Warning says why a figure of the row is not to be trusted.
 	Warning string `json:"warning,omitempty"`
+	// perRound is the jobs/s of each round.
+	perRound []float64
 }
 
 // settings describes everything about the run but the implementation and
@@ -86,6 +93,7 @@ func results(ms []measurement) []result {
 			continue
 		}
 		r.JobsRatio = ratio(r.JobsPerSec, b.JobsPerSec)
+		r.JobsRatioMin, r.JobsRatioMax = roundRange(r.perRound, b.perRound)
 		r.AdminP99Ratio = ratio(r.AdminP99us, b.AdminP99us)
 		if r.CPUPerMJobs != nil && b.CPUPerMJobs != nil {
 			r.CPURatio = ratio(*r.CPUPerMJobs, *b.CPUPerMJobs)
@@ -118,6 +126,7 @@ func row(m measurement) result {
 		AdminP99us:   micros(admin.P99),
 		AdminMaxus:   micros(admin.Max),
 		Torn:         m.torn,
+		perRound:     m.perRound,
 	}
 	if m.sleep != 0 {
 		r.Sleep = m.sleep.String()
@@ -127,6 +136,29 @@ func row(m measurement) result {
 		r.CPUPerMJobs = &v
 	}
 	return r
+}
+
+// roundRange returns the smallest and the largest ratio of jobs/s in a
+// round to base's in the same round, over the rounds both ran; nils with
+// fewer than two.
+func roundRange(rounds, base []float64) (lo, hi *float64) {
+	n := min(len(rounds), len(base))
+	if n < 2 {
+		return nil, nil
+	}
+	for i := range n {
+		v := ratio(rounds[i], base[i])
+		if v == nil {
+			continue
+		}
+		if lo == nil || *v < *lo {
+			lo = v
+		}
+		if hi == nil || *v > *hi {
+			hi = v
+		}
+	}
+	return lo, hi
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

@@ -93,6 +93,7 @@ func merge(acc, b measurement) measurement {
 	acc.duration += b.duration
 	acc.elapsed += b.elapsed
 	acc.jobs += b.jobs
+	acc.perRound = append(acc.perRound, b.perRound...)
 	acc.samples = append(acc.samples, b.samples...)
 	acc.cpu += b.cpu
 	acc.cpuOK = acc.cpuOK && b.cpuOK

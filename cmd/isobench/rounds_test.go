@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,12 +68,12 @@ func TestRoundOverrides(t *testing.T) {
 
 func TestMerge(t *testing.T) {
 	a := measurement{params: params{impl: "isolate", duration: time.Second}, elapsed: time.Second, jobs: 10,
-		samples: []time.Duration{1, 2}, cpu: time.Second, cpuOK: true}
+		perRound: []float64{10}, samples: []time.Duration{1, 2}, cpu: time.Second, cpuOK: true}
 	b := measurement{params: params{impl: "isolate", duration: time.Second}, elapsed: 2 * time.Second, jobs: 5,
-		samples: []time.Duration{3}, cpu: time.Second, cpuOK: false, torn: 1}
+		perRound: []float64{2.5}, samples: []time.Duration{3}, cpu: time.Second, cpuOK: false, torn: 1}
 	m := merge(merge(measurement{}, a), b)
 	if m.impl != "isolate" || m.duration != 2*time.Second || m.elapsed != 3*time.Second || m.jobs != 15 ||
-		len(m.samples) != 3 || m.cpu != 2*time.Second || m.cpuOK || m.torn != 1 {
+		len(m.samples) != 3 || m.cpu != 2*time.Second || m.cpuOK || m.torn != 1 || !slices.Equal(m.perRound, []float64{10, 2.5}) {
 		t.Errorf("merge = %+v", m)
 	}
 }

@@ -45,6 +45,8 @@ type measurement struct {
 	params
 	elapsed time.Duration
 	jobs    uint64
+	// perRound is the jobs/s of each round, in order.
+	perRound []float64
 	// samples are the latencies of the admin operations that started
 	// during the measurement.
 	samples []time.Duration
@@ -106,13 +108,14 @@ func measure(p params, tick func(time.Duration)) measurement {
 		ops = r.duty.ops
 	}
 	return measurement{
-		params:  p,
-		elapsed: to.Sub(from),
-		jobs:    jobs1 - jobs0,
-		samples: within(ops, from, to),
-		cpu:     cpu1 - cpu0,
-		cpuOK:   ok0 && ok1,
-		torn:    r.torn.Load(),
+		params:   p,
+		elapsed:  to.Sub(from),
+		jobs:     jobs1 - jobs0,
+		perRound: []float64{float64(jobs1-jobs0) / to.Sub(from).Seconds()},
+		samples:  within(ops, from, to),
+		cpu:      cpu1 - cpu0,
+		cpuOK:    ok0 && ok1,
+		torn:     r.torn.Load(),
 	}
 }
 
