@@ -91,7 +91,7 @@ func writeChart(file string, rs []result) error {
 		}
 		plots[i] = []*plot.Plot{p}
 	}
-	w := vg.Length(max(8, 1.6*float64(len(d.groups)))) * vg.Inch
+	w := vg.Length(max(8, 1.8*float64(len(d.groups)+1))) * vg.Inch
 	h := vg.Length(len(metrics)) * 3.4 * vg.Inch
 	img := vgimg.New(w, h)
 	dc := draw.New(img)
@@ -154,8 +154,10 @@ func groupedBars(d chartData, m metric) (*plot.Plot, error) {
 	p.Legend.Top = true
 	p.Legend.Left = false
 	p.NominalX(d.groups...)
+	// Room on the right for the legend, and above the cap for labels.
+	p.X.Max = float64(len(d.groups)) + 0.2
 	p.Y.Min = 0
-	p.Y.Max = barCap * 1.1
+	p.Y.Max = barCap * 1.25
 	return p, nil
 }
 
