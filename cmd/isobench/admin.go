@@ -81,10 +81,12 @@ type duty struct {
 	write        bool
 	change, dump func(*table)
 	ops          []timed
+	// now is the clock: time.Now, but for tests.
+	now func() time.Time
 }
 
 func newDuty(every time.Duration, check int, torn *atomic.Uint64) *duty {
-	d := &duty{every: every, check: check, next: time.Now().Add(every), write: true}
+	d := &duty{every: every, check: check, next: time.Now().Add(every), write: true, now: time.Now}
 	d.change, d.dump = adminOps(torn)
 	return d
 }
@@ -95,7 +97,7 @@ func (d *duty) due(m member) {
 		return
 	}
 	d.batches = 0
-	at := time.Now()
+	at := d.now()
 	if at.Before(d.next) {
 		return
 	}
@@ -105,6 +107,6 @@ func (d *duty) due(m member) {
 		op = d.change
 	}
 	m.exclusive(d.write, op)
-	d.ops = append(d.ops, timed{at, time.Since(at)})
+	d.ops = append(d.ops, timed{at, d.now().Sub(at)})
 	d.write = !d.write
 }

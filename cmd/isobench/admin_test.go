@@ -23,43 +23,43 @@ func (r *recorder) exclusive(write bool, op func(*table)) {
 func TestDuty(t *testing.T) {
 	var torn atomic.Uint64
 	d := newDuty(time.Millisecond, 4, &torn)
+	clock := d.next.Add(-time.Microsecond) // just before the first interval ends
+	d.now = func() time.Time { return clock }
 	m := &recorder{brokenMember: brokenMember{newTable()}}
-	for range 3 {
-		d.due(m)
+	batches := func(n int) {
+		for range n {
+			d.due(m)
+		}
 	}
-	time.Sleep(2 * time.Millisecond)
-	d.due(m) // the 4th batch: the interval has passed
+	batches(4)
+	if len(m.writes) != 0 {
+		t.Fatalf("an operation before the interval ended: %v", m.writes)
+	}
+	clock = clock.Add(time.Microsecond)
+	batches(3)
+	if len(m.writes) != 0 {
+		t.Fatalf("an operation between two looks at the clock: %v", m.writes)
+	}
+	batches(1) // the 4th batch since the last look
 	if len(m.writes) != 1 || !m.writes[0] || m.t.gen != 1 {
 		t.Fatalf("after the first interval: writes %v, generation %d", m.writes, m.t.gen)
 	}
-	for range 4 {
-		d.due(m) // no interval has passed since
-	}
+	clock = clock.Add(time.Millisecond - time.Nanosecond)
+	batches(4)
 	if len(m.writes) != 1 {
 		t.Fatalf("an operation before its interval: %v", m.writes)
 	}
-	time.Sleep(2 * time.Millisecond)
-	for range 4 {
-		d.due(m)
+	clock = clock.Add(time.Nanosecond)
+	m.t.recs[3].gen++ // half a change, for the dump to find
+	batches(4)
+	if len(m.writes) != 2 || m.writes[1] || len(d.ops) != 2 || torn.Load() != 1 {
+		t.Fatalf("want a dump second, finding the table torn: writes %v, %d ops, torn = %d", m.writes, len(d.ops), torn.Load())
 	}
-	if len(m.writes) != 2 || m.writes[1] || m.t.gen != 1 || len(d.ops) != 2 {
-		t.Fatalf("want a dump second: writes %v, generation %d, %d ops", m.writes, m.t.gen, len(d.ops))
-	}
-	// A dump that finds the table torn counts it.
-	time.Sleep(2 * time.Millisecond)
-	for range 4 {
-		d.due(m)
-	}
-	if len(m.writes) != 3 || !m.writes[2] {
-		t.Fatalf("want a change third: writes %v", m.writes)
-	}
-	m.t.recs[3].gen++ // half a change
-	time.Sleep(2 * time.Millisecond)
-	for range 4 {
-		d.due(m)
-	}
-	if len(m.writes) != 4 || m.writes[3] || torn.Load() != 1 {
-		t.Errorf("writes %v, torn = %d after dumping a torn table, want a dump and 1", m.writes, torn.Load())
+	// Late ticks are dropped: the next interval counts from the operation.
+	clock = clock.Add(10 * time.Millisecond)
+	batches(8)
+	if len(m.writes) != 3 {
+		t.Errorf("after 10 intervals with no look at the clock: %d operations, want 3", len(m.writes))
 	}
 }
 
