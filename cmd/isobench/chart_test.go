@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -24,5 +25,21 @@ func TestWriteChart(t *testing.T) {
 func TestWriteChartBadFile(t *testing.T) {
 	if err := writeChart(filepath.Join(t.TempDir(), "no", "such", "dir.png"), results(sampleMeasurements())); err == nil {
 		t.Fatal("no error for a file in a missing directory")
+	}
+}
+
+// A group per workload; a workload run with several settings gets one
+// group per settings, labelled with them.
+func TestArrangeGroupsByWorkload(t *testing.T) {
+	d := arrange(results(sampleMeasurements()))
+	want := []string{"eventloop\nP=1 reads=4", "eventloop\nP=2 reads=4", "perrequest"}
+	if !slices.Equal(d.groups, want) {
+		t.Errorf("groups %q, want %q", d.groups, want)
+	}
+	if !slices.Equal(d.impls, []string{"isolate", "rwmutex", "cow"}) {
+		t.Errorf("impls %q", d.impls)
+	}
+	if r, ok := d.rows[2]["rwmutex"]; !ok || r.Workload != "perrequest" {
+		t.Errorf("perrequest's rwmutex row: %+v", r)
 	}
 }

@@ -1,25 +1,33 @@
 package main
 
-// A guard is one way to let members read the table while an admin goroutine
-// changes it: the implementations that isobench compares.
+import "sync/atomic"
+
+// A guard is one way to let members read the table while an admin changes
+// it: the implementations that isobench compares.
 type guard interface {
 	// join makes the calling goroutine a member; at most the number of
-	// members given to the guard's constructor join.
+	// members given to the guard's constructor are joined at once.
 	join() member
-	// admin runs op on the table with no member reading it (or on a
-	// private copy that it then publishes, for copy-on-write). write
-	// tells whether op changes the table.
+	// admin runs op on the table from a goroutine that is not a member,
+	// with no member reading it (or on a private copy that it then
+	// publishes, for copy-on-write). write tells whether op changes the
+	// table.
 	admin(write bool, op func(*table))
 }
 
 // A member is one member goroutine's handle on a guard.
 type member interface {
-	// next waits for the next job, the way this guard's members wait
-	// for work, and reports false when jobs is closed.
-	next(jobs <-chan job) (job, bool)
-	// do runs job j, k reads of the table, with whatever read access
-	// the guard needs, and returns what table.read returns.
-	do(j job, k int) (sum uint64, ok bool)
+	// wait waits for the next batch from s, the way this guard's members
+	// wait (in a harmless scope, outside any read lock), and reports
+	// false at the end of the run.
+	wait(s *source) (batch, bool)
+	// process does the reads of batch b, reads per event, with whatever
+	// read access the guard needs, and returns what table.read returns.
+	process(b batch, reads int) (gen, sum uint64, ok bool)
+	// exclusive runs op with no other member reading the table, as admin
+	// does, but from the member: an admin running in a member's loop,
+	// or a member that needs to change the table itself.
+	exclusive(write bool, op func(*table))
 	// leave ends the membership.
 	leave()
 }
@@ -30,33 +38,45 @@ type implementation struct {
 	// doc says what the implementation does.
 	doc string
 	new func(t *table, members int) guard
+	// cannot maps the workloads the implementation cannot run to why.
+	cannot map[string]string
 }
 
 // guards lists the implementations, isolate first: it is what the others
 // are compared with.
 var guards = []implementation{
-	{"isolate", "members wait for work in a harmless scope; the admin isolates itself", newIsolateGuard},
-	{"rwmutex", "sync.RWMutex: RLock around each job, Lock for the admin", newRWMutexGuard},
-	{"rbmutex", "xsync.RBMutex (BRAVO): RLock around each job, Lock for the admin", newRBMutexGuard},
-	{"cow", "atomic.Pointer copy-on-write: one load per job, a full copy per change", newCOWGuard},
-	{"seedref", "HAProxy's shared-mask rendez-vous (internal/seedref): spinning waiters", newSeedrefGuard},
-	{"syncpoint", "the old sync point: the admin wakes every member and waits for all", newSyncPointGuard},
+	{name: "isolate", new: newIsolateGuard,
+		doc: "this module: members wait in a harmless scope; the admin isolates itself"},
+	{name: "rwmutex", new: newRWMutexGuard,
+		doc: "sync.RWMutex: RLock around each batch, Lock for the admin"},
+	{name: "rbmutex", new: newRBMutexGuard,
+		doc: "xsync.RBMutex (BRAVO, per-slot readers): RLock around each batch, Lock for the admin"},
+	{name: "cow", new: newCOWGuard,
+		doc: "atomic.Pointer copy-on-write: one load per batch, a full copy per change"},
+	{name: "seedref", new: newSeedrefGuard,
+		doc: "HAProxy's 2018 shared-mask rendez-vous, fixed (internal/seedref): spinning waiters"},
+	{name: "syncpoint", new: newSyncPointGuard,
+		doc: "the sync point the seed replaced: the admin wakes every member and waits for all",
+		cannot: map[string]string{
+			"upgrade": "two members running the sync point at once would each wait for the other's answer",
+		}},
 }
 
-func guardNames() []string {
-	var names []string
-	for _, g := range guards {
-		names = append(names, g.name)
-	}
-	return names
-}
+func (g implementation) id() string { return g.name }
 
-// newGuard makes the guard named name.
-func newGuard(name string, t *table, members int) guard {
-	for _, g := range guards {
-		if g.name == name {
-			return g.new(t, members)
+func guardNames() []string { return names(guards) }
+
+// implementationNamed returns the implementation called name.
+func implementationNamed(name string) implementation { return named(guards, name) }
+
+// adminOps returns the admin's two operations on the table: a change, and
+// a dump that counts in torn a table it saw changing under it.
+func adminOps(torn *atomic.Uint64) (change, dump func(*table)) {
+	change = func(t *table) { t.mutate() }
+	dump = func(t *table) {
+		if _, ok := t.dump(); !ok {
+			torn.Add(1)
 		}
 	}
-	panic("isobench: unknown implementation " + name)
+	return change, dump
 }

@@ -2,8 +2,9 @@ package main
 
 import "github.com/isolatekit/isolate"
 
-// isolateGuard: members are harmless while they wait for work, and read the
-// table with no other cost; the admin isolates itself as an outsider.
+// isolateGuard: members wait in a harmless scope and read the table with no
+// other cost; an outsider admin isolates itself with the Isolator, a member
+// with its Member.
 type isolateGuard struct {
 	iso isolate.Isolator
 	t   *table
@@ -26,12 +27,19 @@ type isolateMember struct {
 	t *table
 }
 
-func (m *isolateMember) next(jobs <-chan job) (job, bool) {
+func (m *isolateMember) wait(s *source) (batch, bool) {
 	end := m.m.Harmless()
-	j, ok := <-jobs
+	b, ok := s.next()
 	end()
-	return j, ok
+	return b, ok
 }
 
-func (m *isolateMember) do(j job, k int) (uint64, bool) { return m.t.read(j, k) }
-func (m *isolateMember) leave()                         { m.m.Leave() }
+func (m *isolateMember) process(b batch, k int) (uint64, uint64, bool) { return m.t.read(b, k) }
+
+func (m *isolateMember) exclusive(_ bool, op func(*table)) {
+	release := m.m.Isolate()
+	op(m.t)
+	release()
+}
+
+func (m *isolateMember) leave() { m.m.Leave() }

@@ -2,7 +2,8 @@ package main
 
 import "github.com/puzpuzpuz/xsync/v4"
 
-// rbmutexGuard: xsync's reader-biased RBMutex, read-locked around each job.
+// rbmutexGuard: xsync's reader-biased RBMutex, read-locked around each
+// batch.
 type rbmutexGuard struct {
 	mu *xsync.RBMutex
 	t  *table
@@ -22,15 +23,16 @@ func (g *rbmutexGuard) admin(_ bool, op func(*table)) {
 
 type rbmutexMember struct{ g *rbmutexGuard }
 
-func (rbmutexMember) next(jobs <-chan job) (job, bool) {
-	j, ok := <-jobs
-	return j, ok
+func (rbmutexMember) wait(s *source) (batch, bool) { return s.next() }
+
+func (m rbmutexMember) process(b batch, k int) (uint64, uint64, bool) {
+	tok := m.g.mu.RLock()
+	gen, sum, ok := m.g.t.read(b, k)
+	m.g.mu.RUnlock(tok)
+	return gen, sum, ok
 }
 
-func (m rbmutexMember) do(j job, k int) (uint64, bool) {
-	tok := m.g.mu.RLock()
-	defer m.g.mu.RUnlock(tok)
-	return m.g.t.read(j, k)
-}
+// exclusive: as with RWMutex, the member has released its read lock.
+func (m rbmutexMember) exclusive(write bool, op func(*table)) { m.g.admin(write, op) }
 
 func (rbmutexMember) leave() {}

@@ -2,7 +2,8 @@ package main
 
 import "sync"
 
-// rwmutexGuard: sync.RWMutex, read-locked around each job.
+// rwmutexGuard: sync.RWMutex, read-locked around each batch, as a careful
+// user does: never across a wait.
 type rwmutexGuard struct {
 	mu sync.RWMutex
 	t  *table
@@ -20,15 +21,17 @@ func (g *rwmutexGuard) admin(_ bool, op func(*table)) {
 
 type rwmutexMember struct{ g *rwmutexGuard }
 
-func (rwmutexMember) next(jobs <-chan job) (job, bool) {
-	j, ok := <-jobs
-	return j, ok
+func (rwmutexMember) wait(s *source) (batch, bool) { return s.next() }
+
+func (m rwmutexMember) process(b batch, k int) (uint64, uint64, bool) {
+	m.g.mu.RLock()
+	gen, sum, ok := m.g.t.read(b, k)
+	m.g.mu.RUnlock()
+	return gen, sum, ok
 }
 
-func (m rwmutexMember) do(j job, k int) (uint64, bool) {
-	m.g.mu.RLock()
-	defer m.g.mu.RUnlock()
-	return m.g.t.read(j, k)
-}
+// exclusive is called outside the read lock: a member that wants to write
+// unlocks first (RWMutex has no upgrade), then re-validates under Lock.
+func (m rwmutexMember) exclusive(write bool, op func(*table)) { m.g.admin(write, op) }
 
 func (rwmutexMember) leave() {}

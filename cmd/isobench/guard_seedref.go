@@ -1,28 +1,32 @@
 package main
 
 import (
-	"sync/atomic"
-
 	"github.com/isolatekit/isolate/internal/seedref"
 )
 
 // seedrefGuard: HAProxy's shared-mask rendez-vous, as the isolate package's
-// reference implementation has it. Members are harmless while they wait for
-// work; waiters spin with runtime.Gosched.
+// reference implementation has it. Members wait in a harmless scope; every
+// waiter spins with runtime.Gosched. HAProxy numbers its threads once; here
+// a joining goroutine takes a free thread id from a pool and gives it back
+// when it leaves, so that a goroutine per request can use it too.
 type seedrefGuard struct {
 	r       *seedref.Rendezvous
 	t       *table
-	ids     atomic.Int32
-	adminID int // the admin's thread id, an outsider
+	free    chan int // thread ids not in use by a member
+	adminID int      // the outsider admin's thread id
 }
 
 func newSeedrefGuard(t *table, members int) guard {
-	return &seedrefGuard{r: seedref.New(members + 1), t: t, adminID: members}
+	g := &seedrefGuard{r: seedref.New(members + 1), t: t, free: make(chan int, members), adminID: members}
+	for id := range members {
+		g.free <- id
+	}
+	return g
 }
 
 func (g *seedrefGuard) join() member {
-	id := int(g.ids.Add(1) - 1)
-	g.r.HarmlessEnd(id) // threads start harmless
+	id := <-g.free
+	g.r.HarmlessEnd(id) // ids start harmless; running waits out an isolation
 	return &seedrefMember{g: g, id: id}
 }
 
@@ -37,12 +41,22 @@ type seedrefMember struct {
 	id int
 }
 
-func (m *seedrefMember) next(jobs <-chan job) (job, bool) {
+func (m *seedrefMember) wait(s *source) (batch, bool) {
 	m.g.r.HarmlessNow(m.id)
-	j, ok := <-jobs
+	b, ok := s.next()
 	m.g.r.HarmlessEnd(m.id)
-	return j, ok
+	return b, ok
 }
 
-func (m *seedrefMember) do(j job, k int) (uint64, bool) { return m.g.t.read(j, k) }
-func (m *seedrefMember) leave()                         { m.g.r.HarmlessNow(m.id) }
+func (m *seedrefMember) process(b batch, k int) (uint64, uint64, bool) { return m.g.t.read(b, k) }
+
+func (m *seedrefMember) exclusive(_ bool, op func(*table)) {
+	m.g.r.Isolate(m.id)
+	op(m.g.t)
+	m.g.r.Release(m.id)
+}
+
+func (m *seedrefMember) leave() {
+	m.g.r.HarmlessNow(m.id)
+	m.g.free <- m.id
+}

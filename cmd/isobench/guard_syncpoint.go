@@ -4,17 +4,24 @@ import "sync"
 
 // syncPointGuard: the synchronisation point that HAProxy's rendez-vous
 // replaced. The admin sends every member a request, waking those that
-// sleep, and waits until each has acknowledged it; the members then wait
-// until the admin is done. Members run jobs without any cost.
-//
-// A member must not leave while an admin operation runs: isobench stops
-// the admin before its members.
+// sleep, and waits until each has answered it; the members then wait until
+// the admin is done. Members run batches without any cost, and answer
+// requests when they next wait (a member that polls checks for one at each
+// wait). HAProxy's threads were fixed; here members may join and leave at
+// any time, so that a goroutine per request can use it too: a joining
+// goroutine waits out a sync point in progress, and a leaving one answers
+// the request it may have been sent.
 type syncPointGuard struct {
-	t  *table
-	mu sync.Mutex // guards members; held across an admin operation
-	// members are the joined members.
+	t *table
+	// adminMu lets one sync point run at a time.
+	adminMu sync.Mutex
+	// mu guards members and resume.
+	mu      sync.Mutex
 	members []*syncPointMember
-	acks    sync.WaitGroup
+	// resume is the channel that the sync point in progress closes when
+	// it ends; nil when none is in progress.
+	resume chan struct{}
+	acks   sync.WaitGroup
 }
 
 func newSyncPointGuard(t *table, _ int) guard { return &syncPointGuard{t: t} }
@@ -22,21 +29,38 @@ func newSyncPointGuard(t *table, _ int) guard { return &syncPointGuard{t: t} }
 func (g *syncPointGuard) join() member {
 	m := &syncPointMember{g: g, sync: make(chan chan struct{}, 1)}
 	g.mu.Lock()
+	for g.resume != nil {
+		r := g.resume
+		g.mu.Unlock()
+		<-r
+		g.mu.Lock()
+	}
 	g.members = append(g.members, m)
 	g.mu.Unlock()
 	return m
 }
 
-func (g *syncPointGuard) admin(_ bool, op func(*table)) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+func (g *syncPointGuard) admin(_ bool, op func(*table)) { g.syncPoint(nil, op) }
+
+// syncPoint runs op once every member but self has answered a request.
+func (g *syncPointGuard) syncPoint(self *syncPointMember, op func(*table)) {
+	g.adminMu.Lock()
+	defer g.adminMu.Unlock()
 	resume := make(chan struct{})
-	g.acks.Add(len(g.members))
+	g.mu.Lock()
+	g.resume = resume
 	for _, m := range g.members {
-		m.sync <- resume
+		if m != self {
+			g.acks.Add(1)
+			m.sync <- resume
+		}
 	}
+	g.mu.Unlock()
 	g.acks.Wait()
 	op(g.t)
+	g.mu.Lock()
+	g.resume = nil
+	g.mu.Unlock()
 	close(resume)
 }
 
@@ -47,27 +71,60 @@ type syncPointMember struct {
 	sync chan chan struct{}
 }
 
-func (m *syncPointMember) next(jobs <-chan job) (job, bool) {
-	for {
-		select {
-		case j, ok := <-jobs:
-			return j, ok
-		case resume := <-m.sync:
-			m.g.acks.Done()
-			<-resume
-		}
-	}
+// answer acknowledges request resume and waits until the sync point ends.
+func (m *syncPointMember) answer(resume chan struct{}) {
+	m.g.acks.Done()
+	<-resume
 }
 
-func (m *syncPointMember) do(j job, k int) (uint64, bool) { return m.g.t.read(j, k) }
+func (m *syncPointMember) wait(s *source) (batch, bool) {
+	switch {
+	case s.ch != nil:
+		for {
+			select {
+			case b, ok := <-s.ch:
+				return b, ok
+			case r := <-m.sync:
+				m.answer(r)
+			}
+		}
+	case s.timer != nil:
+		s.timer.Reset(s.sleepFor())
+		for {
+			select {
+			case <-s.timer.C:
+				return s.made()
+			case r := <-m.sync:
+				m.answer(r)
+			}
+		}
+	}
+	select {
+	case r := <-m.sync:
+		m.answer(r)
+	default:
+	}
+	return s.made()
+}
 
+func (m *syncPointMember) process(b batch, k int) (uint64, uint64, bool) { return m.g.t.read(b, k) }
+
+func (m *syncPointMember) exclusive(_ bool, op func(*table)) { m.g.syncPoint(m, op) }
+
+// leave unregisters the member, then answers the request it was sent
+// before that, if any: the sync point waits for it.
 func (m *syncPointMember) leave() {
 	m.g.mu.Lock()
-	defer m.g.mu.Unlock()
 	for i, o := range m.g.members {
 		if o == m {
 			m.g.members = append(m.g.members[:i], m.g.members[i+1:]...)
-			return
+			break
 		}
+	}
+	m.g.mu.Unlock()
+	select {
+	case r := <-m.sync:
+		m.answer(r)
+	default:
 	}
 }

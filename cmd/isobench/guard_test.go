@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -12,56 +13,74 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// shortRun runs the workload briefly under impl, with frequent admin
-// operations, and checks that it made progress and saw no torn table.
-// Under -race, the race detector also checks every implementation's
-// happens-before edges: the table is plain data.
-func shortRun(t *testing.T, impl string) measurement {
-	t.Helper()
-	m := runWorkload(params{
-		impl:       impl,
-		procs:      2,
-		members:    6,
-		reads:      16,
-		adminEvery: 200 * time.Microsecond,
-		duration:   300 * time.Millisecond,
-	}, nil)
-	if m.jobs == 0 || len(m.samples) == 0 {
-		t.Errorf("%s: no progress: %d jobs, %d admin operations", impl, m.jobs, len(m.samples))
+// shortParams returns the parameters of a brief run of workload under
+// impl, with frequent admin operations and fewer members than by default.
+func shortParams(workload, impl, wait string) params {
+	w := workloadNamed(workload)
+	return params{
+		workload:     workload,
+		impl:         impl,
+		procs:        2,
+		members:      min(w.members(2), 40),
+		reads:        16,
+		batch:        4,
+		wait:         wait,
+		sleep:        time.Millisecond,
+		adminEvery:   200 * time.Microsecond,
+		upgradeEvery: 50,
+		duration:     200 * time.Millisecond,
 	}
-	return m
 }
 
-func TestEveryGuardIsCorrect(t *testing.T) {
-	for _, name := range guardNames() {
-		t.Run(name, func(t *testing.T) {
-			m := shortRun(t, name)
-			if m.torn > 0 {
-				t.Errorf("%s: %d jobs or dumps saw the table change under them", name, m.torn)
+// Every implementation runs every workload it can, in each way of
+// waiting, makes progress, and never lets a reader see the table change
+// under it. Under -race, the race detector also checks every
+// implementation's happens-before edges: the table is plain data.
+func TestEveryGuardRunsEveryWorkload(t *testing.T) {
+	for _, w := range workloads {
+		waits := []string{""}
+		if w.waits {
+			waits = []string{waitPoll, waitBlock}
+		}
+		for _, wait := range waits {
+			for _, g := range guards {
+				if _, no := g.cannot[w.name]; no {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s/%s/%s", w.name, wait, g.name), func(t *testing.T) {
+					m := measure(shortParams(w.name, g.name, wait), nil)
+					if m.jobs == 0 || len(m.samples) == 0 {
+						t.Errorf("no progress: %d jobs, %d admin operations", m.jobs, len(m.samples))
+					}
+					if m.torn > 0 {
+						t.Errorf("%d batches or dumps saw the table change under them", m.torn)
+					}
+				})
 			}
-			t.Logf("%s: %d jobs, %d admin operations, p99 %v", name, m.jobs, len(m.samples), summarize(m.samples).P99)
-		})
+		}
 	}
 }
 
-// The torn-read check catches a guard that protects nothing.
+// The torn-read check catches a guard that protects nothing, whether the
+// admin is an outsider (queue) or runs in a member's loop (eventloop).
 func TestBrokenGuardIsCaught(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the broken guard races by design")
 	}
-	guards = append(guards, implementation{"broken", "no protection",
-		func(t *table, _ int) guard { return brokenGuard{t} }})
-	defer func() { guards = guards[:len(guards)-1] }()
-	// Long reads and frequent changes, so that they overlap.
-	m := runWorkload(params{impl: "broken", procs: 2, members: 4, reads: 4096,
-		adminEvery: 50 * time.Microsecond, duration: 500 * time.Millisecond}, nil)
-	if m.torn == 0 {
-		if runtime.NumCPU() < 2 {
-			t.Skip("one CPU: reads and changes may never overlap")
-		}
-		t.Fatal("no torn read seen with a guard that protects nothing")
+	if runtime.NumCPU() < 2 {
+		t.Skip("one CPU: reads and changes may never overlap")
 	}
-	t.Logf("%d torn jobs or dumps", m.torn)
+	guards = append(guards, implementation{name: "broken", doc: "no protection",
+		new: func(t *table, _ int) guard { return brokenGuard{t} }})
+	defer func() { guards = guards[:len(guards)-1] }()
+	for _, workload := range []string{"queue", "eventloop"} {
+		// Long reads and frequent changes, so that they overlap.
+		p := shortParams(workload, "broken", waitPoll)
+		p.reads, p.adminEvery, p.duration = 4096, 50*time.Microsecond, 500*time.Millisecond
+		if m := measure(p, nil); m.torn == 0 {
+			t.Errorf("%s: no torn read seen with a guard that protects nothing", workload)
+		}
+	}
 }
 
 type brokenGuard struct{ t *table }
@@ -71,9 +90,7 @@ func (g brokenGuard) admin(_ bool, op func(*table)) { op(g.t) }
 
 type brokenMember struct{ t *table }
 
-func (brokenMember) next(jobs <-chan job) (job, bool) {
-	j, ok := <-jobs
-	return j, ok
-}
-func (m brokenMember) do(j job, k int) (uint64, bool) { return m.t.read(j, k) }
-func (brokenMember) leave()                           {}
+func (brokenMember) wait(s *source) (batch, bool)                    { return s.next() }
+func (m brokenMember) process(b batch, k int) (uint64, uint64, bool) { return m.t.read(b, k) }
+func (m brokenMember) exclusive(_ bool, op func(*table))             { op(m.t) }
+func (brokenMember) leave()                                          {}

@@ -1,34 +1,51 @@
-// Command isobench runs a realistic workload under the isolate package and
-// under each of its peers, and prints a comparison table.
+// Command isobench runs workloads under the isolate package and under each
+// of its peers, and prints a table per workload with each peer's ratios to
+// isolate.
 //
-// The workload is the one HAProxy's rendez-vous point was made for, an
-// event loop with a shared table: members (default 2×GOMAXPROCS goroutines)
-// each wait for a job on a channel fed by a producer, then read the shared
-// table (-reads times); an admin goroutine, every -admin-every, changes the
-// whole table or dumps it ("show fd"), alone. The implementations:
+// Members read a shared table; an admin changes the whole table or dumps
+// it ("show fd"), alone, every -admin-every. The workloads:
 //
-//	isolate    members wait for work in a harmless scope; the admin isolates itself
-//	rwmutex    sync.RWMutex: RLock around each job, Lock for the admin
+//	queue           one producer feeds every member through one shared channel
+//	eventloop       the seed's loop: each member waits on its own event source
+//	                (in a harmless scope), then processes a batch of events
+//	perrequest      a goroutine per request, as net/http runs: join, read the
+//	                request (harmless), read the table, leave
+//	oversubscribed  1,000 members, each asleep most of the time
+//	upgrade         the event loop, with members that sometimes change the
+//	                table themselves (isolate: m.Isolate(); RWMutex: RUnlock,
+//	                Lock, re-validate)
+//
+// The implementations:
+//
+//	isolate    members wait in a harmless scope; the admin isolates itself
+//	rwmutex    sync.RWMutex: RLock around each batch, Lock for the admin
 //	rbmutex    xsync.RBMutex (BRAVO): the same
-//	cow        atomic.Pointer copy-on-write: one load per job, a full copy per change
+//	cow        atomic.Pointer copy-on-write: one load per batch, a full copy per change
 //	seedref    HAProxy's 2018 shared-mask rendez-vous (internal/seedref)
 //	syncpoint  the sync point it replaced: the admin wakes every member, waits for all
 //
-// Columns: jobs/s; admin operations/s; admin latency (from the request to
-// the end of the operation) p50, p99 and max; the process's CPU seconds per
-// million jobs; and the ratios of jobs/s, admin p99 and CPU per job to
-// isolate's at the same GOMAXPROCS.
+// Columns: jobs/s (events, or requests), its ratio to isolate's with the
+// same settings, and the range of that ratio over the rounds (how much the
+// machine's noise moved it); admin operations/s; admin latency (from the
+// request to the end of the operation) p50, p99 and max; the process's CPU
+// seconds per million jobs; and the ratios of admin p99 and CPU per job to
+// isolate's. A note follows a table whose admin p99 rests on fewer than
+// 1,000 samples.
 //
 // Usage:
 //
-//	go run ./cmd/isobench [-duration d] [-rounds r] [-members n] [-reads k]
-//		[-admin-every t] [-only impl,...] [-cpu 1,2,...] [-json] [-png file]
+//	go run ./cmd/isobench [-workload w,...] [-duration d] [-rounds r]
+//		[-members n] [-reads k,...] [-batch n] [-wait poll|block]
+//		[-sleep d] [-admin-every d] [-upgrade-every n] [-only impl,...]
+//		[-cpu 1,2,...] [-json] [-png file] [-cpuprofile file]
+//	go run ./cmd/isobench -from file [-json] [-png file]
 //
-// The whole run takes about 20 s unless -duration (per implementation and
-// GOMAXPROCS) says otherwise. Each run is split into -rounds parts, and the
-// implementations take turns, so that a change in the machine's load
-// affects all alike. Progress goes to stderr, when it is a terminal, and
-// not with -json.
+// By default every workload runs, about 25 s in all. Each run is split into
+// -rounds parts, and the implementations take turns, so that a change in
+// the machine's load affects all alike. With several -reads values, a sweep
+// table shows jobs/s by -reads. Progress goes to stderr when it is a
+// terminal, and not with -json. -from prints the tables (or draws the
+// chart) of an earlier -json run without running anything.
 package main
 
 import (
@@ -37,6 +54,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"time"
 )
 
@@ -68,24 +86,26 @@ func isobench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var prog *progress
-	if !c.json && isTerminal(stderr) {
-		prog = newProgress(stderr, c.duration*time.Duration(c.runs()))
+	if c.cpuprofile != "" {
+		stop, err := profile(c.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
-	runs := schedule(c)
-	ms := make([]measurement, len(runs)/c.rounds) // one per GOMAXPROCS and implementation
-	for i, p := range runs {
-		prog.start(p.impl, p.procs)
-		m := runWorkload(p, prog.tick)
-		ms[i%len(ms)] = merge(ms[i%len(ms)], m)
-		prog.finish(p.duration)
+	var rs []result
+	if c.from != "" {
+		rs, err = readJSON(c.from)
+		if err != nil {
+			return fmt.Errorf("-from: %w", err)
+		}
+	} else {
+		rs = results(runAll(c, stderr))
 	}
-	prog.close()
-	rs := results(ms)
 	if c.json {
 		err = writeJSON(stdout, rs)
 	} else {
-		err = writeTable(stdout, rs)
+		err = writeTables(stdout, rs)
 	}
 	if err != nil {
 		return err
@@ -97,8 +117,42 @@ func isobench(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, r := range rs {
 		if r.Torn > 0 {
-			return fmt.Errorf("%s is broken: %d jobs or dumps saw the table change under them", r.Impl, r.Torn)
+			return fmt.Errorf("%s is broken in %s: %d batches or dumps saw the table change under them", r.Impl, r.Workload, r.Torn)
 		}
 	}
 	return nil
+}
+
+// runAll runs the schedule and returns one measurement per run, its rounds
+// merged, in the order of a round.
+func runAll(c config, stderr io.Writer) []measurement {
+	runs := schedule(c)
+	ms := make([]measurement, len(runs)/c.rounds)
+	var prog *progress
+	if !c.json && isTerminal(stderr) {
+		prog = newProgress(stderr, c.duration*time.Duration(len(ms)))
+	}
+	for i, p := range runs {
+		prog.start(p)
+		ms[i%len(ms)] = merge(ms[i%len(ms)], measure(p, prog.tick))
+		prog.finish(p.duration)
+	}
+	prog.close()
+	return ms
+}
+
+// profile starts a CPU profile into file; stop ends it.
+func profile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -26,9 +26,9 @@ func newProgress(w io.Writer, total time.Duration) *progress {
 }
 
 // start announces a run.
-func (p *progress) start(impl string, procs int) {
+func (p *progress) start(r params) {
 	if p != nil {
-		p.bar.Describe(fmt.Sprintf("%-9s GOMAXPROCS=%d", impl, procs))
+		p.bar.Describe(fmt.Sprintf("%-14s %-9s GOMAXPROCS=%d reads=%d", r.workload, r.impl, r.procs, r.reads))
 	}
 }
 

@@ -7,23 +7,78 @@ import "time"
 // too) affects every implementation alike rather than the one that ran at
 // the time.
 
+// round returns the runs of one round, in the order they run: every
+// GOMAXPROCS, workload, -reads value and implementation that can run the
+// workload, each run the whole duration.
+func (c config) round() []params {
+	var ps []params
+	for _, procs := range c.cpus {
+		for _, name := range c.workloads {
+			w := workloadNamed(name)
+			reads := c.reads
+			if reads == nil {
+				reads = []int{w.reads}
+			}
+			for _, k := range reads {
+				for _, impl := range c.impls {
+					if _, no := implementationNamed(impl).cannot[name]; no {
+						continue
+					}
+					ps = append(ps, c.params(w, impl, procs, k))
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// params returns the parameters of workload w's run under impl.
+func (c config) params(w workload, impl string, procs, reads int) params {
+	p := params{
+		workload:     w.name,
+		impl:         impl,
+		procs:        procs,
+		members:      c.members,
+		reads:        reads,
+		batch:        c.batch,
+		wait:         c.wait,
+		adminEvery:   c.adminEvery,
+		duration:     c.duration,
+		sleep:        c.sleep,
+		upgradeEvery: c.upgradeEvery,
+	}
+	if p.members == 0 {
+		p.members = w.members(procs)
+	}
+	if p.batch == 0 {
+		p.batch = w.batch
+	}
+	// Say only what the workload uses, so that reports and comparisons
+	// ignore the rest.
+	if !w.sleeps {
+		p.sleep = 0
+	}
+	if !w.upgrades {
+		p.upgradeEvery = 0
+	}
+	if !w.waits {
+		p.wait = ""
+	}
+	return p
+}
+
+// runs returns the number of runs in a round.
+func (c config) runs() int { return len(c.round()) }
+
 // schedule returns the runs that c asks for, in the order they run: round
-// after round, each round every GOMAXPROCS and implementation once, each
-// run 1/rounds of the duration.
+// after round, each run 1/rounds of the duration.
 func schedule(c config) []params {
+	one := c.round()
 	var ps []params
 	for range c.rounds {
-		for _, procs := range c.cpus {
-			for _, impl := range c.impls {
-				ps = append(ps, params{
-					impl:       impl,
-					procs:      procs,
-					members:    c.membersAt(procs),
-					reads:      c.reads,
-					adminEvery: c.adminEvery,
-					duration:   c.duration / time.Duration(c.rounds),
-				})
-			}
+		for _, p := range one {
+			p.duration = c.duration / time.Duration(c.rounds)
+			ps = append(ps, p)
 		}
 	}
 	return ps
@@ -38,6 +93,7 @@ func merge(acc, b measurement) measurement {
 	acc.duration += b.duration
 	acc.elapsed += b.elapsed
 	acc.jobs += b.jobs
+	acc.perRound = append(acc.perRound, b.perRound...)
 	acc.samples = append(acc.samples, b.samples...)
 	acc.cpu += b.cpu
 	acc.cpuOK = acc.cpuOK && b.cpuOK

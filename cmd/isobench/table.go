@@ -1,9 +1,10 @@
 package main
 
-// The shared structure of the workload: a table of records that members read
-// and the admin changes or dumps. Every record carries the generation of the
-// last change, so that a reader that saw a change half done (a failure of
-// the implementation under test) finds records of two generations.
+// The shared structure of every workload: a table of records that members
+// read and the admin changes or dumps. Every record carries the generation
+// of the last change, so that a reader that saw a change half done (a
+// failure of the implementation under test) finds records of two
+// generations.
 
 // tableSize is the number of records; a power of two.
 const tableSize = 1024
@@ -22,22 +23,27 @@ func newTable() *table {
 	return &table{recs: make([]record, tableSize)}
 }
 
-// A job is one unit of a member's work: reads of the table from seed on.
-type job struct{ seed uint32 }
+// A batch is what a member handles between two waits: events events, each
+// a few reads of the table at records that follow from seed.
+type batch struct {
+	seed   uint32
+	events int
+}
 
-// read does the k reads of job j. It returns the sum of the values read,
-// and false if the records were not all of the table's generation.
-func (t *table) read(j job, k int) (sum uint64, ok bool) {
-	g := t.gen
+// read does the reads of batch b, reads per event. It returns the table's
+// generation, the sum of the values read, and false if a record was not of
+// that generation.
+func (t *table) read(b batch, reads int) (gen, sum uint64, ok bool) {
+	gen = t.gen
 	ok = true
-	idx := j.seed
-	for range k {
+	idx := b.seed
+	for range b.events * reads {
 		r := &t.recs[idx%tableSize]
 		sum += r.value
-		ok = ok && r.gen == g
+		ok = ok && r.gen == gen
 		idx += 0x9e3779b9 // a step that visits records all over the table
 	}
-	return sum, ok
+	return gen, sum, ok
 }
 
 // mutate changes every record, in a new generation.
