@@ -159,14 +159,14 @@ func (s *member) kick() {
 func (s *member) resume() {
 	from := s.mode
 	s.mode = stateRunning
-	if s.state.Swap(stateRunning) >= stateWatched || holds(from, s.gate.Load()) {
-		s.resumeSlow(from)
+	if old := s.state.Swap(stateRunning); old >= stateWatched || holds(from, s.gate.Load()) {
+		s.resumeSlow(from, old >= stateWatched)
 	}
 }
 
 // resumeSlow is out of line so that resume inlines.
 //
 //go:noinline
-func (s *member) resumeSlow(from uint32) {
-	s.iso.resumeSlow(s.slot, s.req, from)
+func (s *member) resumeSlow(from uint32, watched bool) {
+	s.iso.resumeSlow(s.slot, s.req, from, watched)
 }

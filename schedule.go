@@ -366,20 +366,26 @@ func shrunk[E any](s []E) []E {
 }
 
 // resumeSlow is the slow path of a member on s going from state from to
-// running: the gate was not clear, or an isolator watched it. own is the
-// member's request (nil if it never isolated), whose grant never holds it
-// back.
-func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32) {
+// running: the gate was not clear, or an isolator watched it (watched: the
+// member's swap to running took the watched flag). own is the member's
+// request (nil if it never isolated), whose grant never holds it back.
+//
+// A held member goes back to from: to a scan nothing changed, so schedule
+// runs only for a kick, when the member was watched before it came here or
+// while it waited for mu (a scan may have seen it running then).
+func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32, watched bool) {
 	iso.mu.Lock()
 	held, busy := false, false
 	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()) {
-		s.state.Swap(from)
+		watched = s.state.Swap(from) >= stateWatched || watched
 		iso.hold(s, from)
 		// An isolated section runs, maybe briefly: worth a spin. A
 		// request that waits for members may wait long: park at once.
 		held, busy = true, iso.owner != nil
 	}
-	iso.schedule()
+	if watched {
+		iso.schedule()
+	}
 	iso.mu.Unlock()
 	if held {
 		if trace.IsEnabled() {
