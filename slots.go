@@ -110,7 +110,11 @@ type slotTable struct {
 // from returns the groups of t from the one that holds the slot index i on
 // (or the first after it, if its position is free).
 func (t *slotTable) from(i int) []*slotGroup {
-	k, _ := slices.BinarySearchFunc(t.groups, i/groupSize, func(g *slotGroup, pos int) int { return g.pos - pos })
+	pos := i / groupSize
+	if len(t.groups) == 0 || t.groups[0].pos >= pos {
+		return t.groups // the usual case: a scan from the first slot
+	}
+	k, _ := slices.BinarySearchFunc(t.groups, pos, func(g *slotGroup, pos int) int { return g.pos - pos })
 	return t.groups[k:]
 }
 
