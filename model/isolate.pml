@@ -17,8 +17,10 @@
  *      or Idle for good.  A third slot is what lets the two scans stop at
  *      two different blockers with wider cursors (see WITNESS_FW).  With
  *      C, only B makes ...Context requests (see CTX_OK).
- *   O  outsider: Isolator.Isolate, IsolateContext, IsolateFull or
- *      IsolateFullContext, or it stops.
+ *   O  outsider: Isolator.Isolate, IsolateContext, IsolateFull,
+ *      IsolateFullContext or TryIsolate, or it stops.
+ * Every request is first tried at once (grantAtOnce: nothing in progress
+ * or requested), and else queued; TryIsolate then gives up instead.
  * A ...Context request may be abandoned at any moment of its wait
  * (including as its grant lands: the grant is then rolled back).
  * IsolateFull is never asked from a Harmless scope: the Go code panics
@@ -26,19 +28,21 @@
  *
  * Granularity.  Every Go atomic operation that another goroutine may race
  * with without holding Isolator.mu is a step of its own: the members' Swaps
- * of their state words, the scan's load of the active mask and of each
+ * of their state words, the scan's load of the occupied mask and of each
  * state word, the watch CompareAndSwap, the unwatch load and
  * CompareAndSwap, every write of the gate (members load it without mu),
- * Join's and Leave's active.Or/And, the waiters' loads of done and
- * receives.  What runs under mu and is only read under mu (owner, queues,
+ * Join's claim of its slot (the occupied mask's CompareAndSwap) and
+ * Leave's occupied.And, the waiters' loads of done and receives.  What runs under mu and is only read under mu (owner, queues,
  * watch records, held list, cursors, the state word of a member that is
  * parked or is the one holding mu, loads of the gate, which only changes
  * under mu) is merged into a neighbouring step, as are lock acquisition
  * (a right mover) and release (a left mover).  A signal's done.Swap(true)
  * and its token send are one step: only the waiter reads them, and its next
  * arm is under mu, after the send.  The waiters' spinning phase only loads
- * done more often and is not modelled.  TryIsolate, Poll (a Harmless scope
- * with a gate pre-check), stall reports and leak detection are left out.
+ * done more often and is not modelled.  Left out: a member's TryIsolate
+ * (the outsider's with the member's own slot skipped), Poll (a Harmless
+ * scope with a gate pre-check), stall reports, leak detection, the slot
+ * table's growth and shrinking, nested isolations.
  *
  * Properties
  *   - assertions: mutual exclusion (ENTER_CS, RUNS: no member runs its own
@@ -51,7 +55,7 @@
  *     names its queue's head: flags do not outlive their requests); at a
  *     member's Swap outside mu: WAKE_OK (a member whose change unblocks a
  *     head that watches it finds the flag: no lost wake-up); at Join: a
- *     slot that is not active holds idle without the flag;
+ *     slot that is not occupied holds idle without the flag;
  *   - invalid end states: deadlock (members idle for good and a stopped
  *     outsider are valid end states);
  *   - LTL progress claims at the end of this file (-DLTL; pan -a -f -N).
@@ -82,9 +86,11 @@
  *                    flags' behaviour before issue 10)
  *   GATE_COUNT       a grant sets the granted bit but leaves the request's
  *                    count in the gate
- *   CLEAR_OTHER      (-DTHREE) clearing a flag ignores the other queue's
- *                    record: a flag the other head still waits on is
- *                    dropped (WAKE_OK)
+ *   CLEAR_OTHER      clearing a flag ignores the other queue's record:
+ *                    a flag the other head still waits on is dropped
+ *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
+ *   little and flags outlive their requests, too much and a head waits
+ *   for a kick that never comes.)
  */
 
 #define B 0
@@ -110,8 +116,8 @@
 #define IDLE 3
 #define W 4
 
-byte st[NM] = IDLE;         /* slot state words: idle while not active (grow) */
-bool act[NM];               /* group.active bits */
+byte st[NM] = IDLE;         /* slot state words: idle while not occupied (grow) */
+bool act[NM];               /* group.occupied bits */
 
 /* the gate word: granted bit, plain count, full count */
 bool gG;
@@ -176,10 +182,13 @@ byte ncs;                       /* goroutines in an isolated section */
 #define R_RELEASE 4
 #define R_ABANDON 5
 #define R_LEAVE 6
+#define R_TRY 7
 
 /* where the unwatch steps go on (cx) */
 #define CX_EXIT 0       /* leave schedule */
 #define CX_START 1      /* schedule's loop again */
+#define CX_GRANT 2      /* the grant's rest */
+#define CX_WITHDRAW 3   /* the withdrawal's rest */
 
 /* Every held member is still held back by the gate whenever mu is
  * released: nobody waits for an isolation that is not there. */
@@ -251,6 +260,9 @@ inline UNLOCK(me) {
 #define P_PSCAN 4
 #define P_WATCHP 5
 #define P_CLR 6
+#define P_CONT 7
+#define P_ASCAN 8
+#define P_AWAIT 9
 
 /* ---- observation: the mutual exclusion assertions ---- */
 
@@ -297,6 +309,9 @@ inline ENTER_CS(p) {
 #define QUEUED(x) (pq0 == x || pq1 == x || fq0 == x || fq1 == x)
 #endif
 
+/* unqueue: out of its queue and out of the watch records (unwatch; its
+ * clearing steps follow: P_CLR), and the next scans start from the
+ * first slot (rescan) */
 inline unqueue(r) {
 #ifndef FULL_PASSES_OLDER
 	OLDER_CLR(r);
@@ -313,6 +328,7 @@ inline unqueue(r) {
 		:: else -> pq1 = NONE
 		fi
 	fi;
+	UNWATCH_REQ(r);
 #ifndef STALE_SCAN
 	plainFrom = 0; fullFrom = 0      /* rescan */
 #endif
@@ -353,90 +369,92 @@ inline admitAll(c0, c1, c2) {
 
 /* ---- watch records and unwatch ---- */
 
-/* unwatch(req): the request r is granted or withdrawn; if its queue's
- * record was for it, forget the record and clear the flag on its slot,
- * unless the other queue's record is on the same slot (its head still
- * waits for that member).  The clearing steps (P_CLR) follow. */
+/* CLEAR_OTHER: a flag is cleared although the other queue's record is on
+ * the same slot */
+#ifndef CLEAR_OTHER
+#define OTHER_OK(o, w) ((o) != (w))
+#else
+#define OTHER_OK(o, w) true
+#endif
+
+/* unwatch(req): if a queue's record is for r (granted or withdrawn),
+ * forget the record and clear the flag on its slot (cl1), unless the
+ * other queue's record is on the same slot: that head still waits for the
+ * member.  NO_UNWATCH forgets the record but leaves the flag. */
 inline UNWATCH_REQ(r) {
 	cl1 = NONE; cl2 = NONE;
 	if
 	:: rFull[r] && wFr == r ->
-#ifndef CLEAR_OTHER
-		if :: wF != wP -> cl1 = wF :: else fi;
-#else
-		cl1 = wF;
-#endif
+		if :: OTHER_OK(wF, wP) -> cl1 = wF :: else fi;
 		wF = NONE; wFr = NONE
 	:: !rFull[r] && wPr == r ->
-#ifndef CLEAR_OTHER
-		if :: wP != wF -> cl1 = wP :: else fi;
-#else
-		cl1 = wP;
-#endif
+		if :: OTHER_OK(wP, wF) -> cl1 = wP :: else fi;
 		wP = NONE; wPr = NONE
 	:: else
-	fi
-}
-
-/* the records of a successful watch for the full / plain head (sfb may be
- * NONE: the full head needs no watch), keeping the old slot in oF / oP */
-inline RECF() {
-	oF = wF; wF = sfb;
-	if :: sfb != NONE -> wFr = fq0 :: else -> wFr = NONE fi
-}
-inline RECP() {
-	oP = wP; wP = spb; wPr = pq0
-}
-
-/* After schedule's watches, successful or not: clear the old slots that
- * no record names any more, then go on with c.  After both watches: the
- * plain watch may find its blocker watched already (by the full head's
- * record) and rely on that flag.  (Clearing the old full slot between the
- * two watches passes too, see README.md: the model never reaches a state
- * where the plain watch relies on it.) */
-inline SETTLE(c) {
-	cl1 = NONE; cl2 = NONE;
-#ifndef CLEAR_OTHER
-	if :: oF != NONE && oF != wF && oF != wP -> cl1 = oF :: else fi;
-	if
-	:: oP != NONE && oP != cl1 && oP != wF && oP != wP ->
-		if :: cl1 == NONE -> cl1 = oP :: else -> cl2 = oP fi
-	:: else
 	fi;
-#else
-	if :: oF != NONE && oF != wF -> cl1 = oF :: else fi;
-	if
-	:: oP != NONE && oP != cl1 && oP != wP ->
-		if :: cl1 == NONE -> cl1 = oP :: else -> cl2 = oP fi
-	:: else
-	fi;
+#ifdef NO_UNWATCH
+	cl1 = NONE
 #endif
-	oF = NONE; oP = NONE;
-	cx = c; CLR_GO(me)
 }
 
-/* unwatch the slots cl1, cl2 (P_CLR steps), then go on with cx */
-inline CLR_GO(me) {
+/* watch(w), first part: the records become the blockers found (sfb for
+ * the full head, spb for the plain one; NONE: none), before any flag is
+ * set; the old slots are kept in oF, oP */
+inline WREC() {
+	oF = wF; oP = wP;
+	wF = sfb;
+	if :: sfb != NONE -> wFr = fq0 :: else -> wFr = NONE fi;
+	wP = spb;
+	if :: spb != NONE -> wPr = pq0 :: else -> wPr = NONE fi
+}
+
+/* watch(w), last part, whether the flags could be set or not: clear the
+ * old slots that no new record names, the old plain one first (P_CLR
+ * steps).  The flags were set first: a member watched
+ * for both queues in turn keeps its flag.  (Go clears a slot that both
+ * old records named twice; the second load always finds the flag clear,
+ * since only schedule sets it: that load is left out.) */
+inline SETTLE() {
+	cl1 = NONE; cl2 = NONE;
+	if :: oP != NONE && oP != wP && OTHER_OK(oP, wF) -> cl1 = oP :: else fi;
 	if
-	:: cl1 != NONE -> ph = P_CLR
-	:: else ->
-		if
-		:: cx == CX_EXIT -> EXIT_BODY(me)
-		:: cx == CX_START -> ph = P_START
-		fi
+	:: oF != NONE && oF != cl1 && oF != wF && OTHER_OK(oF, wP) ->
+		if :: cl1 == NONE -> cl1 = oF :: else -> cl2 = oF fi
+	:: else
+	fi;
+	oF = NONE; oP = NONE
+}
+/* ... then leave schedule, or look again */
+#define SETTLE_EXIT(me) SETTLE(); \
+	if :: cl1 != NONE -> cx = CX_EXIT; ph = P_CLR :: else -> EXIT_BODY(me) fi
+#define SETTLE_START(me) SETTLE(); \
+	if :: cl1 != NONE -> cx = CX_START; ph = P_CLR :: else -> ph = P_START fi
+
+/* after a slot's clearing (P_CLR): the next slot, or go on (cx).  The
+ * grant's and the withdrawal's rest write the gate: a step of its own
+ * (P_CONT) after the last clearing step. */
+inline CLR_NEXT(me) {
+	cld = false; cv = 0; cl1 = cl2; cl2 = NONE;
+	if
+	:: cl1 != NONE
+	:: cl1 == NONE && cx == CX_EXIT -> EXIT_BODY(me)
+	:: cl1 == NONE && cx == CX_START -> ph = P_START
+	:: cl1 == NONE && (cx == CX_GRANT || cx == CX_WITHDRAW) -> ph = P_CONT
 	fi
 }
 
-inline CLR_NEXT(me) {
-	cld = false; cv = 0; cl1 = cl2; cl2 = NONE; CLR_GO(me)
-}
-
-/* grant(r): r is sr, the head that the scan found unblocked.  A grant
- * made by the requester's own first schedule (req.asking: ret == R_AWAIT)
- * sends no signal: the requester sees it under mu.  Then the watch record
- * kept for r is cleared. */
+/* grant(r): r is sr, the head that the scan found unblocked: unqueue (and
+ * its clearing), then GRANTED */
 inline GRANT(r) {
 	unqueue(r);
+	if :: cl1 != NONE -> cx = CX_GRANT; ph = P_CLR :: else -> GRANTED(r) fi
+}
+
+/* grant's rest: owner, gate, the member's state back to request.mode, and
+ * the wake-up.  A grant made by the requester's own first schedule
+ * (req.asking: ret == R_AWAIT) sends no signal: the requester sees it
+ * under mu. */
+inline GRANTED(r) {
 	owner = r;
 	gG = true;
 #ifndef GATE_COUNT
@@ -447,7 +465,26 @@ inline GRANT(r) {
 	:: r == me && ret == R_AWAIT
 	:: else -> rDone[r] = true; rTok[r] = true     /* signal */
 	fi;
-	UNWATCH_REQ(r); cx = CX_EXIT; CLR_GO(me)
+	EXIT_BODY(me)
+}
+
+/* withdrawLocked's rest, after unqueue (and its clearing): the gate, the
+ * member's state back to request.mode, or held while someone else's
+ * isolation is in progress if it asked from running; then schedule */
+inline WITHDRAWN(me) {
+	if :: rFull[me] -> gF-- :: else -> gP-- fi;
+	if
+	:: me != O && rMode[me] == RUN && owner != NONE ->
+		st[me] = HARMLESS; HOLD(me, HARMLESS); h = true
+	:: me != O && !(rMode[me] == RUN && owner != NONE) ->
+		st[me] = rMode[me]
+	:: else
+	fi;
+#ifdef ABANDON_NO_WAKE
+	EXIT_BODY(me)
+#else
+	ph = P_START
+#endif
 }
 
 /* releaseLocked's first part: the gate.And and the admissions */
@@ -483,10 +520,11 @@ inline EXIT_BODY(me) {
 	:: ret == R_RELEASE -> ret = 0; goto r_release
 	:: ret == R_ABANDON -> ret = 0; goto r_abandon
 	:: ret == R_LEAVE -> ret = 0; goto join
+	:: ret == R_TRY -> ret = 0; goto loop
 	fi
 }
 
-/* the scan's active.Load: the slots to visit, from the cursor on, without
+/* the scan's occupied.Load: the slots to visit, from the cursor on, without
  * the requester's own (one bit each in sa) */
 #ifdef THREE
 #define SCANSET(from, r) sa = (act[0] && from == 0 && r != 0) | \
@@ -557,20 +595,41 @@ inline PVISIT(i) {
 	fi
 }
 
+/* grantAtOnce's scan (its own cursor, from the first slot): visit slot i
+ * for the request of me, which needs idle (full) or harmless (plain) */
+inline AVISIT(i) {
+	if
+	:: (rFull[me] && (st[i] & IDLE) != IDLE) || (!rFull[me] && !(st[i] & HARMLESS)) ->
+		sfb = i; sa = 0
+	:: else
+	fi
+}
+
 /* schedule, then Unlock.  The caller sets ph = P_START; lk if mu must be
- * taken first (kick, resumeSlow), pre for resumeSlow's hold decision. */
+ * taken first (kick, resumeSlow), pre for resumeSlow's hold decision.
+ * isolate's grantAtOnce (P_ASCAN) and the rest of acquire (P_AWAIT) run
+ * here too. */
 inline schedLoop(me) {
 	do
 	:: atomic { ph == P_START && (!lk || HAS_LOCK(me)) ->
 		if
 		:: lk -> mu = me; lk = false;
 			if
-			:: pre ->      /* resumeSlow: held if the gate holds it */
+			:: pre ->      /* resumeSlow */
 				pre = false;
+				/* held if the gate holds it: back to the state it
+				 * came from, and the Swap may take a flag set while
+				 * it waited for mu */
 				h = (owner != me) && holds(s);
 				if
-				:: h -> st[me] = s; HOLD(me, s)
+				:: h -> slow = slow || (st[me] >= W); st[me] = s; HOLD(me, s)
 				:: else
+				fi;
+				/* schedule only for a kick (slow: a Swap took the
+				 * flag): to a scan, nothing else changed */
+				if
+				:: slow -> slow = false; START_BODY(me)
+				:: else -> EXIT_BODY(me)
 				fi
 			:: else
 			fi
@@ -599,8 +658,9 @@ inline schedLoop(me) {
 #else
 	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE ->
 #endif
-		WATCH(sfb, sfs, kk);
-		if :: kk -> kk = false; RECF(); SETTLE(CX_EXIT) :: else -> ph = P_START fi }
+		/* watch: the full blocker only */
+		WREC(); WATCH(sfb, sfs, kk);
+		if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi }
 	/* plain head: scan for a member that is running */
 	:: atomic { ph == P_PSCAN && (sa & 1) -> sa = sa & 6; PVISIT(0) }
 	:: atomic { ph == P_PSCAN && (sa & 3) == 2 -> sa = sa & 4; PVISIT(1) }
@@ -609,34 +669,34 @@ inline schedLoop(me) {
 #endif
 	:: atomic { ph == P_PSCAN && sa == 0 && spb == NONE ->
 		sr = pq0; GRANT(sr) }
+	/* watch: both blockers, the full one's flag first (a CAS: a step of
+	 * its own if it needs one) */
 	:: atomic { ph == P_PSCAN && sa == 0 && spb != NONE ->
+		WREC();
 		if
-		:: sfb != NONE && !(sfs & W) ->      /* watch(full blocker) first */
+		:: sfb != NONE && !(sfs & W) ->
 			WATCH(sfb, sfs, kk);
 			if
-			:: kk -> kk = false; RECF();
-				if
-				:: (sps & W) ->
-					/* the full blocker newly watched, the plain one
-					 * watched already (by an earlier schedule):
-					 * reached with three members only */
+			:: kk && (sps & W) ->
+				/* the full blocker newly watched, the plain one
+				 * watched already (by an earlier schedule): reached
+				 * with three members only */
 #ifdef WITNESS_FW
-					assert(false);
+				assert(false);
 #endif
-					RECP(); SETTLE(CX_EXIT)
-				:: else -> ph = P_WATCHP
-				fi
-			:: else -> ph = P_START
+				kk = false; SETTLE_EXIT(me)
+			:: kk && !(sps & W) -> kk = false; ph = P_WATCHP
+			:: else -> SETTLE_START(me)
 			fi
 		:: else ->
-			RECF(); WATCH(spb, sps, kk);
-			if :: kk -> kk = false; RECP(); SETTLE(CX_EXIT) :: else -> SETTLE(CX_START) fi
+			WATCH(spb, sps, kk);
+			if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi
 		fi }
 	:: atomic { ph == P_WATCHP ->
 		WATCH(spb, sps, kk);
-		if :: kk -> kk = false; RECP(); SETTLE(CX_EXIT) :: else -> SETTLE(CX_START) fi }
-	/* unwatch cl1: load; if the flag is set, CompareAndSwap it off (a
-	 * member's Swap may win: it then kicks, and the load is redone) */
+		if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi }
+	/* clearWatched(cl1): load; if the flag is set, CompareAndSwap it off
+	 * (a member's Swap may win: it then kicks, and the load is redone) */
 	:: atomic { ph == P_CLR && !cld -> cv = st[cl1];
 		if :: (cv & W) -> cld = true :: else -> CLR_NEXT(me) fi }
 	:: atomic { ph == P_CLR && cld ->
@@ -644,6 +704,22 @@ inline schedLoop(me) {
 		:: st[cl1] == cv -> st[cl1] = cv - W; CLR_NEXT(me)
 		:: else -> cld = false; cv = 0
 		fi }
+	:: atomic { ph == P_CONT ->
+		if :: cx == CX_GRANT -> GRANTED(sr) :: else -> WITHDRAWN(me) fi }
+	/* grantAtOnce: the granted bit is published (ISOLATE_BODY), then a
+	 * scan; no blocker: the grant is kept, with no queue and no state
+	 * change; a blocker: the bit goes, the cursors are reset, and the
+	 * request waits as any other */
+	:: atomic { ph == P_ASCAN && (sa & 1) -> sa = sa & 6; AVISIT(0) }
+	:: atomic { ph == P_ASCAN && (sa & 3) == 2 -> sa = sa & 4; AVISIT(1) }
+#ifdef THREE
+	:: atomic { ph == P_ASCAN && sa == 4 -> sa = 0; AVISIT(2) }
+#endif
+	:: atomic { ph == P_ASCAN && sa == 0 && sfb == NONE -> tr = false; owner = me; EXIT_BODY(me) }
+	:: atomic { ph == P_ASCAN && sa == 0 && sfb != NONE ->
+		gG = false; sfb = NONE; plainFrom = 0; fullFrom = 0;
+		if :: tr -> TRY_FAILED(me) :: else -> ph = P_AWAIT fi }
+	:: atomic { ph == P_AWAIT -> AWAIT_BODY(me) }
 	od
 }
 
@@ -683,31 +759,62 @@ inline VACATE_SWAP(m) {
 	kk = (st[m] >= W); st[m] = IDLE; s = IDLE
 }
 
-/* Member.isolate's part under mu, then awaitGrant's arm and enqueue.  s is
- * the member's mode (running, or the scope's) and becomes request.mode.
- * It waits harmless, or idle for a full request or one asked from idle.
- * A full request from running counts as idle (the documented promise of
- * IsolateFull); from a Harmless scope it is never made, except by the
- * FULL_IN_HARMLESS mutant, whose member then waits idle holding
- * references. */
+/* Member.isolate / Isolator.isolate under mu, and acquire: request.mode
+ * is the member's mode (s: running, or the scope's); if nothing is in
+ * progress or requested, grantAtOnce publishes the granted bit and scans
+ * (P_ASCAN), else the request waits (AWAIT_BODY). */
 inline ISOLATE_BODY(me, isFull) {
 	mu = me;
 	if
+	:: me != O -> userRun[me] = false; rMode[me] = s
+	:: else
+	fi;
+	rFull[me] = isFull; wants[me] = true;
+	lk = false; ret = R_AWAIT;
+	if
+	:: owner == NONE && pq0 == NONE && fq0 == NONE ->
+		gG = true; sfb = NONE; ph = P_ASCAN; SCANSET(0, me)
+	:: else -> AWAIT_BODY(me)
+	fi
+}
+
+/* TryIsolate (the outsider's, plain): grantAtOnce, or give up */
+inline ISOLATE_TRY(me) {
+	mu = me; tr = true;
+	rFull[me] = false; wants[me] = true;
+	lk = false; ret = R_AWAIT;
+	if
+	:: owner == NONE && pq0 == NONE && fq0 == NONE ->
+		gG = true; sfb = NONE; ph = P_ASCAN; SCANSET(0, me)
+	:: else -> TRY_FAILED(me)
+	fi
+}
+
+/* TryIsolate would wait: it leaves, having changed nothing (a busy
+ * Isolator: it took mu only) */
+inline TRY_FAILED(me) {
+	tr = false; wants[me] = false; rFull[me] = false; ret = R_TRY; EXIT_BODY(me)
+}
+
+/* the rest of acquire: a member waits harmless, or idle for a full
+ * request or one asked from idle (a full request from running counts as
+ * idle: the documented promise of IsolateFull; from a Harmless scope it is
+ * never made, except by the FULL_IN_HARMLESS mutant, whose member then
+ * waits idle holding references); then awaitGrant's enqueue (gate.Add) and
+ * schedule */
+inline AWAIT_BODY(me) {
+	if
 	:: me != O ->
-		userRun[me] = false;
-		rMode[me] = s;
 		if
-		:: isFull || s == IDLE ->
+		:: rFull[me] || rMode[me] == IDLE ->
 			st[me] = IDLE;
-			if :: s == RUN -> injob[me] = false :: else fi
+			if :: rMode[me] == RUN -> injob[me] = false :: else fi
 		:: else -> st[me] = HARMLESS
 		fi
 	:: else
 	fi;
-	rFull[me] = isFull;
-	enqueue(me);                 /* gate.Add */
-	wants[me] = true;
-	ph = P_START; lk = false; ret = R_AWAIT
+	enqueue(me);
+	ph = P_START
 }
 
 /* after a release or a withdrawal: the member runs on in the mode it
@@ -745,7 +852,7 @@ inline ISOLATE_BODY(me, isFull) {
 active [NP] proctype G() {
 	byte me = _pid;
 	byte ph, s, ret;
-	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl;
+	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl, tr;
 
 	if
 	:: me != O -> goto join      /* members Join first */
@@ -766,6 +873,12 @@ loop:
 	/* Isolate[Context] (A, O), IsolateFull[Context] (B, O) */
 	REQ(me == A || me == O, false)
 	REQ(me == B || me == O, true)
+	/* TryIsolate (O) */
+#ifndef LTL
+	:: atomic { mu == NONE && me == O -> ISOLATE_TRY(me) }; goto sched
+#else
+	:: atomic { me == O -> tr = true; LOCK(me) }; goto liso
+#endif
 	/* Leave (B) */
 	:: atomic { me == B -> VACATE_SWAP(me) }; goto left
 	/* the outsider stops */
@@ -774,12 +887,13 @@ loop:
 
 #ifdef LTL
 liso:
-	atomic { HAS_LOCK(me) -> ISOLATE_BODY(me, fl); fl = false };
+	atomic { HAS_LOCK(me) ->
+		if :: tr -> ISOLATE_TRY(me) :: else -> ISOLATE_BODY(me, fl); fl = false fi };
 	goto sched;
 #endif
 
-	/* Leave, after its vacate's Swap(idle): active.And, kick if watched;
-	 * then Join again */
+	/* Leave, after its vacate's Swap(idle): occupied.And, kick if
+	 * watched; then Join again */
 left:
 	act[me] = false;
 	if
@@ -787,10 +901,10 @@ left:
 	:: else -> goto join
 	fi;
 
-	/* Join: claim; activate: active.Or (a slot that is not active holds
-	 * idle without the watched flag: vacate swapped it so before clearing
-	 * the active bit, and a watch only CASes a state that is not idle);
-	 * then resume from idle */
+	/* Join: claim's CompareAndSwap sets the occupied bit (a slot that is
+	 * not occupied holds idle without the watched flag: vacate swapped it
+	 * so before clearing the bit, and a watch only CASes a state that is
+	 * not idle), then resume from idle */
 join:
 	atomic { assert(st[me] == IDLE); act[me] = true; s = IDLE };
 	goto resume;
@@ -830,15 +944,16 @@ inscope:
 	/* the end func / resume: Swap(running), load the gate, slow path.
 	 * s is the state the member leaves; cs: inside its own section */
 resume:
-	atomic { slow = (st[me] >= W); st[me] = RUN };
+	atomic { slow = (st[me] >= W); st[me] = RUN };    /* slow: watched */
 #ifndef NO_DEKKER
-	atomic { slow = slow || holds(s);
+#define RESUME_HELD holds(s)
 #else
-	atomic {
+#define RESUME_HELD false
 #endif
-		if :: !slow && !cs -> RUNS(me); s = 0; goto loop
-		   :: !slow && cs -> s = 0; goto release
-		   :: else -> slow = false; lk = true; pre = true; ph = P_START; ret = R_RESUME
+	atomic {
+		if :: !slow && !RESUME_HELD && !cs -> RUNS(me); s = 0; goto loop
+		   :: !slow && !RESUME_HELD && cs -> s = 0; goto release
+		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME
 		fi };
 	goto LSCHED;
 r_resume:
@@ -899,25 +1014,9 @@ abandon:
 		:: owner == me ->            /* granted as ctx ended: roll back */
 			rDone[me] = false; rTok[me] = false;   /* dead (see WOKE) */
 			RELEASE(me); ph = P_START
-		:: else ->                   /* withdrawLocked */
+		:: else ->                   /* withdrawLocked: unqueue, then WITHDRAWN */
 			unqueue(me);
-			if :: rFull[me] -> gF-- :: else -> gP-- fi;
-			if
-			:: me != O && rMode[me] == RUN && owner != NONE ->
-				st[me] = HARMLESS; HOLD(me, HARMLESS); h = true
-			:: me != O && !(rMode[me] == RUN && owner != NONE) ->
-				st[me] = rMode[me]
-			:: else
-			fi;
-#ifndef NO_UNWATCH
-			UNWATCH_REQ(me);
-#endif
-#ifdef ABANDON_NO_WAKE
-			cx = CX_EXIT;
-#else
-			cx = CX_START;
-#endif
-			CLR_GO(me)
+			if :: cl1 != NONE -> cx = CX_WITHDRAW; ph = P_CLR :: else -> WITHDRAWN(me) fi
 		fi };
 	goto sched;
 r_abandon:
