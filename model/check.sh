@@ -33,7 +33,8 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 start=$SECONDS
 
 CLAIMS="plainA plainO fullO fullB heldA heldB"
-# NAME@THREE: checked with three members (a two-member run misses it).
+# NAME@THREE: checked with three members (the witness: a branch that two
+# members never reach).
 MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER"
 WITNESSES="WITNESS_FW@THREE"
 PANFLAGS="-m2000000 -w24"
@@ -87,11 +88,12 @@ ltl_task() {
 	for c in $CLAIMS; do pool verify "$work/ltl" "$c" $PANFLAGS -a -f -N "$c"; done
 	wait
 }
-# mutant_task NAME[@THREE] DIRPREFIX: a safety run of the model with -DNAME.
-# Built with -O0: gcc -O2 takes half a minute on pan.c, and a counterexample
-# is usually found within a few thousand states.
+# mutant_task NAME[@THREE] DIRPREFIX: a safety run of the model with -DNAME,
+# in DIRPREFIX_NAME[_THREE]. Built with -O0: gcc -O2 takes half a
+# minute on pan.c, and a counterexample is usually found within a few
+# thousand states.
 mutant_task() {
-	local m=${1%@*} dir=$work/$2_${1%@*}
+	local m=${1%@*} dir=$work/$2_$(echo "$1" | tr @ _)
 	case $1 in
 	*@THREE) build "$dir" "-DTHREE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DTHREE -D$m" &&
 		verify "$dir" safety $PANFLAGS3 ;;
@@ -154,21 +156,27 @@ mutant_ltl() {
 	done
 }
 
+# label NAME[@SETUP]: the name printed for a mutant or witness.
+label() {
+	echo "$1" | sed 's/@THREE$/ (three members)/' | tr 'A-Z_' 'a-z-'
+}
+
 echo
 echo "mutants (each must fail)"
 for mm in $MUTANTS; do
 	m=${mm%@*}
-	name=$(echo "$mm" | tr 'A-Z_@' 'a-z- ')
-	sum=$work/m_$m/safety.sum
+	d=$work/m_$(echo "$mm" | tr @ _)
+	name=$(label "$mm")
+	sum=$d/safety.sum
 	verdict="NOT FOUND"
 	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
 		read -r _ states secs what <"$sum"
 		verdict="counterexample found (safety: $what; $states states, $secs s)"
 	elif [ -f "$sum" ] && [ "$m" = "$mm" ]; then
 		mutant_ltl "$m" || true
-		if [ -f "$work/m_$m/ltl.sum" ]; then
-			read -r _ states secs what <"$work/m_$m/ltl.sum"
-			verdict="counterexample found (ltl $(cat "$work/m_$m/ltl.claim"): $what; $states states, $secs s)"
+		if [ -f "$d/ltl.sum" ]; then
+			read -r _ states secs what <"$d/ltl.sum"
+			verdict="counterexample found (ltl $(cat "$d/ltl.claim"): $what; $states states, $secs s)"
 		fi
 	fi
 	echo "mutant $name: $verdict"
@@ -178,9 +186,8 @@ done
 echo
 echo "witnesses (each must be reached)"
 for ww in $WITNESSES; do
-	w=${ww%@*}
-	name=$(echo "$ww" | tr 'A-Z_@' 'a-z- ')
-	sum=$work/w_$w/safety.sum
+	name=$(label "$ww")
+	sum=$work/w_$(echo "$ww" | tr @ _)/safety.sum
 	verdict="NOT REACHED"
 	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
 		read -r _ states secs what <"$sum"

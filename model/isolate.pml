@@ -53,9 +53,10 @@
  *     granted bit is set exactly when there is an owner) and WATCH_OK
  *     (every watched flag is one that a watch record names, and a record
  *     names its queue's head: flags do not outlive their requests); at a
- *     member's Swap outside mu: WAKE_OK (a member whose change unblocks a
- *     head that watches it finds the flag: no lost wake-up); at Join: a
- *     slot that is not occupied holds idle without the flag;
+ *     member's Swap outside mu and at resumeSlow's Swap back: WAKE_OK (a
+ *     member whose change unblocks a head that watches it finds the flag:
+ *     no lost wake-up); at Join: a slot that is not occupied holds idle
+ *     without the flag;
  *   - invalid end states: deadlock (members idle for good and a stopped
  *     outsider are valid end states);
  *   - LTL progress claims at the end of this file (-DLTL; pan -a -f -N).
@@ -210,16 +211,24 @@ byte ncs;                       /* goroutines in an isolated section */
 
 /* No lost wake-up: a member whose Swap (outside mu) unblocks a queue head
  * that waits for it (its record names the member: schedule found it
- * blocking) finds the watched flag set, so it kicks.  Only while mu is
- * free and no isolation is granted: a schedule in progress looks at the
- * member again (its scan, or its failing CompareAndSwap), and the release
- * of an isolation runs schedule.  (The Isolator's own Swaps under mu,
- * admissions for instance, drop flags that the schedule after them sets
- * again.) */
-#define UNBLOCKS(m, v) (mu == NONE && owner == NONE && \
+ * blocking) finds the watched flag set, so it kicks.  Not while an
+ * isolation is granted (its release runs schedule), nor while mu is held
+ * by a schedule that will still look at the member: one before or in its
+ * scans (a member that changed fails the watch's CompareAndSwap, and the
+ * scan runs again), and the clearing steps of a grant, a withdrawal or a
+ * failed watch (owner, or a scan, follows).  Only the clearing steps after
+ * a successful watch (cx == CX_EXIT) end schedule without looking again.
+ * (The Isolator's own Swaps under mu, admissions for instance, drop flags
+ * that the schedule after them sets again.) */
+#define UNBLOCKS(m, v) ((mu == NONE || (cl1 != NONE && cx == CX_EXIT)) && \
+	HEAD_WAITS(m, v))
+#define HEAD_WAITS(m, v) (owner == NONE && \
 	((wP == m && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
 	 (wF == m && (st[m] & IDLE) != IDLE && (v) == IDLE)))
 #define WAKE_OK(m, v) (!UNBLOCKS(m, v) || st[m] >= W)
+/* The same for resumeSlow's Swap back to the state the member came from,
+ * under mu: schedule runs only if a Swap took the flag (watched). */
+#define HOLD_WAKE_OK(m, v) (!HEAD_WAITS(m, v) || st[m] >= W || slow)
 
 /* Isolator.mu.  Safety runs use a mutex that anyone may take when it is
  * free: that allows every order of acquisition.  Under -DLTL the mutex is
@@ -622,7 +631,8 @@ inline schedLoop(me) {
 				 * it waited for mu */
 				h = (owner != me) && holds(s);
 				if
-				:: h -> slow = slow || (st[me] >= W); st[me] = s; HOLD(me, s)
+				:: h -> assert(HOLD_WAKE_OK(me, s));
+					slow = slow || (st[me] >= W); st[me] = s; HOLD(me, s)
 				:: else
 				fi;
 				/* schedule only for a kick (slow: a Swap took the
