@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Model-checks model/isolate.pml with spin:
-#   - the model, safety run: assertions (mutual exclusion, HELD_OK) and
-#     invalid end states (deadlock);
+#   - the model, safety run: assertions (mutual exclusion, HELD_OK, GATE_OK,
+#     WATCH_OK, WAKE_OK) and invalid end states (deadlock), two members;
+#   - the same with three members (-DTHREE, -DCOLLAPSE), wider scan cursors;
 #   - the model, each LTL progress claim with weak fairness (pan -a -f -N);
-#   - each mutant (-D...), which must produce a counterexample.
+#   - each mutant (-D...), which must produce a counterexample;
+#   - each witness (-D...): an assert(false) on a branch that the run must
+#     reach (it shows that the branch is checked, not dead).
 # Prints states, time and result of every run and one verdict line per
-# mutant. Exits 0 only if the model passes everything and every mutant fails.
+# mutant and witness. Exits 0 only if the model passes everything, every
+# mutant fails and every witness is reached.
 # Works from any directory; builds in a temporary directory (KEEP=1 keeps it,
 # with the trails). JOBS=n runs n checks at once (default: the CPU count).
 set -euo pipefail
@@ -29,8 +33,14 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 start=$SECONDS
 
 CLAIMS="plainA plainO fullO fullB heldA heldB"
-MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER"
+# NAME@THREE: checked with three members (the witness: a branch that two
+# members never reach).
+MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER"
+WITNESSES="WITNESS_FW@THREE"
 PANFLAGS="-m2000000 -w24"
+# Three members: a deeper search (about 5 million steps) and a larger hash
+# table; states stored compressed (-DCOLLAPSE, at build time).
+PANFLAGS3="-m10000000 -w26"
 
 # build DIR SPINFLAGS CCFLAGS: generates and compiles a verifier in DIR.
 build() {
@@ -45,7 +55,7 @@ build() {
 verify() {
 	local dir=$1 name=$2
 	shift 2
-	(cd "$dir" && ./pan $PANFLAGS "$@" >"$name.log" 2>&1 || true)
+	(cd "$dir" && ./pan "$@" >"$name.log" 2>&1 || true)
 	local log=$dir/$name.log states secs errors what
 	states=$(awk '/states, stored/ {print $1; exit}' "$log")
 	secs=$(awk '/elapsed time/ {print $4; exit}' "$log")
@@ -67,24 +77,38 @@ pool() {
 
 # The tasks. Mutants first try the safety run; a mutant that passes it gets
 # the LTL claims that the model itself passes (see mutant_ltl below).
-safety_task() { build "$work/safety" "" "-O0 -DSAFETY" && verify "$work/safety" run; }
+safety_task() { build "$work/safety" "" "-O0 -DSAFETY" && verify "$work/safety" run $PANFLAGS; }
+three_task() {
+	build "$work/three" "-DTHREE" "-O2 -DSAFETY -DCOLLAPSE -DTHREE" &&
+		verify "$work/three" run $PANFLAGS3
+}
 ltl_task() {
 	build "$work/ltl" "-DLTL" "-O2" || return 1
 	local c
-	for c in $CLAIMS; do pool verify "$work/ltl" "$c" -a -f -N "$c"; done
+	for c in $CLAIMS; do pool verify "$work/ltl" "$c" $PANFLAGS -a -f -N "$c"; done
 	wait
 }
+# mutant_task NAME[@THREE] DIRPREFIX: a safety run of the model with -DNAME,
+# in DIRPREFIX_NAME[_THREE]. Built with -O0: gcc -O2 takes half a
+# minute on pan.c, and a counterexample is usually found within a few
+# thousand states.
 mutant_task() {
-	local m=$1
-	build "$work/m_$m" "-D$m" "-O0 -DSAFETY -D$m" && verify "$work/m_$m" safety
+	local m=${1%@*} dir=$work/$2_$(echo "$1" | tr @ _)
+	case $1 in
+	*@THREE) build "$dir" "-DTHREE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DTHREE -D$m" &&
+		verify "$dir" safety $PANFLAGS3 ;;
+	*) build "$dir" "-D$m" "-O0 -DSAFETY -D$m" && verify "$dir" safety $PANFLAGS ;;
+	esac
 }
 
 echo "spin: $(spin -V 2>&1 | head -1); model: $model; $jobs jobs"
-# The LTL build and its claims form one task (its claims use the pool too).
+# The longest runs first. The LTL build and its claims form one task (its
+# claims use the pool too).
+pool three_task
 ltl_task &
-ltl_pid=$!
 pool safety_task
-for m in $MUTANTS; do pool mutant_task "$m"; done
+for m in $MUTANTS; do pool mutant_task "$m" m; done
+for w in $WITNESSES; do pool mutant_task "$w" w; done
 wait
 
 status=0
@@ -107,6 +131,7 @@ line() {
 echo
 echo "model"
 line "  safety (assertions, invalid end states)" "$work/safety/run.sum" || status=1
+line "  three members (assertions, invalid end states)" "$work/three/run.sum" || status=1
 failing=""
 for c in $CLAIMS; do
 	if ! line "  ltl $c (weak fairness)" "$work/ltl/$c.sum"; then
@@ -119,10 +144,10 @@ done
 # itself passes.
 mutant_ltl() {
 	local m=$1 c
-	build "$work/ml_$m" "-DLTL -D$m" "-O2 -D$m" || return 1
+	build "$work/ml_$m" "-DLTL -D$m" "-O0 -D$m" || return 1
 	for c in $CLAIMS; do
 		case " $failing " in *" $c "*) continue ;; esac
-		verify "$work/ml_$m" "$c" -a -f -N "$c"
+		verify "$work/ml_$m" "$c" $PANFLAGS -a -f -N "$c"
 		if [ "$(cut -d' ' -f1 "$work/ml_$m/$c.sum")" = error ]; then
 			cp "$work/ml_$m/$c.sum" "$work/m_$m/ltl.sum"
 			echo "$c" >"$work/m_$m/ltl.claim"
@@ -131,24 +156,45 @@ mutant_ltl() {
 	done
 }
 
+# label NAME[@SETUP]: the name printed for a mutant or witness.
+label() {
+	echo "$1" | sed 's/@THREE$/ (three members)/' | tr 'A-Z_' 'a-z-'
+}
+
 echo
 echo "mutants (each must fail)"
-for m in $MUTANTS; do
-	name=$(echo "$m" | tr 'A-Z_' 'a-z-')
-	sum=$work/m_$m/safety.sum
+for mm in $MUTANTS; do
+	m=${mm%@*}
+	d=$work/m_$(echo "$mm" | tr @ _)
+	name=$(label "$mm")
+	sum=$d/safety.sum
 	verdict="NOT FOUND"
 	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
 		read -r _ states secs what <"$sum"
 		verdict="counterexample found (safety: $what; $states states, $secs s)"
-	elif [ -f "$sum" ]; then
+	elif [ -f "$sum" ] && [ "$m" = "$mm" ]; then
 		mutant_ltl "$m" || true
-		if [ -f "$work/m_$m/ltl.sum" ]; then
-			read -r _ states secs what <"$work/m_$m/ltl.sum"
-			verdict="counterexample found (ltl $(cat "$work/m_$m/ltl.claim"): $what; $states states, $secs s)"
+		if [ -f "$d/ltl.sum" ]; then
+			read -r _ states secs what <"$d/ltl.sum"
+			verdict="counterexample found (ltl $(cat "$d/ltl.claim"): $what; $states states, $secs s)"
 		fi
 	fi
 	echo "mutant $name: $verdict"
 	[ "$verdict" != "NOT FOUND" ] || status=1
+done
+
+echo
+echo "witnesses (each must be reached)"
+for ww in $WITNESSES; do
+	name=$(label "$ww")
+	sum=$work/w_$(echo "$ww" | tr @ _)/safety.sum
+	verdict="NOT REACHED"
+	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
+		read -r _ states secs what <"$sum"
+		verdict="reached ($states states, $secs s)"
+	fi
+	echo "witness $name: $verdict"
+	[ "$verdict" != "NOT REACHED" ] || status=1
 done
 
 echo

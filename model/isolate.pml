@@ -3,37 +3,60 @@
  * code implements it.  README.md beside this file maps each step to the Go
  * function and line it models; check.sh runs every check.
  *
- * Goroutines (one proctype G, three instances, so that schedule exists once)
+ * Goroutines (one proctype G, one instance each, so that schedule exists
+ * once)
  *   B  member in slot 0: Join; then Harmless and Idle scopes, IsolateFull or
- *      IsolateFullContext, Leave and Join again, or Idle for good.
+ *      IsolateFullContext from running or from an Idle scope, Leave (from
+ *      running or inside a Harmless scope) and Join again, or Idle for
+ *      good.
  *   A  member in slot 1: Join; then Harmless and Idle scopes, Isolate or
- *      IsolateContext (with a Harmless scope inside its own section), or
- *      Idle for good.
- *   O  outsider: Isolator.Isolate, IsolateContext, IsolateFull or
- *      IsolateFullContext, or it stops.
+ *      IsolateContext from running or from a Harmless or Idle scope (with a
+ *      Harmless scope inside its own section when it asked from running),
+ *      or Idle for good.
+ *   C  (-DTHREE only) member in slot 2: Join; then Harmless and Idle scopes,
+ *      or Idle for good.  A third slot is what lets the two scans stop at
+ *      two different blockers with wider cursors (see WITNESS_FW).  With
+ *      C, only B makes ...Context requests (see CTX_OK).
+ *   O  outsider: Isolator.Isolate, IsolateContext, IsolateFull,
+ *      IsolateFullContext or TryIsolate, or it stops.
+ * Every request is first tried at once (grantAtOnce: nothing in progress
+ * or requested), and else queued; TryIsolate then gives up instead.
  * A ...Context request may be abandoned at any moment of its wait
  * (including as its grant lands: the grant is then rolled back).
+ * IsolateFull is never asked from a Harmless scope: the Go code panics
+ * there, as the member may hold references (mutant FULL_IN_HARMLESS).
  *
  * Granularity.  Every Go atomic operation that another goroutine may race
  * with without holding Isolator.mu is a step of its own: the members' Swaps
- * of their state words, the scan's load of the active mask and of each
- * state word, the watch CompareAndSwap, every write of the gate (members
- * load it without mu), Join's and Leave's active.Or/And, the waiters' loads
- * of done and receives.  What runs under mu and is only read under mu
- * (owner, queues, held list, cursors, the state word of a member that is
+ * of their state words, the scan's load of the occupied mask and of each
+ * state word, the watch CompareAndSwap, the unwatch load and
+ * CompareAndSwap, every write of the gate (members load it without mu),
+ * Join's claim of its slot (the occupied mask's CompareAndSwap) and
+ * Leave's occupied.And, the waiters' loads of done and receives.  What runs under mu and is only read under mu (owner, queues,
+ * watch records, held list, cursors, the state word of a member that is
  * parked or is the one holding mu, loads of the gate, which only changes
  * under mu) is merged into a neighbouring step, as are lock acquisition
  * (a right mover) and release (a left mover).  A signal's done.Swap(true)
  * and its token send are one step: only the waiter reads them, and its next
  * arm is under mu, after the send.  The waiters' spinning phase only loads
- * done more often and is not modelled.  TryIsolate, Poll (a Harmless scope
- * with a gate pre-check), stall reports and leak detection are left out.
+ * done more often and is not modelled.  Left out: a member's TryIsolate
+ * (the outsider's with the member's own slot skipped), Poll (a Harmless
+ * scope with a gate pre-check), stall reports, leak detection, the slot
+ * table's growth and shrinking, nested isolations.
  *
  * Properties
  *   - assertions: mutual exclusion (ENTER_CS, RUNS: no member runs its own
- *     code while a section runs, at most one section, no member out of idle
- *     during a full section) and HELD_OK (a held member is still held back
- *     by the gate whenever mu is released: nobody waits for nothing);
+ *     code while a section runs, at most one section, no member that holds
+ *     references during a full section); at every release of mu: HELD_OK
+ *     (a held member is still held back by the gate: nobody waits for
+ *     nothing), GATE_OK (the gate's counts are the queues' lengths, its
+ *     granted bit is set exactly when there is an owner) and WATCH_OK
+ *     (every watched flag is one that a watch record names, and a record
+ *     names its queue's head: flags do not outlive their requests); at a
+ *     member's Swap outside mu and at resumeSlow's Swap back: WAKE_OK (a
+ *     member whose change unblocks a head that watches it finds the flag:
+ *     no lost wake-up); at Join: a slot that is not occupied holds idle
+ *     without the flag;
  *   - invalid end states: deadlock (members idle for good and a stopped
  *     outsider are valid end states);
  *   - LTL progress claims at the end of this file (-DLTL; pan -a -f -N).
@@ -55,13 +78,38 @@
  *                    Joins (only a grant or a plain request does)
  *   FULL_PASSES_OLDER an eligible full request passes older plain requests
  *                    (the rule before the model found that a member
- *                    isolating full back to back starves them: plainO)
+ *                    isolating full back to back starves them: plainO;
+ *                    from an Idle scope it starves A: plainA)
+ *   FULL_IN_HARMLESS IsolateFull is allowed in a Harmless scope and waits
+ *                    in idle, as before issue 10: a member holding
+ *                    references counts as idle
+ *   NO_UNWATCH       a withdrawn request leaves its watched flag set (the
+ *                    flags' behaviour before issue 10)
+ *   GATE_COUNT       a grant sets the granted bit but leaves the request's
+ *                    count in the gate
+ *   CLEAR_OTHER      clearing a flag ignores the other queue's record:
+ *                    a flag the other head still waits on is dropped
+ *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
+ *   little and flags outlive their requests, too much and a head waits
+ *   for a kick that never comes.)
  */
 
 #define B 0
 #define A 1
+#ifdef THREE
+#ifdef LTL
+#error "THREE is a safety setup: the LTL claims run with two members"
+#endif
+#define C 2
+#define O 3
+#define NONE 4
+#define NM 3                /* member slots */
+#else
 #define O 2
 #define NONE 3
+#define NM 2
+#endif
+#define NP (O + 1)          /* goroutines: members and the outsider */
 
 /* slot state words (isolator.go: stateRunning ...) */
 #define RUN 0
@@ -69,8 +117,8 @@
 #define IDLE 3
 #define W 4
 
-byte st[2];                 /* slot state words */
-bool act[2];                /* group.active bits */
+byte st[NM] = IDLE;         /* slot state words: idle while not occupied (grow) */
+bool act[NM];               /* group.occupied bits */
 
 /* the gate word: granted bit, plain count, full count */
 bool gG;
@@ -88,31 +136,43 @@ byte mu = NONE;
 byte owner = NONE;
 byte pq0 = NONE, pq1 = NONE;    /* plainQ, head first */
 byte fq0 = NONE, fq1 = NONE;    /* fullQ */
-bit plainFrom, fullFrom;        /* scan cursors */
+unsigned plainFrom : 2;         /* scan cursors */
+unsigned fullFrom : 2;
 #ifndef FULL_PASSES_OLDER
-bool older[9];                  /* older[x*3+r]: x queued before r */
-#define PLAIN_OLDER (pq0 != NONE && older[pq0*3 + fq0])
+bool older[NP*NP];              /* older[x*NP+r]: x queued before r */
+#define PLAIN_OLDER (pq0 != NONE && older[pq0*NP + fq0])
 #else
 #define PLAIN_OLDER false
 #endif
-bool inHeld[2];                 /* iso.held */
-byte heldFrom[2];               /* slot.heldFrom */
-bool rFull[3];                  /* request.full */
-byte rMode[2];                  /* request.mode (members) */
-/* schedule's scratch (under mu, cleared when mu is released) */
+bool inHeld[NM];                /* iso.held */
+byte heldFrom[NM];              /* slot.heldFrom */
+bool rFull[NP];                 /* request.full */
+byte rMode[NM];                 /* request.mode (members) */
+/* watch records: per queue, the slot last watched for its head (NONE if
+ * none) and the request it was watched for */
+byte wF = NONE, wFr = NONE, wP = NONE, wPr = NONE;
+/* schedule's scratch (under mu, cleared when mu is released): blockers
+ * and the states seen, the slots still to scan (one bit each), the old
+ * records' slots, the slots to unwatch and the state loaded for that */
 byte sfb = NONE, sfs, spb = NONE, sps, sr = NONE;
-bool sa0, sa1, sfp;
+byte sa;
+bool sfp;
+byte oF = NONE, oP = NONE, cl1 = NONE, cl2 = NONE, cv, cx;
+bool cld;
 
 /* waiters: done flag and a one-token channel */
-bool rDone[3], rTok[3];         /* request.waiter */
-bool sDone[2], sTok[2];         /* slot.waiter */
+bool rDone[NP], rTok[NP];       /* request.waiter */
+bool sDone[NM], sTok[NM];       /* slot.waiter */
 
 /* observation, for the properties */
-bool userRun[2];                /* member runs its own code (shared state) */
-bool injob[2];                  /* member holds shared references: not idle */
-bool wants[3];                  /* a request is pending (until its outcome) */
-bool hm[2];                     /* member waits on its slot (held) */
-bool cxr[3];                    /* p's request is an ...Context one: it
+bool userRun[NM];               /* member runs its own code (shared state) */
+bool injob[NM];                 /* member holds shared references: running,
+                                 * or harmless (in a Harmless scope, or
+                                 * waiting in a plain request asked from
+                                 * running or from one) */
+bool wants[NP];                 /* a request is pending (until its outcome) */
+bool hm[NM];                    /* member waits on its slot (held) */
+bool cxr[NP];                   /* p's request is an ...Context one: it
                                  * may be abandoned at any moment */
 byte ncs;                       /* goroutines in an isolated section */
 
@@ -123,7 +183,52 @@ byte ncs;                       /* goroutines in an isolated section */
 #define R_RELEASE 4
 #define R_ABANDON 5
 #define R_LEAVE 6
-#define R_JOIN 7
+#define R_TRY 7
+
+/* where the unwatch steps go on (cx) */
+#define CX_EXIT 0       /* leave schedule */
+#define CX_START 1      /* schedule's loop again */
+#define CX_GRANT 2      /* the grant's rest */
+#define CX_WITHDRAW 3   /* the withdrawal's rest */
+
+/* Every held member is still held back by the gate whenever mu is
+ * released: nobody waits for an isolation that is not there. */
+#define HELD1(m) (!inHeld[m] || holds(heldFrom[m]))
+/* The gate says what the queues and the owner say. */
+#define QLEN(h, t) ((h != NONE) + (t != NONE))
+#define GATE_OK (gP == QLEN(pq0, pq1) && gF == QLEN(fq0, fq1) && gG == (owner != NONE))
+/* Every watched flag is named by a watch record, and a record names its
+ * queue's head: the Isolator clears what it no longer needs. */
+#define WOK(i) (!(st[i] & W) || wF == i || wP == i)
+#define WREC_OK ((wF == NONE || wFr == fq0) && (wP == NONE || wPr == pq0))
+#ifdef THREE
+#define HELD_OK (HELD1(0) && HELD1(1) && HELD1(2))
+#define WATCH_OK (WOK(0) && WOK(1) && WOK(2) && WREC_OK)
+#else
+#define HELD_OK (HELD1(0) && HELD1(1))
+#define WATCH_OK (WOK(0) && WOK(1) && WREC_OK)
+#endif
+
+/* No lost wake-up: a member whose Swap (outside mu) unblocks a queue head
+ * that waits for it (its record names the member: schedule found it
+ * blocking) finds the watched flag set, so it kicks.  Not while an
+ * isolation is granted (its release runs schedule), nor while mu is held
+ * by a schedule that will still look at the member: one before or in its
+ * scans (a member that changed fails the watch's CompareAndSwap, and the
+ * scan runs again), and the clearing steps of a grant, a withdrawal or a
+ * failed watch (owner, or a scan, follows).  Only the clearing steps after
+ * a successful watch (cx == CX_EXIT) end schedule without looking again.
+ * (The Isolator's own Swaps under mu, admissions for instance, drop flags
+ * that the schedule after them sets again.) */
+#define UNBLOCKS(m, v) ((mu == NONE || (cl1 != NONE && cx == CX_EXIT)) && \
+	HEAD_WAITS(m, v))
+#define HEAD_WAITS(m, v) (owner == NONE && \
+	((wP == m && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
+	 (wF == m && (st[m] & IDLE) != IDLE && (v) == IDLE)))
+#define WAKE_OK(m, v) (!UNBLOCKS(m, v) || st[m] >= W)
+/* The same for resumeSlow's Swap back to the state the member came from,
+ * under mu: schedule runs only if a Swap took the flag (watched). */
+#define HOLD_WAKE_OK(m, v) (!HEAD_WAITS(m, v) || st[m] >= W || slow)
 
 /* Isolator.mu.  Safety runs use a mutex that anyone may take when it is
  * free: that allows every order of acquisition.  Under -DLTL the mutex is
@@ -131,23 +236,20 @@ byte ncs;                       /* goroutines in an isolated section */
  * a waiter): LOCK takes a free mutex or queues the caller (mw), and UNLOCK
  * hands it to the next queued goroutine, round robin.  Without this, weak
  * fairness alone would let one goroutine take mu forever while another's
- * Lock stays blocked, a starvation that sync.Mutex rules out. */
-/* Every held member is still held back by the gate whenever mu is
- * released: nobody waits for an isolation that is not there. */
-#define HELD_OK ((!inHeld[B] || holds(heldFrom[B])) && (!inHeld[A] || holds(heldFrom[A])))
-
+ * Lock stays blocked, a starvation that sync.Mutex rules out.  Every
+ * release of mu checks the invariants above. */
 #ifdef LTL
-bool mw[3];
+bool mw[NP];
 #define HAS_LOCK(me) (mu == me)
 #define LOCK(me) atomic { if :: mu == NONE -> mu = me :: else -> mw[me] = true fi };
 #define LSCHED lsched
 inline UNLOCK(me) {
-	assert(HELD_OK);
+	assert(HELD_OK); assert(GATE_OK); assert(WATCH_OK);
 	if
-	:: mw[(me + 1) % 3] -> mw[(me + 1) % 3] = false; mu = (me + 1) % 3
+	:: mw[(me + 1) % NP] -> mw[(me + 1) % NP] = false; mu = (me + 1) % NP
 	:: else ->
 		if
-		:: mw[(me + 2) % 3] -> mw[(me + 2) % 3] = false; mu = (me + 2) % 3
+		:: mw[(me + 2) % NP] -> mw[(me + 2) % NP] = false; mu = (me + 2) % NP
 		:: else -> mu = NONE
 		fi
 	fi
@@ -156,7 +258,7 @@ inline UNLOCK(me) {
 #define HAS_LOCK(me) (mu == NONE)
 #define LOCK(me)
 #define LSCHED sched
-#define UNLOCK(me) assert(HELD_OK); mu = NONE
+#define UNLOCK(me) assert(HELD_OK); assert(GATE_OK); assert(WATCH_OK); mu = NONE
 #endif
 
 /* phases of schedule (one step each, see schedLoop) */
@@ -166,6 +268,10 @@ inline UNLOCK(me) {
 #define P_FSCAN 3
 #define P_PSCAN 4
 #define P_WATCHP 5
+#define P_CLR 6
+#define P_CONT 7
+#define P_ASCAN 8
+#define P_AWAIT 9
 
 /* ---- observation: the mutual exclusion assertions ---- */
 
@@ -175,13 +281,23 @@ inline RUNS(m) {
 	userRun[m] = true; injob[m] = true
 }
 
-/* p enters its isolated section */
+/* p enters its isolated section: no other section, no other member runs
+ * its own code, and for a full section no other member holds references
+ * (a member in a Harmless scope, or waiting in a plain request asked from
+ * running or from a Harmless scope, does) */
 inline ENTER_CS(p) {
 	assert(ncs == 0);
 	assert(p == A || !userRun[A]);
 	assert(p == B || !userRun[B]);
+#ifdef THREE
+	assert(p == C || !userRun[C]);
+#endif
 	if
-	:: rFull[p] -> assert(p == A || !injob[A]); assert(p == B || !injob[B])
+	:: rFull[p] ->
+		assert(p == A || !injob[A]); assert(p == B || !injob[B]);
+#ifdef THREE
+		assert(p == C || !injob[C]);
+#endif
 	:: else
 	fi;
 	ncs++
@@ -189,10 +305,25 @@ inline ENTER_CS(p) {
 
 /* ---- under mu ---- */
 
+#ifndef FULL_PASSES_OLDER
+#ifdef THREE
+#define OLDER_CLR(r) older[r*NP+0] = false; older[r*NP+1] = false; older[r*NP+2] = false; older[r*NP+3] = false; \
+	older[0*NP+r] = false; older[1*NP+r] = false; older[2*NP+r] = false; older[3*NP+r] = false
+#define OLDER_SET(r) older[0*NP+r] = QUEUED(0); older[1*NP+r] = QUEUED(1); older[2*NP+r] = QUEUED(2); older[3*NP+r] = QUEUED(3)
+#else
+#define OLDER_CLR(r) older[r*NP+0] = false; older[r*NP+1] = false; older[r*NP+2] = false; \
+	older[0*NP+r] = false; older[1*NP+r] = false; older[2*NP+r] = false
+#define OLDER_SET(r) older[0*NP+r] = QUEUED(0); older[1*NP+r] = QUEUED(1); older[2*NP+r] = QUEUED(2)
+#endif
+#define QUEUED(x) (pq0 == x || pq1 == x || fq0 == x || fq1 == x)
+#endif
+
+/* unqueue: out of its queue and out of the watch records (unwatch; its
+ * clearing steps follow: P_CLR), and the next scans start from the
+ * first slot (rescan) */
 inline unqueue(r) {
 #ifndef FULL_PASSES_OLDER
-	older[r*3+0] = false; older[r*3+1] = false; older[r*3+2] = false;
-	older[0*3+r] = false; older[1*3+r] = false; older[2*3+r] = false;
+	OLDER_CLR(r);
 #endif
 	if
 	:: rFull[r] ->
@@ -206,6 +337,7 @@ inline unqueue(r) {
 		:: else -> pq1 = NONE
 		fi
 	fi;
+	UNWATCH_REQ(r);
 #ifndef STALE_SCAN
 	plainFrom = 0; fullFrom = 0      /* rescan */
 #endif
@@ -213,9 +345,7 @@ inline unqueue(r) {
 
 inline enqueue(r) {
 #ifndef FULL_PASSES_OLDER
-	older[0*3+r] = (pq0 == 0 || pq1 == 0 || fq0 == 0 || fq1 == 0);
-	older[1*3+r] = (pq0 == 1 || pq1 == 1 || fq0 == 1 || fq1 == 1);
-	older[2*3+r] = (pq0 == 2 || pq1 == 2 || fq0 == 2 || fq1 == 2);
+	OLDER_SET(r);                    /* tickets */
 #endif
 	if
 	:: rFull[r] ->
@@ -238,27 +368,141 @@ inline admitOne(m, cond) {
 	fi
 }
 
-/* grant(r): r is sr, the head that the scan found unblocked.  A grant
- * made by the requester's own first schedule (req.asking: ret == R_AWAIT)
- * sends no signal: the requester sees it under mu. */
+inline admitAll(c0, c1, c2) {
+	admitOne(0, c0);
+	admitOne(1, c1);
+#ifdef THREE
+	admitOne(2, c2);
+#endif
+}
+
+/* ---- watch records and unwatch ---- */
+
+/* CLEAR_OTHER: a flag is cleared although the other queue's record is on
+ * the same slot */
+#ifndef CLEAR_OTHER
+#define OTHER_OK(o, w) ((o) != (w))
+#else
+#define OTHER_OK(o, w) true
+#endif
+
+/* unwatch(req): if a queue's record is for r (granted or withdrawn),
+ * forget the record and clear the flag on its slot (cl1), unless the
+ * other queue's record is on the same slot: that head still waits for the
+ * member.  NO_UNWATCH forgets the record but leaves the flag. */
+inline UNWATCH_REQ(r) {
+	cl1 = NONE; cl2 = NONE;
+	if
+	:: rFull[r] && wFr == r ->
+		if :: OTHER_OK(wF, wP) -> cl1 = wF :: else fi;
+		wF = NONE; wFr = NONE
+	:: !rFull[r] && wPr == r ->
+		if :: OTHER_OK(wP, wF) -> cl1 = wP :: else fi;
+		wP = NONE; wPr = NONE
+	:: else
+	fi;
+#ifdef NO_UNWATCH
+	cl1 = NONE
+#endif
+}
+
+/* watch(w), first part: the records become the blockers found (sfb for
+ * the full head, spb for the plain one; NONE: none), before any flag is
+ * set; the old slots are kept in oF, oP */
+inline WREC() {
+	oF = wF; oP = wP;
+	wF = sfb;
+	if :: sfb != NONE -> wFr = fq0 :: else -> wFr = NONE fi;
+	wP = spb;
+	if :: spb != NONE -> wPr = pq0 :: else -> wPr = NONE fi
+}
+
+/* watch(w), last part, whether the flags could be set or not: clear the
+ * old slots that no new record names, the old plain one first (P_CLR
+ * steps).  The flags were set first: a member watched
+ * for both queues in turn keeps its flag.  (Go clears a slot that both
+ * old records named twice; the second load always finds the flag clear,
+ * since only schedule sets it: that load is left out.) */
+inline SETTLE() {
+	cl1 = NONE; cl2 = NONE;
+	if :: oP != NONE && oP != wP && OTHER_OK(oP, wF) -> cl1 = oP :: else fi;
+	if
+	:: oF != NONE && oF != cl1 && oF != wF && OTHER_OK(oF, wP) ->
+		if :: cl1 == NONE -> cl1 = oF :: else -> cl2 = oF fi
+	:: else
+	fi;
+	oF = NONE; oP = NONE
+}
+/* ... then leave schedule, or look again */
+#define SETTLE_EXIT(me) SETTLE(); \
+	if :: cl1 != NONE -> cx = CX_EXIT; ph = P_CLR :: else -> EXIT_BODY(me) fi
+#define SETTLE_START(me) SETTLE(); \
+	if :: cl1 != NONE -> cx = CX_START; ph = P_CLR :: else -> ph = P_START fi
+
+/* after a slot's clearing (P_CLR): the next slot, or go on (cx).  The
+ * grant's and the withdrawal's rest write the gate: a step of its own
+ * (P_CONT) after the last clearing step. */
+inline CLR_NEXT(me) {
+	cld = false; cv = 0; cl1 = cl2; cl2 = NONE;
+	if
+	:: cl1 != NONE
+	:: cl1 == NONE && cx == CX_EXIT -> EXIT_BODY(me)
+	:: cl1 == NONE && cx == CX_START -> ph = P_START
+	:: cl1 == NONE && (cx == CX_GRANT || cx == CX_WITHDRAW) -> ph = P_CONT
+	fi
+}
+
+/* grant(r): r is sr, the head that the scan found unblocked: unqueue (and
+ * its clearing), then GRANTED */
 inline GRANT(r) {
 	unqueue(r);
+	if :: cl1 != NONE -> cx = CX_GRANT; ph = P_CLR :: else -> GRANTED(r) fi
+}
+
+/* grant's rest: owner, gate, the member's state back to request.mode, and
+ * the wake-up.  A grant made by the requester's own first schedule
+ * (req.asking: ret == R_AWAIT) sends no signal: the requester sees it
+ * under mu. */
+inline GRANTED(r) {
 	owner = r;
 	gG = true;
+#ifndef GATE_COUNT
 	if :: rFull[r] -> gF-- :: else -> gP-- fi;
+#endif
 	if :: r != O -> st[r] = rMode[r] :: else fi;
 	if
 	:: r == me && ret == R_AWAIT
 	:: else -> rDone[r] = true; rTok[r] = true     /* signal */
-	fi
+	fi;
+	EXIT_BODY(me)
+}
+
+/* withdrawLocked's rest, after unqueue (and its clearing): the gate, the
+ * member's state back to request.mode, or held while someone else's
+ * isolation is in progress if it asked from running; then schedule */
+inline WITHDRAWN(me) {
+	if :: rFull[me] -> gF-- :: else -> gP-- fi;
+	if
+	:: me != O && rMode[me] == RUN && owner != NONE ->
+		st[me] = HARMLESS; HOLD(me, HARMLESS); h = true
+	:: me != O && !(rMode[me] == RUN && owner != NONE) ->
+		st[me] = rMode[me]
+	:: else
+	fi;
+#ifdef ABANDON_NO_WAKE
+	EXIT_BODY(me)
+#else
+	ph = P_START
+#endif
 }
 
 /* releaseLocked's first part: the gate.And and the admissions */
 inline RELEASE(r) {
 	owner = NONE;
 	gG = false; sfp = gF > 0;
-	admitOne(B, heldFrom[B] == HARMLESS || rFull[r] || !sfp);
-	admitOne(A, heldFrom[A] == HARMLESS || rFull[r] || !sfp);
+	admitAll(heldFrom[0] == HARMLESS || rFull[r] || !sfp,
+		heldFrom[1] == HARMLESS || rFull[r] || !sfp,
+		heldFrom[2] == HARMLESS || rFull[r] || !sfp);
 	sfp = false
 }
 
@@ -274,8 +518,8 @@ inline EXIT_BODY(me) {
 	:: ret == R_AWAIT && !sgot -> rDone[me] = false   /* req.arm() */
 	:: else
 	fi;
-	sfb = NONE; sfs = 0; spb = NONE; sps = 0; sr = NONE;
-	sa0 = false; sa1 = false;
+	sfb = NONE; sfs = 0; spb = NONE; sps = 0; sr = NONE; sa = 0;
+	oF = NONE; oP = NONE; cl1 = NONE; cl2 = NONE; cv = 0; cx = 0; cld = false;
 	ph = P_EXIT;
 	UNLOCK(me);
 	if
@@ -285,25 +529,30 @@ inline EXIT_BODY(me) {
 	:: ret == R_RELEASE -> ret = 0; goto r_release
 	:: ret == R_ABANDON -> ret = 0; goto r_abandon
 	:: ret == R_LEAVE -> ret = 0; goto join
-	:: ret == R_JOIN -> ret = 0; goto r_join
+	:: ret == R_TRY -> ret = 0; goto loop
 	fi
 }
 
-/* the active.Load of the scan for the plain head */
+/* the scan's occupied.Load: the slots to visit, from the cursor on, without
+ * the requester's own (one bit each in sa) */
+#ifdef THREE
+#define SCANSET(from, r) sa = (act[0] && from == 0 && r != 0) | \
+	((act[1] && from <= 1 && r != 1) << 1) | ((act[2] && r != 2) << 2)
+#else
+#define SCANSET(from, r) sa = (act[0] && from == 0 && r != 0) | \
+	((act[1] && r != 1) << 1)
+#endif
+
 inline PLAIN_LOAD() {
 	ph = P_PSCAN; spb = NONE;
-	sa0 = act[0] && plainFrom == 0 && pq0 != 0;
-	sa1 = act[1] && pq0 != 1
+	SCANSET(plainFrom, pq0)
 }
 
 inline HEADS_BODY(me) {
 	sfb = NONE; spb = NONE;
 	if
 	:: fq0 == NONE && pq0 == NONE -> EXIT_BODY(me)
-	:: fq0 != NONE ->
-		ph = P_FSCAN;
-		sa0 = act[0] && fullFrom == 0 && fq0 != 0;
-		sa1 = act[1] && fq0 != 1
+	:: fq0 != NONE -> ph = P_FSCAN; SCANSET(fullFrom, fq0)
 	:: else -> PLAIN_LOAD()
 	fi
 }
@@ -314,11 +563,14 @@ inline START_BODY(me) {
 	:: else
 	fi;
 	if
-	:: (inHeld[B] && !holds(heldFrom[B])) || (inHeld[A] && !holds(heldFrom[A])) ->
-		admitOne(B, !holds(heldFrom[B]));
-		admitOne(A, !holds(heldFrom[A]));
+#ifdef THREE
+	:: HELD1(0) && HELD1(1) && HELD1(2) -> HEADS_BODY(me)
+#else
+	:: HELD1(0) && HELD1(1) -> HEADS_BODY(me)
+#endif
+	:: else ->
+		admitAll(!holds(heldFrom[0]), !holds(heldFrom[1]), !holds(heldFrom[2]));
 		ph = P_HEADS
-	:: else -> HEADS_BODY(me)
 	fi
 }
 
@@ -338,20 +590,56 @@ inline WATCH(b, seen, ok) {
 	fi
 }
 
+/* the scan visits slot i (one state load) */
+inline FVISIT(i) {
+	if
+	:: (st[i] & IDLE) != IDLE -> sfb = i; sfs = st[i]; fullFrom = i; sa = 0
+	:: else
+	fi
+}
+inline PVISIT(i) {
+	if
+	:: (st[i] & HARMLESS) != HARMLESS -> spb = i; sps = st[i]; plainFrom = i; sa = 0
+	:: else
+	fi
+}
+
+/* grantAtOnce's scan (its own cursor, from the first slot): visit slot i
+ * for the request of me, which needs idle (full) or harmless (plain) */
+inline AVISIT(i) {
+	if
+	:: (rFull[me] && (st[i] & IDLE) != IDLE) || (!rFull[me] && !(st[i] & HARMLESS)) ->
+		sfb = i; sa = 0
+	:: else
+	fi
+}
+
 /* schedule, then Unlock.  The caller sets ph = P_START; lk if mu must be
- * taken first (kick, resumeSlow), pre for resumeSlow's hold decision. */
+ * taken first (kick, resumeSlow), pre for resumeSlow's hold decision.
+ * isolate's grantAtOnce (P_ASCAN) and the rest of acquire (P_AWAIT) run
+ * here too. */
 inline schedLoop(me) {
 	do
 	:: atomic { ph == P_START && (!lk || HAS_LOCK(me)) ->
 		if
 		:: lk -> mu = me; lk = false;
 			if
-			:: pre ->      /* resumeSlow: held if the gate holds it */
+			:: pre ->      /* resumeSlow */
 				pre = false;
+				/* held if the gate holds it: back to the state it
+				 * came from, and the Swap may take a flag set while
+				 * it waited for mu */
 				h = (owner != me) && holds(s);
 				if
-				:: h -> st[me] = s; HOLD(me, s)
+				:: h -> assert(HOLD_WAKE_OK(me, s));
+					slow = slow || (st[me] >= W); st[me] = s; HOLD(me, s)
 				:: else
+				fi;
+				/* schedule only for a kick (slow: a Swap took the
+				 * flag): to a scan, nothing else changed */
+				if
+				:: slow -> slow = false; START_BODY(me)
+				:: else -> EXIT_BODY(me)
 				fi
 			:: else
 			fi
@@ -361,61 +649,87 @@ inline schedLoop(me) {
 	   }
 	:: atomic { ph == P_HEADS -> HEADS_BODY(me) }
 	/* full head: scan for a member that is not idle */
-	:: atomic { ph == P_FSCAN && sa0 -> sa0 = false;
-		if
-		:: (st[0] & IDLE) != IDLE -> sfb = 0; sfs = st[0]; fullFrom = 0; sa1 = false
-		:: else
-		fi }
-	:: atomic { ph == P_FSCAN && !sa0 && sa1 -> sa1 = false;
-		if
-		:: (st[1] & IDLE) != IDLE -> sfb = 1; sfs = st[1]; fullFrom = 1
-		:: else
-		fi }
-	:: atomic { ph == P_FSCAN && !sa0 && !sa1 && sfb == NONE && !PLAIN_OLDER ->
-		sr = fq0; GRANT(sr); EXIT_BODY(me) }
+	:: atomic { ph == P_FSCAN && (sa & 1) -> sa = sa & 6; FVISIT(0) }
+	:: atomic { ph == P_FSCAN && (sa & 3) == 2 -> sa = sa & 4; FVISIT(1) }
+#ifdef THREE
+	:: atomic { ph == P_FSCAN && sa == 4 -> sa = 0; FVISIT(2) }
+#endif
+	:: atomic { ph == P_FSCAN && sa == 0 && sfb == NONE && !PLAIN_OLDER ->
+		sr = fq0; GRANT(sr) }
 #ifndef FULL_PASSES_OLDER
 	/* the full head is eligible, but an older plain head goes first */
-	:: atomic { ph == P_FSCAN && !sa0 && !sa1 && sfb == NONE && PLAIN_OLDER ->
+	:: atomic { ph == P_FSCAN && sa == 0 && sfb == NONE && PLAIN_OLDER ->
 		PLAIN_LOAD() }
 #endif
 #ifndef STRICT_FULL
-	:: atomic { ph == P_FSCAN && !sa0 && !sa1 && sfb != NONE && pq0 != NONE ->
+	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE && pq0 != NONE ->
 		PLAIN_LOAD() }
-	:: atomic { ph == P_FSCAN && !sa0 && !sa1 && sfb != NONE && pq0 == NONE ->
+	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE && pq0 == NONE ->
 #else
-	:: atomic { ph == P_FSCAN && !sa0 && !sa1 && sfb != NONE ->
+	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE ->
 #endif
-		WATCH(sfb, sfs, kk);
-		if :: kk -> kk = false; EXIT_BODY(me) :: else -> ph = P_START fi }
+		/* watch: the full blocker only */
+		WREC(); WATCH(sfb, sfs, kk);
+		if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi }
 	/* plain head: scan for a member that is running */
-	:: atomic { ph == P_PSCAN && sa0 -> sa0 = false;
+	:: atomic { ph == P_PSCAN && (sa & 1) -> sa = sa & 6; PVISIT(0) }
+	:: atomic { ph == P_PSCAN && (sa & 3) == 2 -> sa = sa & 4; PVISIT(1) }
+#ifdef THREE
+	:: atomic { ph == P_PSCAN && sa == 4 -> sa = 0; PVISIT(2) }
+#endif
+	:: atomic { ph == P_PSCAN && sa == 0 && spb == NONE ->
+		sr = pq0; GRANT(sr) }
+	/* watch: both blockers, the full one's flag first (a CAS: a step of
+	 * its own if it needs one) */
+	:: atomic { ph == P_PSCAN && sa == 0 && spb != NONE ->
+		WREC();
 		if
-		:: (st[0] & HARMLESS) != HARMLESS -> spb = 0; sps = st[0]; plainFrom = 0; sa1 = false
-		:: else
-		fi }
-	:: atomic { ph == P_PSCAN && !sa0 && sa1 -> sa1 = false;
-		if
-		:: (st[1] & HARMLESS) != HARMLESS -> spb = 1; sps = st[1]; plainFrom = 1
-		:: else
-		fi }
-	:: atomic { ph == P_PSCAN && !sa0 && !sa1 && spb == NONE ->
-		sr = pq0; GRANT(sr); EXIT_BODY(me) }
-	:: atomic { ph == P_PSCAN && !sa0 && !sa1 && spb != NONE ->
-		if
-		:: sfb != NONE && !(sfs & W) ->      /* watch(full blocker) first */
+		:: sfb != NONE && !(sfs & W) ->
 			WATCH(sfb, sfs, kk);
 			if
-			:: kk && (sps & W) -> kk = false; EXIT_BODY(me)
+			:: kk && (sps & W) ->
+				/* the full blocker newly watched, the plain one
+				 * watched already (by an earlier schedule): reached
+				 * with three members only */
+#ifdef WITNESS_FW
+				assert(false);
+#endif
+				kk = false; SETTLE_EXIT(me)
 			:: kk && !(sps & W) -> kk = false; ph = P_WATCHP
-			:: else -> ph = P_START
+			:: else -> SETTLE_START(me)
 			fi
 		:: else ->
 			WATCH(spb, sps, kk);
-			if :: kk -> kk = false; EXIT_BODY(me) :: else -> ph = P_START fi
+			if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi
 		fi }
 	:: atomic { ph == P_WATCHP ->
 		WATCH(spb, sps, kk);
-		if :: kk -> kk = false; EXIT_BODY(me) :: else -> ph = P_START fi }
+		if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi }
+	/* clearWatched(cl1): load; if the flag is set, CompareAndSwap it off
+	 * (a member's Swap may win: it then kicks, and the load is redone) */
+	:: atomic { ph == P_CLR && !cld -> cv = st[cl1];
+		if :: (cv & W) -> cld = true :: else -> CLR_NEXT(me) fi }
+	:: atomic { ph == P_CLR && cld ->
+		if
+		:: st[cl1] == cv -> st[cl1] = cv - W; CLR_NEXT(me)
+		:: else -> cld = false; cv = 0
+		fi }
+	:: atomic { ph == P_CONT ->
+		if :: cx == CX_GRANT -> GRANTED(sr) :: else -> WITHDRAWN(me) fi }
+	/* grantAtOnce: the granted bit is published (ISOLATE_BODY), then a
+	 * scan; no blocker: the grant is kept, with no queue and no state
+	 * change; a blocker: the bit goes, the cursors are reset, and the
+	 * request waits as any other */
+	:: atomic { ph == P_ASCAN && (sa & 1) -> sa = sa & 6; AVISIT(0) }
+	:: atomic { ph == P_ASCAN && (sa & 3) == 2 -> sa = sa & 4; AVISIT(1) }
+#ifdef THREE
+	:: atomic { ph == P_ASCAN && sa == 4 -> sa = 0; AVISIT(2) }
+#endif
+	:: atomic { ph == P_ASCAN && sa == 0 && sfb == NONE -> tr = false; owner = me; EXIT_BODY(me) }
+	:: atomic { ph == P_ASCAN && sa == 0 && sfb != NONE ->
+		gG = false; sfb = NONE; plainFrom = 0; fullFrom = 0;
+		if :: tr -> TRY_FAILED(me) :: else -> ph = P_AWAIT fi }
+	:: atomic { ph == P_AWAIT -> AWAIT_BODY(me) }
 	od
 }
 
@@ -441,40 +755,122 @@ inline slotWait(m) {
 /* Member.enter's Swap (Harmless, Idle): the member stops running its own
  * code (and, for idle, holds no references); kk is the watched flag seen */
 inline ENTER_SWAP(m, v) {
+	assert(WAKE_OK(m, v));
 	userRun[m] = false;
 	if :: v == IDLE -> injob[m] = false :: else fi;
 	kk = (st[m] >= W); st[m] = v; s = v
 }
 
-/* Member.isolate's part under mu, then awaitGrant's arm and enqueue */
+/* Leave's vacate: Swap(idle), the watched flag seen in kk; the member
+ * holds nothing any more */
+inline VACATE_SWAP(m) {
+	assert(WAKE_OK(m, IDLE));
+	userRun[m] = false; injob[m] = false;
+	kk = (st[m] >= W); st[m] = IDLE; s = IDLE
+}
+
+/* Member.isolate / Isolator.isolate under mu, and acquire: request.mode
+ * is the member's mode (s: running, or the scope's); if nothing is in
+ * progress or requested, grantAtOnce publishes the granted bit and scans
+ * (P_ASCAN), else the request waits (AWAIT_BODY). */
 inline ISOLATE_BODY(me, isFull) {
 	mu = me;
 	if
+	:: me != O -> userRun[me] = false; rMode[me] = s
+	:: else
+	fi;
+	rFull[me] = isFull; wants[me] = true;
+	lk = false; ret = R_AWAIT;
+	if
+	:: owner == NONE && pq0 == NONE && fq0 == NONE ->
+		gG = true; sfb = NONE; ph = P_ASCAN; SCANSET(0, me)
+	:: else -> AWAIT_BODY(me)
+	fi
+}
+
+/* TryIsolate (the outsider's, plain): grantAtOnce, or give up */
+inline ISOLATE_TRY(me) {
+	mu = me; tr = true;
+	rFull[me] = false; wants[me] = true;
+	lk = false; ret = R_AWAIT;
+	if
+	:: owner == NONE && pq0 == NONE && fq0 == NONE ->
+		gG = true; sfb = NONE; ph = P_ASCAN; SCANSET(0, me)
+	:: else -> TRY_FAILED(me)
+	fi
+}
+
+/* TryIsolate would wait: it leaves, having changed nothing (a busy
+ * Isolator: it took mu only) */
+inline TRY_FAILED(me) {
+	tr = false; wants[me] = false; rFull[me] = false; ret = R_TRY; EXIT_BODY(me)
+}
+
+/* the rest of acquire: a member waits harmless, or idle for a full
+ * request or one asked from idle (a full request from running counts as
+ * idle: the documented promise of IsolateFull; from a Harmless scope it is
+ * never made, except by the FULL_IN_HARMLESS mutant, whose member then
+ * waits idle holding references); then awaitGrant's enqueue (gate.Add) and
+ * schedule */
+inline AWAIT_BODY(me) {
+	if
 	:: me != O ->
-		userRun[me] = false;
-		rMode[me] = RUN;
 		if
-		:: isFull -> st[me] = IDLE; injob[me] = false
+		:: rFull[me] || rMode[me] == IDLE ->
+			st[me] = IDLE;
+			if :: rMode[me] == RUN -> injob[me] = false :: else fi
 		:: else -> st[me] = HARMLESS
 		fi
 	:: else
 	fi;
-	rFull[me] = isFull;
-	enqueue(me);                 /* gate.Add */
-	wants[me] = true;
-	ph = P_START; lk = false; ret = R_AWAIT
+	enqueue(me);
+	ph = P_START
 }
 
-active [3] proctype G() {
+/* after a release or a withdrawal: the member runs on in the mode it
+ * asked from (the grant or the withdrawal restored it): running, or back
+ * in its scope.  request.mode and request.full are dead until the next
+ * request: cleared, so that states differ only where it matters. */
+#define RUN_ON(me) \
+	if \
+	:: atomic { me != O && rMode[me] == RUN -> rFull[me] = false; RUNS(me) }; goto loop \
+	:: atomic { me != O && rMode[me] != RUN -> s = rMode[me]; rMode[me] = RUN; rFull[me] = false }; goto inscope \
+	:: atomic { me == O -> rFull[me] = false }; goto loop \
+	fi
+
+/* a request (cond: who may make it): Isolate[Full] or its ...Context
+ * form (cxr: its ctx may end at any time) */
+#ifndef LTL
+#define REQ(cond, isFull) \
+	:: atomic { mu == NONE && (cond) -> ISOLATE_BODY(me, isFull) }; goto sched \
+	:: atomic { mu == NONE && (cond) && CTX_OK -> cxr[me] = true; ISOLATE_BODY(me, isFull) }; goto sched
+#else
+#define REQ(cond, isFull) \
+	:: atomic { (cond) -> fl = isFull; LOCK(me) }; goto liso \
+	:: atomic { (cond) && CTX_OK -> cxr[me] = true; fl = isFull; LOCK(me) }; goto liso
+#endif
+/* Who makes ...Context requests.  With three members only B does, to keep
+ * the run to a few minutes: its withdrawals (from running or from an Idle
+ * scope) are the ones that clear a full head's watch record; A's and O's
+ * withdrawals are checked with two members. */
+#ifdef THREE
+#define CTX_OK (me == B)
+#else
+#define CTX_OK true
+#endif
+
+active [NP] proctype G() {
 	byte me = _pid;
 	byte ph, s, ret;
-	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl;
+	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl, tr;
 
 	if
-	:: me != O -> goto join      /* both members Join first */
+	:: me != O -> goto join      /* members Join first */
 	:: else -> goto loop
 	fi;
 
+	/* running outside any scope (s == RUN), or the outsider between
+	 * requests */
 loop:
 	if
 	/* a Harmless scope, an Idle scope, or Idle for good (pk: the member
@@ -484,47 +880,43 @@ loop:
 	:: atomic { me != O -> ENTER_SWAP(me, HARMLESS) }; goto entered
 	:: atomic { me != O -> ENTER_SWAP(me, IDLE) }; goto entered
 	:: atomic { me != O -> pk = true; ENTER_SWAP(me, IDLE) }; goto entered
-	/* Isolate (A, O) and IsolateFull (B, O), from running; cxr: through
-	 * IsolateContext / IsolateFullContext, whose ctx may end at any time */
+	/* Isolate[Context] (A, O), IsolateFull[Context] (B, O) */
+	REQ(me == A || me == O, false)
+	REQ(me == B || me == O, true)
+	/* TryIsolate (O) */
 #ifndef LTL
-	:: atomic { mu == NONE && me != B -> ISOLATE_BODY(me, false) }; goto sched
-	:: atomic { mu == NONE && me != B -> cxr[me] = true; ISOLATE_BODY(me, false) }; goto sched
-	:: atomic { mu == NONE && me != A -> ISOLATE_BODY(me, true) }; goto sched
-	:: atomic { mu == NONE && me != A -> cxr[me] = true; ISOLATE_BODY(me, true) }; goto sched
+	:: atomic { mu == NONE && me == O -> ISOLATE_TRY(me) }; goto sched
 #else
-	:: atomic { me != B -> LOCK(me) }; goto liso
-	:: atomic { me != B -> cxr[me] = true; LOCK(me) }; goto liso
-	:: atomic { me != A -> fl = true; LOCK(me) }; goto liso
-	:: atomic { me != A -> cxr[me] = true; fl = true; LOCK(me) }; goto liso
+	:: atomic { me == O -> tr = true; LOCK(me) }; goto liso
 #endif
-	/* Leave (B): vacate: Swap(idle), active.And, kick if watched */
-	:: atomic { me == B -> userRun[me] = false; injob[me] = false;
-			kk = (st[me] >= W); st[me] = IDLE };
-		act[me] = false;
-		if
-		:: kk -> kk = false; lk = true; ph = P_START; ret = R_LEAVE; goto LSCHED
-		:: else -> goto join
-		fi
+	/* Leave (B) */
+	:: atomic { me == B -> VACATE_SWAP(me) }; goto left
 	/* the outsider stops */
 	:: me == O -> goto end_stop
 	fi;
 
 #ifdef LTL
 liso:
-	atomic { HAS_LOCK(me) -> ISOLATE_BODY(me, fl); fl = false };
+	atomic { HAS_LOCK(me) ->
+		if :: tr -> ISOLATE_TRY(me) :: else -> ISOLATE_BODY(me, fl); fl = false fi };
 	goto sched;
 #endif
 
-	/* Join (B): claim; activate: Swap(idle), kick if watched, active.Or;
-	 * then resume from idle */
-join:
-	atomic { kk = (st[me] >= W); st[me] = IDLE; s = IDLE };
+	/* Leave, after its vacate's Swap(idle): occupied.And, kick if
+	 * watched; then Join again */
+left:
+	act[me] = false;
 	if
-	:: kk -> kk = false; lk = true; ph = P_START; ret = R_JOIN; goto LSCHED
-	:: else
+	:: kk -> kk = false; lk = true; ph = P_START; ret = R_LEAVE; goto LSCHED
+	:: else -> goto join
 	fi;
-r_join:
-	act[me] = true;
+
+	/* Join: claim's CompareAndSwap sets the occupied bit (a slot that is
+	 * not occupied holds idle without the watched flag: vacate swapped it
+	 * so before clearing the bit, and a watch only CASes a state that is
+	 * not idle), then resume from idle */
+join:
+	atomic { assert(st[me] == IDLE); act[me] = true; s = IDLE };
 	goto resume;
 
 	/* Member.enter: kick if the Swap found the watched flag */
@@ -544,18 +936,34 @@ end_park:	false               /* idle for good */
 	:: else
 	fi;
 
+	/* in a Harmless or Idle scope (s), or in A's Harmless scope in its own
+	 * section (cs): end it, or isolate from it (A plain from either, B
+	 * full from idle), or (B) Leave inside a Harmless scope, which ends
+	 * it: the one way from harmless to idle without mu */
+inscope:
+	if
+	:: goto resume
+	:: atomic { me == B && s == HARMLESS && !cs -> VACATE_SWAP(me) }; goto left
+	REQ(!cs && me == A, false)
+	REQ(!cs && me == B && s == IDLE, true)
+#ifdef FULL_IN_HARMLESS
+	REQ(!cs && me == B && s == HARMLESS, true)
+#endif
+	fi;
+
 	/* the end func / resume: Swap(running), load the gate, slow path.
 	 * s is the state the member leaves; cs: inside its own section */
 resume:
-	atomic { slow = (st[me] >= W); st[me] = RUN };
+	atomic { slow = (st[me] >= W); st[me] = RUN };    /* slow: watched */
 #ifndef NO_DEKKER
-	atomic { slow = slow || holds(s);
+#define RESUME_HELD holds(s)
 #else
-	atomic {
+#define RESUME_HELD false
 #endif
-		if :: !slow && !cs -> RUNS(me); s = 0; goto loop
-		   :: !slow && cs -> s = 0; goto release
-		   :: else -> slow = false; lk = true; pre = true; ph = P_START; ret = R_RESUME
+	atomic {
+		if :: !slow && !RESUME_HELD && !cs -> RUNS(me); s = 0; goto loop
+		   :: !slow && !RESUME_HELD && cs -> s = 0; goto release
+		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME
 		fi };
 	goto LSCHED;
 r_resume:
@@ -585,10 +993,11 @@ r_await:
 	:: else -> goto abandon
 	fi;
 
-	/* the isolated section: A opens a harmless scope in it */
+	/* the isolated section: A, when it asked from running, opens a
+	 * harmless scope in it (inside a scope, Harmless changes nothing) */
 	if
-	:: me == A -> atomic { cs = true; ENTER_SWAP(me, HARMLESS) }; goto entered
-	:: true
+	:: atomic { me == A && rMode[A] == RUN -> cs = true; ENTER_SWAP(me, HARMLESS) }; goto entered
+	:: else
 	fi;
 
 	/* release: releaseMember / releaseOutsider, then releaseLocked */
@@ -603,44 +1012,26 @@ r_release:
 	 * was ORed in by thread_harmless_till_end) */
 	if :: me != O -> st[me] = st[me] | HARMLESS :: else fi;
 #endif
-	if
-	:: me != O -> atomic { RUNS(me) }
-	:: else
-	fi;
-	goto loop;
+	/* the member runs on in the mode it asked from (the grant restored
+	 * it): running, or back in its scope */
+	RUN_ON(me)
 
 	/* awaitGrant's abandon path: wait returned false */
 abandon:
 	LOCK(me)
-	atomic { HAS_LOCK(me) -> mu = me; wants[me] = false; lk = false;
+	atomic { HAS_LOCK(me) -> mu = me; wants[me] = false; lk = false; ret = R_ABANDON;
 		if
 		:: owner == me ->            /* granted as ctx ended: roll back */
 			rDone[me] = false; rTok[me] = false;   /* dead (see WOKE) */
-			RELEASE(me); ph = P_START; ret = R_ABANDON
-		:: else ->                   /* withdrawLocked */
+			RELEASE(me); ph = P_START
+		:: else ->                   /* withdrawLocked: unqueue, then WITHDRAWN */
 			unqueue(me);
-			if :: rFull[me] -> gF-- :: else -> gP-- fi;
-			if
-			:: me != O && rMode[me] == RUN && owner != NONE ->
-				st[me] = HARMLESS; HOLD(me, HARMLESS); h = true
-			:: me != O && !(rMode[me] == RUN && owner != NONE) ->
-				st[me] = rMode[me]
-			:: else
-			fi;
-#ifdef ABANDON_NO_WAKE
-			UNLOCK(me); goto r_abandon
-#else
-			ph = P_START; ret = R_ABANDON
-#endif
+			if :: cl1 != NONE -> cx = CX_WITHDRAW; ph = P_CLR :: else -> WITHDRAWN(me) fi
 		fi };
 	goto sched;
 r_abandon:
 	if :: h -> h = false; slotWait(me) :: else fi;
-	if
-	:: me != O -> atomic { RUNS(me) }   /* its mode was running */
-	:: else
-	fi;
-	goto loop;
+	RUN_ON(me)
 
 	/* schedule, then mu.Unlock; returns through ret */
 #ifdef LTL
@@ -666,8 +1057,8 @@ end_stop:
  * trade-off.  plainO assumes that eventually no member makes ...Context
  * requests (FEW_ABANDONS); the other claims need no such assumption.
  * Full isolation needs every member idle: the claims that involve it assume
- * that each member is idle (in an Idle scope, waiting in a full request,
- * idle for good, or not joined) infinitely often.
+ * that each member is idle (in an Idle scope, waiting in a full request or
+ * in one asked from idle, idle for good, or not joined) infinitely often.
  *
  *   plainA  A's plain request is granted (or abandoned).
  *   plainO  O's plain request is granted (or abandoned), if eventually no
