@@ -82,9 +82,8 @@ import (
 //     records, per queue, the blocker watched and the request it blocks;
 //     when that request is granted or withdrawn, or the queue's next watch is
 //     on another member, the flag is cleared (by CompareAndSwap: a member's
-//     Swap that wins the race kicks once for nothing), unless the other
-//     queue's watch is on the same member. New flags are set before old ones
-//     are cleared.
+//     Swap that wins the race kicks once for nothing), unless a current
+//     watch, of either queue, is on the same member.
 //
 // Writes. State words change only by Swap and CompareAndSwap, never by a plain
 // Store: under the race detector a Store is only a release, and the Dekker

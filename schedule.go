@@ -140,9 +140,10 @@ func (g *slotGroup) all(need uint32) bool {
 // watch asks the blockers w (zero entries: none) to kick the Isolator on
 // their next state change, and clears the flags it set before on members
 // that block no queue head any more. It reports false if a blocker's state
-// changed since its scan; schedule then looks again. The new flags are set
-// before the old ones are cleared, so that a member watched for both queues
-// in turn keeps its flag.
+// changed since its scan; schedule then looks again. An old flag is cleared
+// only if no new watch names its member: a member that blocks both queue
+// heads, or one head after the other, keeps its flag (the model's mutant
+// CLEAR_OTHER shows the deadlock otherwise).
 func (iso *Isolator) watch(w [2]watched) bool {
 	old := iso.watching
 	iso.watching = w
