@@ -83,7 +83,8 @@ import (
 //     when that request is granted or withdrawn, or the queue's next watch is
 //     on another member, the flag is cleared (by CompareAndSwap: a member's
 //     Swap that wins the race kicks once for nothing), unless a current
-//     watch, of either queue, is on the same member.
+//     watch, of either queue, is on the same member (the order of setting
+//     and clearing does not matter).
 //
 // Writes. State words change only by Swap and CompareAndSwap, never by a plain
 // Store: under the race detector a Store is only a release, and the Dekker

@@ -141,9 +141,8 @@ func (g *slotGroup) all(need uint32) bool {
 // their next state change, and clears the flags it set before on members
 // that block no queue head any more. It reports false if a blocker's state
 // changed since its scan; schedule then looks again. An old flag is cleared
-// only if no new watch names its member: a member that blocks both queue
-// heads, or one head after the other, keeps its flag (the model's mutant
-// CLEAR_OTHER shows the deadlock otherwise).
+// only if no new watch names its member, which keeps the flag of a member
+// that blocks both heads (model mutant CLEAR_OTHER: a deadlock otherwise).
 func (iso *Isolator) watch(w [2]watched) bool {
 	old := iso.watching
 	iso.watching = w
