@@ -33,7 +33,7 @@ func (m Member) Harmless() (end func()) {
 		s.enter(stateHarmless)
 		s.mode = stateHarmless
 	}
-	d, p := s.push(kindHarmless, false, prev)
+	d, p := s.push(kindHarmless, false, prev, m.gen)
 	return s.endFunc(d, m.gen, kindHarmless, p)
 }
 
@@ -51,7 +51,7 @@ func (m Member) Idle() (end func()) {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	s.reserve()
-	d, p := s.push(kindIdle, false, s.mode)
+	d, p := s.push(kindIdle, false, s.mode, m.gen)
 	if s.mode == stateRunning {
 		s.mode = stateIdle
 		s.enter(stateIdle)
@@ -104,16 +104,20 @@ func (s *member) makeEnds(d int) {
 // makeEnd creates the end func of the scope of kind k at depth d with parity
 // p, for the memberships whose generation has the low bit b. The func is the
 // whole end path, not a call to a method, so that ending a scope costs one
-// call. Its first test reads only the generation (atomically): an end func
-// of the previous membership, perhaps called on another goroutine, panics
-// before it reads anything that the state's new member writes.
+// call. Its test is one load and compare: member.top must name its scope.
+// An end func of the previous membership, perhaps called on the goroutine
+// that left, sees either that goroutine's own last top (0, set by Leave) or
+// one that names a scope of the other membership parity: it panics.
 func (s *member) makeEnd(d int, b uint64, k scopeKind, p uint8) func() {
+	tag := scopeTag(d, b, k, p)
 	return func() {
-		if s.gen.Load()&1 != b || d+1 != s.depth || s.stack[d].kind != k || s.stack[d].parity != p {
+		if s.top != tag {
 			s.endMisuse(d, b, k, p)
 			return
 		}
-		if s.stack[d].prev != s.mode {
+		e := &s.stack[d]
+		s.top = e.below
+		if e.prev != s.mode {
 			// Back to running (Idle inside Harmless panics, so the
 			// scope opened in running).
 			s.resume()

@@ -55,6 +55,9 @@ type member struct {
 	// grow together, in steps, never on the fast path's way.
 	stack []scope
 	depth int
+	// top names the innermost open scope (see scopeTag), 0 when none: an
+	// end func checks that it ends the innermost scope with one compare.
+	top uint32
 	// ends holds the end funcs of harmless and idle scopes: per depth,
 	// membership parity (the generation's low bit), kind and scope parity
 	// (see scope.parity). They are made with the stack, so that opening a
@@ -100,6 +103,8 @@ type scope struct {
 	parity uint8
 	// prev is the member's state when the scope opened.
 	prev uint32
+	// below is member.top before the scope opened.
+	below uint32
 	// serial is the isolate scope's number, to which its release func
 	// is bound.
 	serial uint64
@@ -146,6 +151,7 @@ func (iso *Isolator) join(name *string) Member {
 // newMember makes the state of the slot sl, idle.
 func (iso *Isolator) newMember(sl *slot) *member {
 	s := &member{iso: iso, gate: &iso.gate, slot: sl, state: sl.state, mode: stateIdle}
+	s.gen.Store(1) // a Member with gen 0 is the zero Member
 	s.stack = s.stackBuf[:]
 	s.ends = s.endsBuf[:]
 	s.makeEnds(0)
@@ -174,18 +180,17 @@ func (m Member) Leave() {
 		s.cleanup.Stop()
 		keep = nil
 	}
-	s.depth = 0
+	s.depth, s.top = 0, 0
 	s.iso.vacate(s.slot, keep)
 }
 
 // state returns the state of m's membership; it panics if the membership
 // is over, or m is the zero Member.
 func (m Member) state() *member {
-	s := m.s
-	if s == nil || s.gen.Load() != m.gen {
+	if m.gen == 0 || m.s.gen.Load() != m.gen { // the zero Member has gen 0
 		m.dead()
 	}
-	return s
+	return m.s
 }
 
 func (m Member) dead() {
@@ -205,10 +210,12 @@ func (s *member) reserve() {
 
 // push opens a scope of kind k at the top of the stack, the member being in
 // state prev, and returns its depth and parity. The caller reserved room.
-func (s *member) push(k scopeKind, holds bool, prev uint32) (int, uint8) {
+func (s *member) push(k scopeKind, holds bool, prev uint32, gen uint64) (int, uint8) {
 	d := s.depth
 	e := &s.stack[d]
 	p := e.parity ^ 1
+	e.below = s.top
+	s.top = scopeTag(d, gen, k, p)
 	// Field by field, not a composite literal: that zeroes the entry with
 	// one wide store and patches it with narrow ones, and the end func's
 	// loads of the entry then wait for all of them (no store forwarding).
@@ -229,4 +236,11 @@ func (s *member) grow() {
 	s.stack = append(s.stack, make([]scope, n)...)
 	s.ends = append(s.ends, make([][2][2][2]func(), n)...)
 	s.makeEnds(len(s.stack) - n)
+}
+
+// scopeTag names the scope of kind k at depth d with parity p, in the
+// membership numbered gen: what member.top holds while it is the innermost
+// open scope, and what its end func expects there. It is never 0.
+func scopeTag(d int, gen uint64, k scopeKind, p uint8) uint32 {
+	return uint32(d+1)<<4 | uint32(gen&1)<<3 | uint32(p)<<2 | uint32(k)
 }

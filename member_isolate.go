@@ -93,7 +93,7 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 // caller reserved room.
 func (m Member) pushIsolate(holds bool) func() {
 	s := m.s
-	d, _ := s.push(kindIsolate, holds, s.mode)
+	d, _ := s.push(kindIsolate, holds, s.mode, m.gen)
 	s.serial++
 	serial := s.serial
 	s.stack[d].serial = serial
@@ -108,7 +108,7 @@ func (m Member) release(serial uint64) {
 	if d < 0 || s.stack[d].kind != kindIsolate || s.stack[d].serial != serial {
 		panic("isolate: isolation released twice or out of order")
 	}
-	s.depth = d
+	s.depth, s.top = d, s.stack[d].below
 	if s.stack[d].holds {
 		s.own, s.ownFull = 0, false
 		s.iso.releaseMember(s.req)
