@@ -33,7 +33,7 @@ func (m Member) Harmless() (end func()) {
 		s.enter(stateHarmless)
 		s.mode = stateHarmless
 	}
-	d, p := s.push(kindHarmless, false, prev, m.gen)
+	d, p := s.push(kindHarmless, prev, m.gen)
 	return s.endFunc(d, m.gen, kindHarmless, p)
 }
 
@@ -51,7 +51,7 @@ func (m Member) Idle() (end func()) {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	s.reserve()
-	d, p := s.push(kindIdle, false, s.mode, m.gen)
+	d, p := s.push(kindIdle, s.mode, m.gen)
 	if s.mode == stateRunning {
 		s.mode = stateIdle
 		s.enter(stateIdle)

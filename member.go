@@ -209,8 +209,9 @@ func (s *member) reserve() {
 }
 
 // push opens a scope of kind k at the top of the stack, the member being in
-// state prev, and returns its depth and parity. The caller reserved room.
-func (s *member) push(k scopeKind, holds bool, prev uint32, gen uint64) (int, uint8) {
+// state prev, and returns its depth and parity. The caller reserved room,
+// and sets holds and serial for an isolate scope (push stays inlinable).
+func (s *member) push(k scopeKind, prev uint32, gen uint64) (int, uint8) {
 	d := s.depth
 	e := &s.stack[d]
 	p := e.parity ^ 1
@@ -219,9 +220,8 @@ func (s *member) push(k scopeKind, holds bool, prev uint32, gen uint64) (int, ui
 	// Field by field, not a composite literal: that zeroes the entry with
 	// one wide store and patches it with narrow ones, and the end func's
 	// loads of the entry then wait for all of them (no store forwarding).
-	// serial is left as it is: only isolate scopes read it, and they set
-	// it.
-	e.kind, e.holds, e.parity, e.prev = k, holds, p, prev
+	// holds and serial are for isolate scopes only: pushIsolate sets them.
+	e.kind, e.parity, e.prev = k, p, prev
 	s.depth = d + 1
 	return d, p
 }

@@ -93,10 +93,10 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 // caller reserved room.
 func (m Member) pushIsolate(holds bool) func() {
 	s := m.s
-	d, _ := s.push(kindIsolate, holds, s.mode, m.gen)
+	d, _ := s.push(kindIsolate, s.mode, m.gen)
 	s.serial++
 	serial := s.serial
-	s.stack[d].serial = serial
+	s.stack[d].holds, s.stack[d].serial = holds, serial
 	return func() { m.release(serial) }
 }
 
