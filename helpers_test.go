@@ -196,3 +196,12 @@ func (t *slotTable) len() int {
 func hasLeft(m Member) bool {
 	return m.s.gen.Load() != m.gen
 }
+
+// isolatesAtOnce checks that an outsider's TryIsolate succeeds on iso (no
+// isolation held or queued, no member in its way), and releases it.
+func isolatesAtOnce(t *testing.T, iso *Isolator, msgAndArgs ...any) {
+	t.Helper()
+	r, ok := iso.TryIsolate()
+	require.True(t, ok, msgAndArgs...)
+	r()
+}

@@ -404,9 +404,7 @@ func checkUsable(t *testing.T, iso *Isolator, m Member) {
 	m.Isolate()()
 	m.Poll()
 	m.Leave()
-	r, ok := iso.TryIsolate()
-	require.True(t, ok, "TryIsolate after the member left")
-	r()
+	isolatesAtOnce(t, iso, "TryIsolate after the member left")
 }
 
 // Leave inside open harmless and idle scopes is allowed: it ends them, and
@@ -456,8 +454,6 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 			defer m.Harmless()()
 			defer m.Leave()
 		}()
-		r, ok := iso.TryIsolate()
-		require.True(t, ok)
-		r()
+		isolatesAtOnce(t, &iso)
 	})
 }

@@ -53,9 +53,7 @@ func TestStaleReleaseLeavesTheHolderIsolated(t *testing.T) {
 		_, ok = iso.TryIsolate()
 		assert.False(t, ok, "TryIsolate succeeded while the member is isolated")
 		a.do(t, "release and Leave", func() { holder(); m.Leave() })
-		r, ok := iso.TryIsolate()
-		require.True(t, ok)
-		r()
+		isolatesAtOnce(t, &iso)
 	})
 }
 
@@ -175,9 +173,7 @@ func TestBurstIsGivenBack(t *testing.T) {
 	burst = nil
 
 	assert.LessOrEqual(t, iso.table.Load().len(), 2, "groups left after the burst")
-	r, ok := iso.TryIsolate()
-	require.True(t, ok)
-	r()
+	isolatesAtOnce(t, &iso)
 	after := heap()
 	t.Logf("heap: %d before, %d at the peak, %d after", before, peak, after)
 	assert.Less(t, int64(after)-int64(before), (int64(peak)-int64(before))/20,
@@ -257,9 +253,7 @@ func TestGroupsAreRetiredAndRefilled(t *testing.T) {
 		m.Leave()
 	}
 	assert.Equal(t, []int{0}, positions(), "one group kept")
-	r, ok := iso.TryIsolate()
-	require.True(t, ok)
-	r()
+	isolatesAtOnce(t, &iso)
 }
 
 // A member that stays in a high position after a burst costs scans nothing
@@ -278,12 +272,10 @@ func TestStragglerKeepsOnlyItsGroup(t *testing.T) {
 			m.Leave()
 		}
 		assert.Equal(t, 2, iso.table.Load().len(), "the kept group and the straggler's")
-		r, ok := iso.TryIsolate()
-		require.True(t, ok, "the straggler is harmless")
-		r()
+		isolatesAtOnce(t, &iso, "the straggler is harmless")
 		// It still blocks when it runs.
 		end()
-		_, ok = iso.TryIsolate()
+		_, ok := iso.TryIsolate()
 		assert.False(t, ok)
 		straggler.Leave()
 		assert.Equal(t, 1, iso.table.Load().len())

@@ -303,9 +303,7 @@ func TestS6GrantRacingCancellation(t *testing.T) {
 					a.do(t, "release", rel)
 				}
 			}
-			r, ok := iso.TryIsolate()
-			require.True(t, ok, "round %d (err %v): isolation left held or queued", i, err)
-			r()
+			isolatesAtOnce(t, &iso, "round %d (err %v): isolation left held or queued", i, err)
 		}
 		t.Logf("granted %d, abandoned %d", won, lost)
 		st := iso.Stats()
@@ -329,9 +327,7 @@ func TestS7PanicInSectionReleases(t *testing.T) {
 			panic("boom")
 		})
 		assert.Equal(t, "boom", p)
-		r, ok := iso.TryIsolate()
-		require.True(t, ok, "outsider's isolation released by the panic")
-		r()
+		isolatesAtOnce(t, &iso, "outsider's isolation released by the panic")
 
 		a.do(t, "member panics in its section", func() {
 			end()
@@ -344,9 +340,7 @@ func TestS7PanicInSectionReleases(t *testing.T) {
 			end = m.Harmless()
 		})
 		assert.Equal(t, "boom", p)
-		r, ok = iso.TryIsolate()
-		require.True(t, ok, "member's isolation released by the panic")
-		r()
+		isolatesAtOnce(t, &iso, "member's isolation released by the panic")
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})
 }
