@@ -54,6 +54,7 @@ func (m Member) Idle() (end func()) {
 	d, p := s.push(kindIdle, s.mode, m.gen)
 	if s.mode == stateRunning {
 		s.mode = stateIdle
+		s.count = nextCount(s.count)
 		s.enter(stateIdle)
 	}
 	return s.endFunc(d, m.gen, kindIdle, p)
@@ -146,16 +147,58 @@ func (s *member) endMisuse(d int, b uint64, k scopeKind, p uint8) {
 }
 
 // enter publishes that the member is harmless or idle (st, which the caller
-// has made s.mode), and kicks an isolator that waits for this change.
+// has made s.mode), and kicks an isolator or a grace period that waits for
+// this change. A caller entering idle has counted the idle entry in s.count
+// (invariant 7; not here, so that enter inlines).
 func (s *member) enter(st uint32) {
-	if s.state.Swap(st) >= stateWatched {
-		s.kick()
+	if old := s.state.Swap(s.count | st); old >= stateWatched {
+		s.flagged(old)
 	}
 }
 
-// kick runs the Isolator's scheduler (out of line: enter stays inlinable).
-func (s *member) kick() {
-	s.iso.kick()
+// flagged is the slow path of the member's move to its mode, harmless or
+// idle, which found the flags of the word old set: the awaited flag is
+// handed on, or reported if the member is now idle (invariant 8), and a
+// watched flag kicks the Isolator.
+//
+//go:noinline
+func (s *member) flagged(old uint32) {
+	if old&stateAwaited != 0 {
+		s.passAwaited(s.mode)
+	}
+	if old&stateWatched != 0 {
+		s.iso.kick()
+	}
+}
+
+// passAwaited hands an awaited flag, which the member's move to st has just
+// cleared, on to st, or wakes the grace periods if st is idle.
+func (s *member) passAwaited(st uint32) {
+	if st == stateIdle {
+		s.iso.grace.kick()
+	} else {
+		s.state.Or(stateAwaited)
+	}
+}
+
+// nextCount returns the count bits after count and one more idle entry: the
+// count wraps within its bits.
+func nextCount(count uint32) uint32 {
+	return (count + idleOne) & countMask
+}
+
+// publish writes st (harmless or idle) in the member's word on a slow path
+// of its own goroutine, as enter does, and returns the old word. It kicks
+// no isolator: the callers hold mu and schedule.
+func (s *member) publish(st uint32) (old uint32) {
+	if st == stateIdle && s.state.Load()&stateMask != stateIdle {
+		s.count = nextCount(s.count)
+	}
+	old = s.state.Swap(s.count | st)
+	if old&stateAwaited != 0 {
+		s.passAwaited(st)
+	}
+	return old
 }
 
 // resume publishes that the member runs, then checks the gate (invariant 1):
@@ -163,14 +206,18 @@ func (s *member) kick() {
 func (s *member) resume() {
 	from := s.mode
 	s.mode = stateRunning
-	if old := s.state.Swap(stateRunning); old >= stateWatched || holds(from, s.gate.Load()) {
-		s.resumeSlow(from, old >= stateWatched)
+	if old := s.state.Swap(s.count | stateRunning); old >= stateWatched || holds(from, s.gate.Load()) {
+		s.resumeSlow(from, old)
 	}
 }
 
-// resumeSlow is out of line so that resume inlines.
+// resumeSlow is out of line so that resume inlines. old is the word that
+// resume's Swap replaced: an awaited flag in it goes on (invariant 8).
 //
 //go:noinline
-func (s *member) resumeSlow(from uint32, watched bool) {
-	s.iso.resumeSlow(s.slot, s.req, from, watched)
+func (s *member) resumeSlow(from, old uint32) {
+	if old&stateAwaited != 0 {
+		s.passAwaited(stateRunning)
+	}
+	s.iso.resumeSlow(s, from, old&stateWatched != 0)
 }

@@ -25,6 +25,12 @@ import (
 //	harmless  not touching shared state right now      plain: yes, full: no
 //	idle      harmless and holds no shared references  yes
 //	+watched  an isolator waits for this word to change (flag on any state)
+//	+awaited  a grace period waits for the member's next idle state
+//	count     the member's idle entries so far (28 bits, wrapping)
+//
+// The count is what lets a grace period (grace.go) see an idle state too
+// brief to be observed: a member that was not idle when the grace period
+// began has been idle since if its count has changed or it is idle now.
 //
 // The Isolator publishes one read-mostly word, the gate, that every member
 // loads after leaving a harmless or idle state:
@@ -85,26 +91,46 @@ import (
 //     Swap that wins the race kicks once for nothing), unless a current
 //     watch, of either queue, is on the same member (the order of setting
 //     and clearing does not matter).
+//  7. Only the member's own goroutine moves its word into idle from another
+//     state (a scope, Leave, a full request, a hold on ending an idle
+//     scope), and each such move adds idleOne; every other write keeps the
+//     count. The member keeps its count (member.count) to write it with the
+//     state in one Swap: the fast path writes nothing more for it.
+//  8. The awaited flag is set, by CompareAndSwap against a word that is not
+//     idle, only by a grace period's waiter. It stays until the member's
+//     next move into idle, which clears it and wakes the waiters: the
+//     member's Swap into another state clears it too, and the member sets
+//     it again (Or) before it moves on; the Isolator's writes under mu keep
+//     it (setState). So a member that was awaited cannot become idle
+//     unseen, as invariant 5 ensures for isolations.
 //
-// Writes. State words change only by Swap and CompareAndSwap, never by a plain
-// Store: under the race detector a Store is only a release, and the Dekker
-// pairs above need read-modify-writes on both sides. A Swap under mu that
-// drops its result (grant, withdrawal, admission, hold) may drop a watched
-// flag without a kick; that is safe because each is followed by a schedule
-// that scans again from the first slot (the cursors are reset) before it
-// relies on any kick.
+// Writes. State words change only by read-modify-writes (Swap, CompareAndSwap,
+// Or), never by a plain Store: under the race detector a Store is only a
+// release, and the Dekker pairs above need read-modify-writes on both sides.
+// A write under mu that drops the old word (grant, withdrawal, admission,
+// hold, all by setState) may drop a watched flag without a kick; that is
+// safe because each is followed by a schedule that scans again from the
+// first slot (the cursors are reset) before it relies on any kick.
 //
 // Ownership. A grant belongs to one acquisition: an outsider's release func
 // carries the number of the grant it ends (request.grants), a member's the
 // serial number of its isolate scope, and either panics, changing nothing,
 // when that grant or scope is no longer the current one.
 
-// Slot state word values (see the protocol above).
+// Slot state word layout (see the protocol above): the state in the low
+// bits, the flags in the high ones, so that one compare (>= stateWatched)
+// tells whether a flag is set, and the count in between.
 const (
 	stateRunning  uint32 = 0
 	stateHarmless uint32 = 1 << 0
 	stateIdle     uint32 = 1<<1 | stateHarmless
-	stateWatched  uint32 = 1 << 2
+	stateWatched  uint32 = 1 << 30
+	stateAwaited  uint32 = 1 << 31
+	// stateMask are the bits of the state proper.
+	stateMask = stateIdle
+	// idleOne is one idle entry in the count bits, countMask those bits.
+	idleOne   uint32 = 1 << 2
+	countMask        = stateWatched - idleOne
 )
 
 // Gate word layout (see the protocol above).
@@ -183,6 +209,10 @@ type Isolator struct {
 	// spare are requests of outsiders, kept for reuse (at most maxSpare).
 	spare  []*request
 	counts counters
+
+	// grace is the grace periods' and deferred funcs' state, under its
+	// own lock, which may be taken under mu (never the other way round).
+	grace graceState
 }
 
 // maxSpare is how many outsiders' requests an Isolator keeps for reuse: as
@@ -325,7 +355,7 @@ func (iso *Isolator) acquire(req *request, a abort, try bool) error {
 		if req.full || req.prev == stateIdle {
 			waitIn = stateIdle
 		}
-		m.state.Swap(waitIn)
+		m.publish(waitIn)
 	}
 	return iso.awaitGrant(req, a)
 }

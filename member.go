@@ -45,8 +45,11 @@ type member struct {
 	slot *slot
 	// state is the slot's state word, kept here to save a load.
 	state *atomic.Uint32
-	// mode is the state the member last published in its slot.
-	mode uint32
+	// mode is the state the member last published in its slot, count the
+	// count bits of its word (protocol invariant 7), which only the
+	// member's own goroutine changes.
+	mode  uint32
+	count uint32
 	// own is one more than the depth of the scope that holds the grant,
 	// 0 when the member is not isolated; ownFull tells its kind.
 	own     int
@@ -151,6 +154,9 @@ func (iso *Isolator) join(name *string) Member {
 // newMember makes the state of the slot sl, idle.
 func (iso *Isolator) newMember(sl *slot) *member {
 	s := &member{iso: iso, gate: &iso.gate, slot: sl, state: sl.state, mode: stateIdle}
+	// The slot's word goes on counting from where its last member left
+	// it: a count that went back could match a grace period's snapshot.
+	s.count = sl.state.Load() & countMask
 	s.gen.Store(1) // a Member with gen 0 is the zero Member
 	s.stack = s.stackBuf[:]
 	s.ends = s.endsBuf[:]
@@ -181,7 +187,8 @@ func (m Member) Leave() {
 		keep = nil
 	}
 	s.depth, s.top = 0, 0
-	s.iso.vacate(s.slot, keep)
+	s.count = nextCount(s.count) // leaving is an idle entry: a grace period stops waiting
+	s.iso.vacate(s.slot, keep, s.count|stateIdle)
 }
 
 // state returns the state of m's membership; it panics if the membership

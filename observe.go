@@ -18,6 +18,11 @@ type Stats struct {
 	MaxWait        time.Duration // the longest of those waits
 	Waiting        int           // requests pending and members held back now
 	Leaked         int           // members found unreachable without Leave
+	// Grace periods (see [Isolator.Synchronize] and [Isolator.Defer]).
+	GracePeriods    uint64 // grace periods completed (one per batch of deferred funcs)
+	Synchronizing   int    // grace periods waiting now
+	Deferred        uint64 // funcs passed to Defer so far
+	DeferredPending int    // of those, the funcs that have not run yet
 }
 
 // counters are the Isolator's statistics, kept under mu on the slow path:
@@ -42,6 +47,14 @@ func (iso *Isolator) Stats() Stats {
 		MaxWait:        iso.counts.maxWait,
 		Waiting:        len(iso.held) + iso.plainQ.len() + iso.fullQ.len(),
 	}
+	g := &iso.grace
+	ran := g.ran.Load() // before deferredAll: a func runs after it is counted there
+	g.mu.Lock()
+	st.Synchronizing = len(g.waiters)
+	st.Deferred = g.deferredAll
+	g.mu.Unlock()
+	st.GracePeriods = g.periods.Load()
+	st.DeferredPending = int(st.Deferred - ran)
 	iso.eachMember(func(s *slot) {
 		st.Members++
 		if s.leaked.Load() {
@@ -114,7 +127,7 @@ func (st State) String() string {
 
 // stateOf converts a slot's state word.
 func stateOf(word uint32) State {
-	switch word &^ stateWatched {
+	switch word & stateMask {
 	case stateIdle:
 		return StateIdle
 	case stateHarmless:
@@ -187,11 +200,11 @@ func (iso *Isolator) blockersLocked() []watched {
 		return found
 	}
 	if h := iso.plainQ.head; h != nil {
-		found = slices.AppendSeq(found, iso.blockers(0, h, stateHarmless))
+		found = slices.AppendSeq(found, iso.blockers(0, h.memberSlot(), stateHarmless))
 	}
 	if h := iso.fullQ.head; h != nil {
 		plain := len(found)
-		found = slices.AppendSeq(found, iso.blockers(0, h, stateIdle))
+		found = slices.AppendSeq(found, iso.blockers(0, h.memberSlot(), stateIdle))
 		if plain > 0 {
 			slices.SortStableFunc(found, func(a, b watched) int { return a.slot.index - b.slot.index })
 			found = slices.CompactFunc(found, func(a, b watched) bool { return a.slot == b.slot })

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math/bits"
 	"runtime/trace"
+	"sync/atomic"
 )
 
 // This file holds the part of the protocol that runs under Isolator.mu:
@@ -71,25 +72,24 @@ type watched struct {
 // so that the next scan resumes there (invariant 2), and returns it with the
 // state it saw, or a zero watched when there is none.
 func (iso *Isolator) scan(cursor *int, req *request, need uint32) watched {
-	for w := range iso.blockers(*cursor, req, need) {
+	for w := range iso.blockers(*cursor, req.memberSlot(), need) {
 		*cursor = w.slot.index
+		w.req = req
 		return w
 	}
 	return watched{}
 }
 
 // blockers yields, in slot order from the slot index from on, the members
-// whose state lacks the bits of need, other than req's own, with the state
-// it saw.
-func (iso *Isolator) blockers(from int, req *request, need uint32) iter.Seq[watched] {
+// whose state lacks the bits of need, other than the one on self (nil:
+// none), with the state it saw (req is not set). A grace period's snapshot
+// runs it without mu: a group retired meanwhile has only idle slots and is
+// skipped (slots.go, invariants 1 and 2).
+func (iso *Isolator) blockers(from int, self *slot, need uint32) iter.Seq[watched] {
 	return func(yield func(watched) bool) {
 		t := iso.table.Load()
 		if t == nil {
 			return
-		}
-		var self *slot
-		if req.member != nil {
-			self = req.member.slot
 		}
 		for _, g := range t.from(from) {
 			occupied := g.occupied.Load()
@@ -102,7 +102,7 @@ func (iso *Isolator) blockers(from int, req *request, need uint32) iter.Seq[watc
 			for ; occupied != 0; occupied &= occupied - 1 {
 				i := bits.TrailingZeros64(occupied)
 				st := g.states[i].Load()
-				if blocks(st, need) && &g.slots[i] != self && !yield(watched{&g.slots[i], st, req}) {
+				if blocks(st, need) && &g.slots[i] != self && !yield(watched{slot: &g.slots[i], seen: st}) {
 					return
 				}
 			}
@@ -194,6 +194,14 @@ func (iso *Isolator) unwatch(req *request) {
 	}
 }
 
+// memberSlot returns the slot of req's member; nil for an outsider's request.
+func (req *request) memberSlot() *slot {
+	if req.member == nil {
+		return nil
+	}
+	return req.member.slot
+}
+
 // kick runs schedule for a member whose state change an isolator watched.
 func (iso *Isolator) kick() {
 	iso.mu.Lock()
@@ -273,7 +281,7 @@ func (iso *Isolator) grant(req *request) {
 	iso.owner = req
 	iso.gate.Add(gateGranted - weight(req))
 	if m := req.member; m != nil {
-		m.state.Swap(req.prev) // a flag it drops: see "Writes" in the protocol
+		setState(m.state, req.prev)
 	}
 	iso.granted(req)
 	if !req.asking {
@@ -316,11 +324,11 @@ func (iso *Isolator) withdrawLocked(req *request) (held bool) {
 	iso.gate.Add(-weight(req))
 	if m := req.member; m != nil {
 		if req.prev == stateRunning && iso.owner != nil {
-			m.state.Swap(stateHarmless)
+			setState(m.state, stateHarmless)
 			iso.hold(m.slot, stateHarmless)
 			held = true
 		} else {
-			m.state.Swap(req.prev)
+			setState(m.state, req.prev)
 		}
 	}
 	iso.schedule()
@@ -344,7 +352,7 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
 			kept = append(kept, s)
 			continue
 		}
-		s.state.Swap(stateRunning) // see "Writes" in the protocol
+		setState(s.state, stateRunning)
 		s.signal()
 		iso.rescan()
 	}
@@ -365,19 +373,20 @@ func shrunk[E any](s []E) []E {
 	return append(make([]E, 0, 2*len(s)), s...)
 }
 
-// resumeSlow is the slow path of a member on s going from state from to
-// running: the gate was not clear, or an isolator watched it (watched: the
-// member's swap to running took the watched flag). own is the member's
-// request (nil if it never isolated), whose grant never holds it back.
+// resumeSlow is the slow path of member m going from state from to running:
+// the gate was not clear, or an isolator watched it (watched: the member's
+// swap to running took the watched flag). Its own request's grant never
+// holds it back.
 //
 // A held member goes back to from: to a scan nothing changed, so schedule
 // runs only for a kick, when the member was watched before it came here or
 // while it waited for mu (a scan may have seen it running then).
-func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32, watched bool) {
+func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
+	s, own := m.slot, m.req
 	iso.mu.Lock()
 	held, busy := false, false
 	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()) {
-		watched = s.state.Swap(from) >= stateWatched || watched
+		watched = m.publish(from)&stateWatched != 0 || watched
 		iso.hold(s, from)
 		// An isolated section runs, maybe briefly: worth a spin. A
 		// request that waits for members may wait long: park at once.
@@ -392,5 +401,19 @@ func (iso *Isolator) resumeSlow(s *slot, own *request, from uint32, watched bool
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
 		s.wait(busy, nil)
+	}
+}
+
+// setState writes st in the state word w of a member that is not moving
+// itself (it waits, or the caller is its goroutine under mu), keeping the
+// count (invariant 7: this never moves a word into idle from another state)
+// and the awaited flag (invariant 8); it drops the watched flag (see
+// "Writes" in the protocol).
+func setState(w *atomic.Uint32, st uint32) {
+	for {
+		old := w.Load()
+		if w.CompareAndSwap(old, old&(countMask|stateAwaited)|st) {
+			return
+		}
 	}
 }

@@ -142,6 +142,10 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 			})
 		}
 		ready.Wait()
+		words := make([]uint32, len(slots))
+		for i, s := range slots {
+			words[i] = s.state.Load()
+		}
 		a := newActor(t)
 		worker := a.join(t, &iso)
 		rounds := 300
@@ -171,7 +175,8 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 			if i%2 == 1 {
 				want = stateIdle
 			}
-			assert.Equal(t, want, s.state.Load(), "parked member %d's state word", i)
+			assert.Equal(t, want, words[i]&stateMask, "parked member %d's state", i)
+			assert.Equal(t, words[i], s.state.Load(), "parked member %d's state word was written", i)
 		}
 		close(quit)
 		for _, o := range ops {

@@ -27,9 +27,10 @@ import (
 // Invariants of the table:
 //
 //  1. A slot whose bit is clear in its group's occupied mask holds stateIdle
-//     without the watched flag: vacate swaps stateIdle in before it clears
-//     the bit, and a watch only ever sets the flag on a state that lacked
-//     what a request needs, which idle never does. So a claimed slot needs
+//     (with the count of its last member) without the watched or awaited
+//     flag: vacate swaps it in before it clears the bit, and a watch only
+//     ever sets a flag on a state that lacked what its waiter needs, which
+//     idle never does. So a claimed slot needs
 //     no write of its state word before scans may see it.
 //  2. A retired group's occupied mask is all ones, set by CompareAndSwap
 //     from zero under Isolator.mu: a claimer that still reads the old table
@@ -169,14 +170,18 @@ func (iso *Isolator) grow(seen *slotTable) {
 }
 
 // vacate takes the slot of a leaving member out of scans and frees it; keep
-// is the member state the slot's next member reuses (nil: a new one). If an
-// isolator waits for that member, it is kicked. If the slot's group is now
-// empty, empty groups are retired.
-func (iso *Isolator) vacate(s *slot, keep *member) {
+// is the member state the slot's next member reuses (nil: a new one), idle
+// the idle word, with the member's count, that the slot keeps meanwhile. If
+// an isolator or a grace period waits for that member, it is kicked. If the
+// slot's group is now empty, empty groups are retired.
+func (iso *Isolator) vacate(s *slot, keep *member, idle uint32) {
 	s.spare = keep
-	old := s.state.Swap(stateIdle) // invariant 1: before the bit is cleared
+	old := s.state.Swap(idle) // invariant 1: before the bit is cleared
 	if s.group.occupied.And(^s.bit) == s.bit {
 		iso.shrink()
+	}
+	if old&stateAwaited != 0 {
+		iso.grace.kick()
 	}
 	if old&stateWatched != 0 {
 		iso.kick()

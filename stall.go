@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -15,14 +16,20 @@ import (
 // says what is known then; a member dropped without Leave is named leaked
 // once a garbage collection has found it (the library never forces one).
 
-// A StallReport describes an isolation request that has waited longer than
-// [Isolator.StallAfter]: what [Isolator.OnStall] receives, and what is
-// logged when OnStall is nil.
+// A StallReport describes an isolation request, or a grace period, that has
+// waited longer than [Isolator.StallAfter]: what [Isolator.OnStall]
+// receives, and what is logged when OnStall is nil.
 type StallReport struct {
 	// Requester is who asked.
 	Requester Requester
 	// Full is set when the request is for a full isolation.
 	Full bool
+	// Grace is set when the report is about a grace period
+	// ([Isolator.Synchronize], or deferred funcs, whose Requester is where
+	// the first func of the batch was deferred). Its Blockers are then
+	// the members that have not been idle since it began, and Holder is
+	// nil.
+	Grace bool
 	// Waited is how long the request had waited when the report was made.
 	Waited time.Duration
 	// Holder is who holds the isolation the request waits for; nil when no
@@ -62,11 +69,20 @@ const stallCauses = "usual causes: a member that blocks outside a Harmless scope
 	"instead of its Member (it waits for itself), or an isolating goroutine " +
 	"that holds a lock a running member waits for"
 
+// graceStallCauses names the usual causes of a stalled grace period.
+const graceStallCauses = "usual causes: a member that blocks outside an Idle scope " +
+	"(wrap waits for the next job in one), a member that calls Synchronize " +
+	"while not idle (it waits for itself), or a Synchronize inside an " +
+	"isolated section (the members it holds back cannot become idle)"
+
 // String describes the stall in one line, with its usual causes.
 func (r StallReport) String() string {
 	var b strings.Builder
 	kind := "isolation"
-	if r.Full {
+	switch {
+	case r.Grace:
+		kind = "grace period"
+	case r.Full:
 		kind = "full isolation"
 	}
 	fmt.Fprintf(&b, "isolate: %s requested by %s has waited %v", kind, r.Requester, r.Waited)
@@ -83,8 +99,15 @@ func (r StallReport) String() string {
 		}
 	}
 	b.WriteString("; ")
-	b.WriteString(stallCauses)
+	b.WriteString(r.causes())
 	return b.String()
+}
+
+func (r StallReport) causes() string {
+	if r.Grace {
+		return graceStallCauses
+	}
+	return stallCauses
 }
 
 // defaultStallAfter is StallAfter's value when it is zero.
@@ -148,11 +171,53 @@ func (iso *Isolator) reportStall(req *request) {
 		h := holder.requester()
 		r.Holder = &h
 	}
+	r.send(onStall)
+}
+
+// send hands the report to onStall, or logs it if onStall is nil.
+func (r StallReport) send(onStall func(StallReport)) {
 	if onStall != nil {
 		onStall(r)
 		return
 	}
 	r.log()
+}
+
+// watchGraceStall arranges for the grace period w, about to wait, to be
+// reported if it waits StallAfter, and returns the timer to stop when the
+// wait ends; nil when stall reports are off.
+func (iso *Isolator) watchGraceStall(w *graceWaiter) *time.Timer {
+	after := iso.stallAfter()
+	if after < 0 {
+		return nil
+	}
+	return time.AfterFunc(after, func() { iso.reportGraceStall(w) })
+}
+
+// reportGraceStall reports the grace period w, which has waited StallAfter,
+// with the members that have not been idle since it began. A timer's
+// goroutine runs it; under graceState.mu it only collects.
+func (iso *Isolator) reportGraceStall(w *graceWaiter) {
+	g := &iso.grace
+	g.mu.Lock()
+	if !slices.Contains(g.waiters, w) {
+		g.mu.Unlock()
+		return // over meanwhile
+	}
+	var blockers []watched
+	for _, p := range w.pend[w.at.Load():] {
+		if word := p.slot.state.Load(); !idleSince(word, p.count) {
+			blockers = append(blockers, watched{slot: p.slot, seen: word})
+		}
+	}
+	g.mu.Unlock()
+	r := StallReport{
+		Requester: party{pc: w.pc}.requester(),
+		Grace:     true,
+		Waited:    time.Since(w.since),
+		Blockers:  infos(blockers),
+	}
+	r.send(iso.OnStall)
 }
 
 // log writes the report as a warning to log/slog's default logger.
@@ -169,8 +234,12 @@ func (r StallReport) log() {
 	for i, mi := range r.Blockers {
 		blockers[i] = mi.String()
 	}
-	attrs = append(attrs, slog.Any("blockers", blockers), slog.String("hint", stallCauses))
-	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, "isolate: isolation stalled", attrs...)
+	attrs = append(attrs, slog.Any("blockers", blockers), slog.String("hint", r.causes()))
+	msg := "isolate: isolation stalled"
+	if r.Grace {
+		msg = "isolate: grace period stalled"
+	}
+	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
 }
 
 // A party is who made a request, as collected under mu: its member's slot

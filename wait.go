@@ -7,7 +7,8 @@ import (
 )
 
 // A waiter is one goroutine waiting to be told that it may go on: a member
-// held back by an isolation, or a request waiting for its grant. It spins
+// held back by an isolation, a request waiting for its grant, or a grace
+// period waiting for a member's idle entry. It spins
 // briefly, when spinning can help, then parks on a channel.
 type waiter struct {
 	done atomic.Bool
@@ -17,7 +18,8 @@ type waiter struct {
 	ch chan struct{}
 }
 
-// arm prepares w for a wait; it runs under Isolator.mu, as signal does.
+// arm prepares w for a wait; it runs under the lock that signal runs under
+// (Isolator.mu, or graceState.mu for a grace period).
 func (w *waiter) arm() {
 	if w.ch == nil {
 		w.ch = make(chan struct{}, 1)

@@ -1,0 +1,307 @@
+package isolate
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/trace"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Grace periods: read-copy-update on the Isolator's members.
+//
+// An idle member holds no reference to shared objects: that is the quiescent
+// state of QSBR-style RCU. A grace period begins when Synchronize is called
+// and ends once every member that was not idle then has been idle at least
+// once since (or has left). A writer that unpublished an object before the
+// grace period began (an atomic.Pointer swapped to a new version) may then
+// reuse or free it: no member can still hold it. Nobody stops, and nobody is
+// woken: readers take no lock, and members that are idle cost one load.
+//
+// The protocol, on the state words of the isolation protocol (isolator.go):
+//
+//	snapshot  one scan, without locks, records each member that is not
+//	          idle with its idle count (invariant 7); none: the grace
+//	          period is over.
+//	wait      for each recorded member in turn: it is done if its word
+//	          reads idle or its count has moved on; otherwise the waiter
+//	          sets its awaited flag by CompareAndSwap against the word
+//	          it read, and parks.
+//	kick      the member's next move into idle sees the flag (invariant
+//	          8) and wakes every waiting grace period, which look again.
+//
+// Why it holds:
+//
+//  1. A member recorded at count c that reads idle, or a count other than c,
+//     has moved into idle since the snapshot: only such moves change the
+//     count. So an idle state between two looks is not missed, and the
+//     fast path writes nothing for it.
+//  2. A member not recorded was idle at some moment after the call, or had
+//     no slot: if it runs later, its Swap to running comes after the
+//     snapshot's load in the order of sequentially consistent atomics, so
+//     it loads what the writer published before the call, never the
+//     version being retired. A member that joins later is the same case.
+//  3. No lost wake-up: the waiter arms before it loads the word, and the
+//     flag is set only on the word it read. A move into idle before the
+//     CompareAndSwap makes it fail (the waiter looks again); one after it
+//     finds the flag and kicks, which the armed waiter keeps.
+//  4. Nobody is held back: the flag only sends the member's next transition
+//     to a slow path that takes no Isolator lock (an Or, or a kick that
+//     signals the waiters under graceState.mu). Members never wait for a
+//     grace period.
+//
+// Waiters share the flag: a kick wakes them all, each looks at its own
+// member. A waiter that gives up clears the flag of its member unless
+// another waiter relies on it (under graceState.mu, where each waiter names
+// its member before it looks at the word). A flag that the member hands on
+// while it is cleared survives: the member's next idle entry kicks once for
+// nothing and clears it.
+
+// graceState is an Isolator's grace periods and deferred funcs.
+type graceState struct {
+	mu sync.Mutex // guards the fields below but the atomic counters
+	// waiters are the grace periods waiting for a member's idle entry.
+	waiters []*graceWaiter
+	// deferred are the funcs waiting for the next grace period to begin,
+	// deferredAt where the first of them was deferred; running is set
+	// while the Isolator's goroutine runs deferred funcs.
+	deferred   []func()
+	deferredAt uintptr
+	running    bool
+	// deferredAll counts the funcs ever deferred.
+	deferredAll uint64
+
+	periods atomic.Uint64 // grace periods completed
+	ran     atomic.Uint64 // deferred funcs run
+}
+
+// A graceWaiter is one grace period in its wait.
+type graceWaiter struct {
+	waiter
+	// pend are the members waited for, each with its idle count at the
+	// snapshot; those before at have been idle since.
+	pend []awaiting
+	at   atomic.Int64
+	// watching is the member whose awaited flag the waiter relies on
+	// (under graceState.mu).
+	watching *slot
+	// since is when the wait began; pc where the grace period was asked
+	// for (0: unknown).
+	since time.Time
+	pc    uintptr
+}
+
+// awaiting is a member that a grace period waits for, with the count bits
+// of its word at the snapshot.
+type awaiting struct {
+	slot  *slot
+	count uint32
+}
+
+// Synchronize waits for a grace period: it returns once every member that
+// was not idle when it was called has been idle at least once since, has
+// left, or has waited in a full isolation. Members idle at the call, and
+// members that join after it, are not waited for; a member in a harmless
+// scope is (it may hold references). So an object that was unpublished
+// before the call (an atomic.Pointer swapped to a new version) is no longer
+// referenced by any member when Synchronize returns, as long as members
+// take such references only while running and drop them before they are
+// idle:
+//
+//	old := table.Swap(next)
+//	iso.Synchronize()
+//	recycle(old)
+//
+// Synchronize holds nobody back: members keep running and no idle member
+// is woken. A member that goes idle for an instant while Synchronize waits
+// is not missed. When every member is idle, Synchronize costs one scan of
+// the members and takes no lock.
+//
+// A member that calls Synchronize must do so inside an Idle scope: while it
+// runs, it would wait for itself. Inside an isolated section Synchronize
+// waits for the members that the isolation holds back, which cannot become
+// idle before it ends: call it there only in a full isolation (every other
+// member is idle then) or not at all. A Synchronize that waits longer than
+// [Isolator.StallAfter] is reported, with the members that were never idle
+// since, as a stalled isolation is.
+func (iso *Isolator) Synchronize() {
+	iso.synchronize(abort{}, 0)
+}
+
+// SynchronizeContext is [Isolator.Synchronize] that gives up when ctx is
+// done. It then returns an error wrapping ctx.Err(), and leaves no trace:
+// the members are not affected, later grace periods neither.
+func (iso *Isolator) SynchronizeContext(ctx context.Context) error {
+	return iso.synchronize(abortBy(ctx), 0)
+}
+
+// synchronize is a grace period that gives up when a ends; pc is where it
+// was asked for, 0 for the caller of synchronize's caller.
+func (iso *Isolator) synchronize(a abort, pc uintptr) error {
+	if a.ended() {
+		return graceAbandoned(a)
+	}
+	var pend []awaiting
+	for w := range iso.blockers(0, nil, stateIdle) {
+		pend = append(pend, awaiting{w.slot, w.seen & countMask})
+	}
+	if len(pend) > 0 {
+		if pc == 0 {
+			var pcs [1]uintptr
+			// Skip Callers, synchronize and Synchronize (or
+			// SynchronizeContext): TestGraceStallReport checks it.
+			runtime.Callers(3, pcs[:])
+			pc = pcs[0]
+		}
+		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc}
+		if err := iso.awaitIdle(w, a); err != nil {
+			return err
+		}
+	}
+	iso.grace.periods.Add(1)
+	return nil
+}
+
+func graceAbandoned(a abort) error {
+	return fmt.Errorf("isolate: grace period abandoned: %w", a.ctx.Err())
+}
+
+// awaitIdle waits until every member in w.pend has been idle since its
+// snapshot, or a ends (the wait then leaves no trace).
+func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
+	g := &iso.grace
+	g.mu.Lock()
+	g.waiters = append(g.waiters, w)
+	w.arm() // makes the token channel, which kicks use under g.mu
+	g.mu.Unlock()
+	if stall := iso.watchGraceStall(w); stall != nil {
+		defer stall.Stop()
+	}
+	if trace.IsEnabled() {
+		defer trace.StartRegion(context.Background(), "isolate: wait for grace period").End()
+	}
+	for at := 0; at < len(w.pend); {
+		p := w.pend[at]
+		if w.watching != p.slot {
+			g.mu.Lock() // before the load below: see "Waiters share the flag"
+			w.watching = p.slot
+			g.mu.Unlock()
+		}
+		w.done.Swap(false) // armed before the load (point 3 above)
+		word := p.slot.state.Load()
+		if idleSince(word, p.count) {
+			at++
+			w.at.Store(int64(at))
+			continue
+		}
+		if word&stateAwaited == 0 && !p.slot.state.CompareAndSwap(word, word|stateAwaited) {
+			continue // the member moved: look again
+		}
+		// Spinning helps: the member runs, and may be idle soon.
+		if !w.wait(true, a.done()) {
+			g.mu.Lock()
+			g.leave(w)
+			if s := w.watching; s != nil && !slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s }) {
+				clearAwaited(s)
+			}
+			g.mu.Unlock()
+			return graceAbandoned(a)
+		}
+	}
+	g.mu.Lock()
+	g.leave(w)
+	g.mu.Unlock()
+	return nil
+}
+
+// idleSince reports whether a member whose word read count at the snapshot,
+// in a state that was not idle, has been idle since, now that it reads word
+// (point 1 above).
+func idleSince(word, count uint32) bool {
+	return word&stateMask == stateIdle || word&countMask != count
+}
+
+// leave takes w out of the waiters (under mu).
+func (g *graceState) leave(w *graceWaiter) {
+	g.waiters = shrunk(slices.DeleteFunc(g.waiters, func(o *graceWaiter) bool { return o == w }))
+}
+
+// kick wakes every waiting grace period: a member they may wait for has
+// become idle.
+func (g *graceState) kick() {
+	g.mu.Lock()
+	for _, w := range g.waiters {
+		w.signal()
+	}
+	g.mu.Unlock()
+}
+
+// clearAwaited clears the awaited flag of the member on s, if it is set.
+func clearAwaited(s *slot) {
+	for st := s.state.Load(); st&stateAwaited != 0; st = s.state.Load() {
+		if s.state.CompareAndSwap(st, st&^stateAwaited) {
+			return
+		}
+	}
+}
+
+// Defer arranges for f to run after a grace period that begins after this
+// call (see [Isolator.Synchronize]): once every member that was not idle
+// then has been idle since. It returns at once. The funcs deferred while no
+// grace period waits for them share the next one: one idle entry of each
+// member lets them all run.
+//
+// f runs on a goroutine of the Isolator's, which runs deferred funcs one
+// after another, in the order of the Defer calls, and exits once none is
+// pending. A panic in f crashes the program, as in any goroutine; f that
+// blocks delays the funcs deferred after it. What the goroutine that called
+// Defer did before the call, and what each member awaited did before its
+// idle entry, is synchronized before f runs.
+func (iso *Isolator) Defer(f func()) {
+	if f == nil {
+		panic("isolate: Defer of a nil func")
+	}
+	g := &iso.grace
+	g.mu.Lock()
+	if len(g.deferred) == 0 {
+		var pcs [1]uintptr
+		runtime.Callers(2, pcs[:]) // the caller of Defer, for stall reports
+		g.deferredAt = pcs[0]
+	}
+	g.deferred = append(g.deferred, f)
+	g.deferredAll++
+	start := !g.running
+	g.running = true
+	g.mu.Unlock()
+	if start {
+		go iso.runDeferred()
+	}
+}
+
+// runDeferred runs the deferred funcs, batch by batch, each after a grace
+// period that began after every Defer of its batch, and returns when none
+// is left.
+func (iso *Isolator) runDeferred() {
+	g := &iso.grace
+	var batch []func()
+	for {
+		g.mu.Lock()
+		batch, g.deferred = g.deferred, shrunk(batch[:0])
+		at := g.deferredAt
+		if len(batch) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		iso.synchronize(abort{}, at)
+		for i, f := range batch {
+			batch[i] = nil
+			f()
+			g.ran.Add(1)
+		}
+	}
+}

@@ -1,0 +1,385 @@
+package isolate
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Grace periods (grace.go), driven through the public API in synctest
+// bubbles, as the focused tests are (see semantics_core_test.go).
+
+func TestSynchronizeWithoutMembersOrAllIdle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		iso.Synchronize() // no member: returns
+		a := newActor(t)
+		m := a.join(t, &iso)
+		var end func()
+		a.do(t, "Idle", func() { end = m.Idle() })
+		word := m.s.state.Load()
+		goOp(iso.Synchronize).wait(t, "Synchronize while the only member is idle")
+		require.NoError(t, iso.SynchronizeContext(context.Background()))
+		assert.Equal(t, word, m.s.state.Load(), "the idle member's word was written")
+		st := iso.Stats()
+		assert.Equal(t, uint64(3), st.GracePeriods)
+		assert.Zero(t, st.Synchronizing)
+		a.do(t, "end", end)
+		a.do(t, "Leave", m.Leave)
+	})
+}
+
+// A running member and a harmless one are waited for; each is done at its
+// first idle entry after the call, whatever it does before.
+func TestSynchronizeWaitsForRunningAndHarmlessMembers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b := newActor(t), newActor(t)
+		ma, mb := a.join(t, &iso), b.join(t, &iso)
+		var endB func()
+		b.do(t, "B Harmless", func() { endB = mb.Harmless() })
+
+		sync := goOp(iso.Synchronize)
+		sync.blocked(t, "Synchronize while A runs and B is harmless")
+		assert.Equal(t, 1, iso.Stats().Synchronizing)
+		a.do(t, "A Harmless scope", func() { ma.Harmless()() })
+		sync.blocked(t, "Synchronize after A's harmless scope")
+		a.do(t, "A Idle scope", func() { ma.Idle()() })
+		sync.blocked(t, "Synchronize while B is still harmless")
+		b.do(t, "B ends its harmless scope", endB)
+		sync.blocked(t, "Synchronize while B runs")
+		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		sync.wait(t, "Synchronize once both were idle")
+		assert.Zero(t, ma.s.state.Load()&stateAwaited, "A keeps an awaited flag")
+		assert.Zero(t, mb.s.state.Load()&stateAwaited, "B keeps an awaited flag")
+		a.do(t, "A Leave", ma.Leave)
+		b.do(t, "B Leave", mb.Leave)
+	})
+}
+
+// Leaving, and waiting in a full isolation, end the wait for a member;
+// members that join after the call are not waited for.
+func TestSynchronizeLeaveFullWaitAndLateJoin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b, c := newActor(t), newActor(t), newActor(t)
+		ma, mb := a.join(t, &iso), b.join(t, &iso)
+		var endB func()
+		b.do(t, "B Idle", func() { endB = mb.Idle() })
+
+		sync := goOp(iso.Synchronize)
+		sync.blocked(t, "Synchronize while A runs")
+		mc := c.join(t, &iso) // joins after the call, runs: not waited for
+		b.do(t, "B ends its idle scope", endB)
+		// A asks for a full isolation, which waits for B and C: A waits
+		// idle, and the grace period is over.
+		var rel func()
+		full := a.start(func() { rel = ma.IsolateFull() })
+		full.blocked(t, "A's full isolation while B and C run")
+		sync.wait(t, "Synchronize once A waited in a full isolation")
+
+		sync = goOp(iso.Synchronize)
+		sync.blocked(t, "second Synchronize while B and C run")
+		b.do(t, "B Leave", mb.Leave)
+		sync.blocked(t, "second Synchronize while C runs")
+		c.do(t, "C Leave", mc.Leave)
+		sync.wait(t, "second Synchronize once B and C left")
+		full.wait(t, "A's full isolation")
+		a.do(t, "A release", rel)
+		a.do(t, "A Leave", ma.Leave)
+	})
+}
+
+// While a grace period waits, every member goes on: scope ends, Poll, Join,
+// Leave and isolations do not wait for it, and an idle member's word is not
+// written.
+func TestSynchronizeHoldsNobodyBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b, c := newActor(t), newActor(t), newActor(t)
+		ma, mb, mc := a.join(t, &iso), b.join(t, &iso), c.join(t, &iso)
+		var endC func()
+		c.do(t, "C Idle", func() { endC = mc.Idle() })
+		wordC := mc.s.state.Load()
+
+		sync := goOp(iso.Synchronize)
+		sync.blocked(t, "Synchronize while A and B run")
+		for range 3 {
+			// A is awaited: its scopes hand the flag on, never wait.
+			a.do(t, "A Harmless scope", func() { ma.Harmless()() })
+			a.do(t, "A Poll", ma.Poll)
+			b.do(t, "B Harmless scope", func() { mb.Harmless()() })
+			var d Member
+			b.do(t, "Join of another member", func() { d = iso.Join() })
+			b.do(t, "its Leave", d.Leave)
+			var endB func()
+			b.do(t, "B Harmless", func() { endB = mb.Harmless() })
+			a.do(t, "A isolates", func() { ma.Isolate()() })
+			b.do(t, "B end", endB)
+		}
+		sync.blocked(t, "Synchronize while A and B never were idle")
+		assert.Equal(t, wordC, mc.s.state.Load(), "the idle member's word was written")
+		a.do(t, "A Idle scope", func() { ma.Idle()() })
+		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		sync.wait(t, "Synchronize")
+		c.do(t, "C end", endC)
+		for _, m := range []Member{ma, mb, mc} {
+			m.Leave()
+		}
+	})
+}
+
+// A member that is idle for an instant while the grace period does not
+// look is not missed: its count has moved on.
+func TestSynchronizeSeesBriefIdleStates(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	// The grace period looks at m while it runs, before the idle entry
+	// below, and m runs again before the grace period looks again.
+	pend := slices.Collect(iso.blockers(0, nil, stateIdle))
+	require.Len(t, pend, 1)
+	m.Idle()()
+	w := &graceWaiter{pend: []awaiting{{pend[0].slot, pend[0].seen & countMask}}}
+	require.Equal(t, stateRunning, m.s.state.Load()&stateMask)
+	require.NoError(t, iso.awaitIdle(w, abort{}), "a brief idle state was missed")
+	m.Leave()
+
+	// The same through the API: the member goes idle for an instant
+	// between jobs, over and over; every Synchronize returns.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m2 := iso.Join()
+		defer m2.Leave()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			m2.Idle()() // an instant between two jobs
+		}
+	}()
+	for range 100 {
+		iso.Synchronize()
+	}
+	close(stop)
+	<-done
+}
+
+func TestSynchronizeContextLeavesNoTrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		m := a.join(t, &iso)
+		ctx, cancel := context.WithCancel(context.Background())
+		var err error
+		sync := goOp(func() { err = iso.SynchronizeContext(ctx) })
+		sync.blocked(t, "SynchronizeContext while the member runs")
+		require.NotZero(t, m.s.state.Load()&stateAwaited, "the member is awaited")
+		cancel()
+		sync.wait(t, "SynchronizeContext after cancel")
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Zero(t, m.s.state.Load()&stateAwaited, "awaited flag left by an abandoned grace period")
+		assert.Zero(t, iso.Stats().Synchronizing)
+		assert.Zero(t, iso.Stats().GracePeriods)
+		require.ErrorIs(t, iso.SynchronizeContext(ctx), context.Canceled, "ended context")
+
+		// Two grace periods wait for the member; one gives up: the other
+		// still relies on the flag.
+		ctx, cancel = context.WithCancel(context.Background())
+		first := goOp(func() { err = iso.SynchronizeContext(ctx) })
+		second := goOp(iso.Synchronize)
+		first.blocked(t, "first")
+		second.blocked(t, "second")
+		cancel()
+		first.wait(t, "first after cancel")
+		require.ErrorIs(t, err, context.Canceled)
+		second.blocked(t, "second after the first gave up")
+		a.do(t, "Idle scope", func() { m.Idle()() })
+		second.wait(t, "second once the member was idle")
+		a.do(t, "Leave", m.Leave)
+		assert.Equal(t, uint64(1), iso.Stats().GracePeriods)
+	})
+}
+
+// Funcs deferred while no grace period waits for them share the next one;
+// those deferred while it waits need the one after it.
+func TestDeferBatches(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b := newActor(t), newActor(t)
+		ma := a.join(t, &iso)
+		var mu sync.Mutex
+		var ran []int
+		deferN := func(i int) {
+			iso.Defer(func() {
+				mu.Lock()
+				ran = append(ran, i)
+				mu.Unlock()
+			})
+		}
+		got := func() []int {
+			synctest.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(ran)
+		}
+		deferN(1)
+		synctest.Wait() // the Isolator's goroutine waits for A
+		deferN(2)
+		deferN(3)
+		assert.Empty(t, got(), "deferred funcs ran while A runs")
+		st := iso.Stats()
+		assert.Equal(t, uint64(3), st.Deferred)
+		assert.Equal(t, 3, st.DeferredPending)
+		mb := b.join(t, &iso) // runs from now on
+		var endA func()
+		a.do(t, "A Idle", func() { endA = ma.Idle() })
+		assert.Equal(t, []int{1}, got(), "only the func deferred before the grace period began")
+		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		assert.Equal(t, []int{1, 2, 3}, got(), "2 and 3 share the next grace period")
+		a.do(t, "A end", endA)
+		st = iso.Stats()
+		assert.Equal(t, uint64(2), st.GracePeriods)
+		assert.Zero(t, st.DeferredPending)
+
+		// With every member idle, a deferred func runs at once; the
+		// Isolator's goroutine is gone when the bubble ends.
+		b.do(t, "B Idle", func() { mb.Idle() })
+		a.do(t, "A Leave", ma.Leave)
+		deferN(4)
+		assert.Equal(t, []int{1, 2, 3, 4}, got())
+		b.do(t, "B Leave", mb.Leave)
+		assert.Panics(t, func() { iso.Defer(nil) })
+	})
+}
+
+func TestGraceStallReport(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reports := make(chan StallReport, 4)
+		iso := Isolator{StallAfter: time.Second, OnStall: func(r StallReport) { reports <- r }}
+		a := newActor(t)
+		m := a.join(t, &iso)
+		b := newActor(t)
+		var named Member
+		b.do(t, "JoinNamed", func() { named = iso.JoinNamed("stuck") })
+		a.do(t, "A Idle", func() { m.Idle() })
+
+		sync := goOp(func() { iso.Synchronize() })
+		time.Sleep(2 * time.Second)
+		var r StallReport
+		select {
+		case r = <-reports:
+		default:
+			t.Fatal("no stall report")
+		}
+		assert.True(t, r.Grace)
+		assert.Nil(t, r.Holder)
+		assert.Nil(t, r.Requester.Member)
+		assert.Contains(t, r.Requester.Caller.File, "grace_test.go", "the caller of Synchronize")
+		require.Len(t, r.Blockers, 1)
+		assert.Equal(t, "stuck", r.Blockers[0].Name)
+		assert.Equal(t, StateRunning, r.Blockers[0].State)
+		assert.Contains(t, r.String(), "grace period requested by outsider at ")
+
+		iso.Defer(func() {})
+		time.Sleep(2 * time.Second)
+		r = <-reports
+		assert.True(t, r.Grace)
+		assert.Contains(t, r.Requester.Caller.File, "grace_test.go", "the caller of Defer")
+
+		b.do(t, "Leave", named.Leave)
+		sync.wait(t, "Synchronize")
+		a.do(t, "A Leave", m.Leave)
+		synctest.Wait()
+		assert.Zero(t, iso.Stats().DeferredPending)
+		assert.Empty(t, reports)
+	})
+}
+
+// What a member did before its idle entry is synchronized before the return
+// of the Synchronize that waited for it, and before deferred funcs: the race
+// detector sees a reader's last use of a retired buffer before its reuse.
+func TestGracePeriodHappensBefore(t *testing.T) {
+	type table struct{ buf []int }
+	var iso Isolator
+	var cur atomic.Pointer[table]
+	cur.Store(&table{buf: make([]int, 64)})
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := iso.Join()
+			defer m.Leave()
+			for !stop.Load() {
+				t := cur.Load()
+				sum := 0
+				for _, v := range t.buf { // plain reads of the shared buffer
+					sum += v
+				}
+				if sum < 0 {
+					panic("never")
+				}
+				m.Idle()()
+			}
+		}()
+	}
+	var pool []*table
+	for i := range 200 {
+		next := &table{}
+		if n := len(pool); n > 0 {
+			next, pool = pool[n-1], pool[:n-1]
+		} else {
+			next.buf = make([]int, 64)
+		}
+		for j := range next.buf {
+			next.buf[j] = i // plain writes into a recycled buffer
+		}
+		old := cur.Swap(next)
+		if i%2 == 0 {
+			iso.Synchronize()
+			pool = append(pool, old)
+			continue
+		}
+		done := make(chan struct{})
+		iso.Defer(func() {
+			for j := range old.buf {
+				old.buf[j] = -1 // written by the deferred func
+			}
+			close(done)
+		})
+		<-done
+		pool = append(pool, old)
+	}
+	stop.Store(true)
+	wg.Wait()
+}
+
+func TestSynchronizeFromIdleMember(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b := newActor(t), newActor(t)
+		ma, mb := a.join(t, &iso), b.join(t, &iso)
+		sync := a.start(func() {
+			defer ma.Idle()()
+			iso.Synchronize()
+		})
+		sync.blocked(t, "Synchronize from an idle member while another runs")
+		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		sync.wait(t, "Synchronize")
+		a.do(t, "A Leave", ma.Leave)
+		b.do(t, "B Leave", mb.Leave)
+		require.NoError(t, iso.SynchronizeContext(context.Background()))
+	})
+}
