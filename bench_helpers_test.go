@@ -66,6 +66,17 @@ func floorSlow() { panic("floor: the gate is never set") }
 // until the returned stop is called.
 func parkHarmless(tb testing.TB, iso *Isolator, n int) (stop func()) {
 	tb.Helper()
+	return parkIn(iso, n, Member.Harmless)
+}
+
+// parkIdle is parkHarmless with idle scopes.
+func parkIdle(iso *Isolator, n int) (stop func()) {
+	return parkIn(iso, n, Member.Idle)
+}
+
+// parkIn starts n members of iso, each parked in the scope that open opens
+// until the returned stop is called.
+func parkIn(iso *Isolator, n int, open func(Member) func()) (stop func()) {
 	var ready, done sync.WaitGroup
 	quit := make(chan struct{})
 	ready.Add(n)
@@ -74,7 +85,7 @@ func parkHarmless(tb testing.TB, iso *Isolator, n int) (stop func()) {
 		go func() {
 			defer done.Done()
 			m := iso.Join()
-			end := m.Harmless()
+			end := open(m)
 			ready.Done()
 			<-quit
 			end()

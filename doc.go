@@ -25,13 +25,13 @@
 // # Member states
 //
 // A member is in one of these states; the table says which isolations may
-// run meanwhile.
+// run meanwhile, and whether a grace period (below) waits for the member.
 //
-//	state      entered by                      plain isolation  full isolation
-//	running    Join, end of a scope            no               no
-//	harmless   Harmless, waiting in Isolate    yes              no
-//	idle       Idle, waiting in IsolateFull    yes              yes
-//	isolated   return of Isolate               (it is the one)  (it is the one)
+//	state      entered by                    plain isolation  full isolation   grace period
+//	running    Join, end of a scope          no               no               waits
+//	harmless   Harmless, waiting in Isolate  yes              no               waits
+//	idle       Idle, waiting in IsolateFull  yes              yes              done
+//	isolated   return of Isolate             (it is the one)  (it is the one)  waits
 //
 // Harmless means "not touching the shared structure right now", perhaps in
 // the middle of a job and holding references into it. Idle is stronger:
@@ -39,6 +39,22 @@
 // ([Isolator.IsolateFull]) may free or replace what members could otherwise
 // hold. A member that runs long without blocking calls [Member.Poll] now and
 // then: it lets a requested isolation run, and costs one load otherwise.
+//
+// # Grace periods
+//
+// Members that are idle hold no references: that makes the Isolator a
+// read-copy-update (RCU) domain too, without stopping anybody. A writer
+// publishes a new version of an object (an atomic.Pointer swap), waits for a
+// grace period with [Isolator.Synchronize], which returns once every member
+// that was not idle at the call has been idle since, and then reuses or
+// frees the old version: no member can still hold it. [Isolator.Defer] runs
+// a func after such a grace period instead of waiting, and lets many
+// retirements share one. Readers pay nothing for it: they take no lock,
+// the fast paths write nothing more, and no member ever waits for a grace
+// period (the state's idle count sees an idle state however brief).
+//
+//	old := table.Swap(next) // members that run now may still read old
+//	iso.Defer(func() { pool.Put(old) })
 //
 // # Fairness
 //
@@ -104,14 +120,30 @@
 //     idle scope, its next isolation request, or its Leave, is
 //     synchronized before the return of the n+1'th isolation.
 //
+//   - For each grace period (a Synchronize, a SynchronizeContext that
+//     returns nil, or the one that a deferred func waits for) and each member
+//     that was joined when it began: if the member was idle then, its last
+//     entry into idle before that (the start of an Idle scope, of a full
+//     isolation request's wait, or its Leave) is synchronized before the
+//     grace period's end; otherwise its first such entry after it is. The
+//     end of a grace period is the return of Synchronize, or the start of
+//     the deferred funcs that waited for it.
+//   - A call of Defer is synchronized before its func starts, and each
+//     deferred func's return before the next one's start.
+//
 // So what a member wrote before it became harmless is visible inside the
 // isolated sections that run meanwhile, and what an isolated section wrote
-// is visible to the members once they run again, and to the next section.
-// A TryIsolate that reports false, and an IsolateContext or
-// IsolateFullContext that returns an error, establish no synchronizes-before
-// edge, as a sync.Mutex.TryLock that fails does not; neither do Poll when
-// nothing is requested, Isolated, Stats, Blockers or stall reports. The race
-// detector sees these edges.
+// is visible to the members once they run again, and to the next section;
+// and what a member did with an object before it became idle (reading it,
+// most often) happens before the writer reuses the object after a grace
+// period. A TryIsolate that reports false, and an IsolateContext,
+// IsolateFullContext or SynchronizeContext that returns an error,
+// establish no synchronizes-before edge, as a sync.Mutex.TryLock that fails
+// does not; neither do Poll when nothing is requested, Isolated, Stats,
+// Blockers or stall reports; nor does a grace period with a member that
+// joins after it began (that member loads what the writer published before
+// the grace period, by the atomic it loads it with). The race detector sees
+// these edges.
 //
 // # When to use something else
 //
@@ -121,5 +153,8 @@
 // changes rarely and is small enough to copy on every change. isolate fits
 // the case in between: many goroutines that touch a large, mutable
 // structure all the time and block often (event loops, connection
-// handlers), with rare changes or inspections that need it still.
+// handlers), with rare changes or inspections that need it still. Grace
+// periods widen the atomic.Pointer case: the copy may be large and change
+// more often, since its old versions are reused after a grace period
+// instead of being left to the garbage collector.
 package isolate

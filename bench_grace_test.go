@@ -1,0 +1,106 @@
+package isolate
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkSynchronize measures a grace period whose members are all idle,
+// parked between jobs: the common case of a writer retiring a version while
+// readers wait for work. Synchronize then scans the members once. Peers:
+// the full isolation that gives the same guarantee (every member idle) by
+// stopping members, and a sync.RWMutex's Lock+Unlock, which a writer takes
+// to wait for readers that hold no read lock (the parked goroutines hold
+// none: they stand for the same crowd).
+func BenchmarkSynchronize(b *testing.B) {
+	for _, n := range []int{1, 64, 4096} {
+		b.Run(fmt.Sprintf("idle=%d/impl=isolate", n), func(b *testing.B) {
+			var iso Isolator
+			defer parkIdle(&iso, n)()
+			b.ReportAllocs()
+			for b.Loop() {
+				iso.Synchronize()
+			}
+		})
+		b.Run(fmt.Sprintf("idle=%d/impl=isolate-full", n), func(b *testing.B) {
+			var iso Isolator
+			defer parkIdle(&iso, n)()
+			b.ReportAllocs()
+			for b.Loop() {
+				iso.IsolateFull()()
+			}
+		})
+		b.Run(fmt.Sprintf("idle=%d/impl=rwmutex", n), func(b *testing.B) {
+			var mu sync.RWMutex
+			defer parkGoroutines(n)()
+			b.ReportAllocs()
+			for b.Loop() {
+				mu.Lock()
+				mu.Unlock() //nolint:staticcheck // an empty critical section is the point
+			}
+		})
+	}
+}
+
+// graceJob is how long a busy member runs between two idle instants in
+// BenchmarkSynchronizeBusy.
+const graceJob = 10 * time.Microsecond
+
+// BenchmarkSynchronizeBusy measures the latency of a grace period while its
+// members run jobs of graceJob back to back, idle for an instant between
+// two (no blocking: the idle scope opens and ends at once), one member per
+// processor but one, which the synchronizer needs to run on. A grace
+// period then lasts until the slowest member finishes the job it was in:
+// graceJob at most, half of it on average, plus a wake-up. The peer is the
+// full isolation, which gives the same guarantee by stopping the members:
+// jobs/ms is what the members got done meanwhile, which Synchronize does not
+// reduce and IsolateFull does.
+func BenchmarkSynchronizeBusy(b *testing.B) {
+	members := max(1, runtime.GOMAXPROCS(0)-1)
+	for _, impl := range []string{"isolate", "isolate-full"} {
+		b.Run("impl="+impl, func(b *testing.B) {
+			var iso Isolator
+			var stop atomic.Bool
+			var jobs atomic.Int64
+			var wg sync.WaitGroup
+			for range members {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					m := iso.Join()
+					defer m.Leave()
+					n := int64(0)
+					for !stop.Load() {
+						for t0 := time.Now(); time.Since(t0) < graceJob; {
+						}
+						n++
+						m.Idle()()
+					}
+					jobs.Add(n)
+				}()
+			}
+			samples := make([]time.Duration, 0, b.N)
+			start := time.Now()
+			for b.Loop() {
+				t0 := time.Now()
+				if impl == "isolate" {
+					iso.Synchronize()
+				} else {
+					iso.IsolateFull()()
+				}
+				samples = append(samples, time.Since(t0))
+			}
+			elapsed := time.Since(start)
+			stop.Store(true)
+			wg.Wait()
+			p50, p99 := percentiles(samples)
+			b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(p99.Nanoseconds()), "p99-ns")
+			b.ReportMetric(float64(jobs.Load())/float64(elapsed.Milliseconds()+1), "jobs/ms")
+		})
+	}
+}
