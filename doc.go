@@ -112,6 +112,7 @@
 //
 //   - The call of the n'th isolation's release func is synchronized before
 //     the return of the n+1'th isolation.
+//
 //   - For each time a member starts running (the return of Join, of an end
 //     func that ends its last harmless or idle scope, of Poll when it
 //     waited, and of a member's ...Context request that gave up), there is
@@ -128,6 +129,7 @@
 //     grace period's end; otherwise its first such entry after it is. The
 //     end of a grace period is the return of Synchronize, or the start of
 //     the deferred funcs that waited for it.
+//
 //   - A call of Defer is synchronized before its func starts, and each
 //     deferred func's return before the next one's start.
 //

@@ -65,12 +65,12 @@ type graceState struct {
 	mu sync.Mutex // guards the fields below but the atomic counters
 	// waiters are the grace periods waiting for a member's idle entry.
 	waiters []*graceWaiter
-	// deferred are the funcs waiting for the next grace period to begin,
-	// deferredAt where the first of them was deferred; running is set
-	// while the Isolator's goroutine runs deferred funcs.
-	deferred   []func()
-	deferredAt uintptr
-	running    bool
+	// batches are the deferred funcs that the Isolator's goroutine has
+	// not taken yet, oldest first; spare is a snapshot's buffer, for
+	// reuse; running is set while the Isolator's goroutine runs.
+	batches []*deferBatch
+	spare   []awaiting
+	running bool
 	// deferredAll counts the funcs ever deferred.
 	deferredAll uint64
 
@@ -144,11 +144,7 @@ func (iso *Isolator) synchronize(a abort, pc uintptr) error {
 	if a.ended() {
 		return graceAbandoned(a)
 	}
-	var pend []awaiting
-	for w := range iso.blockers(0, nil, stateIdle) {
-		pend = append(pend, awaiting{w.slot, w.seen & countMask})
-	}
-	if len(pend) > 0 {
+	if pend := iso.snapshot(nil); len(pend) > 0 {
 		if pc == 0 {
 			var pcs [1]uintptr
 			// Skip Callers, synchronize and Synchronize (or
@@ -163,6 +159,15 @@ func (iso *Isolator) synchronize(a abort, pc uintptr) error {
 	}
 	iso.grace.periods.Add(1)
 	return nil
+}
+
+// snapshot appends to pend the members that are not idle now, each with its
+// idle count, and returns it: what a grace period that begins now waits for.
+func (iso *Isolator) snapshot(pend []awaiting) []awaiting {
+	for w := range iso.blockers(0, nil, stateIdle) {
+		pend = append(pend, awaiting{w.slot, w.seen & countMask})
+	}
+	return pend
 }
 
 func graceAbandoned(a abort) error {
@@ -248,11 +253,21 @@ func clearAwaited(s *slot) {
 	}
 }
 
+// A deferBatch is deferred funcs that share a grace period.
+type deferBatch struct {
+	funcs []func()
+	// pend is the snapshot that the batch waits for: its last Defer's.
+	pend []awaiting
+	// pc is where the first func was deferred, for stall reports.
+	pc uintptr
+}
+
 // Defer arranges for f to run after a grace period that begins after this
 // call (see [Isolator.Synchronize]): once every member that was not idle
-// then has been idle since. It returns at once. The funcs deferred while no
-// grace period waits for them share the next one: one idle entry of each
-// member lets them all run.
+// then has been idle since. It returns at once. Funcs deferred in a row
+// share their grace period: one idle entry of each member, after the last
+// of them, lets them all run; a func never waits for a member that joined
+// after it was deferred, or that was idle then.
 //
 // f runs on a goroutine of the Isolator's, which runs deferred funcs one
 // after another, in the order of the Defer calls, and exits once none is
@@ -260,18 +275,34 @@ func clearAwaited(s *slot) {
 // blocks delays the funcs deferred after it. What the goroutine that called
 // Defer did before the call, and what each member awaited did before its
 // idle entry, is synchronized before f runs.
+//
+// Defer scans the members once, as Synchronize does when every member is
+// idle.
 func (iso *Isolator) Defer(f func()) {
 	if f == nil {
 		panic("isolate: Defer of a nil func")
 	}
 	g := &iso.grace
 	g.mu.Lock()
-	if len(g.deferred) == 0 {
+	buf := g.spare
+	g.spare = nil
+	g.mu.Unlock()
+	// The snapshot begins f's grace period here, not when the Isolator's
+	// goroutine gets to f: an idle entry in between must count.
+	pend := shrunk(iso.snapshot(buf[:0]))
+	g.mu.Lock()
+	if n := len(g.batches); n > 0 && covers(g.batches[n-1].pend, pend) {
+		// A member not in pend has been idle since the batch's funcs
+		// were deferred, so pend is all that they still wait for.
+		b := g.batches[n-1]
+		b.funcs = append(b.funcs, f)
+		g.keepSpare(b.pend)
+		b.pend = pend
+	} else {
 		var pcs [1]uintptr
 		runtime.Callers(2, pcs[:]) // the caller of Defer, for stall reports
-		g.deferredAt = pcs[0]
+		g.batches = append(g.batches, &deferBatch{funcs: []func(){f}, pend: pend, pc: pcs[0]})
 	}
-	g.deferred = append(g.deferred, f)
 	g.deferredAll++
 	start := !g.running
 	g.running = true
@@ -281,25 +312,56 @@ func (iso *Isolator) Defer(f func()) {
 	}
 }
 
-// runDeferred runs the deferred funcs, batch by batch, each after a grace
-// period that began after every Defer of its batch, and returns when none
-// is left.
+// covers reports whether the snapshot old waits for every member that the
+// later snapshot pend waits for, at the same count: then a batch deferred
+// under old may wait for pend instead, and the func that took pend may join
+// it. Snapshots are in slot order.
+func covers(old, pend []awaiting) bool {
+	i := 0
+	for _, p := range pend {
+		for i < len(old) && old[i].slot.index < p.slot.index {
+			i++
+		}
+		if i == len(old) || old[i] != p {
+			return false
+		}
+	}
+	return true
+}
+
+// keepSpare keeps the snapshot buffer pend for reuse (under mu).
+func (g *graceState) keepSpare(pend []awaiting) {
+	clear(pend) // its slots may belong to groups retired since
+	if cap(pend) > cap(g.spare) {
+		g.spare = pend[:0]
+	}
+}
+
+// runDeferred runs the deferred funcs, batch by batch, each after its grace
+// period, and returns when none is left.
 func (iso *Isolator) runDeferred() {
 	g := &iso.grace
-	var batch []func()
 	for {
 		g.mu.Lock()
-		batch, g.deferred = g.deferred, shrunk(batch[:0])
-		at := g.deferredAt
-		if len(batch) == 0 {
+		if len(g.batches) == 0 {
 			g.running = false
+			g.batches = nil
 			g.mu.Unlock()
 			return
 		}
+		b := g.batches[0]
+		g.batches[0] = nil
+		g.batches = g.batches[1:]
 		g.mu.Unlock()
-		iso.synchronize(abort{}, at)
-		for i, f := range batch {
-			batch[i] = nil
+		if len(b.pend) > 0 {
+			iso.awaitIdle(&graceWaiter{pend: b.pend, since: time.Now(), pc: b.pc}, abort{})
+		}
+		g.periods.Add(1)
+		g.mu.Lock()
+		g.keepSpare(b.pend)
+		g.mu.Unlock()
+		for i, f := range b.funcs {
+			b.funcs[i] = nil
 			f()
 			g.ran.Add(1)
 		}

@@ -211,8 +211,9 @@ func TestSynchronizeContextLeavesNoTrace(t *testing.T) {
 	})
 }
 
-// Funcs deferred while no grace period waits for them share the next one;
-// those deferred while it waits need the one after it.
+// One idle entry of each member lets every func deferred before it run,
+// those deferred while the Isolator's goroutine waits for an earlier batch
+// included; a func never waits for a member that joined after its Defer.
 func TestDeferBatches(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
@@ -238,29 +239,76 @@ func TestDeferBatches(t *testing.T) {
 		deferN(2)
 		deferN(3)
 		assert.Empty(t, got(), "deferred funcs ran while A runs")
-		st := iso.Stats()
-		assert.Equal(t, uint64(3), st.Deferred)
-		assert.Equal(t, 3, st.DeferredPending)
 		mb := b.join(t, &iso) // runs from now on
-		var endA func()
-		a.do(t, "A Idle", func() { endA = ma.Idle() })
-		assert.Equal(t, []int{1}, got(), "only the func deferred before the grace period began")
-		b.do(t, "B Idle scope", func() { mb.Idle()() })
-		assert.Equal(t, []int{1, 2, 3}, got(), "2 and 3 share the next grace period")
-		a.do(t, "A end", endA)
+		deferN(4)
+		st := iso.Stats()
+		assert.Equal(t, uint64(4), st.Deferred)
+		assert.Equal(t, 4, st.DeferredPending)
+		a.do(t, "A Idle scope", func() { ma.Idle()() })
+		assert.Equal(t, []int{1, 2, 3}, got(), "one idle entry of A lets 1, 2 and 3 run, not 4")
 		st = iso.Stats()
-		assert.Equal(t, uint64(2), st.GracePeriods)
-		assert.Zero(t, st.DeferredPending)
+		assert.Equal(t, uint64(2), st.GracePeriods, "1 waited alone, 2 and 3 shared one")
+		assert.Equal(t, 1, st.DeferredPending)
+		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		assert.Equal(t, []int{1, 2, 3, 4}, got())
+		assert.Equal(t, uint64(3), iso.Stats().GracePeriods)
 
 		// With every member idle, a deferred func runs at once; the
 		// Isolator's goroutine is gone when the bubble ends.
-		b.do(t, "B Idle", func() { mb.Idle() })
+		var endB func()
+		b.do(t, "B Idle", func() { endB = mb.Idle() })
 		a.do(t, "A Leave", ma.Leave)
-		deferN(4)
-		assert.Equal(t, []int{1, 2, 3, 4}, got())
+		deferN(5)
+		assert.Equal(t, []int{1, 2, 3, 4, 5}, got())
+		b.do(t, "B end", endB)
 		b.do(t, "B Leave", mb.Leave)
+		assert.Zero(t, iso.Stats().DeferredPending)
 		assert.Panics(t, func() { iso.Defer(nil) })
 	})
+}
+
+// Many funcs deferred while members run all run after one idle instant of
+// each member, however the Isolator's goroutine is scheduled meanwhile.
+func TestDeferManyShareOneIdleEntry(t *testing.T) {
+	var iso Isolator
+	const members, funcs = 4, 1000
+	var wg sync.WaitGroup
+	idle := make([]chan struct{}, members)
+	ready := make(chan struct{})
+	for i := range members {
+		idle[i] = make(chan struct{})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := iso.Join()
+			ready <- struct{}{}
+			<-idle[i] // runs until told, idle for an instant, runs again
+			m.Idle()()
+			<-idle[i]
+			m.Leave()
+		}()
+	}
+	for range members {
+		<-ready
+	}
+	var ran sync.WaitGroup
+	ran.Add(funcs)
+	var n atomic.Int32
+	for range funcs {
+		iso.Defer(func() { n.Add(1); ran.Done() })
+	}
+	assert.Zero(t, n.Load(), "a deferred func ran while every member runs")
+	for _, c := range idle {
+		c <- struct{}{}
+	}
+	ran.Wait() // would hang if a batch began its grace period after the idle instants
+	// The goroutine took a first batch at once, the others joined the
+	// second: their snapshots are the same.
+	assert.LessOrEqual(t, iso.Stats().GracePeriods, uint64(2))
+	for _, c := range idle {
+		close(c)
+	}
+	wg.Wait()
 }
 
 func TestGraceStallReport(t *testing.T) {
