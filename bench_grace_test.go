@@ -67,13 +67,15 @@ func BenchmarkSynchronizeBusy(b *testing.B) {
 			var iso Isolator
 			var stop atomic.Bool
 			var jobs atomic.Int64
-			var wg sync.WaitGroup
+			var wg, ready sync.WaitGroup
 			for range members {
 				wg.Add(1)
+				ready.Add(1)
 				go func() {
 					defer wg.Done()
 					m := iso.Join()
 					defer m.Leave()
+					ready.Done()
 					n := int64(0)
 					for !stop.Load() {
 						for t0 := time.Now(); time.Since(t0) < graceJob; {
@@ -84,6 +86,7 @@ func BenchmarkSynchronizeBusy(b *testing.B) {
 					jobs.Add(n)
 				}()
 			}
+			ready.Wait()
 			samples := make([]time.Duration, 0, b.N)
 			start := time.Now()
 			for b.Loop() {

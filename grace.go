@@ -9,6 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/isolatekit/isolate/arch"
+	"github.com/isolatekit/isolate/spin"
 )
 
 // Grace periods: read-copy-update on the Isolator's members.
@@ -92,7 +95,21 @@ type graceWaiter struct {
 	// for (0: unknown).
 	since time.Time
 	pc    uintptr
+	// spin is set when a caller waits (Synchronize): worth a spin before
+	// parking. The Isolator's goroutine never spins for deferred funcs.
+	spin bool
 }
+
+// graceSpin bounds how long a Synchronize watches the words of running
+// members before it parks: about what parking and being woken costs when
+// the member that wakes it keeps its processor (another one must be woken
+// to run the waiter), a cost that would otherwise be added to every grace
+// period whose members go idle between short jobs. graceSpinChecks bounds
+// the same spin in checks, for clocks that stand still (testing/synctest).
+const (
+	graceSpin       = 20 * time.Microsecond
+	graceSpinChecks = 1 << 12
+)
 
 // awaiting is a member that a grace period waits for, with the count bits
 // of its word at the snapshot.
@@ -152,7 +169,7 @@ func (iso *Isolator) synchronize(a abort, pc uintptr) error {
 			runtime.Callers(3, pcs[:])
 			pc = pcs[0]
 		}
-		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc}
+		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc, spin: spin.CanSpin()}
 		if err := iso.awaitIdle(w, a); err != nil {
 			return err
 		}
@@ -190,6 +207,11 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 	}
 	for at := 0; at < len(w.pend); {
 		p := w.pend[at]
+		if w.spin && w.spinUntilIdle(p) {
+			at++
+			w.at.Store(int64(at))
+			continue
+		}
 		if w.watching != p.slot {
 			g.mu.Lock() // before the load below: see "Waiters share the flag"
 			w.watching = p.slot
@@ -205,8 +227,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		if word&stateAwaited == 0 && !p.slot.state.CompareAndSwap(word, word|stateAwaited) {
 			continue // the member moved: look again
 		}
-		// Spinning helps: the member runs, and may be idle soon.
-		if !w.wait(true, a.done()) {
+		if !w.wait(false, a.done()) { // spun already, if worth it
 			g.mu.Lock()
 			g.leave(w)
 			if s := w.watching; s != nil && !slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s }) {
@@ -220,6 +241,23 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 	g.leave(w)
 	g.mu.Unlock()
 	return nil
+}
+
+// spinUntilIdle watches p's word until it shows an idle entry since the
+// snapshot, and reports whether it did, within the grace period's spin
+// budget: graceSpin from its start, graceSpinChecks checks at a time.
+func (w *graceWaiter) spinUntilIdle(p awaiting) bool {
+	for i := 1; i <= graceSpinChecks; i++ {
+		if idleSince(p.slot.state.Load(), p.count) {
+			return true
+		}
+		if i%64 == 0 && time.Since(w.since) > graceSpin {
+			w.spin = false // the budget is spent: park from now on
+			return false
+		}
+		arch.PauseN(8)
+	}
+	return false
 }
 
 // idleSince reports whether a member whose word read count at the snapshot,
