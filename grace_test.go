@@ -1,8 +1,10 @@
 package isolate
 
 import (
+	"bytes"
 	"context"
 	"runtime"
+	"runtime/trace"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -437,4 +439,26 @@ func TestSynchronizeFromIdleMember(t *testing.T) {
 		b.do(t, "B Leave", mb.Leave)
 		require.NoError(t, iso.SynchronizeContext(context.Background()))
 	})
+}
+
+// A grace period's wait shows in an execution trace as a region, as the
+// waits for isolations do.
+func TestGraceWaitIsTraced(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, trace.Start(&buf))
+	var iso Isolator
+	m := iso.Join()
+	done := make(chan struct{})
+	go func() {
+		iso.Synchronize()
+		close(done)
+	}()
+	for iso.Stats().Synchronizing == 0 {
+		runtime.Gosched()
+	}
+	m.Idle()()
+	<-done
+	m.Leave()
+	trace.Stop()
+	assert.Contains(t, buf.String(), "isolate: wait for grace period")
 }
