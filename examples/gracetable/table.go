@@ -134,6 +134,3 @@ func (v *version) next(src *version, key uint64) {
 	v.stamp = src.stamp + 1
 	v.set(key, v.stamp)
 }
-
-// bytes returns the size of the version's buffer.
-func (v *version) bytes() int { return len(v.recs) * recordSize }
