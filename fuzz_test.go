@@ -49,6 +49,16 @@ import (
 //     from idle only if no full request waits, or if it was a full
 //     isolation), then grants the next request.
 //
+// Grace periods (fuzz_grace_test.go): the model knows which members each
+// pending Synchronize (an outsider's, or a member's inside its Idle scope)
+// still waits for, the members not idle since each Defer call, and the batch
+// that the Isolator's goroutine waits for; after every step it checks that a
+// Synchronize returns exactly when every member that was not idle at its
+// call has been idle or left, that a cancelled SynchronizeContext returns
+// its error and holds up nobody, that no deferred func runs before its
+// grace period, nor out of Defer order, that a batch runs once every member
+// it may wait for has been idle, and what Stats says of them all.
+//
 // Misuse that the model predicts to panic: ending a scope out of order or
 // twice, a stale end func (one per depth, kind and parity, as documented: it
 // panics unless an even number of scopes has opened at its depth since),
