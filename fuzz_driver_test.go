@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 )
@@ -70,6 +71,10 @@ type fuzzRun struct {
 	// last is the actor that the current step drives.
 	last  int
 	trace []string
+	// deferLog are the numbers of the deferred funcs that ran, in the
+	// order they ran (fuzz_grace_test.go).
+	deferMu  sync.Mutex
+	deferLog []int
 }
 
 func newFuzzRun(t *testing.T) *fuzzRun {
@@ -123,8 +128,9 @@ func (r *fuzzRun) direct(desc string, want fuzzResult, op func()) {
 }
 
 // settle waits until every goroutine in the bubble is blocked, then checks
-// which drivers returned against the model's done.
+// which drivers returned against the model's done, and the grace periods.
 func (r *fuzzRun) settle() {
+	r.model.graceUpdate()
 	synctest.Wait()
 	for who := range r.actors {
 		a := &r.actors[who]
@@ -144,6 +150,7 @@ func (r *fuzzRun) settle() {
 			}
 		}
 	}
+	r.checkGrace()
 	clear(r.model.done)
 }
 
@@ -279,7 +286,10 @@ func (r *fuzzRun) run(data []byte) {
 // isolation is fuzzVariants[arg/fuzzMembers%len], or for an outsider,
 // outsider arg%fuzzOutsiders, fuzzVariants[arg/fuzzOutsiders%len]. foCancel
 // cancels the pending request of member arg%fuzzMembers and of outsider
-// arg/fuzzMembers%fuzzOutsiders, if cancellable.
+// arg/fuzzMembers%fuzzOutsiders, if cancellable (a request or a
+// SynchronizeContext). foSync synchronizes as actor arg%fuzzActors (a
+// member inside an Idle scope, or an outsider) in the way
+// fuzzSyncVariants[arg/fuzzActors%len]; foDefer defers 1+arg%3 funcs at once.
 type fuzzOp byte
 
 const (
@@ -294,6 +304,8 @@ const (
 	foCancel            // cancel pending requests
 	foOutsider          // an outsider isolates itself
 	foRelease           // call the release an outsider got last
+	foSync              // Synchronize or SynchronizeContext
+	foDefer             // Defer
 	fuzzOps
 )
 
@@ -392,12 +404,19 @@ func (r *fuzzRun) step(op, arg byte) {
 			e := r.outReleases[n-1-int(arg)%n] // arg 0: the latest
 			r.direct(fmt.Sprintf("release of outsiders' grant #%d", e.d), md.outsiderRelease(e.d), e.f)
 		}
+	case foSync:
+		r.syncOp(int(arg)%fuzzActors, fuzzSyncVariants[int(arg/fuzzActors)%len(fuzzSyncVariants)])
+	case foDefer:
+		r.deferOp(1 + int(arg)%3)
 	}
 }
 
-// cancel ends the context of the request of who, if it is pending and
-// cancellable, and reports whether it did.
+// cancel ends the context of the request or the SynchronizeContext of who,
+// if it is pending and cancellable, and reports whether it did.
 func (r *fuzzRun) cancel(who int) bool {
+	if r.model.grace.syncing[who] {
+		return r.cancelSync(who)
+	}
 	md, a := &r.model, &r.actors[who]
 	pending := md.busy[who] && (who >= fuzzMembers || md.mem[who].wait == fwRequest)
 	if !pending || a.cancel == nil {
@@ -425,7 +444,8 @@ func kindName(k scopeKind) string {
 // drain brings the Isolator back to rest, as the model says it can be:
 // requests are cancelled where they can be, isolations released, scopes
 // ended and members gone. Then every driver must be done, and an outsider
-// must be able to isolate at once.
+// must be able to isolate at once, every deferred func must have run, and a
+// grace period must end at once.
 func (r *fuzzRun) drain() {
 	md := &r.model
 	for round := 0; ; round++ {
@@ -468,4 +488,8 @@ func (r *fuzzRun) drain() {
 		r.fail("TryIsolate fails after every member left")
 	}
 	release()
+	if g := &md.grace; g.active || g.ran != len(g.defs) {
+		r.fail("deferred funcs pending after every member left: %d of %d ran", g.ran, len(g.defs))
+	}
+	r.iso.Synchronize()
 }

@@ -82,6 +82,8 @@ type fuzzModel struct {
 	grants, ownerGrant int
 	grantOf            [fuzzActors]int
 	held               []int
+	// grace are the grace periods and deferred funcs (fuzz_grace_test.go).
+	grace fuzzGrace
 	// done collects the results of blocked operations that complete
 	// during the current step.
 	done map[int]fuzzResult

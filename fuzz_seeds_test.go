@@ -13,6 +13,11 @@ func seedCancel(member, outsider int) []byte {
 	return []byte{byte(foCancel), byte(member + fuzzMembers*outsider)}
 }
 
+// seedSync synchronizes as actor who (outsider j is fuzzMembers+j) in the
+// way fuzzSyncVariants[v]; seedDefer defers n funcs at once.
+func seedSync(who, v int) []byte { return []byte{byte(foSync), byte(who + fuzzActors*v)} }
+func seedDefer(n int) []byte     { return []byte{byte(foDefer), byte(n - 1)} }
+
 var seedRelease = []byte{byte(foRelease), 0}
 
 // fuzzSeeds are hand-written inputs for the seed corpus, besides what the
@@ -57,4 +62,34 @@ var fuzzSeeds = [][]byte{
 		seedOp(foLeave, 1), seedOp(foEnd, 0), seedOp(foLeave, 0)),
 	// A member joins during an isolation: held until the release.
 	slices.Concat(seedOutsider(0, fvPlain), seedOp(foJoin, 0), seedRelease, seedOp(foLeave, 0)),
+	// A grace period waits for the running and the harmless member, not
+	// for the idle one nor for the one that joins after it began; an idle
+	// scope ends the wait for a member, a harmless one does not.
+	slices.Concat(seedOp(foJoin, 0), seedOp(foJoin, 1), seedOp(foJoin, 2), seedOp(foIdle, 2), seedOp(foHarmless, 1),
+		seedSync(fuzzMembers, 0), seedOp(foEnd, 2), seedOp(foLeave, 2), seedOp(foJoin, 2), seedOp(foHarmless, 0),
+		seedOp(foEnd, 0), seedOp(foIdle, 0), seedOp(foEnd, 0), seedOp(foEnd, 1), seedOp(foIdle, 1), seedOp(foEnd, 1),
+		seedOp(foLeave, 0), seedOp(foLeave, 1), seedOp(foLeave, 2)),
+	// A member synchronizes inside its Idle scope; nobody waits for the
+	// grace periods: an isolation, a Poll held by it, a cancelled
+	// SynchronizeContext that leaves no trace.
+	slices.Concat(seedOp(foJoin, 0), seedOp(foJoin, 1), seedOp(foIdle, 0), seedSync(0, 0),
+		seedSync(fuzzMembers+1, 1), seedOutsider(0, fvPlain), seedOp(foPoll, 1), seedCancel(2, 1), seedRelease,
+		seedSync(fuzzMembers+1, 2), seedOp(foIdle, 1), seedOp(foEnd, 1), seedOp(foEnd, 0), seedOp(foLeave, 0),
+		seedOp(foLeave, 1)),
+	// The grace period looks at one member at a time (member 0's slot
+	// first): what member 1 does meanwhile is not missed, be it a brief
+	// idle scope or a Leave whose slot the next member takes.
+	slices.Concat(seedOp(foJoin, 0), seedOp(foJoin, 1), seedSync(fuzzMembers, 0), seedOp(foIdle, 1),
+		seedOp(foEnd, 1), seedOp(foIdle, 0), seedOp(foEnd, 0), seedSync(fuzzMembers, 0), seedOp(foLeave, 1),
+		seedOp(foJoin, 2), seedOp(foIdle, 0), seedOp(foEnd, 0), seedOp(foLeave, 0), seedOp(foLeave, 2)),
+	// Waiting in a full isolation ends the wait for a member, and so does
+	// Leave.
+	slices.Concat(seedOp(foJoin, 0), seedOp(foJoin, 1), seedSync(fuzzMembers, 1), seedIsolate(0, fvFull),
+		seedOp(foLeave, 1), seedOp(foEnd, 0), seedOp(foLeave, 0)),
+	// Deferred funcs: the first waits for the running member; those
+	// deferred meanwhile share the next grace period, which begins once
+	// the first ran and waits for the member that joined since.
+	slices.Concat(seedOp(foJoin, 0), seedDefer(1), seedDefer(3), seedOp(foJoin, 1), seedDefer(2),
+		seedOp(foIdle, 0), seedOp(foHarmless, 1), seedOp(foEnd, 1), seedOp(foIdle, 1), seedOp(foEnd, 1),
+		seedOp(foEnd, 0), seedOp(foLeave, 0), seedDefer(1), seedOp(foLeave, 1)),
 }

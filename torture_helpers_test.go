@@ -6,19 +6,40 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // The shared state of TestTorture (race_test.go), its invariant checks,
-// and the ways to isolate that workers and outsiders pick from.
+// and the ways to isolate that workers and outsiders pick from; and the
+// grace periods' part: an RCU object that running members read and hold
+// (across harmless scopes, Poll and isolations, never across an idle
+// state), which outsiders and members inside Idle scopes replace, retiring
+// the old version after Synchronize, SynchronizeContext or Defer. The
+// checks: no member reads or holds a retired version, and under -race no
+// retiring write races with a member's read; deferred funcs run in Defer
+// order; at the end no grace period waits and no func is pending.
+// (Synchronize inside full sections is left out: see
+// TestSynchronizeInFullSectionAfterWithdrawnFullRequest.)
 
 // tortureObj is an object that members may hold across harmless scopes but
 // not across idle ones; a full isolation frees it.
 type tortureObj struct {
 	gen   int
 	freed bool
+}
+
+// rcuObj is a version of the object that members read while running, without
+// a lock (read-copy-update): a writer publishes the next version, waits for
+// a grace period (Synchronize, SynchronizeContext, Defer) and then retires
+// the old one with plain writes, which a member that still held it would
+// see, and the race detector too.
+type rcuObj struct {
+	ver     int64
+	data    [4]int64 // each ver while published, -1 once retired
+	retired bool
 }
 
 // tortureCounter is one actor's plain counter, on a line of its own.
@@ -52,11 +73,19 @@ type torture struct {
 	lastIsolation atomic.Int64 // UnixNano of the last section's end
 	violations    atomic.Int64
 
+	// rcu is the current version of the RCU object (nil before the first
+	// update), rcuVer the last version number given out.
+	rcu    atomic.Pointer[rcuObj]
+	rcuVer atomic.Int64
+	// graceOnce registers the grace checks at the end of the test.
+	graceOnce sync.Once
+
 	// Statistics.
 	memberPlain, memberFull, outsiderPlain, outsiderFull atomic.Int64
 	tryOK, tryFailed, nested, cancelled, joins, leaves   atomic.Int64
 	leftInScope, polls, harmless, idle, sleeperWakes     atomic.Int64
 	remoteReleases                                       atomic.Int64
+	syncs, syncsAbandoned, defers, retired, rcuReads     atomic.Int64
 }
 
 func (tt *torture) violation(format string, args ...any) {
@@ -218,8 +247,14 @@ func (tt *torture) randomIsolate(x isolateForms, rng *rand.Rand, full bool) (rel
 	}
 }
 
-// An outsider isolates itself in a random way and runs a section.
+// An outsider isolates itself in a random way and runs a section, or
+// updates the RCU object.
 func (tt *torture) outsider(id int, rng *rand.Rand) {
+	tt.graceOnce.Do(tt.checkGraceAtEnd)
+	if rng.IntN(4) == 0 {
+		tt.rcuUpdates(rng)
+		return
+	}
 	release, full := tt.randomIsolate(&tt.iso, rng, rng.IntN(4) == 0)
 	if release == nil {
 		return
@@ -244,4 +279,110 @@ func (tt *torture) outsider(id int, rng *rand.Rand) {
 		return
 	}
 	release()
+}
+
+// checkRCU checks the version p of the RCU object that member id reads, or
+// holds since it read it.
+func (tt *torture) checkRCU(id int, p *rcuObj) {
+	if p.retired {
+		tt.violation("member %d holds version %d of the RCU object, retired after a grace period", id, p.ver)
+	}
+	for i, v := range p.data {
+		if v != p.ver {
+			tt.violation("member %d reads data[%d] = %d in version %d of the RCU object", id, i, v, p.ver)
+		}
+	}
+}
+
+// rcuUpdates publishes a few versions of the RCU object, each time retiring
+// the old one after a grace period, in one of the three ways; it returns
+// once the funcs it deferred have run. Call it as an outsider, or as a
+// member inside an Idle scope.
+func (tt *torture) rcuUpdates(rng *rand.Rand) {
+	var pending []chan struct{}
+	for range 1 + rng.IntN(3) {
+		next := &rcuObj{ver: tt.rcuVer.Add(1)}
+		for i := range next.data {
+			next.data[i] = next.ver
+		}
+		old := tt.rcu.Swap(next)
+		if old == nil {
+			continue
+		}
+		switch r := rng.IntN(8); {
+		case r < 3:
+			tt.syncs.Add(1)
+			tt.iso.Synchronize()
+			tt.retire(old)
+		case r < 5:
+			tt.syncs.Add(1)
+			ctx, cancel := tortureCtx(rng)
+			if err := tt.iso.SynchronizeContext(ctx); err != nil {
+				tt.syncsAbandoned.Add(1)
+				if !errors.Is(err, ctx.Err()) || !strings.HasPrefix(err.Error(), "isolate: ") {
+					tt.violation("SynchronizeContext error %q does not wrap %v", err, ctx.Err())
+				}
+				tt.iso.Synchronize() // the old version waits for one after all
+			}
+			cancel()
+			tt.retire(old)
+		default:
+			tt.defers.Add(1)
+			var prev chan struct{}
+			if n := len(pending); n > 0 {
+				prev = pending[n-1]
+			}
+			done := make(chan struct{})
+			tt.iso.Defer(func() {
+				if prev != nil {
+					select {
+					case <-prev:
+					default:
+						tt.violation("deferred func runs before the one deferred before it")
+					}
+				}
+				tt.retire(old)
+				close(done)
+			})
+			pending = append(pending, done)
+		}
+		torturePause(rng)
+	}
+	for _, done := range pending {
+		<-done
+	}
+}
+
+// retire poisons the RCU object p, which no member may hold any more.
+func (tt *torture) retire(p *rcuObj) {
+	p.retired = true
+	for i := range p.data {
+		p.data[i] = -1
+	}
+	tt.retired.Add(1)
+}
+
+// checkGraceAtEnd registers, on the first outsider's way, the checks of
+// grace periods when the torture ends: nothing pending, each way used.
+func (tt *torture) checkGraceAtEnd() {
+	t := tt.t
+	t.Cleanup(func() {
+		// The last deferred func has run, but its goroutine may not
+		// have counted it yet.
+		deadline := time.Now().Add(5 * time.Second)
+		st := tt.iso.Stats()
+		for st.DeferredPending > 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+			st = tt.iso.Stats()
+		}
+		t.Logf("grace periods: %d, synchronize %d (%d abandoned), defers %d, versions retired %d, member reads %d",
+			st.GracePeriods, tt.syncs.Load(), tt.syncsAbandoned.Load(), tt.defers.Load(), tt.retired.Load(), tt.rcuReads.Load())
+		if st.Synchronizing != 0 || st.DeferredPending != 0 {
+			t.Errorf("at the end: Synchronizing %d, DeferredPending %d", st.Synchronizing, st.DeferredPending)
+		}
+		if tt.syncs.Load() == 0 || tt.defers.Load() == 0 || tt.retired.Load() == 0 || tt.rcuReads.Load() == 0 {
+			t.Errorf("grace periods not exercised: %d synchronize, %d defers, %d retired, %d reads",
+				tt.syncs.Load(), tt.defers.Load(), tt.retired.Load(), tt.rcuReads.Load())
+		}
+	})
 }

@@ -17,6 +17,9 @@ type tortureWorker struct {
 	rng *rand.Rand
 	m   Member
 	ref *tortureObj
+	// rcuRef is a version of the RCU object that the member holds, from
+	// a read while running until its next idle state.
+	rcuRef *rcuObj
 	// mode is the member's state as its scopes make it.
 	mode uint32
 	// own is set while the member holds its own isolation; ownFull
@@ -50,6 +53,7 @@ func (w *tortureWorker) setRunning(b bool) {
 func (w *tortureWorker) setHolding(b bool) {
 	if !b {
 		w.ref = nil // a member that is not holding drops its references
+		w.rcuRef = nil
 	}
 	tortureCount(&w.holding, &w.tt.holding, b)
 }
@@ -83,6 +87,25 @@ func (w *tortureWorker) useShared() {
 		w.ref = nil
 	}
 	tt.counters[w.id].ops++
+	w.readRCU()
+}
+
+// readRCU checks the version of the RCU object that the member holds, if
+// any (it may have kept it across harmless scopes, Poll and isolations,
+// never across an idle state), then reads the current one, which it keeps
+// unless it keeps the older.
+func (w *tortureWorker) readRCU() {
+	tt := w.tt
+	if w.rcuRef != nil {
+		tt.checkRCU(w.id, w.rcuRef)
+	}
+	if p := tt.rcu.Load(); p != nil {
+		tt.rcuReads.Add(1)
+		tt.checkRCU(w.id, p)
+		if w.rcuRef == nil || w.rng.IntN(4) > 0 {
+			w.rcuRef = p
+		}
+	}
 }
 
 // work does what the member's current state allows.
@@ -142,8 +165,15 @@ func (w *tortureWorker) scope(depth int, idle bool) {
 		if !w.own {
 			w.setHolding(false)
 		}
+		w.rcuRef = nil // an idle entry, even inside the member's own isolation
 		end = w.m.Idle()
 		w.mode = stateIdle
+		if !w.own && w.rng.IntN(4) == 0 {
+			// Idle, the member waits for nobody but the others;
+			// inside its own isolation it would wait for the
+			// members it holds back.
+			w.tt.rcuUpdates(w.rng)
+		}
 	} else {
 		w.tt.harmless.Add(1)
 		end = w.m.Harmless()
