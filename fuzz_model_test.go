@@ -108,7 +108,15 @@ func (m *fuzzModel) holds(from uint8) bool {
 func (m *fuzzModel) pub(i int) uint8 {
 	mm := &m.mem[i]
 	switch mm.wait {
-	case fwHeld, fwWithdrawn:
+	case fwHeld:
+		return mm.heldFrom
+	case fwWithdrawn:
+		// Held in the state its request waited in (withdrawLocked):
+		// idle for a full request, harmless for a plain one (it ran
+		// before it asked); admitted as from harmless.
+		if m.full[i] {
+			return fmIdle
+		}
 		return mm.heldFrom
 	case fwRequest:
 		if m.full[i] || m.mode[i] == fmIdle {

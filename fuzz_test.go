@@ -1,16 +1,12 @@
 package isolate
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // FuzzOps drives an Isolator with a sequence of operations decoded from the
@@ -157,43 +153,4 @@ func TestLeaveEndsScopesDeeperThan64(t *testing.T) {
 // panicked returns what f panics with, nil if it returns.
 func panicked(f func()) any {
 	return runOp(func() fuzzOutcome { f(); return fuzzOutcome{} }).panicked
-}
-
-// TestSynchronizeInFullSectionAfterWithdrawnFullRequest is what TestTorture
-// ran into once it called Synchronize inside outsiders' full sections, as
-// Synchronize's documentation allows ("call it there only in a full
-// isolation (every other member is idle then)"): a member whose
-// IsolateFullContext, made while it ran, is withdrawn while another full
-// isolation is in progress is held harmless (withdrawLocked), not idle,
-// until that isolation ends; a Synchronize in the section waits for it, and
-// the section, which waits for the Synchronize, never ends.
-func TestSynchronizeInFullSectionAfterWithdrawnFullRequest(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		ma := a.join(t, &iso)
-		var release func()
-		full := goOp(func() { release = iso.IsolateFull() })
-		full.blocked(t, "the outsider's IsolateFull while A runs")
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		var err error
-		req := a.start(func() { _, err = ma.IsolateFullContext(ctx) })
-		full.wait(t, "the outsider's IsolateFull once A waits, idle, for its own")
-		req.blocked(t, "A's IsolateFullContext behind the outsider's")
-		cancel()
-		req.blocked(t, "A, withdrawn during the outsider's isolation, until it ends")
-
-		sync := goOp(iso.Synchronize)
-		synctest.Wait()
-		returned := sync.finished()
-		release()
-		req.wait(t, "A's IsolateFullContext after the release")
-		require.ErrorIs(t, err, context.Canceled)
-		a.do(t, "A Leave", ma.Leave)
-		sync.wait(t, "Synchronize once A left")
-		assert.True(t, returned, "Synchronize inside a full isolated section waits for a member whose "+
-			"IsolateFullContext was withdrawn during the section: it is held harmless, not idle, until the "+
-			"section ends (Synchronize's documentation says every other member is idle in a full section)")
-	})
 }

@@ -462,3 +462,38 @@ func TestGraceWaitIsTraced(t *testing.T) {
 	trace.Stop()
 	assert.Contains(t, buf.String(), "isolate: wait for grace period")
 }
+
+// Every other member is idle in a full section, even one whose
+// IsolateFullContext, made while it ran, is withdrawn during the section: it
+// is held in the idle state it waited in (withdrawLocked), so that a
+// Synchronize in the section does not wait for it. TestTorture found it
+// held harmless, and its section waiting for ever.
+func TestSynchronizeInFullSectionAfterWithdrawnFullRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		ma := a.join(t, &iso)
+		var release func()
+		full := goOp(func() { release = iso.IsolateFull() })
+		full.blocked(t, "the outsider's IsolateFull while A runs")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var err error
+		req := a.start(func() { _, err = ma.IsolateFullContext(ctx) })
+		full.wait(t, "the outsider's IsolateFull once A waits, idle, for its own")
+		req.blocked(t, "A's IsolateFullContext behind the outsider's")
+		cancel()
+		req.blocked(t, "A, withdrawn during the outsider's isolation, until it ends")
+
+		sync := goOp(iso.Synchronize)
+		synctest.Wait()
+		returned := sync.finished()
+		release()
+		req.wait(t, "A's IsolateFullContext after the release")
+		require.ErrorIs(t, err, context.Canceled)
+		a.do(t, "A Leave", ma.Leave)
+		sync.wait(t, "Synchronize once A left")
+		assert.True(t, returned, "Synchronize inside a full isolated section waits for a member whose "+
+			"IsolateFullContext was withdrawn during the section")
+	})
+}

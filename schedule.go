@@ -319,12 +319,17 @@ func (iso *Isolator) releaseLocked(req *request) {
 // back to what it was before it asked, except that a member that was running
 // is held while someone else's isolation is in progress: withdrawLocked then
 // reports true and the member must wait on its slot.
+//
+// Such a member stays in the state it waited in, idle for a full request (it
+// holds no references: neither the full isolation in progress nor a grace
+// period may wait for it), and is admitted by the rule of a member ending a
+// harmless scope, at the end of the isolation: it does not wait for other
+// pending requests.
 func (iso *Isolator) withdrawLocked(req *request) (held bool) {
 	iso.unqueue(req)
 	iso.gate.Add(-weight(req))
 	if m := req.member; m != nil {
 		if req.prev == stateRunning && iso.owner != nil {
-			setState(m.state, stateHarmless)
 			iso.hold(m.slot, stateHarmless)
 			held = true
 		} else {
@@ -335,8 +340,10 @@ func (iso *Isolator) withdrawLocked(req *request) (held bool) {
 	return held
 }
 
-// hold records that the member on s waits, in state from, for the gate to let
-// it run. The Isolator will set it running and wake it.
+// hold records that the member on s waits for the gate to let it run, as a
+// member ending a scope of state from would (its word holds from, or idle
+// for a withdrawn full request). The Isolator will set it running and wake
+// it.
 func (iso *Isolator) hold(s *slot, from uint32) {
 	s.heldFrom = from
 	s.arm()

@@ -50,7 +50,9 @@ type slot struct {
 	// its cache line in the group's states: the harmless fast path writes
 	// no line that anything else writes.
 	state *atomic.Uint32
-	// heldFrom is the state a held member waits in (under Isolator.mu).
+	// heldFrom is the state by whose rule a held member is admitted: the
+	// scope it was ending, or harmless after a withdrawn request (under
+	// Isolator.mu).
 	heldFrom uint32
 	// waiter parks the member while it is held.
 	waiter

@@ -21,8 +21,7 @@ import (
 // checks: no member reads or holds a retired version, and under -race no
 // retiring write races with a member's read; deferred funcs run in Defer
 // order; at the end no grace period waits and no func is pending.
-// (Synchronize inside full sections is left out: see
-// TestSynchronizeInFullSectionAfterWithdrawnFullRequest.)
+// Outsiders also call Synchronize inside their full sections.
 
 // tortureObj is an object that members may hold across harmless scopes but
 // not across idle ones; a full isolation frees it.
@@ -268,6 +267,12 @@ func (tt *torture) outsider(id int, rng *rand.Rand) {
 	for range rng.IntN(3) {
 		torturePause(rng)
 		tt.inSection(id, full, true)
+	}
+	if full && rng.IntN(4) == 0 {
+		// Every other member is idle: a grace period is over at once
+		// (a member whose full request was withdrawn meanwhile too).
+		tt.syncs.Add(1)
+		tt.iso.Synchronize()
 	}
 	tt.leaveSection(id)
 	if rng.IntN(8) == 0 {
