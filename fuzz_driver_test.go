@@ -488,7 +488,7 @@ func (r *fuzzRun) drain() {
 		r.fail("TryIsolate fails after every member left")
 	}
 	release()
-	if g := &md.grace; g.active || g.ran != len(g.defs) {
+	if g := &md.grace; g.active() || g.ran != len(g.defs) {
 		r.fail("deferred funcs pending after every member left: %d of %d ran", g.ran, len(g.defs))
 	}
 	r.iso.Synchronize()

@@ -23,13 +23,14 @@ import (
 // loses, at the end of each step, those that are idle or gone (graceUpdate).
 //
 // Synchronize and Defer take their snapshot in the step of their call, when
-// no member moves: exact. The Isolator's goroutine takes the snapshot of its
-// next batch of deferred funcs in the step in which the previous batch ran,
-// at a moment that the model does not know: it waits for at most the members
-// not idle at the end of that step (batchMax; once they have been idle, the
-// batch must have run), and for at least those not idle at its start and at
-// its end, but the one that stepped (batchMin; while one of them has not been
-// idle, the batch must not have run).
+// no member moves: exact. Deferred funcs form batches as Defer makes them: a
+// func joins the last batch that the Isolator's goroutine has not taken if
+// the members it waits for (not idle at its call) are all still awaited by
+// that batch's last func (no idle entry since: the same idle counts),
+// otherwise it begins a batch; a batch waits for its last func's members.
+// Between steps the goroutine has taken the first batch, if any (the driver
+// defers a single func when none is pending, so that the goroutine's start
+// does not race with the next Defer calls of the step).
 
 // fuzzGrace is the model's state of grace periods and deferred funcs.
 type fuzzGrace struct {
@@ -45,14 +46,16 @@ type fuzzGrace struct {
 	// the number that ran.
 	defs []uint8
 	ran  int
-	// active is set while the Isolator's goroutine has funcs to run; the
-	// funcs from batchStart to batchEnd are the batch that it waits for
-	// (see above for batchMax and batchMin).
-	active               bool
-	batchStart, batchEnd int
-	batchMax, batchMin   uint8
-	// start are the members not idle at the start of the current step.
-	start uint8
+	// batches are the ends (one past the last func) of the batches not
+	// run yet, in order: the first is the one that the Isolator's
+	// goroutine waits for, the others wait in its queue; none once the
+	// goroutine has exited.
+	batches []int
+}
+
+// active reports whether the Isolator's goroutine has funcs to run.
+func (g *fuzzGrace) active() bool {
+	return len(g.batches) > 0
 }
 
 // nonIdle are the joined members that are not idle.
@@ -81,8 +84,6 @@ func (m *fuzzModel) graceUpdate() {
 	for k := g.ran; k < len(g.defs); k++ {
 		g.defs[k] &= keep
 	}
-	g.batchMax &= keep
-	g.batchMin &= keep
 }
 
 // Synchronize variants, as decoded from the input.
@@ -135,30 +136,11 @@ func (m *fuzzModel) deferFuncs(n int) {
 	await := m.nonIdle()
 	for range n {
 		g.defs = append(g.defs, await)
-	}
-	if !g.active {
-		// The Isolator's goroutine starts, and takes its snapshot in
-		// this step, in which no member moves.
-		g.active = true
-		g.batchStart, g.batchEnd = g.ran, len(g.defs)
-		g.batchMax, g.batchMin = await, await
-	}
-}
-
-// nextBatch models the Isolator's goroutine after a batch ran in the step in
-// which stepper (an actor, or -1 for the test) operated: it takes the funcs
-// deferred meanwhile as its next batch, or exits.
-func (m *fuzzModel) nextBatch(stepper int) {
-	g := &m.grace
-	if g.batchEnd == len(g.defs) {
-		g.active = false
-		return
-	}
-	end := m.nonIdle()
-	g.batchStart, g.batchEnd = g.ran, len(g.defs)
-	g.batchMax, g.batchMin = end, g.start&end
-	if stepper >= 0 && stepper < fuzzMembers {
-		g.batchMin &^= 1 << stepper
+		if q := len(g.batches); q > 1 && await&^g.defs[g.batches[q-1]-1] == 0 {
+			g.batches[q-1]++ // joins the last batch, which nobody took yet
+		} else {
+			g.batches = append(g.batches, len(g.defs))
+		}
 	}
 }
 
@@ -216,7 +198,7 @@ func (r *fuzzRun) syncOp(who int, v fuzzSyncVariant) {
 // Defer starts the Isolator's goroutine, which takes its batch while the
 // next Defer calls may or may not have come.
 func (r *fuzzRun) deferOp(n int) {
-	if !r.model.grace.active {
+	if !r.model.grace.active() {
 		n = 1
 	}
 	first := len(r.model.grace.defs)
@@ -261,24 +243,27 @@ func (r *fuzzRun) checkGrace() {
 		switch {
 		case k != g.ran:
 			r.fail("deferred #%d runs, but #%d is the next in Defer order", k, g.ran)
-		case !g.active || k >= g.batchEnd:
+		case !g.active() || k >= g.batches[0]:
 			r.fail("deferred #%d runs, but the model has no batch for it", k)
 		case g.defs[k] != 0:
 			r.fail("deferred #%d runs before %s, not idle at its Defer call, have been idle since", k, memberNames(g.defs[k]))
-		case g.batchMin != 0:
-			r.fail("deferred #%d runs before %s, which its batch's grace period waits for, have been idle since", k, memberNames(g.batchMin))
+		case g.defs[g.batches[0]-1] != 0:
+			r.fail("deferred #%d runs before %s, which its batch's grace period waits for, have been idle since",
+				k, memberNames(g.defs[g.batches[0]-1]))
 		}
 		g.ran++
-		if g.ran == g.batchEnd {
+		if g.active() && g.ran == g.batches[0] {
 			g.periods++
-			md.nextBatch(r.last)
+			g.batches = g.batches[1:]
 		}
 	}
-	if g.active && g.ran > g.batchStart {
-		r.fail("deferred funcs #%d to #%d share a batch, but only those up to #%d ran", g.batchStart, g.batchEnd-1, g.ran-1)
-	}
-	if g.active && g.batchMax == 0 {
-		r.fail("deferred funcs #%d to #%d have not run, but every member their grace period may wait for has been idle", g.batchStart, g.batchEnd-1)
+	if g.active() {
+		// Funcs from g.ran on have not run: the first batch's grace period
+		// must not be over, and the batch not partly run.
+		if last := g.batches[0] - 1; g.defs[last] == 0 {
+			r.fail("deferred funcs #%d to #%d have not run, but every member their grace period waits for has been idle",
+				g.ran, last)
+		}
 	}
 
 	st := r.iso.Stats()
@@ -288,7 +273,7 @@ func (r *fuzzRun) checkGrace() {
 			waiting++
 		}
 	}
-	if g.active {
+	if g.active() {
 		waiting++ // the Isolator's goroutine
 	}
 	for i := range md.mem {
@@ -302,5 +287,4 @@ func (r *fuzzRun) checkGrace() {
 			st.Synchronizing, st.GracePeriods, st.Deferred, st.DeferredPending, st.Members,
 			waiting, g.periods, len(g.defs), len(g.defs)-g.ran, joined)
 	}
-	g.start = md.nonIdle()
 }
