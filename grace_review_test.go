@@ -111,7 +111,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 		}
 		g.mu.Unlock()
 	}
-	close(zGo) // Z idle once: batch 0 may run, and D1's func
+	close(zGo)            // Z idle once: batch 0 may run, and D1's func
 	for i := range tail { // the tail idle once too
 		tailEnds[i]()
 		tail[i].Idle()()
