@@ -1,7 +1,10 @@
 package isolate
 
 import (
+	"context"
+	"math/rand/v2"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -133,4 +136,199 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 		time.Sleep(time.Millisecond)
 	}
 	return bug
+}
+
+// TestReviewAwaitedScopeEndTakesIsolatorLock: grace.go's point 4 says the
+// awaited flag "only sends the member's next transition to a slow path that
+// takes no Isolator lock". But resume's slow path (member.resumeSlow) always
+// calls Isolator.resumeSlow, which locks Isolator.mu: while a grace period
+// waits for a member, each end of its harmless scopes takes the Isolator's
+// lock (and contends with every isolation's slow path). Here mu is held by
+// the test, as a schedule or a Stats call would hold it: the scope end
+// waits for it, though no isolation is in progress or requested.
+func TestReviewAwaitedScopeEndTakesIsolatorLock(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	done := make(chan struct{})
+	go func() { iso.Synchronize(); close(done) }()
+	for m.s.state.Load()&stateAwaited == 0 {
+		time.Sleep(10 * time.Microsecond)
+	}
+	end := m.Harmless() // the flag is handed on by an Or: no lock
+	iso.mu.Lock()
+	ended := make(chan struct{})
+	go func() { end(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)
+	select {
+	case <-ended:
+	case <-time.After(100 * time.Millisecond):
+		t.Errorf("an awaited member's scope end waits for Isolator.mu (no isolation anywhere)")
+	}
+	iso.mu.Unlock()
+	<-ended
+	m.Idle()()
+	<-done
+	m.Leave()
+}
+
+// TestReviewIsolatedFromIdleNotWaitedFor: doc.go's state table says a
+// member that is isolated (the return of Isolate) is waited for by a grace
+// period. A member that isolates from inside an Idle scope (allowed:
+// "release then leaves the member in that scope") keeps its word idle
+// through its isolated section (grant: setState(req.prev)), so a
+// Synchronize called while it runs its isolated section, and may read the
+// shared structure, returns at once.
+func TestReviewIsolatedFromIdleNotWaitedFor(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	endIdle := m.Idle()
+	release := m.Isolate() // isolated: may read the structure now
+	done := make(chan struct{})
+	go func() { iso.Synchronize(); close(done) }()
+	select {
+	case <-done:
+		t.Errorf("Synchronize returned while a member runs its isolated section (opened in an Idle scope); doc.go's table says isolated members are waited for")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	endIdle()
+	m.Idle()()
+	<-done
+	m.Leave()
+}
+
+// TestReviewGraceTorture: RCU torture through the public API. Readers read
+// the current object while running or harmless (never idle) and check it
+// has not been freed; writers swap it and free the old one after
+// Synchronize, SynchronizeContext (freeing only on nil) or Defer; members
+// churn (Leave and Join again, Leave inside open scopes), isolate, poll,
+// and an outsider isolates, plain and full. Liveness: everything ends.
+func TestReviewGraceTorture(t *testing.T) {
+	type obj struct{ freed atomic.Bool }
+	var iso Isolator
+	var cur atomic.Pointer[obj]
+	cur.Store(new(obj))
+	var stop atomic.Bool
+	var bad atomic.Int64
+	var wg sync.WaitGroup
+	check := func(p *obj) {
+		if p.freed.Load() {
+			bad.Add(1)
+		}
+	}
+	const readers = 8
+	for r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 7))
+			m := iso.Join()
+			for !stop.Load() {
+				p := cur.Load()
+				check(p)
+				switch rng.IntN(8) {
+				case 0:
+					end := m.Harmless()
+					runtime.Gosched()
+					check(p)
+					end()
+				case 1:
+					m.Poll()
+				case 2:
+					if rng.IntN(4) == 0 {
+						m.Isolate()()
+					} else {
+						end := m.Idle()
+						m.IsolateFull()()
+						end()
+						p = cur.Load() // p was dropped when idle
+					}
+				case 3: // leave, sometimes inside an open scope, and join again
+					if rng.IntN(2) == 0 {
+						end := m.Harmless()
+						check(p)
+						m.Leave()
+						end()
+					} else {
+						m.Leave()
+					}
+					m = iso.Join()
+					continue
+				}
+				check(p)
+				if rng.IntN(3) == 0 {
+					end := m.Idle()
+					runtime.Gosched()
+					end()
+				} else {
+					m.Idle()()
+				}
+			}
+			m.Leave()
+		}()
+	}
+	swap := func() *obj {
+		return cur.Swap(new(obj))
+	}
+	wg.Add(3)
+	go func() { // Synchronize
+		defer wg.Done()
+		for !stop.Load() {
+			old := swap()
+			iso.Synchronize()
+			old.freed.Store(true)
+		}
+	}()
+	go func() { // SynchronizeContext with short deadlines
+		defer wg.Done()
+		for !stop.Load() {
+			old := swap()
+			for {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rand.IntN(20))*time.Microsecond)
+				err := iso.SynchronizeContext(ctx)
+				cancel()
+				if err == nil {
+					break
+				}
+			}
+			old.freed.Store(true)
+		}
+	}()
+	go func() { // Defer, and an outsider's isolations
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			old := swap()
+			iso.Defer(func() { old.freed.Store(true) })
+			switch i % 4 {
+			case 0:
+				iso.Isolate()()
+			case 1:
+				iso.IsolateFull()()
+			case 2:
+				if rel, ok := iso.TryIsolate(); ok {
+					rel()
+				}
+			}
+			if i%64 == 0 {
+				time.Sleep(10 * time.Microsecond)
+			}
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	stop.Store(true)
+	ended := make(chan struct{})
+	go func() { wg.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("hang: %s", buf[:runtime.Stack(buf, true)])
+	}
+	for iso.Stats().DeferredPending > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	st := iso.Stats()
+	t.Logf("%+v", st)
+	if n := bad.Load(); n > 0 {
+		t.Errorf("%d reads of a freed object", n)
+	}
 }
