@@ -1,0 +1,334 @@
+package isolate
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Adversarial review of grace periods (branch grace-review).
+
+// TestReviewDeferMergesOlderSnapshot: Defer takes its snapshot without
+// graceState.mu and merges under it, assuming that its snapshot is newer
+// than the last batch's. Two concurrent Defers break that: D1 snapshots
+// while member M is idle (M not in S1), M starts running and picks up
+// the object that D2 then retires, D2 snapshots (M in S2) and appends a
+// batch with S2; D1 then takes mu, finds covers(S2, S1) true (S1 is a
+// subset of S2) and replaces the batch's pend by S1, which lacks M: D2's
+// func runs without waiting for M, which still runs. A use after free.
+//
+// The interleaving is forced by holding graceState.mu while D1 is
+// between its snapshot and its merge (D1 took g.spare: it is past its
+// first critical section), then letting D2 (this goroutine) barge in
+// while it has the only processor.
+func TestReviewDeferMergesOlderSnapshot(t *testing.T) {
+	bad := 0
+	const tries = 20
+	for try := range tries {
+		if reviewDeferMergeOnce(t) {
+			bad++
+			t.Errorf("try %d: a func deferred while M ran ran before M was idle", try)
+			break
+		}
+	}
+	t.Logf("bad merges: %d", bad)
+}
+
+const reviewTail = 4000
+
+func reviewDeferMergeOnce(t *testing.T) (bug bool) {
+	var iso Isolator
+	g := &iso.grace
+	// Z runs, keeping the Isolator's goroutine on batch 0.
+	zReady, zGo, zDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		mz := iso.Join()
+		close(zReady)
+		<-zGo
+		mz.Idle()() // one idle instant
+		<-zDone
+		mz.Leave()
+	}()
+	<-zReady
+	m := iso.Join() // M: this goroutine
+	endIdle := m.Idle()
+	// A tail of harmless members, in both snapshots at the same counts,
+	// makes each snapshot long enough for this goroutine to take mu
+	// while D1 is in it (after it read M's slot).
+	tail := make([]Member, reviewTail)
+	tailEnds := make([]func(), reviewTail)
+	for i := range tail {
+		tail[i] = iso.Join()
+		tailEnds[i] = tail[i].Harmless()
+	}
+	iso.Defer(func() {}) // batch 0: waits for Z
+	for iso.Stats().Synchronizing == 0 {
+		time.Sleep(10 * time.Microsecond)
+	}
+	g.mu.Lock()
+	g.spare = make([]awaiting, 0, 4) // Defer takes it in its first section
+	g.mu.Unlock()
+
+	d1 := make(chan struct{})
+	go func() {
+		defer close(d1)
+		iso.Defer(func() {}) // D1: its snapshot sees M idle
+	}()
+	for {
+		g.mu.Lock()
+		if g.spare == nil {
+			break // D1 is past its first section: hold mu
+		}
+		g.mu.Unlock()
+		runtime.Gosched()
+	}
+	time.Sleep(200 * time.Microsecond) // D1 snapshots, then waits for mu
+	// One processor from here until D2 is queued: D1, woken by the
+	// Unlock below, cannot run before this goroutine blocks.
+	procs := runtime.GOMAXPROCS(1)
+	endIdle() // M runs, and takes a reference to obj
+	var holding atomic.Bool
+	holding.Store(true)
+	var ranWhileHolding atomic.Bool
+	ran := make(chan struct{})
+	g.mu.Unlock()
+	iso.Defer(func() { // D2: obj was unpublished before this call
+		ranWhileHolding.Store(holding.Load())
+		close(ran)
+	})
+	if testing.Verbose() {
+		g.mu.Lock()
+		t.Logf("after D2: %d batches queued, first with %d funcs, %v", len(g.batches), len(g.batches[0].funcs), g.batches[0].pend)
+		g.mu.Unlock()
+	}
+	runtime.GOMAXPROCS(procs)
+	<-d1
+	if testing.Verbose() {
+		g.mu.Lock()
+		for i, b := range g.batches {
+			t.Logf("batch %d: %d funcs, waits for %v", i, len(b.funcs), b.pend)
+		}
+		g.mu.Unlock()
+	}
+	close(zGo)            // Z idle once: batch 0 may run, and D1's func
+	for i := range tail { // the tail idle once too
+		tailEnds[i]()
+		tail[i].Idle()()
+	}
+	select {
+	case <-ran:
+	case <-time.After(50 * time.Millisecond):
+	}
+	bug = ranWhileHolding.Load()
+	holding.Store(false)
+	m.Idle()() // M drops obj: D2's func may run now
+	<-ran
+	close(zDone)
+	m.Leave()
+	for _, mt := range tail {
+		mt.Leave()
+	}
+	for iso.Stats().DeferredPending > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return bug
+}
+
+// TestReviewAwaitedScopeEndTakesIsolatorLock: grace.go's point 4 says the
+// awaited flag "only sends the member's next transition to a slow path that
+// takes no Isolator lock". But resume's slow path (member.resumeSlow) always
+// calls Isolator.resumeSlow, which locks Isolator.mu: while a grace period
+// waits for a member, each end of its harmless scopes takes the Isolator's
+// lock (and contends with every isolation's slow path). Here mu is held by
+// the test, as a schedule or a Stats call would hold it: the scope end
+// waits for it, though no isolation is in progress or requested.
+func TestReviewAwaitedScopeEndTakesIsolatorLock(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	done := make(chan struct{})
+	go func() { iso.Synchronize(); close(done) }()
+	for m.s.state.Load()&stateAwaited == 0 {
+		time.Sleep(10 * time.Microsecond)
+	}
+	end := m.Harmless() // the flag is handed on by an Or: no lock
+	iso.mu.Lock()
+	ended := make(chan struct{})
+	go func() { end(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)
+	select {
+	case <-ended:
+	case <-time.After(100 * time.Millisecond):
+		t.Errorf("an awaited member's scope end waits for Isolator.mu (no isolation anywhere)")
+	}
+	iso.mu.Unlock()
+	<-ended
+	m.Idle()()
+	<-done
+	m.Leave()
+}
+
+// TestReviewIsolatedFromIdleNotWaitedFor: doc.go's state table says a
+// member that is isolated (the return of Isolate) is waited for by a grace
+// period. A member that isolates from inside an Idle scope (allowed:
+// "release then leaves the member in that scope") keeps its word idle
+// through its isolated section (grant: setState(req.prev)), so a
+// Synchronize called while it runs its isolated section, and may read the
+// shared structure, returns at once.
+func TestReviewIsolatedFromIdleNotWaitedFor(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	endIdle := m.Idle()
+	release := m.Isolate() // isolated: may read the structure now
+	done := make(chan struct{})
+	go func() { iso.Synchronize(); close(done) }()
+	select {
+	case <-done:
+		t.Errorf("Synchronize returned while a member runs its isolated section (opened in an Idle scope); doc.go's table says isolated members are waited for")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	endIdle()
+	m.Idle()()
+	<-done
+	m.Leave()
+}
+
+// TestReviewGraceTorture: RCU torture through the public API. Readers read
+// the current object while running or harmless (never idle) and check it
+// has not been freed; writers swap it and free the old one after
+// Synchronize, SynchronizeContext (freeing only on nil) or Defer; members
+// churn (Leave and Join again, Leave inside open scopes), isolate, poll,
+// and an outsider isolates, plain and full. Liveness: everything ends.
+func TestReviewGraceTorture(t *testing.T) {
+	type obj struct{ freed atomic.Bool }
+	var iso Isolator
+	var cur atomic.Pointer[obj]
+	cur.Store(new(obj))
+	var stop atomic.Bool
+	var bad atomic.Int64
+	var wg sync.WaitGroup
+	check := func(p *obj) {
+		if p.freed.Load() {
+			bad.Add(1)
+		}
+	}
+	const readers = 8
+	for r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 7))
+			m := iso.Join()
+			for !stop.Load() {
+				p := cur.Load()
+				check(p)
+				switch rng.IntN(8) {
+				case 0:
+					end := m.Harmless()
+					runtime.Gosched()
+					check(p)
+					end()
+				case 1:
+					m.Poll()
+				case 2:
+					if rng.IntN(4) == 0 {
+						m.Isolate()()
+					} else {
+						end := m.Idle()
+						m.IsolateFull()()
+						end()
+						p = cur.Load() // p was dropped when idle
+					}
+				case 3: // leave, sometimes inside an open scope, and join again
+					if rng.IntN(2) == 0 {
+						end := m.Harmless()
+						check(p)
+						m.Leave()
+						end()
+					} else {
+						m.Leave()
+					}
+					m = iso.Join()
+					continue
+				}
+				check(p)
+				if rng.IntN(3) == 0 {
+					end := m.Idle()
+					runtime.Gosched()
+					end()
+				} else {
+					m.Idle()()
+				}
+			}
+			m.Leave()
+		}()
+	}
+	swap := func() *obj {
+		return cur.Swap(new(obj))
+	}
+	wg.Add(3)
+	go func() { // Synchronize
+		defer wg.Done()
+		for !stop.Load() {
+			old := swap()
+			iso.Synchronize()
+			old.freed.Store(true)
+		}
+	}()
+	go func() { // SynchronizeContext with short deadlines
+		defer wg.Done()
+		for !stop.Load() {
+			old := swap()
+			for {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rand.IntN(20))*time.Microsecond)
+				err := iso.SynchronizeContext(ctx)
+				cancel()
+				if err == nil {
+					break
+				}
+			}
+			old.freed.Store(true)
+		}
+	}()
+	go func() { // Defer, and an outsider's isolations
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			old := swap()
+			iso.Defer(func() { old.freed.Store(true) })
+			switch i % 4 {
+			case 0:
+				iso.Isolate()()
+			case 1:
+				iso.IsolateFull()()
+			case 2:
+				if rel, ok := iso.TryIsolate(); ok {
+					rel()
+				}
+			}
+			if i%64 == 0 {
+				time.Sleep(10 * time.Microsecond)
+			}
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	stop.Store(true)
+	ended := make(chan struct{})
+	go func() { wg.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("hang: %s", buf[:runtime.Stack(buf, true)])
+	}
+	for iso.Stats().DeferredPending > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	st := iso.Stats()
+	t.Logf("%+v", st)
+	if n := bad.Load(); n > 0 {
+		t.Errorf("%d reads of a freed object", n)
+	}
+}
