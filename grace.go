@@ -74,6 +74,9 @@ type graceState struct {
 	batches []*deferBatch
 	spare   []awaiting
 	running bool
+	// snapshots counts the snapshots that Defer calls have installed in
+	// a batch: it orders them (see Defer).
+	snapshots uint64
 	// deferredAll counts the funcs ever deferred.
 	deferredAll uint64
 
@@ -294,8 +297,10 @@ func clearAwaited(s *slot) {
 // A deferBatch is deferred funcs that share a grace period.
 type deferBatch struct {
 	funcs []func()
-	// pend is the snapshot that the batch waits for: its last Defer's.
-	pend []awaiting
+	// pend is the snapshot that the batch waits for: its last Defer's,
+	// which was the installed'th.
+	pend      []awaiting
+	installed uint64
 	// pc is where the first func was deferred, for stall reports.
 	pc uintptr
 }
@@ -324,22 +329,28 @@ func (iso *Isolator) Defer(f func()) {
 	g.mu.Lock()
 	buf := g.spare
 	g.spare = nil
+	before := g.snapshots
 	g.mu.Unlock()
 	// The snapshot begins f's grace period here, not when the Isolator's
 	// goroutine gets to f: an idle entry in between must count.
 	pend := shrunk(iso.snapshot(buf[:0]))
 	g.mu.Lock()
-	if n := len(g.batches); n > 0 && covers(g.batches[n-1].pend, pend) {
+	g.snapshots++
+	if n := len(g.batches); n > 0 && g.batches[n-1].installed <= before && covers(g.batches[n-1].pend, pend) {
 		// A member not in pend has been idle since the batch's funcs
-		// were deferred, so pend is all that they still wait for.
+		// were deferred, so pend is all that they still wait for. That
+		// holds only if the batch's snapshots were all taken before
+		// this one began (installed <= before): a concurrent Defer's
+		// snapshot may have read a member as idle before this one read
+		// it running.
 		b := g.batches[n-1]
 		b.funcs = append(b.funcs, f)
 		g.keepSpare(b.pend)
-		b.pend = pend
+		b.pend, b.installed = pend, g.snapshots
 	} else {
 		var pcs [1]uintptr
 		runtime.Callers(2, pcs[:]) // the caller of Defer, for stall reports
-		g.batches = append(g.batches, &deferBatch{funcs: []func(){f}, pend: pend, pc: pcs[0]})
+		g.batches = append(g.batches, &deferBatch{funcs: []func(){f}, pend: pend, installed: g.snapshots, pc: pcs[0]})
 	}
 	g.deferredAll++
 	start := !g.running
