@@ -212,12 +212,17 @@ func (s *member) resume() {
 }
 
 // resumeSlow is out of line so that resume inlines. old is the word that
-// resume's Swap replaced: an awaited flag in it goes on (invariant 8).
+// resume's Swap replaced: an awaited flag in it goes on (invariant 8), and
+// takes no lock; the Isolator's slow path is for a watched flag or a gate
+// that holds the member.
 //
 //go:noinline
 func (s *member) resumeSlow(from, old uint32) {
 	if old&stateAwaited != 0 {
 		s.passAwaited(stateRunning)
+		if old&stateWatched == 0 && !holds(from, s.gate.Load()) {
+			return
+		}
 	}
 	s.iso.resumeSlow(s, from, old&stateWatched != 0)
 }
