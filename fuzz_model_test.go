@@ -124,6 +124,12 @@ func (m *fuzzModel) pub(i int) uint8 {
 		}
 		return fmHarmless
 	}
+	if mm.own > 0 && mm.stack[mm.own-1].prev == fmIdle {
+		// Its isolated section, from an idle scope, may take
+		// references: published running until the release (grant);
+		// scopes nested in it change nothing (its mode is idle).
+		return fmRunning
+	}
 	return mm.mode
 }
 

@@ -269,19 +269,29 @@ func (iso *Isolator) grantAtOnce(req *request) bool {
 		return false
 	}
 	iso.owner = req
+	if m := req.member; m != nil && req.prev == stateIdle {
+		setState(m.state, stateRunning) // see grant
+	}
 	iso.granted(req)
 	return true
 }
 
 // grant makes req the owner and wakes its goroutine. A member's state goes
 // back to what it was before it asked: nobody scans while the grant is held,
-// and the release leaves the member in that state (invariant 3).
+// and the release leaves the member in that state (invariant 3). A member
+// that asked from an idle scope runs its section, though, and may take
+// references there: its word says running until the release makes it idle
+// again, so that a grace period waits for it.
 func (iso *Isolator) grant(req *request) {
 	iso.unqueue(req)
 	iso.owner = req
 	iso.gate.Add(gateGranted - weight(req))
 	if m := req.member; m != nil {
-		setState(m.state, req.prev)
+		st := req.prev
+		if st == stateIdle {
+			st = stateRunning
+		}
+		setState(m.state, st)
 	}
 	iso.granted(req)
 	if !req.asking {
@@ -299,8 +309,13 @@ func (iso *Isolator) granted(req *request) {
 }
 
 // releaseLocked ends the isolation that req holds: the members it held back
-// run first (invariant 4), then schedule looks for the next grant.
+// run first (invariant 4), then schedule looks for the next grant. A member
+// that isolated from an idle scope is idle again (see grant): it is its own
+// goroutine that releases, or rolls back, its grant.
 func (iso *Isolator) releaseLocked(req *request) {
+	if m := req.member; m != nil && req.prev == stateIdle {
+		m.publish(stateIdle)
+	}
 	if req.task != nil {
 		req.task.End()
 		req.task = nil
