@@ -93,8 +93,9 @@ import (
 //     and clearing does not matter).
 //  7. Only the member's own goroutine moves its word into idle from another
 //     state (a scope, Leave, a full request, a hold on ending an idle
-//     scope), and each such move adds idleOne; every other write keeps the
-//     count. The member keeps its count (member.count) to write it with the
+//     scope, the release of an isolation it asked for from an idle scope:
+//     its word says running during the section), and each such move adds
+//     idleOne; every other write keeps the count. The member keeps its count (member.count) to write it with the
 //     state in one Swap: the fast path writes nothing more for it.
 //  8. The awaited flag is set, by CompareAndSwap against a word that is not
 //     idle, only by a grace period's waiter. It stays until the member's
