@@ -138,10 +138,13 @@ type awaiting struct {
 // Synchronize holds nobody back: members keep running and no idle member
 // is woken. A member that goes idle for an instant while Synchronize waits
 // is not missed. When every member is idle, Synchronize costs one scan of
-// the members and takes no lock.
+// the members and takes no lock; otherwise it watches a running member's
+// word for a few microseconds (about what parking and being woken cost)
+// before it parks.
 //
-// A member that calls Synchronize must do so inside an Idle scope: while it
-// runs, it would wait for itself. Inside an isolated section Synchronize
+// A member that calls Synchronize must do so inside an Idle scope, and not
+// in its own isolated section: it would wait for itself. Inside an isolated
+// section Synchronize
 // waits for the members that the isolation holds back, which cannot become
 // idle before it ends: call it there only in a full isolation (every other
 // member is idle then) or not at all. A Synchronize that waits longer than
