@@ -92,6 +92,30 @@
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
+ *
+ * Grace periods (-DGRACE, two members): the outsider S (proctype S)
+ * replaces O; it publishes a version and calls Synchronize or (safety
+ * runs) SynchronizeContext, over and over.  The words carry the awaited
+ * flag AW; the count is a bit per slot (mv: moved since S's snapshot).
+ * With three members or O besides S the state space is too large.
+ * Only B makes ...Context requests (safety), none under -DLTL.
+ * Properties: SYNC_OK (at Synchronize's return no member holds a
+ * reference it took before the version was published), BRIEF_OK (S never
+ * concludes "not idle since" for a word that was idle since its snapshot:
+ * a brief idle state is not missed), NOHOLD_OK (a member is held only
+ * while an isolation is granted or requested), setState never moves a
+ * word into idle (invariant 7), a free slot holds idle without AW, no
+ * invalid end state (S parked for ever), and the claim grace (S returns if
+ * the members are idle infinitely often).
+ * Mutants (-DGRACE -D...):
+ *   IDLE_NOW_ONLY    idleSince ignores the count: brief idle states missed
+ *   SYNC_GATE        S publishes a pending full request in the gate while
+ *                    it waits (a grace period built on IsolateFull)
+ *   NO_CARRY         passAwaited does not Or the flag back
+ *   ARM_AFTER_LOAD   S arms its waiter after the load and the CAS
+ *   SNAP_RUNNING     the snapshot waits only for running members
+ *   PUBLISH_NO_COUNT publish (a full request, the hold on ending an Idle
+ *                    scope) does not count its idle entry
  */
 
 #define B 0
