@@ -3,7 +3,10 @@
 #   - the model, safety run: assertions (mutual exclusion, HELD_OK, GATE_OK,
 #     WATCH_OK, WAKE_OK) and invalid end states (deadlock), two members;
 #   - the same with three members (-DTHREE, -DCOLLAPSE), wider scan cursors;
-#   - the model, each LTL progress claim with weak fairness (pan -a -f -N);
+#   - the grace-period setup (-DGRACE: the synchronizer S instead of the
+#     outsider O), safety run: SYNC_OK, BRIEF_OK, NOHOLD_OK and the rest;
+#   - the model, each LTL progress claim with weak fairness (pan -a -f -N),
+#     and the grace setup's claim grace (-DGRACE -DLTL);
 #   - each mutant (-D...), which must produce a counterexample;
 #   - each witness (-D...): an assert(false) on a branch that the run must
 #     reach (it shows that the branch is checked, not dead).
@@ -34,12 +37,14 @@ start=$SECONDS
 
 CLAIMS="plainA plainO fullO fullB heldA heldB"
 # NAME@THREE: checked with three members (the witness: a branch that two
-# members never reach).
+# members never reach); NAME@GRACE: in the grace-period setup.
 MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER"
+MUTANTS="$MUTANTS IDLE_NOW_ONLY@GRACE SYNC_GATE@GRACE NO_CARRY@GRACE ARM_AFTER_LOAD@GRACE SNAP_RUNNING@GRACE PUBLISH_NO_COUNT@GRACE"
 WITNESSES="WITNESS_FW@THREE"
 PANFLAGS="-m2000000 -w24"
 # Three members: a deeper search (about 5 million steps) and a larger hash
-# table; states stored compressed (-DCOLLAPSE, at build time).
+# table; states stored compressed (-DCOLLAPSE, at build time). The grace
+# setup's safety run too (a search about 2.5 million steps deep).
 PANFLAGS3="-m10000000 -w26"
 
 # build DIR SPINFLAGS CCFLAGS: generates and compiles a verifier in DIR.
@@ -82,6 +87,14 @@ three_task() {
 	build "$work/three" "-DTHREE" "-O2 -DSAFETY -DCOLLAPSE -DTHREE" &&
 		verify "$work/three" run $PANFLAGS3
 }
+grace_task() {
+	build "$work/grace" "-DGRACE" "-O2 -DSAFETY -DCOLLAPSE -DGRACE" &&
+		verify "$work/grace" run $PANFLAGS3
+}
+grace_ltl_task() {
+	build "$work/gltl" "-DGRACE -DLTL" "-O2 -DGRACE" &&
+		verify "$work/gltl" grace $PANFLAGS -a -f -N grace
+}
 ltl_task() {
 	build "$work/ltl" "-DLTL" "-O2" || return 1
 	local c
@@ -97,6 +110,8 @@ mutant_task() {
 	case $1 in
 	*@THREE) build "$dir" "-DTHREE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DTHREE -D$m" &&
 		verify "$dir" safety $PANFLAGS3 ;;
+	*@GRACE) build "$dir" "-DGRACE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DGRACE -D$m" &&
+		verify "$dir" safety $PANFLAGS3 ;;
 	*) build "$dir" "-D$m" "-O0 -DSAFETY -D$m" && verify "$dir" safety $PANFLAGS ;;
 	esac
 }
@@ -106,6 +121,8 @@ echo "spin: $(spin -V 2>&1 | head -1); model: $model; $jobs jobs"
 # claims use the pool too).
 pool three_task
 ltl_task &
+pool grace_ltl_task
+pool grace_task
 pool safety_task
 for m in $MUTANTS; do pool mutant_task "$m" m; done
 for w in $WITNESSES; do pool mutant_task "$w" w; done
@@ -132,6 +149,7 @@ echo
 echo "model"
 line "  safety (assertions, invalid end states)" "$work/safety/run.sum" || status=1
 line "  three members (assertions, invalid end states)" "$work/three/run.sum" || status=1
+line "  grace periods (assertions, invalid end states)" "$work/grace/run.sum" || status=1
 failing=""
 for c in $CLAIMS; do
 	if ! line "  ltl $c (weak fairness)" "$work/ltl/$c.sum"; then
@@ -139,18 +157,23 @@ for c in $CLAIMS; do
 		failing="$failing $c"
 	fi
 done
+if ! line "  ltl grace (grace setup, weak fairness)" "$work/gltl/grace.sum"; then
+	status=1
+	failing="$failing grace"
+fi
 
 # A mutant the safety run misses must break an LTL claim that the model
-# itself passes.
+# itself passes (a grace-setup mutant: the claim grace).
 mutant_ltl() {
-	local m=$1 c
-	build "$work/ml_$m" "-DLTL -D$m" "-O0 -D$m" || return 1
-	for c in $CLAIMS; do
+	local m=${1%@*} c claims=$CLAIMS flags=""
+	case $1 in *@GRACE) claims=grace flags="-DGRACE" ;; esac
+	build "$work/ml_$m" "-DLTL $flags -D$m" "-O0 $flags -D$m" || return 1
+	for c in $claims; do
 		case " $failing " in *" $c "*) continue ;; esac
 		verify "$work/ml_$m" "$c" $PANFLAGS -a -f -N "$c"
 		if [ "$(cut -d' ' -f1 "$work/ml_$m/$c.sum")" = error ]; then
-			cp "$work/ml_$m/$c.sum" "$work/m_$m/ltl.sum"
-			echo "$c" >"$work/m_$m/ltl.claim"
+			cp "$work/ml_$m/$c.sum" "$work/m_$(echo "$1" | tr @ _)/ltl.sum"
+			echo "$c" >"$work/m_$(echo "$1" | tr @ _)/ltl.claim"
 			return 0
 		fi
 	done
@@ -158,7 +181,7 @@ mutant_ltl() {
 
 # label NAME[@SETUP]: the name printed for a mutant or witness.
 label() {
-	echo "$1" | sed 's/@THREE$/ (three members)/' | tr 'A-Z_' 'a-z-'
+	echo "$1" | sed 's/@THREE$/ (three members)/; s/@GRACE$/ (grace setup)/' | tr 'A-Z_' 'a-z-'
 }
 
 echo
@@ -172,8 +195,8 @@ for mm in $MUTANTS; do
 	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
 		read -r _ states secs what <"$sum"
 		verdict="counterexample found (safety: $what; $states states, $secs s)"
-	elif [ -f "$sum" ] && [ "$m" = "$mm" ]; then
-		mutant_ltl "$m" || true
+	elif [ -f "$sum" ] && [ "${mm#*@}" != THREE ]; then
+		mutant_ltl "$mm" || true
 		if [ -f "$d/ltl.sum" ]; then
 			read -r _ states secs what <"$d/ltl.sum"
 			verdict="counterexample found (ltl $(cat "$d/ltl.claim"): $what; $states states, $secs s)"

@@ -92,6 +92,30 @@
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
+ *
+ * Grace periods (-DGRACE, two members): the outsider S (proctype S)
+ * replaces O; it publishes a version and calls Synchronize or (safety
+ * runs) SynchronizeContext, over and over.  The words carry the awaited
+ * flag AW; the count is a bit per slot (mv: moved since S's snapshot).
+ * With three members or O besides S the state space is too large.
+ * Only B makes ...Context requests (safety), none under -DLTL.
+ * Properties: SYNC_OK (at Synchronize's return no member holds a
+ * reference it took before the version was published), BRIEF_OK (S never
+ * concludes "not idle since" for a word that was idle since its snapshot:
+ * a brief idle state is not missed), NOHOLD_OK (a member is held only
+ * while an isolation is granted or requested), setState never moves a
+ * word into idle (invariant 7), a free slot holds idle without AW, no
+ * invalid end state (S parked for ever), and the claim grace (S returns if
+ * the members are idle infinitely often).
+ * Mutants (-DGRACE -D...):
+ *   IDLE_NOW_ONLY    idleSince ignores the count: brief idle states missed
+ *   SYNC_GATE        S publishes a pending full request in the gate while
+ *                    it waits (a grace period built on IsolateFull)
+ *   NO_CARRY         passAwaited does not Or the flag back
+ *   ARM_AFTER_LOAD   S arms its waiter after the load and the CAS
+ *   SNAP_RUNNING     the snapshot waits only for running members
+ *   PUBLISH_NO_COUNT publish (a full request, the hold on ending an Idle
+ *                    scope) does not count its idle entry
  */
 
 #define B 0
@@ -116,9 +140,62 @@
 #define HARMLESS 1
 #define IDLE 3
 #define W 4
+#define AW 8                /* stateAwaited (grace periods) */
 
 byte st[NM] = IDLE;         /* slot state words: idle while not occupied (grow) */
 bool act[NM];               /* group.occupied bits */
+
+/* ---- grace periods (-DGRACE): the synchronizer S and its ghosts ----
+ * The count bits of a word (isolator.go invariant 7) matter only through
+ * idleSince's compare with the snapshot (grace.go idleSince), and the model
+ * has one grace period at a time: so per slot one bit, mv, says whether
+ * the count has moved since S's snapshot loaded the word (an unbounded
+ * counter compared with that snapshot; see README, "Grace periods").
+ * Every move of the member into idle that the Go code counts (COUNT) sets
+ * it while S waits for that slot (gp). */
+#ifdef GRACE
+#ifdef THREE
+#error "GRACE is a two-member setup"
+#endif
+bool gp[NM];                /* S's snapshot recorded the slot, S still waits for it */
+bool mv[NM];                /* the count moved since the snapshot's load */
+bool ie[NM];                /* ghost: the word moved into idle since then */
+bool old[NM];               /* ghost: the member holds a reference to a
+                             * version older than the one S published */
+bool gReg, gDone;           /* S is in graceState.waiters; its done flag */
+bool syn;                   /* S is in Synchronize[Context] */
+bool scx;                   /* ... in SynchronizeContext: may give up */
+#ifdef SYNC_GATE
+bool sh;                    /* the mutant's pending full request in the gate */
+#define SH sh
+#else
+#define SH 0
+#endif
+/* the member's count moves: an idle entry (member.go nextCount) */
+#define COUNT(m) mv[m] = (mv[m] || gp[m])
+/* ghost: the word of m moves from another state into idle */
+#define GHOST_IDLE(m) ie[m] = (ie[m] || gp[m])
+/* the member drops its references (it moves into idle, or leaves) */
+#define DROP(m) injob[m] = false; old[m] = false
+/* grace.kick: signal every registered waiter (under graceState.mu) */
+#define GKICK gDone = (gDone || gReg)
+/* passAwaited(st) after the member's Swap to st took the awaited flag:
+ * idle: kick; else: Or the flag back (NO_CARRY: lost) */
+#ifdef NO_CARRY
+#define PASS_AW(m, v) if :: (v) == IDLE -> GKICK :: else fi
+#else
+#define PASS_AW(m, v) if :: (v) == IDLE -> GKICK :: else -> st[m] = st[m] | AW fi
+#endif
+/* setState: the Isolator's write under mu keeps the count and the awaited
+ * flag, drops the watched flag, and never moves a word into idle */
+#define SETSTATE(m, v) assert((st[m] & IDLE) == IDLE || (v) != IDLE); st[m] = (st[m] & AW) | (v)
+#else
+#define COUNT(m) skip
+#define GHOST_IDLE(m) skip
+#define DROP(m) injob[m] = false
+#define SH 0
+#define SETSTATE(m, v) st[m] = (v)
+#endif
 
 /* the gate word: granted bit, plain count, full count */
 bool gG;
@@ -194,9 +271,12 @@ byte ncs;                       /* goroutines in an isolated section */
 /* Every held member is still held back by the gate whenever mu is
  * released: nobody waits for an isolation that is not there. */
 #define HELD1(m) (!inHeld[m] || holds(heldFrom[m]))
+/* Nobody is held back but by an isolation: a member is held only while
+ * an isolation is granted or requested (not for a grace period). */
+#define NOHOLD_OK (owner != NONE || pq0 != NONE || fq0 != NONE)
 /* The gate says what the queues and the owner say. */
 #define QLEN(h, t) ((h != NONE) + (t != NONE))
-#define GATE_OK (gP == QLEN(pq0, pq1) && gF == QLEN(fq0, fq1) && gG == (owner != NONE))
+#define GATE_OK (gP == QLEN(pq0, pq1) && gF == QLEN(fq0, fq1) + SH && gG == (owner != NONE))
 /* Every watched flag is named by a watch record, and a record names its
  * queue's head: the Isolator clears what it no longer needs. */
 #define WOK(i) (!(st[i] & W) || wF == i || wP == i)
@@ -225,10 +305,10 @@ byte ncs;                       /* goroutines in an isolated section */
 #define HEAD_WAITS(m, v) (owner == NONE && \
 	((wP == m && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
 	 (wF == m && (st[m] & IDLE) != IDLE && (v) == IDLE)))
-#define WAKE_OK(m, v) (!UNBLOCKS(m, v) || st[m] >= W)
+#define WAKE_OK(m, v) (!UNBLOCKS(m, v) || (st[m] & W))
 /* The same for resumeSlow's Swap back to the state the member came from,
  * under mu: schedule runs only if a Swap took the flag (watched). */
-#define HOLD_WAKE_OK(m, v) (!HEAD_WAITS(m, v) || st[m] >= W || slow)
+#define HOLD_WAKE_OK(m, v) (!HEAD_WAITS(m, v) || (st[m] & W) || slow)
 
 /* Isolator.mu.  Safety runs use a mutex that anyone may take when it is
  * free: that allows every order of acquisition.  Under -DLTL the mutex is
@@ -272,6 +352,7 @@ inline UNLOCK(me) {
 #define P_CONT 7
 #define P_ASCAN 8
 #define P_AWAIT 9
+#define P_PASS 10
 
 /* ---- observation: the mutual exclusion assertions ---- */
 
@@ -300,6 +381,11 @@ inline ENTER_CS(p) {
 #endif
 	:: else
 	fi;
+#ifdef GRACE
+	/* a member whose section runs in state running (it asked from
+	 * running) may take references there */
+	if :: p != O && rMode[p] == RUN -> injob[p] = true :: else fi;
+#endif
 	ncs++
 }
 
@@ -361,7 +447,7 @@ inline enqueue(r) {
 inline admitOne(m, cond) {
 	if
 	:: inHeld[m] && (cond) ->
-		st[m] = RUN; inHeld[m] = false; heldFrom[m] = 0;
+		SETSTATE(m, RUN); inHeld[m] = false; heldFrom[m] = 0;
 		sDone[m] = true; sTok[m] = true;     /* signal */
 		plainFrom = 0; fullFrom = 0
 	:: else
@@ -469,7 +555,7 @@ inline GRANTED(r) {
 #ifndef GATE_COUNT
 	if :: rFull[r] -> gF-- :: else -> gP-- fi;
 #endif
-	if :: r != O -> st[r] = rMode[r] :: else fi;
+	if :: r != O -> SETSTATE(r, rMode[r]) :: else fi;
 	if
 	:: r == me && ret == R_AWAIT
 	:: else -> rDone[r] = true; rTok[r] = true     /* signal */
@@ -484,9 +570,9 @@ inline WITHDRAWN(me) {
 	if :: rFull[me] -> gF-- :: else -> gP-- fi;
 	if
 	:: me != O && rMode[me] == RUN && owner != NONE ->
-		st[me] = HARMLESS; HOLD(me, HARMLESS); h = true
+		SETSTATE(me, HARMLESS); HOLD(me, HARMLESS); h = true
 	:: me != O && !(rMode[me] == RUN && owner != NONE) ->
-		st[me] = rMode[me]
+		SETSTATE(me, rMode[me])
 	:: else
 	fi;
 #ifdef ABANDON_NO_WAKE
@@ -508,6 +594,9 @@ inline RELEASE(r) {
 
 /* hold(s, from) for member m */
 inline HOLD(m, f) {
+#ifdef GRACE
+	assert(NOHOLD_OK);
+#endif
 	heldFrom[m] = f; sDone[m] = false; inHeld[m] = true; hm[m] = true
 }
 
@@ -632,20 +721,36 @@ inline schedLoop(me) {
 				h = (owner != me) && holds(s);
 				if
 				:: h -> assert(HOLD_WAKE_OK(me, s));
-					slow = slow || (st[me] >= W); st[me] = s; HOLD(me, s)
+					/* publish(from): an idle entry if from idle
+					 * (the word is running since resume's Swap) */
+					if
+					:: s == IDLE -> GHOST_IDLE(me);
+#ifndef PUBLISH_NO_COUNT
+						COUNT(me)
+#endif
+					:: else
+					fi;
+					slow = slow || ((st[me] & W) != 0); ka = ((st[me] & AW) != 0);
+					st[me] = s; HOLD(me, s)
 				:: else
 				fi;
 				/* schedule only for a kick (slow: a Swap took the
-				 * flag): to a scan, nothing else changed */
+				 * flag): to a scan, nothing else changed; first
+				 * publish's passAwaited (P_PASS) */
 				if
-				:: slow -> slow = false; START_BODY(me)
+				:: ka -> ph = P_PASS
+				:: !ka && slow -> slow = false; START_BODY(me)
 				:: else -> EXIT_BODY(me)
 				fi
 			:: else
 			fi
 		:: else
 		fi;
+#ifdef GRACE
+		if :: ph == P_PASS :: else -> START_BODY(me) fi
+#else
 		START_BODY(me)
+#endif
 	   }
 	:: atomic { ph == P_HEADS -> HEADS_BODY(me) }
 	/* full head: scan for a member that is not idle */
@@ -730,6 +835,13 @@ inline schedLoop(me) {
 		gG = false; sfb = NONE; plainFrom = 0; fullFrom = 0;
 		if :: tr -> TRY_FAILED(me) :: else -> ph = P_AWAIT fi }
 	:: atomic { ph == P_AWAIT -> AWAIT_BODY(me) }
+#ifdef GRACE
+	/* publish's passAwaited (under mu; S does not take mu): kick if the
+	 * member is now idle, else Or the flag back; then schedule (slow) or
+	 * leave */
+	:: atomic { ph == P_PASS -> ka = false; PASS_AW(me, st[me] & IDLE);
+		if :: slow -> slow = false; ph = P_START :: else -> EXIT_BODY(me) fi }
+#endif
 	od
 }
 
@@ -757,16 +869,17 @@ inline slotWait(m) {
 inline ENTER_SWAP(m, v) {
 	assert(WAKE_OK(m, v));
 	userRun[m] = false;
-	if :: v == IDLE -> injob[m] = false :: else fi;
-	kk = (st[m] >= W); st[m] = v; s = v
+	if :: v == IDLE -> DROP(m); COUNT(m); GHOST_IDLE(m) :: else fi;
+	kk = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = v; s = v
 }
 
 /* Leave's vacate: Swap(idle), the watched flag seen in kk; the member
  * holds nothing any more */
 inline VACATE_SWAP(m) {
 	assert(WAKE_OK(m, IDLE));
-	userRun[m] = false; injob[m] = false;
-	kk = (st[m] >= W); st[m] = IDLE; s = IDLE
+	userRun[m] = false; DROP(m); COUNT(m);
+	if :: (st[m] & IDLE) != IDLE -> GHOST_IDLE(m) :: else fi;
+	kk = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = IDLE; s = IDLE
 }
 
 /* Member.isolate / Isolator.isolate under mu, and acquire: request.mode
@@ -815,16 +928,26 @@ inline TRY_FAILED(me) {
 inline AWAIT_BODY(me) {
 	if
 	:: me != O ->
+		ka = ((st[me] & AW) != 0);
 		if
 		:: rFull[me] || rMode[me] == IDLE ->
+			/* publish's count: only from another state */
+			if
+			:: (st[me] & IDLE) != IDLE -> GHOST_IDLE(me);
+#ifndef PUBLISH_NO_COUNT
+				COUNT(me)
+#endif
+			:: else
+			fi;
 			st[me] = IDLE;
-			if :: rMode[me] == RUN -> injob[me] = false :: else fi
+			if :: rMode[me] == RUN -> DROP(me) :: else fi
 		:: else -> st[me] = HARMLESS
 		fi
 	:: else
 	fi;
 	enqueue(me);
-	ph = P_START
+	/* publish's passAwaited, a step of its own (P_PASS), then schedule */
+	if :: ka -> slow = true; ph = P_PASS :: else -> ph = P_START fi
 }
 
 /* after a release or a withdrawal: the member runs on in the mode it
@@ -853,8 +976,10 @@ inline AWAIT_BODY(me) {
  * the run to a few minutes: its withdrawals (from running or from an Idle
  * scope) are the ones that clear a full head's watch record; A's and O's
  * withdrawals are checked with two members. */
-#ifdef THREE
+#if defined(THREE) || (defined(GRACE) && !defined(LTL))
 #define CTX_OK (me == B)
+#elif defined(GRACE)
+#define CTX_OK false
 #else
 #define CTX_OK true
 #endif
@@ -863,10 +988,17 @@ active [NP] proctype G() {
 	byte me = _pid;
 	byte ph, s, ret;
 	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl, tr;
+	bool ka;                    /* the Swap took the awaited flag */
 
 	if
 	:: me != O -> goto join      /* members Join first */
+#ifndef GRACE
 	:: else -> goto loop
+#else
+	/* with the synchronizer, the outsider S replaces O: the members'
+	 * isolations (A plain, B full) exercise the Isolator's writes */
+	:: else -> goto end_stop
+#endif
 	fi;
 
 	/* running outside any scope (s == RUN), or the outsider between
@@ -906,6 +1038,9 @@ liso:
 	 * watched; then Join again */
 left:
 	act[me] = false;
+#ifdef GRACE
+	if :: ka -> atomic { ka = false; GKICK } :: else fi;
+#endif
 	if
 	:: kk -> kk = false; lk = true; ph = P_START; ret = R_LEAVE; goto LSCHED
 	:: else -> goto join
@@ -921,6 +1056,10 @@ join:
 
 	/* Member.enter: kick if the Swap found the watched flag */
 entered:
+#ifdef GRACE
+	/* flagged: passAwaited(mode) first, then the Isolator's kick */
+	if :: ka -> atomic { ka = false; PASS_AW(me, s) } :: else fi;
+#endif
 #ifndef NO_KICK
 	if
 	:: kk -> kk = false; lk = true; ph = P_START; ret = R_ENTER; goto LSCHED
@@ -954,17 +1093,21 @@ inscope:
 	/* the end func / resume: Swap(running), load the gate, slow path.
 	 * s is the state the member leaves; cs: inside its own section */
 resume:
-	atomic { slow = (st[me] >= W); st[me] = RUN };    /* slow: watched */
+	atomic { slow = ((st[me] & W) != 0); ka = ((st[me] & AW) != 0); st[me] = RUN };    /* slow: watched */
 #ifndef NO_DEKKER
 #define RESUME_HELD holds(s)
 #else
 #define RESUME_HELD false
 #endif
 	atomic {
-		if :: !slow && !RESUME_HELD && !cs -> RUNS(me); s = 0; goto loop
-		   :: !slow && !RESUME_HELD && cs -> s = 0; goto release
+		if :: !slow && !ka && !RESUME_HELD && !cs -> RUNS(me); s = 0; goto loop
+		   :: !slow && !ka && !RESUME_HELD && cs -> s = 0; goto release
 		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME
 		fi };
+#ifdef GRACE
+	/* resumeSlow: passAwaited(running), the Or, before mu */
+	if :: ka -> atomic { ka = false; PASS_AW(me, RUN) } :: else fi;
+#endif
 	goto LSCHED;
 r_resume:
 	if :: h -> h = false; slotWait(me) :: else fi;
@@ -1044,6 +1187,160 @@ end_stop:
 	skip
 }
 
+#ifdef GRACE
+/* ---- the synchronizer (-DGRACE): an outsider goroutine that publishes a
+ * new version and calls Synchronize or SynchronizeContext, over and over,
+ * or stops ----
+ * References: a member takes one when it runs (RUNS, or its section asked
+ * from running) and holds none (injob), and drops it when it moves into
+ * idle or leaves (DROP).  S's publication (an atomic.Pointer Swap) makes
+ * every reference held then old (old[]); Synchronize must not return while
+ * a member still holds one (SYNC_OK).  The waiter's token is left out:
+ * signal sets done and sends a token together, and a token left over from
+ * a signal whose done the waiter saw (or re-armed) only makes a later wait
+ * load done once more, a stutter; so the wait blocks on done. */
+#define IDLE_NOW(w) (((w) & IDLE) == IDLE)
+#ifdef IDLE_NOW_ONLY
+#define IDLE_SINCE(m, w) IDLE_NOW(w)
+#else
+#define IDLE_SINCE(m, w) (IDLE_NOW(w) || mv[m])
+#endif
+/* the snapshot waits for the members that are not idle (need stateIdle);
+ * SNAP_RUNNING: only for running ones (need stateHarmless) */
+#ifdef SNAP_RUNNING
+#define SNAP_BLOCKS(w) (((w) & HARMLESS) != HARMLESS)
+#else
+#define SNAP_BLOCKS(w) (((w) & IDLE) != IDLE)
+#endif
+#define SNAP(i) if \
+	:: (ssa & (1 << i)) && SNAP_BLOCKS(st[i]) -> gp[i] = true; mv[i] = false; ie[i] = false \
+	:: else \
+	fi
+/* every member's references are at least as new as the version
+ * published before the call */
+#define SYNC_OK (!old[0] && !old[1])
+/* S is done with slot i: the next pending one, or none */
+#define NEXT(i) gp[i] = false; mv[i] = false; ie[i] = false; \
+	if :: gp[0] -> cur = 0 :: !gp[0] && gp[1] -> cur = 1 :: else -> cur = NONE fi
+
+active proctype S() {
+	byte cur = NONE, gw, wm = NONE, ssa;
+	bool nx;
+end_sidle:
+	if
+	/* the writer publishes a new version (table.Swap(next)), then asks
+	 * for a grace period */
+	:: atomic { old[0] = injob[0]; old[1] = injob[1]; syn = true }
+#ifndef LTL
+	/* (under weak fairness a SynchronizeContext always ends: the claim
+	 * bites on Synchronize) */
+	:: atomic { old[0] = injob[0]; old[1] = injob[1]; syn = true; scx = true }
+#endif
+	:: goto end_sstop
+	fi;
+	/* the snapshot: blockers(0, nil, stateIdle) without mu: the occupied
+	 * mask, then each occupied slot's word; a member not idle is recorded
+	 * with its count (mv: not moved yet) */
+	atomic { ssa = act[0] | (act[1] << 1) };
+	atomic { SNAP(0); ssa = ssa & 2 };
+	atomic { SNAP(1); ssa = 0;
+		if :: gp[0] -> cur = 0 :: !gp[0] && gp[1] -> cur = 1 :: else -> cur = NONE fi };
+	if
+	:: cur == NONE -> goto s_ret     /* every member idle: no wait, no lock */
+	:: else
+	fi;
+#ifdef SYNC_GATE
+	/* the mutant: a lazy grace period publishes a pending full request
+	 * in the gate while it waits (as one built on IsolateFull would) */
+	atomic { mu == NONE -> gF++; sh = true };
+#endif
+	/* awaitIdle: join graceState.waiters and arm (under graceState.mu) */
+	atomic { gReg = true; gDone = false };
+s_look:
+	/* w.watching = p.slot (under graceState.mu: only other waiters read
+	 * it), then arm: done.Swap(false), before the load */
+#ifndef ARM_AFTER_LOAD
+	atomic { wm = cur; gDone = false };
+#else
+	wm = cur;
+#endif
+	/* the load: idle since the snapshot (idle now, or the count moved)?
+	 * If not, the word must not have been idle since (BRIEF_OK: a brief
+	 * idle state is not missed) */
+	atomic { gw = st[cur];
+		if
+		:: IDLE_SINCE(cur, gw) -> NEXT(cur); gw = 0; nx = true
+		:: else -> assert(!ie[cur])
+		fi };
+	if
+	:: nx && cur == NONE -> nx = false; goto s_done
+	:: nx && cur != NONE -> nx = false; goto s_look   /* the next member */
+	:: !nx && (gw & AW) -> skip           /* flag set already: rely on it */
+	:: !nx && !(gw & AW) ->
+		/* CompareAndSwap(word, word|awaited); failed: look again */
+		atomic {
+			if
+			:: st[cur] == gw -> st[cur] = gw | AW; gw = 0
+			:: else -> gw = 0; nx = true
+			fi };
+		if
+		:: nx -> nx = false; goto s_look
+		:: else
+		fi
+	fi;
+s_wait:
+#ifdef ARM_AFTER_LOAD
+	atomic { gDone = false };
+#endif
+	/* wait(true, a.done()): until done, or the ctx ends (then done is
+	 * loaded once more) */
+	if
+	:: atomic { gDone -> gw = 0 }; goto s_look
+	:: atomic { scx -> gw = 0; nx = gDone };
+		if :: nx -> nx = false; goto s_look :: else fi
+	fi;
+	/* abandoned: leave the waiters; no other waiter watches wm, so
+	 * clearAwaited(wm): load, CompareAndSwap without the flag */
+	atomic { gReg = false; gDone = false };
+s_clr:
+	atomic { gw = st[wm]; nx = !(gw & AW) };
+	if
+	:: nx -> nx = false
+	:: else ->
+		atomic {
+			if
+			:: st[wm] == gw -> st[wm] = gw - AW; nx = true
+			:: else
+			fi };
+		if :: nx -> nx = false :: else -> goto s_clr fi
+	fi;
+	gw = 0;
+#ifdef SYNC_GATE
+	atomic { mu == NONE -> gF--; sh = false;
+		admitAll(!holds(heldFrom[0]), !holds(heldFrom[1]), false) };
+#endif
+	/* SynchronizeContext returns its error: the writer keeps the old
+	 * version (the ghosts are dead) */
+	atomic { gp[0] = false; gp[1] = false; mv[0] = false; mv[1] = false;
+		ie[0] = false; ie[1] = false; old[0] = false; old[1] = false;
+		wm = NONE; cur = NONE; syn = false; scx = false };
+	goto end_sidle;
+s_done:
+#ifdef SYNC_GATE
+	atomic { mu == NONE -> gF--; sh = false;
+		admitAll(!holds(heldFrom[0]), !holds(heldFrom[1]), false) };
+#endif
+	/* leave graceState.waiters (done and a token are dead) */
+	atomic { gReg = false; gDone = false; wm = NONE };
+s_ret:
+	/* Synchronize returns: no member holds an old reference */
+	atomic { assert(SYNC_OK); syn = false; scx = false };
+	goto end_sidle;
+end_sstop:
+	skip
+}
+#endif
+
 /* ---- progress (compile with -DLTL; run pan -a -f -N name) ----
  * Weak fairness: every goroutine that can move eventually moves, and under
  * -DLTL mu is starvation-free (see LOCK).  A ...Context request either ends
@@ -1078,4 +1375,7 @@ ltl fullO { IDLE_OFTEN -> [] ((wants[O] && rFull[O]) -> <> !wants[O]) }
 ltl fullB { IDLE_OFTEN -> [] (wants[B] -> <> !wants[B]) }
 ltl heldA { IDLE_OFTEN -> [] (hm[A] -> <> !hm[A]) }
 ltl heldB { IDLE_OFTEN -> [] (hm[B] -> <> !hm[B]) }
+#ifdef GRACE
+ltl grace { IDLE_OFTEN -> [] (syn -> <> !syn) }
+#endif
 #endif
