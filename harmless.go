@@ -146,20 +146,20 @@ func (s *member) endMisuse(d int, b uint64, k scopeKind, p uint8) {
 	panic(endMisuseMessages[k])
 }
 
-// enter publishes that the member is harmless or idle (st, which the caller
-// has made s.mode), and kicks an isolator or a grace period that waits for
-// this change. A caller entering idle has counted the idle entry in s.count
-// (invariant 7; not here, so that enter inlines).
+// enter publishes that the member is harmless or idle (st; a caller moving
+// into idle has made s.mode idle), and kicks an isolator or a grace period
+// that waits for this change. Such a caller has counted the idle entry in
+// s.count (invariant 7; not here, so that enter inlines).
 func (s *member) enter(st uint32) {
 	if old := s.state.Swap(s.count | st); old >= stateWatched {
 		s.flagged(old)
 	}
 }
 
-// flagged is the slow path of the member's move to its mode, harmless or
-// idle, which found the flags of the word old set: the awaited flag is
-// handed on, or reported if the member is now idle (invariant 8), and a
-// watched flag kicks the Isolator.
+// flagged is the slow path of enter's move, which found the flags of the
+// word old set: the awaited flag is handed on, or reported if the member's
+// mode is idle (invariant 8; Harmless sets its mode after enter, to running
+// or harmless: both hand it on), and a watched flag kicks the Isolator.
 //
 //go:noinline
 func (s *member) flagged(old uint32) {
