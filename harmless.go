@@ -158,8 +158,9 @@ func (s *member) enter(st uint32) {
 
 // flagged is the slow path of enter's move, which found the flags of the
 // word old set: the awaited flag is handed on, or reported if the member's
-// mode is idle (invariant 8; Harmless sets its mode after enter, to running
-// or harmless: both hand it on), and a watched flag kicks the Isolator.
+// mode is idle (invariant 8; Harmless sets its mode only after enter, so
+// flagged sees running there, and hands the flag on as for harmless), and a
+// watched flag kicks the Isolator.
 //
 //go:noinline
 func (s *member) flagged(old uint32) {
