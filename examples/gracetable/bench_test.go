@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -57,39 +56,26 @@ func benchTable(b *testing.B, cfg config, name string, goroutines int) {
 	warmUp(s, 3)
 	const batch = 64
 	var next atomic.Int64
-	var mu sync.Mutex
-	var all tally
-	var wg sync.WaitGroup
 	b.ReportAllocs()
 	runtime.GC()
 	bufs := s.counts().allocated
 	before := takeSnapshot()
 	b.ResetTimer()
-	for i := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			h := s.join()
-			defer h.leave()
-			w := newWorker(cfg, h, uint64(i))
-			for {
-				n := next.Add(batch) - batch
-				if n >= int64(b.N) {
-					break
-				}
-				for range min(batch, int64(b.N)-n) {
-					w.step()
-				}
+	workers := runWorkers(s, cfg, goroutines, func(_ int, w *worker) {
+		for {
+			n := next.Add(batch) - batch
+			if n >= int64(b.N) {
+				return
 			}
-			mu.Lock()
-			all.add(w)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+			for range min(batch, int64(b.N)-n) {
+				w.step()
+			}
+		}
+	})
 	b.StopTimer()
 	u := takeSnapshot().since(before)
 	s.settle()
+	all := tallyOf(workers)
 	if err := all.err(); err != nil {
 		b.Fatal(err)
 	}

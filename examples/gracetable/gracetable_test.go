@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,25 +34,11 @@ func TestReadersSeeWholeVersions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var mu sync.Mutex
-			var all tally
-			var wg sync.WaitGroup
-			for i := range goroutines {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					h := s.join()
-					defer h.leave()
-					w := newWorker(stressConfig, h, uint64(i))
-					for range jobs {
-						w.step()
-					}
-					mu.Lock()
-					all.add(w)
-					mu.Unlock()
-				}()
-			}
-			wg.Wait()
+			all := tallyOf(runWorkers(s, stressConfig, goroutines, func(_ int, w *worker) {
+				for range jobs {
+					w.step()
+				}
+			}))
 			s.settle()
 			if err := all.err(); err != nil {
 				t.Fatal(err)

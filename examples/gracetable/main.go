@@ -32,7 +32,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -109,29 +108,17 @@ func measure(name string, cfg config, goroutines int, d time.Duration) (*result,
 	}
 	warmUp(s, 3)
 	r := &result{variant: name}
-	workers := make([]*worker, goroutines)
 	hists := make([]*[2]histogram, goroutines)
 	for i := range hists {
 		hists[i] = new([2]histogram)
 	}
 	var stop atomic.Bool
-	var wg sync.WaitGroup
 	runtime.GC() // each variant starts from a collected heap
 	before := takeSnapshot()
-	for i := range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			h := s.join()
-			defer h.leave()
-			w := newWorker(cfg, h, uint64(i))
-			workers[i] = w
-			loop(w, &hists[i][0], &hists[i][1], &stop)
-		}()
-	}
-	time.Sleep(d)
-	stop.Store(true)
-	wg.Wait()
+	time.AfterFunc(d, func() { stop.Store(true) })
+	workers := runWorkers(s, cfg, goroutines, func(i int, w *worker) {
+		loop(w, &hists[i][0], &hists[i][1], &stop)
+	})
 	r.usage = takeSnapshot().since(before)
 	s.settle()
 	r.bufs = s.counts()

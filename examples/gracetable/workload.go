@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"sync"
 )
 
 // A config is the shape of the workload, the same for every variant.
@@ -167,4 +168,33 @@ func warmUp(s store, n int) {
 		h.write(keyOf(i))
 		s.settle() // the handle is idle between jobs: it may wait
 	}
+}
+
+// runWorkers runs n workers of s with cfg, each on a goroutine of its own,
+// joined for the whole run, and calls body with each (and its number); it
+// returns the workers once every body has returned.
+func runWorkers(s store, cfg config, n int, body func(i int, w *worker)) []*worker {
+	workers := make([]*worker, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := s.join()
+			defer h.leave()
+			w := newWorker(cfg, h, uint64(i))
+			workers[i] = w
+			body(i, w)
+		}()
+	}
+	wg.Wait()
+	return workers
+}
+
+// tallyOf adds up what workers did.
+func tallyOf(workers []*worker) (t tally) {
+	for _, w := range workers {
+		t.add(w)
+	}
+	return t
 }
