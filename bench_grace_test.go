@@ -114,24 +114,6 @@ func BenchmarkSynchronizeBusy(b *testing.B) {
 // count with the state, in the same one Swap as a harmless scope. The floor
 // is the harmless scope's (BenchmarkHarmless).
 func BenchmarkIdle(b *testing.B) {
-	b.Run("impl=isolate", func(b *testing.B) {
-		var iso Isolator
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			m := iso.Join()
-			for pb.Next() {
-				m.Idle()()
-			}
-			m.Leave()
-		})
-	})
-	b.Run("impl=floor", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			f := newFloorMember()
-			for pb.Next() {
-				f.Harmless()()
-			}
-		})
-	})
+	b.Run("impl=isolate", func(b *testing.B) { benchScope(b, kindIdle) })
+	b.Run("impl=floor", benchFloorScope)
 }

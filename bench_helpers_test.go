@@ -57,6 +57,37 @@ func (f *floorMember) Harmless() func() {
 	return f.end
 }
 
+// benchScope measures opening a scope of kind k (harmless or idle) and
+// ending it, on one member per goroutine of b.RunParallel. The methods are
+// called directly, not through a func value, as programs call them.
+func benchScope(b *testing.B, k scopeKind) {
+	var iso Isolator
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		m := iso.Join()
+		for pb.Next() {
+			if k == kindIdle {
+				m.Idle()()
+			} else {
+				m.Harmless()()
+			}
+		}
+		m.Leave()
+	})
+}
+
+// benchFloorScope measures the floor's harmless scope, the least a scope
+// can cost (see floorMember).
+func benchFloorScope(b *testing.B) {
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		f := newFloorMember()
+		for pb.Next() {
+			f.Harmless()()
+		}
+	})
+}
+
 // floorSlow stands for a slow path that the benchmarks never take.
 //
 //go:noinline

@@ -28,26 +28,8 @@ import (
 // operation members run around every blocking call, against what peers
 // run instead: a reader's unlock and lock.
 func BenchmarkHarmless(b *testing.B) {
-	b.Run("impl=isolate", func(b *testing.B) {
-		var iso Isolator
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			m := iso.Join()
-			for pb.Next() {
-				m.Harmless()()
-			}
-			m.Leave()
-		})
-	})
-	b.Run("impl=floor", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			f := newFloorMember()
-			for pb.Next() {
-				f.Harmless()()
-			}
-		})
-	})
+	b.Run("impl=isolate", func(b *testing.B) { benchScope(b, kindHarmless) })
+	b.Run("impl=floor", benchFloorScope)
 	b.Run("impl=rwmutex", benchReadLock)
 	b.Run("impl=rbmutex", benchReadLockRB)
 	b.Run("impl=seedref", func(b *testing.B) {
