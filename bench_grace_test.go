@@ -34,16 +34,7 @@ func BenchmarkSynchronize(b *testing.B) {
 				iso.IsolateFull()()
 			}
 		})
-		b.Run(fmt.Sprintf("idle=%d/impl=rwmutex", n), func(b *testing.B) {
-			var mu sync.RWMutex
-			defer parkGoroutines(n)()
-			b.ReportAllocs()
-			for b.Loop() {
-				mu.Lock()
-				//lint:ignore SA2001 the benchmark measures an empty critical section
-				mu.Unlock()
-			}
-		})
+		b.Run(fmt.Sprintf("idle=%d/impl=rwmutex", n), func(b *testing.B) { benchLockCrowd(b, n) })
 	}
 }
 

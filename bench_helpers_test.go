@@ -88,6 +88,20 @@ func benchFloorScope(b *testing.B) {
 	})
 }
 
+// benchLockCrowd measures a sync.RWMutex's Lock and Unlock while n
+// goroutines are parked: the peer of an isolation or a grace period whose
+// members wait for work (readers that wait hold no read lock).
+func benchLockCrowd(b *testing.B, n int) {
+	var mu sync.RWMutex
+	defer parkGoroutines(n)()
+	b.ReportAllocs()
+	for b.Loop() {
+		mu.Lock()
+		//lint:ignore SA2001 the benchmark measures an empty critical section
+		mu.Unlock()
+	}
+}
+
 // floorSlow stands for a slow path that the benchmarks never take.
 //
 //go:noinline

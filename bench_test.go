@@ -103,16 +103,7 @@ func BenchmarkIsolate(b *testing.B) {
 					m.Isolate()()
 				}
 			})
-			b.Run(name+"/impl=rwmutex", func(b *testing.B) {
-				var mu sync.RWMutex
-				defer parkGoroutines(n)()
-				b.ReportAllocs()
-				for b.Loop() {
-					mu.Lock()
-					//lint:ignore SA2001 the benchmark measures an empty critical section
-					mu.Unlock()
-				}
-			})
+			b.Run(name+"/impl=rwmutex", func(b *testing.B) { benchLockCrowd(b, n) })
 			b.Run(name+"/impl=seedref", func(b *testing.B) {
 				// Ids 0 to n-1 sit harmless (every id starts so), n
 				// isolates as an outsider, n+1 as a running thread.
