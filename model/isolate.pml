@@ -271,6 +271,11 @@ byte ncs;                       /* goroutines in an isolated section */
 /* Every held member is still held back by the gate whenever mu is
  * released: nobody waits for an isolation that is not there. */
 #define HELD1(m) (!inHeld[m] || holds(heldFrom[m]))
+/* A member held while a full isolation is in progress is idle (its word):
+ * a grace period in the full section must not wait for it, as it waits
+ * for the section's end.  (A member is held with heldFrom harmless then
+ * only after the withdrawal of a full request: its word stays idle.) */
+#define HIDLE(m) (!inHeld[m] || owner == NONE || !rFull[owner] || (st[m] & IDLE) == IDLE)
 /* Nobody is held back but by an isolation: a member is held only while
  * an isolation is granted or requested (not for a grace period). */
 #define NOHOLD_OK (owner != NONE || pq0 != NONE || fq0 != NONE)
@@ -283,9 +288,11 @@ byte ncs;                       /* goroutines in an isolated section */
 #define WREC_OK ((wF == NONE || wFr == fq0) && (wP == NONE || wPr == pq0))
 #ifdef THREE
 #define HELD_OK (HELD1(0) && HELD1(1) && HELD1(2))
+#define HELD_IDLE_OK (HIDLE(0) && HIDLE(1) && HIDLE(2))
 #define WATCH_OK (WOK(0) && WOK(1) && WOK(2) && WREC_OK)
 #else
 #define HELD_OK (HELD1(0) && HELD1(1))
+#define HELD_IDLE_OK (HIDLE(0) && HIDLE(1))
 #define WATCH_OK (WOK(0) && WOK(1) && WREC_OK)
 #endif
 
@@ -324,7 +331,7 @@ bool mw[NP];
 #define LOCK(me) atomic { if :: mu == NONE -> mu = me :: else -> mw[me] = true fi };
 #define LSCHED lsched
 inline UNLOCK(me) {
-	assert(HELD_OK); assert(GATE_OK); assert(WATCH_OK);
+	assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK);
 	if
 	:: mw[(me + 1) % NP] -> mw[(me + 1) % NP] = false; mu = (me + 1) % NP
 	:: else ->
@@ -338,7 +345,7 @@ inline UNLOCK(me) {
 #define HAS_LOCK(me) (mu == NONE)
 #define LOCK(me)
 #define LSCHED sched
-#define UNLOCK(me) assert(HELD_OK); assert(GATE_OK); assert(WATCH_OK); mu = NONE
+#define UNLOCK(me) assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK); mu = NONE
 #endif
 
 /* phases of schedule (one step each, see schedLoop) */
@@ -564,13 +571,20 @@ inline GRANTED(r) {
 }
 
 /* withdrawLocked's rest, after unqueue (and its clearing): the gate, the
- * member's state back to request.mode, or held while someone else's
- * isolation is in progress if it asked from running; then schedule */
+ * member's state back to request.mode, or, if it asked from running, held
+ * while someone else's isolation is in progress: its word stays as it
+ * waited (harmless, or idle for a full request: it holds no references),
+ * and it is admitted as a member ending a harmless scope; then schedule.
+ * WITHDRAW_HARMLESS: the word is set harmless (the code before 5fba120: a
+ * full isolation in progress saw a member that was not idle) */
 inline WITHDRAWN(me) {
 	if :: rFull[me] -> gF-- :: else -> gP-- fi;
 	if
 	:: me != O && rMode[me] == RUN && owner != NONE ->
-		SETSTATE(me, HARMLESS); HOLD(me, HARMLESS); h = true
+#ifdef WITHDRAW_HARMLESS
+		SETSTATE(me, HARMLESS);
+#endif
+		HOLD(me, HARMLESS); h = true
 	:: me != O && !(rMode[me] == RUN && owner != NONE) ->
 		SETSTATE(me, rMode[me])
 	:: else
