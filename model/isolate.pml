@@ -360,6 +360,8 @@ inline UNLOCK(me) {
 #define P_ASCAN 8
 #define P_AWAIT 9
 #define P_PASS 10
+#define P_RKICK 11
+#define P_REL 12
 
 /* ---- observation: the mutual exclusion assertions ---- */
 
@@ -389,9 +391,9 @@ inline ENTER_CS(p) {
 	:: else
 	fi;
 #ifdef GRACE
-	/* a member whose section runs in state running (it asked from
-	 * running) may take references there */
-	if :: p != O && rMode[p] == RUN -> injob[p] = true :: else fi;
+	/* a member's section may take references (its word says running,
+	 * unless it asked from a Harmless scope: it holds some already) */
+	if :: p != O && rMode[p] != HARMLESS -> injob[p] = true :: else fi;
 #endif
 	ncs++
 }
@@ -552,17 +554,27 @@ inline GRANT(r) {
 	if :: cl1 != NONE -> cx = CX_GRANT; ph = P_CLR :: else -> GRANTED(r) fi
 }
 
-/* grant's rest: owner, gate, the member's state back to request.mode, and
- * the wake-up.  A grant made by the requester's own first schedule
- * (req.asking: ret == R_AWAIT) sends no signal: the requester sees it
- * under mu. */
+/* the state word of member r during its isolated section: request.mode,
+ * but running for a section asked from an idle scope (grant, grantAtOnce) */
+#ifndef IDLE_SECTION
+#define SECTION_STATE(r) (rMode[r] == IDLE -> RUN : rMode[r])
+#else
+#define SECTION_STATE(r) rMode[r]
+#endif
+
+/* grant's rest: owner, gate, the member's state back to request.mode
+ * (running if it asked from an idle scope: its section may take references,
+ * and a grace period must wait for it; IDLE_SECTION: idle, the code before
+ * 48508c1), and the wake-up.  A grant made by the requester's own first
+ * schedule (req.asking: ret == R_AWAIT) sends no signal: the requester sees
+ * it under mu. */
 inline GRANTED(r) {
 	owner = r;
 	gG = true;
 #ifndef GATE_COUNT
 	if :: rFull[r] -> gF-- :: else -> gP-- fi;
 #endif
-	if :: r != O -> SETSTATE(r, rMode[r]) :: else fi;
+	if :: r != O -> SETSTATE(r, SECTION_STATE(r)) :: else fi;
 	if
 	:: r == me && ret == R_AWAIT
 	:: else -> rDone[r] = true; rTok[r] = true     /* signal */
@@ -593,6 +605,45 @@ inline WITHDRAWN(me) {
 	EXIT_BODY(me)
 #else
 	ph = P_START
+#endif
+}
+
+/* releaseLocked's publish(idle), on the member's own goroutine, for a
+ * member that asked from an idle scope: an idle entry (its word says
+ * running since the grant), which drops the references its section took;
+ * ka: the Swap took the awaited flag (passAwaited(idle): kick, P_RKICK).
+ * IDLE_SECTION: the word stayed idle, nothing is published. */
+inline REL_PUB(r) {
+	if
+	:: r != O && rMode[r] == IDLE ->
+		DROP(r);
+#ifndef IDLE_SECTION
+		if
+		:: (st[r] & IDLE) != IDLE -> GHOST_IDLE(r);
+#ifndef PUBLISH_NO_COUNT
+			COUNT(r)
+#endif
+		:: else
+		fi;
+		ka = ((st[r] & AW) != 0); st[r] = IDLE
+#endif
+	:: else
+	fi
+}
+
+/* releaseLocked: the publish; in the grace setup, S races with it, so the
+ * rest (P_RKICK: passAwaited's kick, P_REL: RELEASE) are steps of their
+ * own; then schedule (P_START) */
+inline REL_BEGIN(r) {
+	REL_PUB(r);
+#ifdef GRACE
+	if
+	:: r != O && rMode[r] == IDLE ->
+		if :: ka -> ph = P_RKICK :: else -> ph = P_REL fi
+	:: else -> RELEASE(r); ph = P_START
+	fi
+#else
+	RELEASE(r); ph = P_START
 #endif
 }
 
@@ -844,7 +895,10 @@ inline schedLoop(me) {
 #ifdef THREE
 	:: atomic { ph == P_ASCAN && sa == 4 -> sa = 0; AVISIT(2) }
 #endif
-	:: atomic { ph == P_ASCAN && sa == 0 && sfb == NONE -> tr = false; owner = me; EXIT_BODY(me) }
+	:: atomic { ph == P_ASCAN && sa == 0 && sfb == NONE -> tr = false; owner = me;
+		/* a member from an idle scope: running (see SECTION_STATE) */
+		if :: me != O && rMode[me] == IDLE -> SETSTATE(me, SECTION_STATE(me)) :: else fi;
+		EXIT_BODY(me) }
 	:: atomic { ph == P_ASCAN && sa == 0 && sfb != NONE ->
 		gG = false; sfb = NONE; plainFrom = 0; fullFrom = 0;
 		if :: tr -> TRY_FAILED(me) :: else -> ph = P_AWAIT fi }
@@ -855,6 +909,9 @@ inline schedLoop(me) {
 	 * leave */
 	:: atomic { ph == P_PASS -> ka = false; PASS_AW(me, st[me] & IDLE);
 		if :: slow -> slow = false; ph = P_START :: else -> EXIT_BODY(me) fi }
+	/* releaseLocked's passAwaited(idle) after its publish, then the rest */
+	:: atomic { ph == P_RKICK -> ka = false; GKICK; ph = P_REL }
+	:: atomic { ph == P_REL -> RELEASE(me); ph = P_START }
 #endif
 	od
 }
@@ -1160,8 +1217,8 @@ r_await:
 	/* release: releaseMember / releaseOutsider, then releaseLocked */
 release:
 	LOCK(me)
-	atomic { HAS_LOCK(me) -> mu = me; cs = false; ncs--; RELEASE(me);
-		ph = P_START; lk = false; ret = R_RELEASE };
+	atomic { HAS_LOCK(me) -> mu = me; cs = false; ncs--;
+		lk = false; ret = R_RELEASE; REL_BEGIN(me) };
 	goto sched;
 r_release:
 #ifdef RELEASE_BUG
@@ -1180,7 +1237,7 @@ abandon:
 		if
 		:: owner == me ->            /* granted as ctx ended: roll back */
 			rDone[me] = false; rTok[me] = false;   /* dead (see WOKE) */
-			RELEASE(me); ph = P_START
+			REL_BEGIN(me)
 		:: else ->                   /* withdrawLocked: unqueue, then WITHDRAWN */
 			unqueue(me);
 			if :: cl1 != NONE -> cx = CX_WITHDRAW; ph = P_CLR :: else -> WITHDRAWN(me) fi
