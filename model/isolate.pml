@@ -1176,8 +1176,27 @@ resume:
 		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME
 		fi };
 #ifdef GRACE
-	/* resumeSlow: passAwaited(running), the Or, before mu */
-	if :: ka -> atomic { ka = false; PASS_AW(me, RUN) } :: else fi;
+	/* resumeSlow: passAwaited(running), the Or; then, if the Swap took no
+	 * watched flag, the gate again: if it does not hold the member, it
+	 * runs on without mu (AWAITED_NO_GATE: without that load) */
+	if
+	:: ka -> atomic { ka = false; PASS_AW(me, RUN) };
+		atomic {
+			if
+#ifndef AWAITED_NO_GATE
+			:: !slow && !RESUME_HELD ->
+#else
+			:: !slow ->
+#endif
+				lk = false; pre = false; ph = P_EXIT; ret = 0;
+				if
+				:: !cs -> RUNS(me); s = 0; goto loop
+				:: else -> s = 0; goto release
+				fi
+			:: else
+			fi }
+	:: else
+	fi;
 #endif
 	goto LSCHED;
 r_resume:
