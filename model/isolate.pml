@@ -52,7 +52,9 @@
  *     nothing), GATE_OK (the gate's counts are the queues' lengths, its
  *     granted bit is set exactly when there is an owner) and WATCH_OK
  *     (every watched flag is one that a watch record names, and a record
- *     names its queue's head: flags do not outlive their requests); at a
+ *     names its queue's head: flags do not outlive their requests) and
+ *     HELD_IDLE_OK (a member held while a full isolation is in progress is
+ *     idle: a grace period in the full section need not wait for it); at a
  *     member's Swap outside mu and at resumeSlow's Swap back: WAKE_OK (a
  *     member whose change unblocks a head that watches it finds the flag:
  *     no lost wake-up); at Join: a slot that is not occupied holds idle
@@ -89,6 +91,9 @@
  *                    count in the gate
  *   CLEAR_OTHER      clearing a flag ignores the other queue's record:
  *                    a flag the other head still waits on is dropped
+ *   WITHDRAW_HARMLESS a member withdrawn while someone else's isolation is
+ *                    in progress is held harmless (before 5fba120): a full
+ *                    isolation in progress sees it not idle (HELD_IDLE_OK)
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
@@ -115,7 +120,12 @@
  *   ARM_AFTER_LOAD   S arms its waiter after the load and the CAS
  *   SNAP_RUNNING     the snapshot waits only for running members
  *   PUBLISH_NO_COUNT publish (a full request, the hold on ending an Idle
- *                    scope) does not count its idle entry
+ *                    scope, the release of a section asked from idle) does
+ *                    not count its idle entry
+ *   IDLE_SECTION     a section asked from an idle scope runs with the word
+ *                    idle (before 48508c1): a grace period misses it
+ *   AWAITED_NO_GATE  an awaited member's scope end runs on after the Or
+ *                    without loading the gate again (7d4353f loads it)
  */
 
 #define B 0
@@ -1281,8 +1291,8 @@ end_stop:
 /* ---- the synchronizer (-DGRACE): an outsider goroutine that publishes a
  * new version and calls Synchronize or SynchronizeContext, over and over,
  * or stops ----
- * References: a member takes one when it runs (RUNS, or its section asked
- * from running) and holds none (injob), and drops it when it moves into
+ * References: a member takes one when it runs (RUNS, or in its isolated
+ * section, ENTER_CS) and holds none (injob), and drops it when it moves into
  * idle or leaves (DROP).  S's publication (an atomic.Pointer Swap) makes
  * every reference held then old (old[]); Synchronize must not return while
  * a member still holds one (SYNC_OK).  The waiter's token is left out:
