@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Model-checks model/isolate.pml with spin:
-#   - the model, safety run: assertions (mutual exclusion, HELD_OK, GATE_OK,
-#     WATCH_OK, WAKE_OK) and invalid end states (deadlock), two members;
+#   - the model, safety run: assertions (mutual exclusion, HELD_OK,
+#     HELD_IDLE_OK, GATE_OK, WATCH_OK, WAKE_OK) and invalid end states (deadlock), two members;
 #   - the same with three members (-DTHREE, -DCOLLAPSE), wider scan cursors;
 #   - the grace-period setup (-DGRACE: the synchronizer S instead of the
 #     outsider O), safety run: SYNC_OK, BRIEF_OK, NOHOLD_OK and the rest;
@@ -38,8 +38,9 @@ start=$SECONDS
 CLAIMS="plainA plainO fullO fullB heldA heldB"
 # NAME@THREE: checked with three members (the witness: a branch that two
 # members never reach); NAME@GRACE: in the grace-period setup.
-MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER"
+MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER WITHDRAW_HARMLESS"
 MUTANTS="$MUTANTS IDLE_NOW_ONLY@GRACE SYNC_GATE@GRACE NO_CARRY@GRACE ARM_AFTER_LOAD@GRACE SNAP_RUNNING@GRACE PUBLISH_NO_COUNT@GRACE"
+MUTANTS="$MUTANTS IDLE_SECTION@GRACE AWAITED_NO_GATE@GRACE"
 WITNESSES="WITNESS_FW@THREE"
 PANFLAGS="-m2000000 -w24"
 # Three members: a deeper search (about 5 million steps) and a larger hash

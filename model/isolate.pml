@@ -52,7 +52,9 @@
  *     nothing), GATE_OK (the gate's counts are the queues' lengths, its
  *     granted bit is set exactly when there is an owner) and WATCH_OK
  *     (every watched flag is one that a watch record names, and a record
- *     names its queue's head: flags do not outlive their requests); at a
+ *     names its queue's head: flags do not outlive their requests) and
+ *     HELD_IDLE_OK (a member held while a full isolation is in progress is
+ *     idle: a grace period in the full section need not wait for it); at a
  *     member's Swap outside mu and at resumeSlow's Swap back: WAKE_OK (a
  *     member whose change unblocks a head that watches it finds the flag:
  *     no lost wake-up); at Join: a slot that is not occupied holds idle
@@ -89,6 +91,9 @@
  *                    count in the gate
  *   CLEAR_OTHER      clearing a flag ignores the other queue's record:
  *                    a flag the other head still waits on is dropped
+ *   WITHDRAW_HARMLESS a member withdrawn while someone else's isolation is
+ *                    in progress is held harmless (before 5fba120): a full
+ *                    isolation in progress sees it not idle (HELD_IDLE_OK)
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
@@ -115,7 +120,12 @@
  *   ARM_AFTER_LOAD   S arms its waiter after the load and the CAS
  *   SNAP_RUNNING     the snapshot waits only for running members
  *   PUBLISH_NO_COUNT publish (a full request, the hold on ending an Idle
- *                    scope) does not count its idle entry
+ *                    scope, the release of a section asked from idle) does
+ *                    not count its idle entry
+ *   IDLE_SECTION     a section asked from an idle scope runs with the word
+ *                    idle (before 48508c1): a grace period misses it
+ *   AWAITED_NO_GATE  an awaited member's scope end runs on after the Or
+ *                    without loading the gate again (7d4353f loads it)
  */
 
 #define B 0
@@ -271,6 +281,11 @@ byte ncs;                       /* goroutines in an isolated section */
 /* Every held member is still held back by the gate whenever mu is
  * released: nobody waits for an isolation that is not there. */
 #define HELD1(m) (!inHeld[m] || holds(heldFrom[m]))
+/* A member held while a full isolation is in progress is idle (its word):
+ * a grace period in the full section must not wait for it, as it waits
+ * for the section's end.  (A member is held with heldFrom harmless then
+ * only after the withdrawal of a full request: its word stays idle.) */
+#define HIDLE(m) (!inHeld[m] || owner == NONE || !rFull[owner] || (st[m] & IDLE) == IDLE)
 /* Nobody is held back but by an isolation: a member is held only while
  * an isolation is granted or requested (not for a grace period). */
 #define NOHOLD_OK (owner != NONE || pq0 != NONE || fq0 != NONE)
@@ -283,9 +298,11 @@ byte ncs;                       /* goroutines in an isolated section */
 #define WREC_OK ((wF == NONE || wFr == fq0) && (wP == NONE || wPr == pq0))
 #ifdef THREE
 #define HELD_OK (HELD1(0) && HELD1(1) && HELD1(2))
+#define HELD_IDLE_OK (HIDLE(0) && HIDLE(1) && HIDLE(2))
 #define WATCH_OK (WOK(0) && WOK(1) && WOK(2) && WREC_OK)
 #else
 #define HELD_OK (HELD1(0) && HELD1(1))
+#define HELD_IDLE_OK (HIDLE(0) && HIDLE(1))
 #define WATCH_OK (WOK(0) && WOK(1) && WREC_OK)
 #endif
 
@@ -324,7 +341,7 @@ bool mw[NP];
 #define LOCK(me) atomic { if :: mu == NONE -> mu = me :: else -> mw[me] = true fi };
 #define LSCHED lsched
 inline UNLOCK(me) {
-	assert(HELD_OK); assert(GATE_OK); assert(WATCH_OK);
+	assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK);
 	if
 	:: mw[(me + 1) % NP] -> mw[(me + 1) % NP] = false; mu = (me + 1) % NP
 	:: else ->
@@ -338,7 +355,7 @@ inline UNLOCK(me) {
 #define HAS_LOCK(me) (mu == NONE)
 #define LOCK(me)
 #define LSCHED sched
-#define UNLOCK(me) assert(HELD_OK); assert(GATE_OK); assert(WATCH_OK); mu = NONE
+#define UNLOCK(me) assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK); mu = NONE
 #endif
 
 /* phases of schedule (one step each, see schedLoop) */
@@ -353,6 +370,8 @@ inline UNLOCK(me) {
 #define P_ASCAN 8
 #define P_AWAIT 9
 #define P_PASS 10
+#define P_RKICK 11
+#define P_REL 12
 
 /* ---- observation: the mutual exclusion assertions ---- */
 
@@ -382,9 +401,9 @@ inline ENTER_CS(p) {
 	:: else
 	fi;
 #ifdef GRACE
-	/* a member whose section runs in state running (it asked from
-	 * running) may take references there */
-	if :: p != O && rMode[p] == RUN -> injob[p] = true :: else fi;
+	/* a member's section may take references (its word says running,
+	 * unless it asked from a Harmless scope: it holds some already) */
+	if :: p != O && rMode[p] != HARMLESS -> injob[p] = true :: else fi;
 #endif
 	ncs++
 }
@@ -545,17 +564,27 @@ inline GRANT(r) {
 	if :: cl1 != NONE -> cx = CX_GRANT; ph = P_CLR :: else -> GRANTED(r) fi
 }
 
-/* grant's rest: owner, gate, the member's state back to request.mode, and
- * the wake-up.  A grant made by the requester's own first schedule
- * (req.asking: ret == R_AWAIT) sends no signal: the requester sees it
- * under mu. */
+/* the state word of member r during its isolated section: request.mode,
+ * but running for a section asked from an idle scope (grant, grantAtOnce) */
+#ifndef IDLE_SECTION
+#define SECTION_STATE(r) (rMode[r] == IDLE -> RUN : rMode[r])
+#else
+#define SECTION_STATE(r) rMode[r]
+#endif
+
+/* grant's rest: owner, gate, the member's state back to request.mode
+ * (running if it asked from an idle scope: its section may take references,
+ * and a grace period must wait for it; IDLE_SECTION: idle, the code before
+ * 48508c1), and the wake-up.  A grant made by the requester's own first
+ * schedule (req.asking: ret == R_AWAIT) sends no signal: the requester sees
+ * it under mu. */
 inline GRANTED(r) {
 	owner = r;
 	gG = true;
 #ifndef GATE_COUNT
 	if :: rFull[r] -> gF-- :: else -> gP-- fi;
 #endif
-	if :: r != O -> SETSTATE(r, rMode[r]) :: else fi;
+	if :: r != O -> SETSTATE(r, SECTION_STATE(r)) :: else fi;
 	if
 	:: r == me && ret == R_AWAIT
 	:: else -> rDone[r] = true; rTok[r] = true     /* signal */
@@ -564,13 +593,20 @@ inline GRANTED(r) {
 }
 
 /* withdrawLocked's rest, after unqueue (and its clearing): the gate, the
- * member's state back to request.mode, or held while someone else's
- * isolation is in progress if it asked from running; then schedule */
+ * member's state back to request.mode, or, if it asked from running, held
+ * while someone else's isolation is in progress: its word stays as it
+ * waited (harmless, or idle for a full request: it holds no references),
+ * and it is admitted as a member ending a harmless scope; then schedule.
+ * WITHDRAW_HARMLESS: the word is set harmless (the code before 5fba120: a
+ * full isolation in progress saw a member that was not idle) */
 inline WITHDRAWN(me) {
 	if :: rFull[me] -> gF-- :: else -> gP-- fi;
 	if
 	:: me != O && rMode[me] == RUN && owner != NONE ->
-		SETSTATE(me, HARMLESS); HOLD(me, HARMLESS); h = true
+#ifdef WITHDRAW_HARMLESS
+		SETSTATE(me, HARMLESS);
+#endif
+		HOLD(me, HARMLESS); h = true
 	:: me != O && !(rMode[me] == RUN && owner != NONE) ->
 		SETSTATE(me, rMode[me])
 	:: else
@@ -579,6 +615,45 @@ inline WITHDRAWN(me) {
 	EXIT_BODY(me)
 #else
 	ph = P_START
+#endif
+}
+
+/* releaseLocked's publish(idle), on the member's own goroutine, for a
+ * member that asked from an idle scope: an idle entry (its word says
+ * running since the grant), which drops the references its section took;
+ * ka: the Swap took the awaited flag (passAwaited(idle): kick, P_RKICK).
+ * IDLE_SECTION: the word stayed idle, nothing is published. */
+inline REL_PUB(r) {
+	if
+	:: r != O && rMode[r] == IDLE ->
+		DROP(r);
+#ifndef IDLE_SECTION
+		if
+		:: (st[r] & IDLE) != IDLE -> GHOST_IDLE(r);
+#ifndef PUBLISH_NO_COUNT
+			COUNT(r)
+#endif
+		:: else
+		fi;
+		ka = ((st[r] & AW) != 0); st[r] = IDLE
+#endif
+	:: else
+	fi
+}
+
+/* releaseLocked: the publish; in the grace setup, S races with it, so the
+ * rest (P_RKICK: passAwaited's kick, P_REL: RELEASE) are steps of their
+ * own; then schedule (P_START) */
+inline REL_BEGIN(r) {
+	REL_PUB(r);
+#ifdef GRACE
+	if
+	:: r != O && rMode[r] == IDLE ->
+		if :: ka -> ph = P_RKICK :: else -> ph = P_REL fi
+	:: else -> RELEASE(r); ph = P_START
+	fi
+#else
+	RELEASE(r); ph = P_START
 #endif
 }
 
@@ -830,7 +905,10 @@ inline schedLoop(me) {
 #ifdef THREE
 	:: atomic { ph == P_ASCAN && sa == 4 -> sa = 0; AVISIT(2) }
 #endif
-	:: atomic { ph == P_ASCAN && sa == 0 && sfb == NONE -> tr = false; owner = me; EXIT_BODY(me) }
+	:: atomic { ph == P_ASCAN && sa == 0 && sfb == NONE -> tr = false; owner = me;
+		/* a member from an idle scope: running (see SECTION_STATE) */
+		if :: me != O && rMode[me] == IDLE -> SETSTATE(me, SECTION_STATE(me)) :: else fi;
+		EXIT_BODY(me) }
 	:: atomic { ph == P_ASCAN && sa == 0 && sfb != NONE ->
 		gG = false; sfb = NONE; plainFrom = 0; fullFrom = 0;
 		if :: tr -> TRY_FAILED(me) :: else -> ph = P_AWAIT fi }
@@ -841,6 +919,9 @@ inline schedLoop(me) {
 	 * leave */
 	:: atomic { ph == P_PASS -> ka = false; PASS_AW(me, st[me] & IDLE);
 		if :: slow -> slow = false; ph = P_START :: else -> EXIT_BODY(me) fi }
+	/* releaseLocked's passAwaited(idle) after its publish, then the rest */
+	:: atomic { ph == P_RKICK -> ka = false; GKICK; ph = P_REL }
+	:: atomic { ph == P_REL -> RELEASE(me); ph = P_START }
 #endif
 	od
 }
@@ -1105,8 +1186,27 @@ resume:
 		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME
 		fi };
 #ifdef GRACE
-	/* resumeSlow: passAwaited(running), the Or, before mu */
-	if :: ka -> atomic { ka = false; PASS_AW(me, RUN) } :: else fi;
+	/* resumeSlow: passAwaited(running), the Or; then, if the Swap took no
+	 * watched flag, the gate again: if it does not hold the member, it
+	 * runs on without mu (AWAITED_NO_GATE: without that load) */
+	if
+	:: ka -> atomic { ka = false; PASS_AW(me, RUN) };
+		atomic {
+			if
+#ifndef AWAITED_NO_GATE
+			:: !slow && !RESUME_HELD ->
+#else
+			:: !slow ->
+#endif
+				lk = false; pre = false; ph = P_EXIT; ret = 0;
+				if
+				:: !cs -> RUNS(me); s = 0; goto loop
+				:: else -> s = 0; goto release
+				fi
+			:: else
+			fi }
+	:: else
+	fi;
 #endif
 	goto LSCHED;
 r_resume:
@@ -1146,8 +1246,8 @@ r_await:
 	/* release: releaseMember / releaseOutsider, then releaseLocked */
 release:
 	LOCK(me)
-	atomic { HAS_LOCK(me) -> mu = me; cs = false; ncs--; RELEASE(me);
-		ph = P_START; lk = false; ret = R_RELEASE };
+	atomic { HAS_LOCK(me) -> mu = me; cs = false; ncs--;
+		lk = false; ret = R_RELEASE; REL_BEGIN(me) };
 	goto sched;
 r_release:
 #ifdef RELEASE_BUG
@@ -1166,7 +1266,7 @@ abandon:
 		if
 		:: owner == me ->            /* granted as ctx ended: roll back */
 			rDone[me] = false; rTok[me] = false;   /* dead (see WOKE) */
-			RELEASE(me); ph = P_START
+			REL_BEGIN(me)
 		:: else ->                   /* withdrawLocked: unqueue, then WITHDRAWN */
 			unqueue(me);
 			if :: cl1 != NONE -> cx = CX_WITHDRAW; ph = P_CLR :: else -> WITHDRAWN(me) fi
@@ -1191,8 +1291,8 @@ end_stop:
 /* ---- the synchronizer (-DGRACE): an outsider goroutine that publishes a
  * new version and calls Synchronize or SynchronizeContext, over and over,
  * or stops ----
- * References: a member takes one when it runs (RUNS, or its section asked
- * from running) and holds none (injob), and drops it when it moves into
+ * References: a member takes one when it runs (RUNS, or in its isolated
+ * section, ENTER_CS) and holds none (injob), and drops it when it moves into
  * idle or leaves (DROP).  S's publication (an atomic.Pointer Swap) makes
  * every reference held then old (old[]); Synchronize must not return while
  * a member still holds one (SYNC_OK).  The waiter's token is left out:
