@@ -1392,7 +1392,7 @@ s_wait:
 #ifdef ARM_AFTER_LOAD
 	atomic { gDone = false };
 #endif
-	/* wait(true, a.done()): until done, or the ctx ends (then done is
+	/* wait(false, a.done()): until done, or the ctx ends (then done is
 	 * loaded once more) */
 	if
 	:: atomic { gDone -> gw = 0 }; goto s_look
