@@ -212,7 +212,7 @@ func TestReview2IdleIsolationStorm(t *testing.T) {
 		wg.Add(1)
 		go sh.writer(uint64(100+i), &wg)
 	}
-	time.Sleep(3 * time.Second)
+	time.Sleep(1500 * time.Millisecond)
 	sh.stop.Store(true)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -300,7 +300,7 @@ func TestReview2GraceChurn(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(3 * time.Second)
+	time.Sleep(1500 * time.Millisecond)
 	stop.Store(true)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -446,5 +446,82 @@ func TestReview2SynchronizeAbandonStorm(t *testing.T) {
 	}
 	if st := iso.Stats(); st.Synchronizing != 0 {
 		t.Fatalf("grace periods left waiting: %+v", st)
+	}
+}
+
+// Funcs deferred by one goroutine run in its call order, whether it defers
+// from a member's idle scope, its own isolated section (entered from an idle
+// scope or running), an outsider's section, or a deferred func; every func
+// runs, DeferredPending ends at zero and never reads negative.
+func TestReview2DeferOrderEverywhere(t *testing.T) {
+	var iso Isolator
+	iso.StallAfter = -1
+	const n = 6
+	var last [n]atomic.Int64
+	var bad atomic.Int32
+	var ran atomic.Int64
+	var deferred atomic.Int64
+	mk := func(g int, seq int64) func() {
+		return func() {
+			if last[g].Load() != seq-1 {
+				bad.Add(1)
+			}
+			last[g].Store(seq)
+			ran.Add(1)
+		}
+	}
+	var wg sync.WaitGroup
+	var stop atomic.Bool
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 6))
+			m := iso.Join()
+			defer m.Leave()
+			for seq := int64(1); !stop.Load(); seq++ {
+				f := mk(g, seq)
+				deferred.Add(1)
+				switch rng.IntN(5) {
+				case 0:
+					end := m.Idle()
+					iso.Defer(f)
+					end()
+				case 1:
+					end := m.Idle()
+					release := m.Isolate()
+					iso.Defer(f)
+					release()
+					end()
+				case 2:
+					release := m.Isolate()
+					iso.Defer(f)
+					release()
+				case 3:
+					iso.Defer(f) // running: waits for this member's idle entry
+					m.Idle()()
+				default:
+					end := m.Idle()
+					done := make(chan struct{})
+					iso.Defer(func() { iso.Defer(f); close(done) })
+					<-done
+					end()
+				}
+				if st := iso.Stats(); st.DeferredPending < 0 {
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for iso.Stats().DeferredPending > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	st := iso.Stats()
+	if bad.Load() > 0 || st.DeferredPending != 0 || ran.Load() != deferred.Load() {
+		t.Fatalf("bad %d, ran %d of %d, stats %+v", bad.Load(), ran.Load(), deferred.Load(), st)
 	}
 }
