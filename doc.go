@@ -33,6 +33,9 @@
 //	idle       Idle, waiting in IsolateFull  yes              yes              done
 //	isolated   return of Isolate             (it is the one)  (it is the one)  waits
 //
+// A member that asks for an isolation from an idle scope waits idle, even
+// for a plain one: it holds no references.
+//
 // Harmless means "not touching the shared structure right now", perhaps in
 // the middle of a job and holding references into it. Idle is stronger:
 // between jobs, holding nothing, so that a full isolation

@@ -233,7 +233,13 @@ type request struct {
 	// pending.
 	before, after *request
 	// since is when the request started to wait; zero if it did not.
-	since time.Time
+	// waitCounted is set when its grant counted a wait: waited long,
+	// maxBefore the longest wait counted before it, kept so that a grant
+	// rolled back is taken back from the statistics (uncountGrant).
+	since       time.Time
+	waitCounted bool
+	waited      time.Duration
+	maxBefore   time.Duration
 	// pc is where the requester called, recorded when it has to wait;
 	// zero otherwise.
 	pc uintptr

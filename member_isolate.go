@@ -6,8 +6,9 @@ import "context"
 // isolate itself, and returns with the member isolated: no other member runs
 // until release is called. Requests are granted in arrival order.
 //
-// While it waits the member counts as harmless. Isolate may be called inside
-// a harmless or idle scope; release then leaves the member in that scope.
+// While it waits the member counts as harmless, or as idle if it asked from
+// an idle scope. Isolate may be called inside a harmless or idle scope;
+// release then leaves the member in that scope.
 // Inside the member's own isolated section, Isolate nests and waits for
 // nothing. release must be called by the member, in scope order, once: it
 // is bound to this one isolation, and a second call panics, whatever has

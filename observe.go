@@ -71,22 +71,31 @@ func (c *counters) countGrant(req *request) {
 	} else {
 		c.isolations++
 	}
+	req.waitCounted = false
 	if req.since.IsZero() {
 		return // granted at once: no clock read on that path
 	}
 	d := time.Since(req.since)
 	req.since = time.Time{}
+	req.waitCounted, req.waited, req.maxBefore = true, d, c.maxWait
 	c.waited++
 	c.totalWait += d
 	c.maxWait = max(c.maxWait, d)
 }
 
-// uncountGrant takes back the count of req's grant, which was rolled back.
+// uncountGrant takes back the count of req's grant, which was rolled back,
+// and of its wait. No grant came in between: req still holds its grant.
 func (c *counters) uncountGrant(req *request) {
 	if req.full {
 		c.full--
 	} else {
 		c.isolations--
+	}
+	if req.waitCounted {
+		c.waited--
+		c.totalWait -= req.waited
+		c.maxWait = req.maxBefore
+		req.waitCounted = false
 	}
 }
 

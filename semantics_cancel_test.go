@@ -308,6 +308,7 @@ func TestS6GrantRacingCancellation(t *testing.T) {
 		t.Logf("granted %d, abandoned %d", won, lost)
 		st := iso.Stats()
 		assert.Equal(t, uint64(2*rounds+won), st.Isolations, "grants rolled back are not counted")
+		assert.Equal(t, uint64(won), st.Waited, "the waits of grants rolled back are not counted")
 		assert.Equal(t, uint64(lost), st.Abandoned)
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})

@@ -195,7 +195,8 @@ func (iso *Isolator) watchGraceStall(w *graceWaiter) *time.Timer {
 }
 
 // reportGraceStall reports the grace period w, which has waited StallAfter,
-// with the members that have not been idle since it began. A timer's
+// with the members that have not been idle since it began; not at all if
+// there are none (the waiter has yet to see it). A timer's
 // goroutine runs it; under graceState.mu it only collects.
 func (iso *Isolator) reportGraceStall(w *graceWaiter) {
 	g := &iso.grace
@@ -211,6 +212,9 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter) {
 		}
 	}
 	g.mu.Unlock()
+	if len(blockers) == 0 {
+		return // every member has been idle: over, but for the waiter's wake-up
+	}
 	r := StallReport{
 		Requester: party{pc: w.pc}.requester(),
 		Grace:     true,

@@ -10,7 +10,10 @@ import (
 	"time"
 )
 
-// Tests of the second adversarial review (branch review2).
+// Storms of isolations and grace periods through the public API, from a
+// second adversarial review. TestGraceStallReportRacesCompletion failed (a
+// grace period reported stalled, naming no member, as it ended) until
+// reportGraceStall dropped such reports; the others held.
 
 // r2Obj is an RCU object: members read val while running; the writer sets
 // it to -1 (a plain write) once a grace period or a full isolation says no
@@ -199,7 +202,7 @@ func (sh *r2Shared) writer(seed uint64, wg *sync.WaitGroup) {
 // while writers retire RCU objects after Synchronize, SynchronizeContext,
 // Defer, and in full isolations. The race detector and the checks say
 // whether two sections overlapped or a member used a retired object.
-func TestReview2IdleIsolationStorm(t *testing.T) {
+func TestIdleIsolationStorm(t *testing.T) {
 	sh := &r2Shared{full: &r2Obj{}}
 	sh.iso.StallAfter = -1
 	sh.rcu.Store(&r2Obj{})
@@ -236,7 +239,7 @@ func TestReview2IdleIsolationStorm(t *testing.T) {
 // grow the slot table and let it shrink (groups retired while grace periods
 // hold their slots in snapshots), while writers retire objects after
 // Synchronize, SynchronizeContext and Defer.
-func TestReview2GraceChurn(t *testing.T) {
+func TestGraceChurn(t *testing.T) {
 	var iso Isolator
 	iso.StallAfter = -1
 	var rcu atomic.Pointer[r2Obj]
@@ -328,7 +331,7 @@ func TestReview2GraceChurn(t *testing.T) {
 // must not report a stall with no blockers: every member it names must not
 // have been idle since, and a report with none describes a grace period
 // that was over.
-func TestReview2GraceStallReportRacesCompletion(t *testing.T) {
+func TestGraceStallReportRacesCompletion(t *testing.T) {
 	var iso Isolator
 	iso.StallAfter = 200 * time.Microsecond
 	var mu sync.Mutex
@@ -378,7 +381,7 @@ func TestReview2GraceStallReportRacesCompletion(t *testing.T) {
 // SynchronizeContexts that give up at random points, while the members they
 // wait for enter idle states and other grace periods wait on the same
 // members, must never leave a Synchronize without its wake-up.
-func TestReview2SynchronizeAbandonStorm(t *testing.T) {
+func TestSynchronizeAbandonStorm(t *testing.T) {
 	var iso Isolator
 	iso.StallAfter = -1
 	var stop atomic.Bool
@@ -453,7 +456,7 @@ func TestReview2SynchronizeAbandonStorm(t *testing.T) {
 // from a member's idle scope, its own isolated section (entered from an idle
 // scope or running), an outsider's section, or a deferred func; every func
 // runs, DeferredPending ends at zero and never reads negative.
-func TestReview2DeferOrderEverywhere(t *testing.T) {
+func TestDeferOrderEverywhere(t *testing.T) {
 	var iso Isolator
 	iso.StallAfter = -1
 	const n = 6
