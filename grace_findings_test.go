@@ -132,9 +132,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	for _, mt := range tail {
 		mt.Leave()
 	}
-	for iso.Stats().DeferredPending > 0 {
-		time.Sleep(time.Millisecond)
-	}
+	drainDeferred(t, &iso, 10*time.Second)
 	return bug
 }
 
@@ -307,20 +305,8 @@ func TestGraceTorture(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(1500 * time.Millisecond)
-	stop.Store(true)
-	ended := make(chan struct{})
-	go func() { wg.Wait(); close(ended) }()
-	select {
-	case <-ended:
-	case <-time.After(20 * time.Second):
-		buf := make([]byte, 1<<20)
-		t.Fatalf("hang: %s", buf[:runtime.Stack(buf, true)])
-	}
-	for iso.Stats().DeferredPending > 0 {
-		time.Sleep(time.Millisecond)
-	}
-	st := iso.Stats()
+	stormFor(t, &iso, 1500*time.Millisecond, &stop, &wg, 20*time.Second)
+	st := drainDeferred(t, &iso, 10*time.Second)
 	t.Logf("%+v", st)
 	if n := bad.Load(); n > 0 {
 		t.Errorf("%d reads of a freed object", n)

@@ -215,20 +215,8 @@ func TestIdleIsolationStorm(t *testing.T) {
 		wg.Add(1)
 		go sh.writer(uint64(100+i), &wg)
 	}
-	time.Sleep(1500 * time.Millisecond)
-	sh.stop.Store(true)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		buf := make([]byte, 1<<20)
-		n := runtime.Stack(buf, true)
-		t.Fatalf("stuck: %+v\n%s", sh.iso.Stats(), buf[:n])
-	}
-	for sh.iso.Stats().DeferredPending > 0 {
-		time.Sleep(time.Millisecond)
-	}
+	stormFor(t, &sh.iso, 1500*time.Millisecond, &sh.stop, &wg, 20*time.Second)
+	drainDeferred(t, &sh.iso, 10*time.Second)
 	if sh.bad.Load() > 0 {
 		t.Fatalf("%d violations, first: %v", sh.bad.Load(), sh.badMsg.Load())
 	}
@@ -303,20 +291,8 @@ func TestGraceChurn(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
-	stop.Store(true)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		buf := make([]byte, 1<<22)
-		n := runtime.Stack(buf, true)
-		t.Fatalf("stuck: %+v\n%s", iso.Stats(), buf[:min(n, 200000)])
-	}
-	for iso.Stats().DeferredPending > 0 {
-		time.Sleep(time.Millisecond)
-	}
+	stormFor(t, &iso, 1500*time.Millisecond, &stop, &wg, 30*time.Second)
+	drainDeferred(t, &iso, 10*time.Second)
 	if bad.Load() > 0 {
 		t.Fatalf("%d reads of a retired object", bad.Load())
 	}
@@ -516,14 +492,8 @@ func TestDeferOrderEverywhere(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
-	stop.Store(true)
-	wg.Wait()
-	deadline := time.Now().Add(10 * time.Second)
-	for iso.Stats().DeferredPending > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	st := iso.Stats()
+	stormFor(t, &iso, 1500*time.Millisecond, &stop, &wg, 20*time.Second)
+	st := drainDeferred(t, &iso, 10*time.Second)
 	if bad.Load() > 0 || st.DeferredPending != 0 || ran.Load() != deferred.Load() {
 		t.Fatalf("bad %d, ran %d of %d, stats %+v", bad.Load(), ran.Load(), deferred.Load(), st)
 	}

@@ -2,6 +2,9 @@ package isolate
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -204,4 +207,40 @@ func isolatesAtOnce(t *testing.T, iso *Isolator, msgAndArgs ...any) {
 	r, ok := iso.TryIsolate()
 	require.True(t, ok, msgAndArgs...)
 	r()
+}
+
+// stormFor lets the goroutines of wg, which return once stop is set, run
+// for d, then stops them: if they have not all returned within hang, the
+// test fails with every goroutine's stack (a deadlock or a lost wake-up).
+// The storm tests (grace_*_test.go) run this way.
+func stormFor(t *testing.T, iso *Isolator, d time.Duration, stop *atomic.Bool, wg *sync.WaitGroup, hang time.Duration) {
+	t.Helper()
+	time.Sleep(d)
+	stop.Store(true)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(hang):
+		buf := make([]byte, 1<<22)
+		n := runtime.Stack(buf, true)
+		t.Fatalf("stuck: %+v\n%s", iso.Stats(), buf[:min(n, 200000)])
+	}
+}
+
+// drainDeferred waits until every func deferred on iso has run and been
+// counted (a deferred func's end comes before its count), and returns the
+// Stats then; the test fails if some are still pending after within.
+func drainDeferred(t *testing.T, iso *Isolator, within time.Duration) Stats {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	st := iso.Stats()
+	for st.DeferredPending > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+		st = iso.Stats()
+	}
+	if st.DeferredPending > 0 {
+		t.Errorf("%d deferred funcs still pending after %v", st.DeferredPending, within)
+	}
+	return st
 }

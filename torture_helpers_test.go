@@ -374,12 +374,7 @@ func (tt *torture) checkGraceAtEnd() {
 	t.Cleanup(func() {
 		// The last deferred func has run, but its goroutine may not
 		// have counted it yet.
-		deadline := time.Now().Add(5 * time.Second)
-		st := tt.iso.Stats()
-		for st.DeferredPending > 0 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-			st = tt.iso.Stats()
-		}
+		st := drainDeferred(t, &tt.iso, 5*time.Second)
 		t.Logf("grace periods: %d, synchronize %d (%d abandoned), defers %d, versions retired %d, member reads %d",
 			st.GracePeriods, tt.syncs.Load(), tt.syncsAbandoned.Load(), tt.defers.Load(), tt.retired.Load(), tt.rcuReads.Load())
 		if st.Synchronizing != 0 || st.DeferredPending != 0 {
