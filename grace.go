@@ -237,7 +237,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 			g.mu.Lock()
 			g.leave(w)
 			if s := w.watching; s != nil && !slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s }) {
-				clearAwaited(s)
+				clearFlag(s, stateAwaited)
 			}
 			g.mu.Unlock()
 			return graceAbandoned(a)
@@ -286,15 +286,6 @@ func (g *graceState) kick() {
 		w.signal()
 	}
 	g.mu.Unlock()
-}
-
-// clearAwaited clears the awaited flag of the member on s, if it is set.
-func clearAwaited(s *slot) {
-	for st := s.state.Load(); st&stateAwaited != 0; st = s.state.Load() {
-		if s.state.CompareAndSwap(st, st&^stateAwaited) {
-			return
-		}
-	}
 }
 
 // A deferBatch is deferred funcs that share a grace period.

@@ -149,7 +149,7 @@ func (iso *Isolator) watch(w [2]watched) bool {
 	ok := setWatched(w[queueFull]) && setWatched(w[queuePlain])
 	for _, o := range old {
 		if o.slot != w[queuePlain].slot && o.slot != w[queueFull].slot {
-			clearWatched(o.slot)
+			clearFlag(o.slot, stateWatched)
 		}
 	}
 	return ok
@@ -164,16 +164,16 @@ func setWatched(w watched) bool {
 	return w.slot.state.CompareAndSwap(w.seen, w.seen|stateWatched)
 }
 
-// clearWatched clears the watched flag of the member on s (nil: none), if it
-// is set. The member may change its state meanwhile: its Swap clears the flag
-// too, and a kick it makes because it saw the flag only runs schedule once
-// more.
-func clearWatched(s *slot) {
+// clearFlag clears the flag (watched or awaited) of the member on s (nil:
+// none), if it is set. The member may change its state meanwhile: its Swap
+// clears the flag too, and what it does because it saw the flag (a kick, a
+// hand-on) only costs one more look (see the protocol and grace.go).
+func clearFlag(s *slot, flag uint32) {
 	if s == nil {
 		return
 	}
-	for st := s.state.Load(); st&stateWatched != 0; st = s.state.Load() {
-		if s.state.CompareAndSwap(st, st&^stateWatched) {
+	for st := s.state.Load(); st&flag != 0; st = s.state.Load() {
+		if s.state.CompareAndSwap(st, st&^flag) {
 			return
 		}
 	}
@@ -188,7 +188,7 @@ func (iso *Isolator) unwatch(req *request) {
 			continue
 		}
 		if other := iso.watching[1-q].slot; w.slot != other {
-			clearWatched(w.slot)
+			clearFlag(w.slot, stateWatched)
 		}
 		*w = watched{}
 	}
@@ -269,8 +269,8 @@ func (iso *Isolator) grantAtOnce(req *request) bool {
 		return false
 	}
 	iso.owner = req
-	if m := req.member; m != nil && req.prev == stateIdle {
-		setState(m.state, stateRunning) // see grant
+	if m := req.member; m != nil && sectionState(req.prev) != req.prev {
+		setState(m.state, sectionState(req.prev)) // its word still says prev
 	}
 	iso.granted(req)
 	return true
@@ -287,16 +287,21 @@ func (iso *Isolator) grant(req *request) {
 	iso.owner = req
 	iso.gate.Add(gateGranted - weight(req))
 	if m := req.member; m != nil {
-		st := req.prev
-		if st == stateIdle {
-			st = stateRunning
-		}
-		setState(m.state, st)
+		setState(m.state, sectionState(req.prev))
 	}
 	iso.granted(req)
 	if !req.asking {
 		req.signal()
 	}
+}
+
+// sectionState is what the word of a member that asked in state prev says
+// while it holds its grant: prev, but running for idle (see grant).
+func sectionState(prev uint32) uint32 {
+	if prev == stateIdle {
+		return stateRunning
+	}
+	return prev
 }
 
 // granted does the bookkeeping of req's grant.

@@ -885,7 +885,7 @@ inline schedLoop(me) {
 	:: atomic { ph == P_WATCHP ->
 		WATCH(spb, sps, kk);
 		if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi }
-	/* clearWatched(cl1): load; if the flag is set, CompareAndSwap it off
+	/* clearFlag(cl1, stateWatched): load; if the flag is set, CompareAndSwap it off
 	 * (a member's Swap may win: it then kicks, and the load is redone) */
 	:: atomic { ph == P_CLR && !cld -> cv = st[cl1];
 		if :: (cv & W) -> cld = true :: else -> CLR_NEXT(me) fi }
@@ -1400,7 +1400,7 @@ s_wait:
 		if :: nx -> nx = false; goto s_look :: else fi
 	fi;
 	/* abandoned: leave the waiters; no other waiter watches wm, so
-	 * clearAwaited(wm): load, CompareAndSwap without the flag */
+	 * clearFlag(wm, stateAwaited): load, CompareAndSwap without the flag */
 	atomic { gReg = false; gDone = false };
 s_clr:
 	atomic { gw = st[wm]; nx = !(gw & AW) };
