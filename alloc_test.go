@@ -27,12 +27,12 @@ func TestAllocs(t *testing.T) {
 	const others = 3
 	actors := make([]*actor, others)
 	members := make([]Member, others)
-	ends := make([]func(), others)
+	ends := make([]Scope, others)
 	park := func(idle bool) {
 		for i, a := range actors {
 			a.do(t, "park", func() {
-				if ends[i] != nil {
-					ends[i]()
+				if ends[i].end != nil {
+					ends[i].End()
 				}
 				if idle {
 					ends[i] = members[i].Idle()
@@ -57,32 +57,32 @@ func TestAllocs(t *testing.T) {
 		}
 	}
 	check([]allocCase{
-		{"Harmless and end", func() { m.Harmless()() }, 0},
-		{"Idle and end", func() { m.Idle()() }, 0},
-		{"Harmless in Idle", func() { e := m.Idle(); m.Harmless()(); e() }, 0},
+		{"Harmless and end", func() { m.Harmless().End() }, 0},
+		{"Idle and end", func() { m.Idle().End() }, 0},
+		{"Harmless in Idle", func() { e := m.Idle(); m.Harmless().End(); e.End() }, 0},
 		{"Poll", m.Poll, 0},
 		// Join reuses the member state of its slot, and the handle is
 		// a value.
 		{"Join and Leave", func() { iso.Join().Leave() }, 0},
-		{"a request: Join, a Harmless scope, Leave", func() { r := iso.Join(); r.Harmless()(); r.Leave() }, 0},
+		{"a request: Join, a Harmless scope, Leave", func() { r := iso.Join(); r.Harmless().End(); r.Leave() }, 0},
 		{"member Isolate and release", func() { m.Isolate()() }, 1},
 		{"member IsolateContext and release", func() { r, _ := m.IsolateContext(bg); r() }, 1},
 		{"member TryIsolate and release", func() { r, _ := m.TryIsolate(); r() }, 1},
 		{"member Isolate in own section", func() { r := m.Isolate(); m.Isolate()(); r() }, 2},
-		{"Harmless and Poll in own section", func() { r := m.Isolate(); m.Harmless()(); m.Poll(); r() }, 1},
-		{"member Isolate from a Harmless scope", func() { e := m.Harmless(); m.Isolate()(); e() }, 1},
+		{"Harmless and Poll in own section", func() { r := m.Isolate(); m.Harmless().End(); m.Poll(); r() }, 1},
+		{"member Isolate from a Harmless scope", func() { e := m.Harmless(); m.Isolate()(); e.End() }, 1},
 	})
 
 	// Scopes deeper than the member's initial stack: it grew in the
 	// warm-up call and is reused.
 	deep := func() {
-		var es [6]func()
+		var es [6]Scope
 		for i := range es {
 			es[i] = m.Harmless()
 		}
 		m.Isolate()()
 		for i := len(es) - 1; i >= 0; i-- {
-			es[i]()
+			es[i].End()
 		}
 	}
 	check([]allocCase{{"nested scopes past the initial stack", deep, 1}})
@@ -94,7 +94,7 @@ func TestAllocs(t *testing.T) {
 		{"outsider IsolateContext and release", func() { r, _ := iso.IsolateContext(bg); r() }, 1},
 		{"outsider TryIsolate and release", func() { r, _ := iso.TryIsolate(); r() }, 1},
 	})
-	end()
+	end.End()
 
 	// Full isolations, the others idle.
 	park(true)
@@ -103,7 +103,7 @@ func TestAllocs(t *testing.T) {
 		{"outsider IsolateFull and release", func() { iso.IsolateFull()() }, 1},
 		{"outsider IsolateFullContext and release", func() { r, _ := iso.IsolateFullContext(bg); r() }, 1},
 	})
-	end()
+	end.End()
 	check([]allocCase{
 		{"member IsolateFull and release", func() { m.IsolateFull()() }, 1},
 		{"member IsolateFullContext and release", func() { r, _ := m.IsolateFullContext(bg); r() }, 1},
@@ -111,6 +111,6 @@ func TestAllocs(t *testing.T) {
 
 	m.Leave()
 	for i, a := range actors {
-		a.do(t, "end and Leave", func() { ends[i](); members[i].Leave() })
+		a.do(t, "end and Leave", func() { ends[i].End(); members[i].Leave() })
 	}
 }

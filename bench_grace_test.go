@@ -72,7 +72,7 @@ func BenchmarkSynchronizeBusy(b *testing.B) {
 						for t0 := time.Now(); time.Since(t0) < graceJob; {
 						}
 						n++
-						m.Idle()()
+						m.Idle().End()
 					}
 					jobs.Add(n)
 				}()

@@ -67,9 +67,9 @@ func benchScope(b *testing.B, k scopeKind) {
 		m := iso.Join()
 		for pb.Next() {
 			if k == kindIdle {
-				m.Idle()()
+				m.Idle().End()
 			} else {
-				m.Harmless()()
+				m.Harmless().End()
 			}
 		}
 		m.Leave()
@@ -111,12 +111,12 @@ func floorSlow() { panic("floor: the gate is never set") }
 // until the returned stop is called.
 func parkHarmless(tb testing.TB, iso *Isolator, n int) (stop func()) {
 	tb.Helper()
-	return parkIn(iso, n, Member.Harmless)
+	return parkIn(iso, n, endOf(Member.Harmless))
 }
 
 // parkIdle is parkHarmless with idle scopes.
 func parkIdle(iso *Isolator, n int) (stop func()) {
-	return parkIn(iso, n, Member.Idle)
+	return parkIn(iso, n, endOf(Member.Idle))
 }
 
 // parkIn starts n members of iso, each parked in the scope that open opens

@@ -162,7 +162,7 @@ func BenchmarkRequest(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				m := iso.Join()
-				m.Harmless()()
+				m.Harmless().End()
 				m.Leave()
 			}
 		})
@@ -250,11 +250,11 @@ func wakeMemberIsolate(*testing.B) (func() time.Duration, func()) {
 		end := m.Harmless()
 		close(ready)
 		for range kick {
-			end() // held by the isolation
+			end.End() // held by the isolation
 			lat <- t0.elapsed()
 			end = m.Harmless()
 		}
-		end()
+		end.End()
 	}()
 	<-ready // Join waits out isolations: join before the first
 	round := func() time.Duration {
@@ -291,7 +291,7 @@ func wakeIsolatorIsolate(*testing.B) (func() time.Duration, func()) {
 		t0.mark()
 		end := m.Harmless()
 		d := <-lat
-		end()
+		end.End()
 		return d
 	}
 	return round, func() { close(kick); <-done; m.Leave() }

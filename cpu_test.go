@@ -46,7 +46,7 @@ func membersWaitOutIsolation(t testing.TB) float64 {
 			joined.Done()
 			<-ends
 			started.Done()
-			end() // held for the isolation
+			end.End() // held for the isolation
 			m.Leave()
 		}()
 	}

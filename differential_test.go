@@ -140,7 +140,7 @@ func diffSequential(t *testing.T, seed uint64, steps int, n *diffCounts) {
 			// A harmless scope inside the own isolation waits for
 			// nobody (HAProxy a9a9e9aac) in both.
 			n.nested++
-			goOp(func() { d.m.Harmless()() }).wait(t, what("harmless scope of %d inside its isolation", i))
+			goOp(func() { d.m.Harmless().End() }).wait(t, what("harmless scope of %d inside its isolation", i))
 			goOp(func() { ref.HarmlessNow(i); ref.HarmlessEnd(i) }).wait(t, what("seedref harmless scope of %d inside its isolation", i))
 		case owner == i:
 			// Release: neither waits (seedref's would for pending
@@ -182,7 +182,7 @@ func diffSequential(t *testing.T, seed uint64, steps int, n *diffCounts) {
 			}
 			finish(i)
 		case !d.harmless && rng.IntN(4) > 0:
-			d.end = d.m.Harmless()
+			d.end = d.m.Harmless().End
 			ref.HarmlessNow(i)
 			d.harmless = true
 		default:
@@ -284,7 +284,7 @@ type diffIsolate struct {
 
 func (x *diffIsolate) start(i int)                  { x.members[i] = x.iso.Join() }
 func (x *diffIsolate) stop(i int)                   { x.members[i].Leave() }
-func (x *diffIsolate) harmless(i int) func()        { return x.members[i].Harmless() }
+func (x *diffIsolate) harmless(i int) func()        { return x.members[i].Harmless().End }
 func (x *diffIsolate) isolate(i int, _ bool) func() { return x.members[i].Isolate() }
 func (x *diffIsolate) outsider(int) func()          { return x.iso.Isolate() }
 

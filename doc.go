@@ -6,7 +6,7 @@
 // marks itself harmless while it waits or does work that does not touch the
 // structure (a channel receive, a network read, a poll):
 //
-//	defer m.Harmless()()
+//	defer m.Harmless().End()
 //
 // Any goroutine may isolate itself: the call returns once every other member
 // is harmless, idle or waiting, the critical section then runs alone, and
@@ -96,9 +96,8 @@
 //
 // Mistakes announce themselves. Misuse that can be detected (ending a scope
 // twice, a second call of a release func, IsolateFull inside a Harmless
-// scope, using a Member after Leave, more than 1000 open scopes: an end func
-// that is never called, as with `defer m.Harmless()` instead of `defer
-// m.Harmless()()`, which staticcheck's SA9010 also reports) panics with a
+// scope, using a Member after Leave, more than 1000 open scopes: an End
+// that is never called, as with `m.Harmless()` without `.End()`) panics with a
 // message that starts with "isolate: ", before any state changes: the
 // Isolator stays usable by everyone else. A request that waits longer than
 // [Isolator.StallAfter] (one second by default) is reported once, through

@@ -32,7 +32,7 @@ func ExampleIsolator_Synchronize() {
 			for {
 				end := m.Idle() // between jobs: holds no config
 				job, ok := <-jobs
-				end()
+				end.End()
 				if !ok {
 					return
 				}
@@ -89,7 +89,7 @@ func ExampleIsolator_Defer() {
 
 	end := reader.Idle() // drops its reference: the grace period ends
 	recycled.Wait()
-	end()
+	end.End()
 	reader.Leave()
 	fmt.Println("recycled after its idle scope:", n.Load())
 	// Output:

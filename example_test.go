@@ -26,7 +26,7 @@ func Example() {
 			for {
 				end := m.Harmless() // waiting for a job touches nothing
 				key, ok := <-jobs
-				end() // waits here while the admin is isolated
+				end.End() // waits here while the admin is isolated
 				if !ok {
 					return
 				}
@@ -59,7 +59,7 @@ func ExampleMember_Harmless() {
 
 	end := m.Harmless()
 	v := <-results // an isolation may run while we wait here
-	end()          // returns once no isolation is in progress
+	end.End()      // returns once no isolation is in progress
 	fmt.Println(v)
 	// Output: 42
 }
@@ -125,14 +125,14 @@ func ExampleIsolator_IsolateFull() {
 		for {
 			end := m.Idle() // between jobs: holds no *config
 			n, ok := <-jobs
-			end()
+			end.End()
 			if !ok {
 				return
 			}
 			c := cfg // held for the whole job, harmless or not
 			end = m.Harmless()
 			results <- n * c.limit // blocking: harmless, but still holds c
-			end()
+			end.End()
 		}
 	}()
 	jobs <- 2
@@ -231,7 +231,7 @@ func ExampleIsolator_Blockers() {
 	}
 	cancel()
 	<-done
-	end()
+	end.End()
 	calm.Leave()
 	busy.Leave()
 	// Output: busy (running)

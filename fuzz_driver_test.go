@@ -339,9 +339,9 @@ func (r *fuzzRun) step(op, arg byte) {
 		d := len(mm.stack)
 		r.memberOp(i, fmt.Sprintf("open %v scope at depth %d", kindName(k), d), md.open(i, k), d, k, func(m Member) fuzzOutcome {
 			if k == kindIdle {
-				return fuzzOutcome{release: m.Idle()}
+				return fuzzOutcome{release: m.Idle().End}
 			}
-			return fuzzOutcome{release: m.Harmless()}
+			return fuzzOutcome{release: m.Harmless().End}
 		})
 	case foEnd:
 		if len(mm.stack) == 0 {

@@ -131,7 +131,7 @@ func TestLeaveEndsScopesDeeperThan64(t *testing.T) {
 	m := iso.Join()
 	ends := make([]func(), 66)
 	for d := range ends {
-		ends[d] = m.Harmless()
+		ends[d] = m.Harmless().End
 	}
 	m.Leave()
 	var failed []int

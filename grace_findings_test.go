@@ -49,7 +49,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 		mz := iso.Join()
 		close(zReady)
 		<-zGo
-		mz.Idle()() // one idle instant
+		mz.Idle().End() // one idle instant
 		<-zDone
 		mz.Leave()
 	}()
@@ -63,7 +63,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	tailEnds := make([]func(), reviewTail)
 	for i := range tail {
 		tail[i] = iso.Join()
-		tailEnds[i] = tail[i].Harmless()
+		tailEnds[i] = tail[i].Harmless().End
 	}
 	iso.Defer(func() {}) // batch 0: waits for Z
 	for iso.Stats().Synchronizing == 0 {
@@ -90,7 +90,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	// One processor from here until D2 is queued: D1, woken by the
 	// Unlock below, cannot run before this goroutine blocks.
 	procs := runtime.GOMAXPROCS(1)
-	endIdle() // M runs, and takes a reference to obj
+	endIdle.End() // M runs, and takes a reference to obj
 	var holding atomic.Bool
 	holding.Store(true)
 	var ranWhileHolding atomic.Bool
@@ -117,7 +117,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	close(zGo)            // Z idle once: batch 0 may run, and D1's func
 	for i := range tail { // the tail idle once too
 		tailEnds[i]()
-		tail[i].Idle()()
+		tail[i].Idle().End()
 	}
 	select {
 	case <-ran:
@@ -125,7 +125,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	}
 	bug = ranWhileHolding.Load()
 	holding.Store(false)
-	m.Idle()() // M drops obj: D2's func may run now
+	m.Idle().End() // M drops obj: D2's func may run now
 	<-ran
 	close(zDone)
 	m.Leave()
@@ -152,7 +152,7 @@ func TestAwaitedScopeEndTakesNoIsolatorLock(t *testing.T) {
 	end := m.Harmless() // the flag is handed on by an Or: no lock
 	iso.mu.Lock()
 	ended := make(chan struct{})
-	go func() { end(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)
+	go func() { end.End(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)
 	select {
 	case <-ended:
 	case <-time.After(100 * time.Millisecond):
@@ -160,7 +160,7 @@ func TestAwaitedScopeEndTakesNoIsolatorLock(t *testing.T) {
 	}
 	iso.mu.Unlock()
 	<-ended
-	m.Idle()()
+	m.Idle().End()
 	<-done
 	m.Leave()
 }
@@ -182,8 +182,8 @@ func TestIsolatedFromIdleIsWaitedFor(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 	release()
-	endIdle()
-	m.Idle()()
+	endIdle.End()
+	m.Idle().End()
 	<-done
 	m.Leave()
 }
@@ -222,7 +222,7 @@ func TestGraceTorture(t *testing.T) {
 					end := m.Harmless()
 					runtime.Gosched()
 					check(p)
-					end()
+					end.End()
 				case 1:
 					m.Poll()
 				case 2:
@@ -231,7 +231,7 @@ func TestGraceTorture(t *testing.T) {
 					} else {
 						end := m.Idle()
 						m.IsolateFull()()
-						end()
+						end.End()
 						p = cur.Load() // p was dropped when idle
 					}
 				case 3: // leave, sometimes inside an open scope, and join again
@@ -239,7 +239,7 @@ func TestGraceTorture(t *testing.T) {
 						end := m.Harmless()
 						check(p)
 						m.Leave()
-						end()
+						end.End()
 					} else {
 						m.Leave()
 					}
@@ -250,9 +250,9 @@ func TestGraceTorture(t *testing.T) {
 				if rng.IntN(3) == 0 {
 					end := m.Idle()
 					runtime.Gosched()
-					end()
+					end.End()
 				} else {
-					m.Idle()()
+					m.Idle().End()
 				}
 			}
 			m.Leave()

@@ -130,9 +130,9 @@ func (sh *r2Shared) member(seed uint64, wg *sync.WaitGroup) {
 			isolate(rng.IntN(2) == 0, func() {
 				switch rng.IntN(4) {
 				case 0:
-					m.Harmless()()
+					m.Harmless().End()
 				case 1:
-					m.Idle()()
+					m.Idle().End()
 				case 2:
 					m.Poll()
 					m.Isolate()()
@@ -141,11 +141,11 @@ func (sh *r2Shared) member(seed uint64, wg *sync.WaitGroup) {
 			if rng.IntN(8) == 0 {
 				sh.iso.Synchronize()
 			}
-			end()
+			end.End()
 		case 3: // harmless scope with a plain isolation
 			end := m.Harmless()
 			isolate(false, nil)
-			end()
+			end.End()
 		case 4: // from running
 			ref, fref = nil, nil // a full request counts as idle
 			isolate(rng.IntN(2) == 0, nil)
@@ -155,7 +155,7 @@ func (sh *r2Shared) member(seed uint64, wg *sync.WaitGroup) {
 			ref, fref = nil, nil
 			end := m.Idle()
 			runtime.Gosched()
-			end()
+			end.End()
 		case 7:
 			if rng.IntN(20) == 0 {
 				ref, fref = nil, nil
@@ -165,7 +165,7 @@ func (sh *r2Shared) member(seed uint64, wg *sync.WaitGroup) {
 		default:
 			end := m.Harmless()
 			runtime.Gosched()
-			end()
+			end.End()
 		}
 	}
 	m.Leave()
@@ -250,9 +250,9 @@ func TestGraceChurn(t *testing.T) {
 						bad.Add(1)
 					}
 					if rng.IntN(3) == 0 {
-						m.Idle()()
+						m.Idle().End()
 					} else {
-						m.Harmless()()
+						m.Harmless().End()
 					}
 				}
 				p := rcu.Load()
@@ -335,7 +335,7 @@ func TestGraceStallReportRacesCompletion(t *testing.T) {
 				until := time.Now().Add(time.Duration(150+rng.IntN(100)) * time.Microsecond)
 				for time.Now().Before(until) {
 				}
-				m.Idle()()
+				m.Idle().End()
 			}
 		}()
 	}
@@ -374,7 +374,7 @@ func TestSynchronizeAbandonStorm(t *testing.T) {
 				}
 				switch rng.IntN(4) {
 				case 0:
-					m.Harmless()()
+					m.Harmless().End()
 				case 1:
 					time.Sleep(time.Duration(rng.IntN(100)) * time.Microsecond)
 					fallthrough
@@ -383,7 +383,7 @@ func TestSynchronizeAbandonStorm(t *testing.T) {
 					if rng.IntN(8) == 0 {
 						time.Sleep(time.Duration(rng.IntN(100)) * time.Microsecond)
 					}
-					end()
+					end.End()
 				}
 			}
 		}()
@@ -465,26 +465,26 @@ func TestDeferOrderEverywhere(t *testing.T) {
 				case 0:
 					end := m.Idle()
 					iso.Defer(f)
-					end()
+					end.End()
 				case 1:
 					end := m.Idle()
 					release := m.Isolate()
 					iso.Defer(f)
 					release()
-					end()
+					end.End()
 				case 2:
 					release := m.Isolate()
 					iso.Defer(f)
 					release()
 				case 3:
 					iso.Defer(f) // running: waits for this member's idle entry
-					m.Idle()()
+					m.Idle().End()
 				default:
 					end := m.Idle()
 					done := make(chan struct{})
 					iso.Defer(func() { iso.Defer(f); close(done) })
 					<-done
-					end()
+					end.End()
 				}
 				if st := iso.Stats(); st.DeferredPending < 0 {
 					bad.Add(1)

@@ -26,7 +26,7 @@ func TestSynchronizeWithoutMembersOrAllIdle(t *testing.T) {
 		a := newActor(t)
 		m := a.join(t, &iso)
 		var end func()
-		a.do(t, "Idle", func() { end = m.Idle() })
+		a.do(t, "Idle", func() { end = m.Idle().End })
 		word := m.s.state.Load()
 		goOp(iso.Synchronize).wait(t, "Synchronize while the only member is idle")
 		require.NoError(t, iso.SynchronizeContext(context.Background()))
@@ -47,18 +47,18 @@ func TestSynchronizeWaitsForRunningAndHarmlessMembers(t *testing.T) {
 		a, b := newActor(t), newActor(t)
 		ma, mb := a.join(t, &iso), b.join(t, &iso)
 		var endB func()
-		b.do(t, "B Harmless", func() { endB = mb.Harmless() })
+		b.do(t, "B Harmless", func() { endB = mb.Harmless().End })
 
 		sync := goOp(iso.Synchronize)
 		sync.blocked(t, "Synchronize while A runs and B is harmless")
 		assert.Equal(t, 1, iso.Stats().Synchronizing)
-		a.do(t, "A Harmless scope", func() { ma.Harmless()() })
+		a.do(t, "A Harmless scope", func() { ma.Harmless().End() })
 		sync.blocked(t, "Synchronize after A's harmless scope")
-		a.do(t, "A Idle scope", func() { ma.Idle()() })
+		a.do(t, "A Idle scope", func() { ma.Idle().End() })
 		sync.blocked(t, "Synchronize while B is still harmless")
 		b.do(t, "B ends its harmless scope", endB)
 		sync.blocked(t, "Synchronize while B runs")
-		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		b.do(t, "B Idle scope", func() { mb.Idle().End() })
 		sync.wait(t, "Synchronize once both were idle")
 		assert.Zero(t, ma.s.state.Load()&stateAwaited, "A keeps an awaited flag")
 		assert.Zero(t, mb.s.state.Load()&stateAwaited, "B keeps an awaited flag")
@@ -75,7 +75,7 @@ func TestSynchronizeLeaveFullWaitAndLateJoin(t *testing.T) {
 		a, b, c := newActor(t), newActor(t), newActor(t)
 		ma, mb := a.join(t, &iso), b.join(t, &iso)
 		var endB func()
-		b.do(t, "B Idle", func() { endB = mb.Idle() })
+		b.do(t, "B Idle", func() { endB = mb.Idle().End })
 
 		sync := goOp(iso.Synchronize)
 		sync.blocked(t, "Synchronize while A runs")
@@ -109,28 +109,28 @@ func TestSynchronizeHoldsNobodyBack(t *testing.T) {
 		a, b, c := newActor(t), newActor(t), newActor(t)
 		ma, mb, mc := a.join(t, &iso), b.join(t, &iso), c.join(t, &iso)
 		var endC func()
-		c.do(t, "C Idle", func() { endC = mc.Idle() })
+		c.do(t, "C Idle", func() { endC = mc.Idle().End })
 		wordC := mc.s.state.Load()
 
 		sync := goOp(iso.Synchronize)
 		sync.blocked(t, "Synchronize while A and B run")
 		for range 3 {
 			// A is awaited: its scopes hand the flag on, never wait.
-			a.do(t, "A Harmless scope", func() { ma.Harmless()() })
+			a.do(t, "A Harmless scope", func() { ma.Harmless().End() })
 			a.do(t, "A Poll", ma.Poll)
-			b.do(t, "B Harmless scope", func() { mb.Harmless()() })
+			b.do(t, "B Harmless scope", func() { mb.Harmless().End() })
 			var d Member
 			b.do(t, "Join of another member", func() { d = iso.Join() })
 			b.do(t, "its Leave", d.Leave)
 			var endB func()
-			b.do(t, "B Harmless", func() { endB = mb.Harmless() })
+			b.do(t, "B Harmless", func() { endB = mb.Harmless().End })
 			a.do(t, "A isolates", func() { ma.Isolate()() })
 			b.do(t, "B end", endB)
 		}
 		sync.blocked(t, "Synchronize while A and B never were idle")
 		assert.Equal(t, wordC, mc.s.state.Load(), "the idle member's word was written")
-		a.do(t, "A Idle scope", func() { ma.Idle()() })
-		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		a.do(t, "A Idle scope", func() { ma.Idle().End() })
+		b.do(t, "B Idle scope", func() { mb.Idle().End() })
 		sync.wait(t, "Synchronize")
 		c.do(t, "C end", endC)
 		for _, m := range []Member{ma, mb, mc} {
@@ -148,7 +148,7 @@ func TestSynchronizeSeesBriefIdleStates(t *testing.T) {
 	// below, and m runs again before the grace period looks again.
 	pend := slices.Collect(iso.blockers(0, nil, stateIdle))
 	require.Len(t, pend, 1)
-	m.Idle()()
+	m.Idle().End()
 	w := &graceWaiter{pend: []awaiting{{pend[0].slot, pend[0].seen & countMask}}}
 	require.Equal(t, stateRunning, m.s.state.Load()&stateMask)
 	require.NoError(t, iso.awaitIdle(w, abort{}), "a brief idle state was missed")
@@ -168,7 +168,7 @@ func TestSynchronizeSeesBriefIdleStates(t *testing.T) {
 				return
 			default:
 			}
-			m2.Idle()() // an instant between two jobs
+			m2.Idle().End() // an instant between two jobs
 		}
 	}()
 	for range 100 {
@@ -207,7 +207,7 @@ func TestSynchronizeContextLeavesNoTrace(t *testing.T) {
 		first.wait(t, "first after cancel")
 		require.ErrorIs(t, err, context.Canceled)
 		second.blocked(t, "second after the first gave up")
-		a.do(t, "Idle scope", func() { m.Idle()() })
+		a.do(t, "Idle scope", func() { m.Idle().End() })
 		second.wait(t, "second once the member was idle")
 		a.do(t, "Leave", m.Leave)
 		assert.Equal(t, uint64(1), iso.Stats().GracePeriods)
@@ -247,19 +247,19 @@ func TestDeferBatches(t *testing.T) {
 		st := iso.Stats()
 		assert.Equal(t, uint64(4), st.Deferred)
 		assert.Equal(t, 4, st.DeferredPending)
-		a.do(t, "A Idle scope", func() { ma.Idle()() })
+		a.do(t, "A Idle scope", func() { ma.Idle().End() })
 		assert.Equal(t, []int{1, 2, 3}, got(), "one idle entry of A lets 1, 2 and 3 run, not 4")
 		st = iso.Stats()
 		assert.Equal(t, uint64(2), st.GracePeriods, "1 waited alone, 2 and 3 shared one")
 		assert.Equal(t, 1, st.DeferredPending)
-		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		b.do(t, "B Idle scope", func() { mb.Idle().End() })
 		assert.Equal(t, []int{1, 2, 3, 4}, got())
 		assert.Equal(t, uint64(3), iso.Stats().GracePeriods)
 
 		// With every member idle, a deferred func runs at once; the
 		// Isolator's goroutine is gone when the bubble ends.
 		var endB func()
-		b.do(t, "B Idle", func() { endB = mb.Idle() })
+		b.do(t, "B Idle", func() { endB = mb.Idle().End })
 		a.do(t, "A Leave", ma.Leave)
 		deferN(5)
 		assert.Equal(t, []int{1, 2, 3, 4, 5}, got())
@@ -286,7 +286,7 @@ func TestDeferManyShareOneIdleEntry(t *testing.T) {
 			m := iso.Join()
 			ready <- struct{}{}
 			<-idle[i] // runs until told, idle for an instant, runs again
-			m.Idle()()
+			m.Idle().End()
 			<-idle[i]
 			m.Leave()
 		}()
@@ -388,7 +388,7 @@ func TestGracePeriodHappensBefore(t *testing.T) {
 				// slices to end (more readers than processors).
 				end := m.Idle()
 				runtime.Gosched()
-				end()
+				end.End()
 			}
 		}()
 	}
@@ -429,11 +429,11 @@ func TestSynchronizeFromIdleMember(t *testing.T) {
 		a, b := newActor(t), newActor(t)
 		ma, mb := a.join(t, &iso), b.join(t, &iso)
 		sync := a.start(func() {
-			defer ma.Idle()()
+			defer ma.Idle().End()
 			iso.Synchronize()
 		})
 		sync.blocked(t, "Synchronize from an idle member while another runs")
-		b.do(t, "B Idle scope", func() { mb.Idle()() })
+		b.do(t, "B Idle scope", func() { mb.Idle().End() })
 		sync.wait(t, "Synchronize")
 		a.do(t, "A Leave", ma.Leave)
 		b.do(t, "B Leave", mb.Leave)
@@ -456,7 +456,7 @@ func TestGraceWaitIsTraced(t *testing.T) {
 	for iso.Stats().Synchronizing == 0 {
 		runtime.Gosched()
 	}
-	m.Idle()()
+	m.Idle().End()
 	<-done
 	m.Leave()
 	trace.Stop()

@@ -1,30 +1,51 @@
 package isolate
 
-// Harmless marks the member harmless until end is called: it promises not
-// to touch the shared state the Isolator protects, so that an isolation may
-// run meanwhile. end waits for such an isolation to end. Wrap every call
-// that may block:
+// A Scope is one harmless or idle scope of a member, from the call that
+// opened it ([Member.Harmless], [Member.Idle]) to its End. It is a small
+// value, as runtime/trace's Region is, so that opening a scope allocates
+// nothing:
 //
-//	end := m.Harmless()
-//	v := <-jobs
-//	end()
+//	defer m.Harmless().End()
+//
+// The zero Scope is no scope: its End panics.
+type Scope struct {
+	end func()
+}
+
+// End ends the scope. It must be called once, on the member's goroutine,
+// in the reverse order of opening; see [Member.Harmless] for what a stale
+// End does.
+func (sc Scope) End() {
+	if sc.end == nil {
+		panic("isolate: End of the zero Scope")
+	}
+	sc.end()
+}
+
+// Harmless marks the member harmless until the scope's End is called: it
+// promises not to touch the shared state the Isolator protects, so that an
+// isolation may run meanwhile. End waits for such an isolation to end. Wrap
+// every call that may block inside a job:
+//
+//	sc := m.Harmless()
+//	v, err := conn.Read(buf)
+//	sc.End()
 //
 // Scopes nest, and must end in the reverse order of opening. Harmless
 // inside an idle scope or inside another harmless scope changes nothing.
 // Inside the member's own isolated section it is allowed and waits for
 // nobody.
 //
-// end belongs to this one scope. Called again, or after its scope ended
+// End belongs to this one scope. Called again, or after its scope ended
 // otherwise, it panics, except when an even number of scopes (two or more)
 // has opened at its depth since: it cannot tell them apart, and ends the
 // scope open there, whose own end then panics. The rule spans memberships,
 // as a member's state goes to the next member of its place; but in the
 // membership right after its own, a stale end always panics.
 // At most 1000 scopes may be open at once: opening one more panics, for
-// it means that some end func is never called (`defer m.Harmless()`, with
-// one pair of parentheses, is the usual mistake; staticcheck's SA9010
-// reports it).
-func (m Member) Harmless() (end func()) {
+// it means that some End is never called (`m.Harmless()` without `.End()`
+// is the usual mistake; isolatevet reports it).
+func (m Member) Harmless() Scope {
 	s := m.state()
 	prev := s.mode
 	s.reserve()
@@ -34,18 +55,18 @@ func (m Member) Harmless() (end func()) {
 		s.mode = stateHarmless
 	}
 	d, p := s.push(kindHarmless, prev, m.gen)
-	return s.endFunc(d, m.gen, kindHarmless, p)
+	return Scope{s.endFunc(d, m.gen, kindHarmless, p)}
 }
 
-// Idle marks the member idle until end is called: harmless, and holding no
+// Idle marks the member idle until the scope's End is called: harmless, and holding no
 // reference to shared objects (typically: waiting for its next job), so that
-// even a full isolation ([Isolator.IsolateFull]) may run meanwhile. end waits
+// even a full isolation ([Isolator.IsolateFull]) may run meanwhile. End waits
 // while any isolation is in progress or requested.
 //
 // Idle panics inside a harmless scope, where the member may hold
 // references. Harmless and Idle scopes nested inside Idle change nothing.
-// end is bound to its scope as Harmless's is.
-func (m Member) Idle() (end func()) {
+// End is bound to its scope as Harmless's is.
+func (m Member) Idle() Scope {
 	s := m.state()
 	if s.mode == stateHarmless {
 		panic("isolate: Idle inside a Harmless scope")
@@ -57,7 +78,7 @@ func (m Member) Idle() (end func()) {
 		s.count = nextCount(s.count)
 		s.enter(stateIdle)
 	}
-	return s.endFunc(d, m.gen, kindIdle, p)
+	return Scope{s.endFunc(d, m.gen, kindIdle, p)}
 }
 
 // Poll is a safepoint for members that run long without blocking: if an

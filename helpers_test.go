@@ -244,3 +244,9 @@ func drainDeferred(t *testing.T, iso *Isolator, within time.Duration) Stats {
 	}
 	return st
 }
+
+// endOf turns a scope opener into one that returns the scope's End, for
+// tests that treat scopes and isolations alike.
+func endOf(open func(Member) Scope) func(Member) func() {
+	return func(m Member) func() { return open(m).End }
+}

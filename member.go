@@ -237,7 +237,7 @@ func (s *member) push(k scopeKind, prev uint32, gen uint64) (int, uint8) {
 func (s *member) grow() {
 	if len(s.stack) >= maxDepth {
 		panic("isolate: 1000 scopes open at once: an end func is never called " +
-			"(`defer m.Harmless()` instead of `defer m.Harmless()()`?)")
+			"(`defer m.Harmless()` instead of `defer m.Harmless().End()`?)")
 	}
 	n := min(len(s.stack), maxDepth-len(s.stack))
 	s.stack = append(s.stack, make([]scope, n)...)

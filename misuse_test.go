@@ -46,46 +46,46 @@ const (
 var misuseCases = []misuseCase{
 	{"Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
-		end()
-		return end, nil
+		end.End()
+		return end.End, nil
 	}},
 	{"inner Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
-		inner()
-		return inner, outer
+		inner.End()
+		return inner.End, outer.End
 	}},
 	{"Idle end twice", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Idle()
-		end()
-		return end, nil
+		end.End()
+		return end.End, nil
 	}},
 	{"inner Idle end twice", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Idle()
 		inner := m.Idle()
-		inner()
-		return inner, outer
+		inner.End()
+		return inner.End, outer.End
 	}},
 	{"Harmless end twice, scope reopened at another kind", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
-		end()
+		end.End()
 		idle := m.Idle() // same depth
-		return end, idle
+		return end.End, idle.End
 	}},
 	{"Harmless ends out of order", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
-		return outer, func() { inner(); outer() }
+		return outer.End, func() { inner.End(); outer.End() }
 	}},
 	{"Idle end before the Harmless scope inside it", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Idle()
 		inner := m.Harmless()
-		return outer, func() { inner(); outer() }
+		return outer.End, func() { inner.End(); outer.End() }
 	}},
 	{"Harmless end before the isolation inside it", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := m.Isolate()
-		return end, func() { rel(); end() }
+		return end.End, func() { rel(); end.End() }
 	}},
 	{"member release twice", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
@@ -101,7 +101,7 @@ var misuseCases = []misuseCase{
 	{"release before a Harmless scope inside the section", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		end := m.Harmless()
-		return rel, func() { end(); rel() }
+		return rel, func() { end.End(); rel() }
 	}},
 	{"outer release before the nested isolation", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Isolate()
@@ -112,21 +112,21 @@ var misuseCases = []misuseCase{
 		end := m.Harmless()
 		rel := iso.Isolate()
 		rel()
-		return rel, end
+		return rel, end.End
 	}},
 	{"stale outsider release while a member is isolated", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := iso.Isolate()
 		rel()
 		mrel := m.Isolate()
-		return rel, func() { mrel(); end() }
+		return rel, func() { mrel(); end.End() }
 	}},
 	{"stale outsider release after a later outsider isolation", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		rel := iso.Isolate()
 		rel()
 		now := iso.Isolate()
-		return rel, func() { now(); end() }
+		return rel, func() { now(); end.End() }
 	}},
 	{"stale outsider release after 100 isolations, one held", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
@@ -136,12 +136,12 @@ var misuseCases = []misuseCase{
 			iso.Isolate()()
 		}
 		now := iso.Isolate()
-		return rel, func() { now(); end() }
+		return rel, func() { now(); end.End() }
 	}},
 	{"stale outsider release from a withdrawn TryIsolate's request", msgNotHeld, func(iso *Isolator, m Member) (func(), func()) {
 		rel := func() func() { // granted while m is harmless
 			end := m.Harmless()
-			defer end()
+			defer end.End()
 			r := iso.Isolate()
 			r()
 			return r
@@ -151,7 +151,7 @@ var misuseCases = []misuseCase{
 		}
 		end := m.Harmless()
 		now := iso.Isolate()
-		return rel, func() { now(); end() }
+		return rel, func() { now(); end.End() }
 	}},
 	{"stale member release after a later isolation", msgReleaseTwice, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
@@ -177,38 +177,38 @@ var misuseCases = []misuseCase{
 	}},
 	{"stale Harmless end after the depth reopened once", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
-		end()
+		end.End()
 		now := m.Harmless()
-		return end, now
+		return end.End, now.End
 	}},
 	{"stale Idle end after the depth reopened once", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Idle()
-		end()
+		end.End()
 		now := m.Idle()
-		return end, now
+		return end.End, now.End
 	}},
 	{"stale inner Harmless end after the depth reopened three times", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		end := m.Harmless()
-		end()
-		m.Harmless()()
-		m.Harmless()()
+		end.End()
+		m.Harmless().End()
+		m.Harmless().End()
 		now := m.Harmless()
-		return end, func() { now(); outer() }
+		return end.End, func() { now.End(); outer.End() }
 	}},
 	{"IsolateFull inside Harmless", msgFullInHarmless, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
-		return func() { m.IsolateFull() }, end
+		return func() { m.IsolateFull() }, end.End
 	}},
 	{"IsolateFull inside Harmless inside Harmless", msgFullInHarmless, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
-		return func() { m.IsolateFull() }, func() { inner(); outer() }
+		return func() { m.IsolateFull() }, func() { inner.End(); outer.End() }
 	}},
-	{"Harmless with 1000 scopes open", msgTooDeep, openScopes((Member).Harmless, func(m Member) { m.Harmless() })},
-	{"Idle with 1000 scopes open", msgTooDeep, openScopes((Member).Idle, func(m Member) { m.Idle() })},
-	{"Isolate with 1000 scopes open", msgTooDeep, openScopes((Member).Harmless, func(m Member) { m.Isolate() })},
-	{"IsolateFull with 1000 scopes open", msgTooDeep, openScopes((Member).Idle, func(m Member) { m.IsolateFull() })},
+	{"Harmless with 1000 scopes open", msgTooDeep, openScopes(endOf(Member.Harmless), func(m Member) { m.Harmless() })},
+	{"Idle with 1000 scopes open", msgTooDeep, openScopes(endOf(Member.Idle), func(m Member) { m.Idle() })},
+	{"Isolate with 1000 scopes open", msgTooDeep, openScopes(endOf(Member.Harmless), func(m Member) { m.Isolate() })},
+	{"IsolateFull with 1000 scopes open", msgTooDeep, openScopes(endOf(Member.Idle), func(m Member) { m.IsolateFull() })},
 	{"nested Isolate with 1000 scopes open", msgTooDeep, openScopes((Member).Isolate, func(m Member) { m.Isolate() })},
 	{"Harmless with 1000 isolations open", msgTooDeep, openScopes((Member).Isolate, func(m Member) { m.Harmless() })},
 	{"Leave twice", msgAfterLeave, func(_ *Isolator, m Member) (func(), func()) {
@@ -222,12 +222,12 @@ var misuseCases = []misuseCase{
 	{"Leave in a Harmless scope inside the isolated section", msgLeaveIsolated, func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		end := m.Harmless()
-		return m.Leave, func() { end(); rel() }
+		return m.Leave, func() { end.End(); rel() }
 	}},
 	{"Leave while fully isolated from an idle scope", msgLeaveIsolated, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Idle()
 		rel := m.IsolateFull()
-		return m.Leave, func() { rel(); end() }
+		return m.Leave, func() { rel(); end.End() }
 	}},
 	{"Harmless after Leave", msgAfterLeave, afterLeave(func(m Member) { m.Harmless() })},
 	{"Idle after Leave", msgAfterLeave, afterLeave(func(m Member) { m.Idle() })},
@@ -238,23 +238,23 @@ var misuseCases = []misuseCase{
 	{"Harmless after Leave inside a Harmless scope", msgAfterLeave, func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
 		m.Leave()
-		return func() { m.Harmless() }, end // end: a no-op after Leave
+		return func() { m.Harmless() }, end.End // end: a no-op after Leave
 	}},
 	{"Harmless end twice after Leave ended it", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Idle()
 		end := m.Harmless()
 		m.Leave()
-		end()
-		return end, outer
+		end.End()
+		return end.End, outer.End
 	}},
 	{"Idle inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m Member) (func(), func()) {
 		end := m.Harmless()
-		return func() { m.Idle() }, end
+		return func() { m.Idle() }, end.End
 	}},
 	{"Idle inside Harmless inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		inner := m.Harmless()
-		return func() { m.Idle() }, func() { inner(); outer() }
+		return func() { m.Idle() }, func() { inner.End(); outer.End() }
 	}},
 	{"IsolateFull inside own plain isolation", "IsolateFull inside a plain isolated section", func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
@@ -263,7 +263,7 @@ var misuseCases = []misuseCase{
 	{"IsolateFullContext inside own plain isolation, in a Harmless scope", "IsolateFull inside a plain isolated section", func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		end := m.Harmless()
-		return func() { _, _ = m.IsolateFullContext(context.Background()) }, func() { end(); rel() }
+		return func() { _, _ = m.IsolateFullContext(context.Background()) }, func() { end.End(); rel() }
 	}},
 	{"Isolator.IsolateContext(nil)", msgNilContext, func(iso *Isolator, _ Member) (func(), func()) {
 		return func() { _, _ = iso.IsolateContext(nilCtx) }, nil
@@ -386,10 +386,10 @@ func checkUsable(t *testing.T, iso *Isolator, m Member) {
 			panic("TryIsolate failed with every member idle")
 		}
 		r()
-		end()
+		end.End()
 		m2.Isolate()()
 		m2.IsolateFull()()
-		m2.Harmless()()
+		m2.Harmless().End()
 		m2.Leave()
 	}
 	if hasLeft(m) {
@@ -399,8 +399,8 @@ func checkUsable(t *testing.T, iso *Isolator, m Member) {
 	assert.False(t, m.Isolated())
 	end := m.Idle()
 	goOp(others).wait(t, "others after the misuse, the member idle")
-	end()
-	m.Harmless()()
+	end.End()
+	m.Harmless().End()
 	m.Isolate()()
 	m.Poll()
 	m.Leave()
@@ -429,9 +429,9 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 		require.Same(t, sl, m2.s.slot, "the slot is reused")
 		word := m2.s.state.Load()
 		require.Equal(t, stateRunning, word&stateMask)
-		outer()
-		idle()
-		inner()
+		outer.End()
+		idle.End()
+		inner.End()
 		assert.Equal(t, word, m2.s.state.Load(), "a stale end changed the new member's state")
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)
@@ -441,7 +441,7 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 		for _, e := range []struct {
 			end  func()
 			want string
-		}{{inner, msgHarmlessTwice}, {outer, msgHarmlessTwice}, {idle, msgIdleTwice}} {
+		}{{inner.End, msgHarmlessTwice}, {outer.End, msgHarmlessTwice}, {idle.End, msgIdleTwice}} {
 			p := panicOf(e.end)
 			require.NotNil(t, p, "a scope ended by Leave ended twice")
 			assert.Contains(t, fmt.Sprint(p), e.want)
@@ -453,7 +453,7 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 		// The deferred form: Leave runs first, the end after it.
 		func() {
 			m := iso.Join()
-			defer m.Harmless()()
+			defer m.Harmless().End()
 			defer m.Leave()
 		}()
 		isolatesAtOnce(t, &iso)

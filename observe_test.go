@@ -52,8 +52,8 @@ func TestBlockersNamesRunningMembers(t *testing.T) {
 	release := <-granted
 	assert.Empty(t, iso.Blockers())
 	release()
-	endCalm()
-	endAnon()
+	endCalm.End()
+	endAnon.End()
 	calm.Leave()
 	anon.Leave()
 
@@ -82,12 +82,12 @@ func TestBlockersForFullIsolation(t *testing.T) {
 	}, iso.Blockers(), "harmless but not idle blocks a full isolation, as a running member does")
 	assert.Equal(t, "mid-job (harmless)", iso.Blockers()[0].String())
 	busy.Leave()
-	end()
+	end.End()
 	endM := m.Idle()
 	release := <-granted
 	release()
-	endM()
-	endIdle()
+	endM.End()
+	endIdle.End()
 	m.Leave()
 	idle.Leave()
 	assert.Equal(t, uint64(1), iso.Stats().FullIsolations)
@@ -141,7 +141,7 @@ func TestStallReportNamesBlockerAndHolder(t *testing.T) {
 	assert.Contains(t, r.String(), "held by outsider")
 	release()
 	(<-granted)()
-	endM()
+	endM.End()
 	m.Leave()
 	select {
 	case r := <-reports:
@@ -263,7 +263,7 @@ func TestStallReportNamesHarmlessMemberWaitingForAJoin(t *testing.T) {
 	cancel() // the way out: give up the full isolation
 	require.ErrorIs(t, <-abandoned, context.Canceled)
 	<-joined
-	end()
+	end.End()
 	waiter.Leave()
 }
 

@@ -22,7 +22,7 @@ func TestStaleReleaseLeavesTheHolderIsolated(t *testing.T) {
 		a, b := newActor(t), newActor(t)
 		m := a.join(t, &iso)
 		var endM func()
-		a.do(t, "Harmless", func() { endM = m.Harmless() })
+		a.do(t, "Harmless", func() { endM = m.Harmless().End })
 
 		stale := iso.Isolate()
 		stale()
@@ -64,7 +64,7 @@ func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
 		var iso Isolator
 		old := iso.Join()
 		oldEnd := old.Harmless()
-		oldEnd()
+		oldEnd.End()
 		state := old.s
 		old.Leave()
 
@@ -72,7 +72,7 @@ func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
 		m := a.join(t, &iso)
 		require.Same(t, state, m.s, "the state is reused")
 		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		before := snapshot(&iso, m)
 
 		for name, use := range map[string]func(){
@@ -93,10 +93,10 @@ func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
 		// (parity alone would take it for the open one's).
 		a.do(t, "a second scope at depth 0", func() {
 			end()
-			end = m.Harmless()
+			end = m.Harmless().End
 		})
 		before = snapshot(&iso, m)
-		assert.Contains(t, panicOf(oldEnd), msgHarmlessTwice)
+		assert.Contains(t, panicOf(oldEnd.End), msgHarmlessTwice)
 		assert.Equal(t, before, snapshot(&iso, m), "a stale end of the old membership changed the new one")
 
 		// Poll is one load: with nothing requested it does nothing; with
@@ -132,7 +132,7 @@ func TestWithdrawnRequestLeavesNoWatchedFlag(t *testing.T) {
 		o.blocked(t, "isolation while the member runs")
 		assert.NotZero(t, m.s.state.Load()&stateWatched, "the blocker is watched")
 		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		o.wait(t, "isolation")
 		assert.Equal(t, [2]watched{}, iso.watching)
 		rel()
@@ -178,7 +178,7 @@ func TestBurstIsGivenBack(t *testing.T) {
 	t.Logf("heap: %d before, %d at the peak, %d after", before, peak, after)
 	assert.Less(t, int64(after)-int64(before), (int64(peak)-int64(before))/20,
 		"the burst's memory was not given back")
-	end()
+	end.End()
 	m.Leave()
 }
 
@@ -274,7 +274,7 @@ func TestStragglerKeepsOnlyItsGroup(t *testing.T) {
 		assert.Equal(t, 2, iso.table.Load().len(), "the kept group and the straggler's")
 		isolatesAtOnce(t, &iso, "the straggler is harmless")
 		// It still blocks when it runs.
-		end()
+		end.End()
 		_, ok := iso.TryIsolate()
 		assert.False(t, ok)
 		straggler.Leave()
@@ -311,7 +311,7 @@ func TestReleaseHappensBeforeNextIsolation(t *testing.T) {
 	for range 4 {
 		<-done
 	}
-	end()
+	end.End()
 	defer m.Isolate()()
 	assert.Equal(t, 4*rounds, counter)
 }
@@ -344,7 +344,7 @@ func TestIsolatorIsCollected(t *testing.T) {
 		iso := new(Isolator)
 		iso.Join().Leave()
 		m := iso.Join()
-		m.Harmless()()
+		m.Harmless().End()
 		m.Leave()
 		runtime.AddCleanup(iso, func(*atomic.Int32) { collected.Add(1) }, &collected)
 	}

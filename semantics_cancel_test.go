@@ -25,13 +25,13 @@ func TestS6IsolateContextGivesUp(t *testing.T) {
 		a := newActor(t)
 		m := a.join(t, &iso)
 		var endM func()
-		a.do(t, "m Harmless", func() { endM = m.Harmless() })
+		a.do(t, "m Harmless", func() { endM = m.Harmless().End })
 		// A full request comes from an idle scope (inside a harmless one it
 		// panics: the member may hold references).
 		b := newActor(t)
 		mb := b.join(t, &iso)
 		var endB func()
-		b.do(t, "mb Idle", func() { endB = mb.Idle() })
+		b.do(t, "mb Idle", func() { endB = mb.Idle().End })
 		defer b.do(t, "mb end and Leave", func() { endB(); mb.Leave() })
 
 		type isolateCtx func(context.Context) (func(), error)
@@ -104,7 +104,7 @@ func TestS6AbandonedRequestWakesWhomItHeld(t *testing.T) {
 				h := newActor(t)
 				mh := h.join(t, &iso)
 				var endH func()
-				h.do(t, "Idle", func() { endH = mh.Idle() })
+				h.do(t, "Idle", func() { endH = mh.Idle().End })
 
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
@@ -131,15 +131,15 @@ func TestS6AbandonedRequestWakesWhomItHeld(t *testing.T) {
 				eh.wait(t, "idle end woken by the abandoned request")
 				jo.wait(t, "Join woken by the abandoned request")
 				h.do(t, "Harmless and Idle ends pass at once", func() {
-					mh.Harmless()()
-					mh.Idle()()
+					mh.Harmless().End()
+					mh.Idle().End()
 				})
 				x.do(t, "Poll passes at once", mx.Poll)
 
 				// Later isolations work.
 				x.do(t, "mx Leave", mx.Leave)
 				j.do(t, "mj Leave", mj.Leave)
-				h.do(t, "Idle", func() { endH = mh.Idle() })
+				h.do(t, "Idle", func() { endH = mh.Idle().End })
 				var rel func()
 				isolateOp(iso.IsolateFull, &rel).wait(t, "a later full isolation")
 				rel()
@@ -184,7 +184,7 @@ func TestS6AbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 		var mx Member
 		jx := x.start(func() { mx = iso.Join() })
 		var endM func()
-		a.do(t, "Harmless", func() { endM = m.Harmless() })
+		a.do(t, "Harmless", func() { endM = m.Harmless().End })
 		ob.wait(t, "B")
 		relB()
 		jx.wait(t, "mx Join")
@@ -213,11 +213,11 @@ func TestS6IsolateContextAlreadyDone(t *testing.T) {
 		a := newActor(t)
 		m := a.join(t, &iso)
 		var end, relA func()
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		b := newActor(t)
 		mb := b.join(t, &iso)
 		var endB func()
-		b.do(t, "Idle", func() { endB = mb.Idle() })
+		b.do(t, "Idle", func() { endB = mb.Idle().End })
 		isolateOp(iso.Isolate, &relA).wait(t, "A")
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -266,7 +266,7 @@ func TestS6GrantRacingCancellation(t *testing.T) {
 		a := newActor(t)
 		m := a.join(t, &iso)
 		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		rounds := 300
 		if testing.Short() {
 			rounds = 50
@@ -321,7 +321,7 @@ func TestS7PanicInSectionReleases(t *testing.T) {
 		a := newActor(t)
 		m := a.join(t, &iso)
 		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 
 		p := panicOf(func() {
 			defer iso.Isolate()()
@@ -334,11 +334,11 @@ func TestS7PanicInSectionReleases(t *testing.T) {
 			end()
 			p = panicOf(func() {
 				defer m.Isolate()()
-				defer m.Harmless()()
+				defer m.Harmless().End()
 				panic("boom")
 			})
 			assert.False(t, m.Isolated())
-			end = m.Harmless()
+			end = m.Harmless().End
 		})
 		assert.Equal(t, "boom", p)
 		isolatesAtOnce(t, &iso, "member's isolation released by the panic")

@@ -30,9 +30,9 @@ func TestS1MembersDoNotRunDuringIsolation(t *testing.T) {
 		out := isolateOp(iso.Isolate, &relOut)
 		out.blocked(t, "outsider isolation while two members run")
 		var end1, end2 func()
-		a.do(t, "m1 Harmless", func() { end1 = m1.Harmless() })
+		a.do(t, "m1 Harmless", func() { end1 = m1.Harmless().End })
 		out.blocked(t, "outsider isolation while one member runs")
-		b.do(t, "m2 Harmless", func() { end2 = m2.Harmless() })
+		b.do(t, "m2 Harmless", func() { end2 = m2.Harmless().End })
 		out.wait(t, "outsider isolation once every member is harmless")
 
 		e1 := a.start(end1)
@@ -60,8 +60,8 @@ func TestS1OneIsolationAtATime(t *testing.T) {
 		a, b := newActor(t), newActor(t)
 		m1, m2 := a.join(t, &iso), b.join(t, &iso)
 		var end1, end2 func()
-		a.do(t, "m1 Harmless", func() { end1 = m1.Harmless() })
-		b.do(t, "m2 Harmless", func() { end2 = m2.Harmless() })
+		a.do(t, "m1 Harmless", func() { end1 = m1.Harmless().End })
+		b.do(t, "m2 Harmless", func() { end2 = m2.Harmless().End })
 
 		// Two outsiders.
 		var relA, relB func()
@@ -111,20 +111,20 @@ func TestS1NestedHarmlessInSectionLetsNobodyIn(t *testing.T) {
 		p := isolateOp(iso.Isolate, &relP)
 		waitQueued(t, &iso, 1, 0)
 		var end func()
-		a.do(t, "open Harmless in own section", func() { end = m.Harmless() })
+		a.do(t, "open Harmless in own section", func() { end = m.Harmless().End })
 		p.blocked(t, "plain isolator while the owner sits in a nested harmless scope")
-		a.do(t, "end it and open Idle", func() { end(); end = m.Idle() })
+		a.do(t, "end it and open Idle", func() { end(); end = m.Idle().End })
 		p.blocked(t, "plain isolator while the owner sits in a nested idle scope")
 		f := isolateOp(iso.IsolateFull, &relF)
 		waitQueued(t, &iso, 1, 1)
 		f.blocked(t, "full isolator while the owner sits in a nested idle scope")
 		assert.True(t, granted(&iso))
-		a.do(t, "end Idle, release, open Harmless", func() { end(); rel(); end = m.Harmless() })
+		a.do(t, "end Idle, release, open Harmless", func() { end(); rel(); end = m.Harmless().End })
 		// m is harmless, not idle: the plain request goes first.
 		p.wait(t, "plain isolator after the owner's release")
 		f.blocked(t, "full isolator while a plain one holds and m is not idle")
 		relP()
-		a.do(t, "end, then Idle", func() { end(); end = m.Idle() })
+		a.do(t, "end, then Idle", func() { end(); end = m.Idle().End })
 		f.wait(t, "full isolator once m is idle")
 		relF()
 		a.do(t, "end Idle", end)
@@ -141,7 +141,7 @@ func TestS2ReleaseAdmitsHeldMembersFirst(t *testing.T) {
 		a := newActor(t)
 		m := a.join(t, &iso)
 		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 
 		var relA, relB func()
 		isolateOp(iso.Isolate, &relA).wait(t, "isolator A")
@@ -153,7 +153,7 @@ func TestS2ReleaseAdmitsHeldMembersFirst(t *testing.T) {
 		relA()
 		e.wait(t, "the member held by A, after A's release (before B)")
 		ob.blocked(t, "isolator B while the admitted member runs")
-		a.do(t, "Harmless again", func() { end = m.Harmless() })
+		a.do(t, "Harmless again", func() { end = m.Harmless().End })
 		ob.wait(t, "isolator B once the member is harmless again")
 		relB()
 		a.do(t, "end", end)
@@ -211,7 +211,7 @@ func testArrivalOrder(t *testing.T, full bool) {
 	for i := 1; i < n; i += 2 {
 		actors[i] = newActor(t)
 		members[i] = actors[i].join(t, &iso)
-		actors[i].do(t, "Idle", func() { ends[i] = members[i].Idle() })
+		actors[i].do(t, "Idle", func() { ends[i] = members[i].Idle().End })
 	}
 	var relHolder func()
 	isolateOp(iso.Isolate, &relHolder).wait(t, "holder")
@@ -266,7 +266,7 @@ func TestS3JoinWaitsOutIsolations(t *testing.T) {
 		j := a.start(func() { m = iso.Join() })
 		j.blocked(t, "Join while an isolation is requested")
 		var endX func()
-		x.do(t, "mx Harmless", func() { endX = mx.Harmless() })
+		x.do(t, "mx Harmless", func() { endX = mx.Harmless().End })
 		o.wait(t, "isolation once mx is harmless")
 		j.blocked(t, "Join during the isolated section")
 		rel()
@@ -276,7 +276,7 @@ func TestS3JoinWaitsOutIsolations(t *testing.T) {
 		o = isolateOp(iso.Isolate, &rel)
 		o.blocked(t, "isolation while the new member runs")
 		var end func()
-		a.do(t, "new member Harmless", func() { end = m.Harmless() })
+		a.do(t, "new member Harmless", func() { end = m.Harmless().End })
 		o.wait(t, "isolation once the new member is harmless")
 		rel()
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
@@ -326,7 +326,7 @@ func TestS4ReleaseRestoresRunning(t *testing.T) {
 		waitQueued(t, &iso, 1, 0)
 		a.do(t, "release with a request pending (must not wait for it)", rel)
 		ob.blocked(t, "the next isolator while the previous owner runs on (HAProxy 8fc707390)")
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		ob.wait(t, "the next isolator once the previous owner is harmless")
 		relB()
 		a.do(t, "end", end)
@@ -355,7 +355,7 @@ func TestS4ReleaserNotLeftHarmless(t *testing.T) {
 		ob := isolateOp(iso.Isolate, &relB)
 		waitQueued(t, &iso, 1, 0)
 		a.do(t, "release", rel)
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		ob.wait(t, "B")
 		e := a.start(end)
 		waitHeld(t, &iso, 1)
@@ -364,7 +364,7 @@ func TestS4ReleaserNotLeftHarmless(t *testing.T) {
 
 		oc := isolateOp(iso.Isolate, &relC)
 		oc.blocked(t, "third party C while the releaser runs (HAProxy a9c0252b2)")
-		a.do(t, "Harmless", func() { end = m.Harmless() })
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		oc.wait(t, "C once m is harmless")
 		relC()
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
@@ -380,14 +380,14 @@ func TestS4ReleaseRestoresHarmless(t *testing.T) {
 		m := a.join(t, &iso)
 		var end func()
 		a.do(t, "Harmless, Isolate, release", func() {
-			end = m.Harmless()
+			end = m.Harmless().End
 			m.Isolate()()
 		})
 		a.endWaitsOut(t, iso.Isolate, end, "the releaser stays harmless")
 
 		// The same from inside an idle scope: a full isolation proceeds.
 		a.do(t, "Idle, IsolateFull, release", func() {
-			end = m.Idle()
+			end = m.Idle().End
 			m.IsolateFull()()
 		})
 		a.endWaitsOut(t, iso.IsolateFull, end, "the releaser stays idle")
@@ -404,15 +404,15 @@ func TestS5HarmlessScopesNest(t *testing.T) {
 		m := a.join(t, &iso)
 		var outer func()
 		a.do(t, "Harmless in Harmless", func() {
-			outer = m.Harmless()
-			m.Harmless()()
+			outer = m.Harmless().End
+			m.Harmless().End()
 		})
 		a.endWaitsOut(t, iso.Isolate, outer, "the inner harmless scope ended, the outer one open")
 
 		a.do(t, "Harmless and Idle in Idle", func() {
-			outer = m.Idle()
-			m.Harmless()()
-			m.Idle()()
+			outer = m.Idle().End
+			m.Harmless().End()
+			m.Idle().End()
 		})
 		a.endWaitsOut(t, iso.IsolateFull, outer, "the inner scopes ended, the idle one open")
 		a.do(t, "Leave", m.Leave)
@@ -443,7 +443,7 @@ func TestS5IsolateNestsInOwnSection(t *testing.T) {
 		a.do(t, "outer release, Harmless", func() {
 			outer()
 			assert.False(t, m.Isolated())
-			outer = m.Harmless()
+			outer = m.Harmless().End
 		})
 		ob.wait(t, "outsider after the outer release")
 		rel()
@@ -476,15 +476,15 @@ func TestS5HarmlessInOwnSectionDoesNotWaitForItself(t *testing.T) {
 		of := isolateOp(iso.IsolateFull, &relF)
 		waitQueued(t, &iso, 1, 1)
 		a.do(t, "harmless, idle and Poll inside own section, requests pending", func() {
-			m.Harmless()()
-			m.Idle()()
+			m.Harmless().End()
+			m.Idle().End()
 			end := m.Harmless()
 			m.Poll()
-			end()
+			end.End()
 			m.Poll()
 		})
 		po.blocked(t, "plain request during the section")
-		a.do(t, "release, Idle", func() { rel(); rel = m.Idle() })
+		a.do(t, "release, Idle", func() { rel(); rel = m.Idle().End })
 		// Both eligible now; the older plain one goes first.
 		po.wait(t, "plain request")
 		of.blocked(t, "full request while the plain one holds")

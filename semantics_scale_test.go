@@ -30,7 +30,7 @@ func TestS9ThousandsOfMembers(t *testing.T) {
 		o := isolateOp(iso.Isolate, &rel)
 		o.blocked(t, "isolation while the last member runs")
 		var end func()
-		a.do(t, "Harmless", func() { end = last.Harmless() })
+		a.do(t, "Harmless", func() { end = last.Harmless().End })
 		o.wait(t, "isolation with all members harmless")
 		rel()
 		stop()
@@ -89,7 +89,7 @@ func TestS9ChurnWithIsolations(t *testing.T) {
 				for k := range 3 {
 					running.Add(-1)
 					end := m.Harmless()
-					end()
+					end.End()
 					running.Add(1)
 					readGen()
 					if i%50 == 0 && k == 1 {
@@ -131,9 +131,9 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 				slots[i] = m.s.slot
 				var end func()
 				if i%2 == 0 {
-					end = m.Harmless()
+					end = m.Harmless().End
 				} else {
-					end = m.Idle()
+					end = m.Idle().End
 				}
 				ready.Done()
 				<-quit
@@ -153,7 +153,7 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 			switch i % 3 {
 			case 0:
 				var end func()
-				a.do(t, "worker Harmless", func() { end = worker.Harmless() })
+				a.do(t, "worker Harmless", func() { end = worker.Harmless().End })
 				iso.Isolate()()
 				a.do(t, "worker end", end)
 			case 1:
@@ -164,7 +164,7 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 				var rel, end func()
 				o := isolateOp(iso.Isolate, &rel)
 				waitQueued(t, &iso, 1, 0)
-				a.do(t, "worker Harmless", func() { end = worker.Harmless() })
+				a.do(t, "worker Harmless", func() { end = worker.Harmless().End })
 				o.wait(t, "isolation")
 				rel()
 				a.do(t, "worker end", end)
@@ -232,9 +232,9 @@ func TestS11HappensBefore(t *testing.T) {
 					}
 					switch k % 3 {
 					case 0:
-						m.Harmless()()
+						m.Harmless().End()
 					case 1:
-						m.Idle()()
+						m.Idle().End()
 					case 2:
 						m.Poll()
 					}

@@ -166,7 +166,7 @@ func (w *tortureWorker) scope(depth int, idle bool) {
 			w.setHolding(false)
 		}
 		w.rcuRef = nil // an idle entry, even inside the member's own isolation
-		end = w.m.Idle()
+		end = w.m.Idle().End
 		w.mode = stateIdle
 		if !w.own && w.rng.IntN(4) == 0 {
 			// Idle, the member waits for nobody but the others;
@@ -176,7 +176,7 @@ func (w *tortureWorker) scope(depth int, idle bool) {
 		}
 	} else {
 		w.tt.harmless.Add(1)
-		end = w.m.Harmless()
+		end = w.m.Harmless().End
 		if w.mode == stateRunning {
 			w.mode = stateHarmless
 		}
@@ -321,12 +321,12 @@ func (w *tortureWorker) sleeper() {
 			if rng.IntN(8) == 0 {
 				end := w.m.Harmless()
 				time.Sleep(time.Duration(rng.IntN(1000)) * time.Microsecond)
-				end()
+				end.End()
 			} else {
 				w.setHolding(false)
 				end := w.m.Idle()
 				time.Sleep(time.Duration(1+rng.IntN(10)) * time.Millisecond)
-				end()
+				end.End()
 			}
 			tt.sleeperWakes.Add(1)
 			w.setHolding(true)

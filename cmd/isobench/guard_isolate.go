@@ -30,7 +30,7 @@ type isolateMember struct {
 func (m *isolateMember) wait(s *source) (batch, bool) {
 	end := m.m.Harmless()
 	b, ok := s.next()
-	end()
+	end.End()
 	return b, ok
 }
 

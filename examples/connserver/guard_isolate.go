@@ -89,6 +89,6 @@ func (r isolateRequest) read() func() { return nothing }
 func (r isolateRequest) write() func() { return r.m.Isolate() }
 
 // block makes the member harmless, so that an isolation may run meanwhile.
-func (r isolateRequest) block() func() { return r.m.Harmless() }
+func (r isolateRequest) block() func() { return r.m.Harmless().End }
 
 func (r isolateRequest) leave() { r.m.Leave() }

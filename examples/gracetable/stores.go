@@ -205,11 +205,11 @@ func (s *rcuStore) counts() bufferCounts {
 type rcuHandle struct {
 	s    *rcuStore
 	m    isolate.Member
-	idle func() // ends the idle scope that the member is in between jobs
+	idle isolate.Scope // ends the idle scope that the member is in between jobs
 }
 
 func (h *rcuHandle) begin() *version {
-	h.idle() // running: a grace period that begins now waits for this job
+	h.idle.End() // running: a grace period that begins now waits for this job
 	return h.s.cur.Load()
 }
 

@@ -20,9 +20,9 @@ func main() {
 			m := iso.Join() // a member now, running: it may read prices
 			defer m.Leave()
 			for {
-				end := m.Harmless() // about to block: an isolation may run meanwhile
+				idle := m.Idle() // between jobs: holds nothing, so any isolation may run
 				item, ok := <-orders
-				end() // running again; waits while an isolation runs
+				idle.End() // running again; waits while an isolation runs
 				if !ok {
 					return
 				}
