@@ -3,10 +3,16 @@
 // touches it.
 //
 // Goroutines that use the structure join an [Isolator] as members. A member
-// marks itself harmless while it waits or does work that does not touch the
-// structure (a channel receive, a network read, a poll):
+// that is running may read the structure. It marks itself idle while it
+// waits for its next job, holding no reference into the structure, and
+// harmless around a blocking call in the middle of a job (a network read,
+// an RPC), where it may still hold some:
 //
-//	defer m.Harmless().End()
+//	sc := m.Idle() // between jobs
+//	req := <-requests
+//	sc.End()
+//	...
+//	defer m.Harmless().End() // around a blocking call inside the job
 //
 // Any goroutine may isolate itself: the call returns once every other member
 // is harmless, idle or waiting, the critical section then runs alone, and
@@ -36,6 +42,13 @@
 // A member that asks for an isolation from an idle scope waits idle, even
 // for a plain one: it holds no references.
 //
+// A member that joined with [Isolator.JoinIdle] starts idle, with no scope
+// open; [Member.Busy] makes it running until the scope's End, which puts it
+// back.
+//
+// [Isolator.Blockers] and stall reports show a member in its own isolation
+// as [StateIsolated].
+//
 // Harmless means "not touching the shared structure right now", perhaps in
 // the middle of a job and holding references into it. Idle is stronger:
 // between jobs, holding nothing, so that a full isolation
@@ -59,6 +72,12 @@
 //	old := table.Swap(next) // members that run now may still read old
 //	iso.Defer(func() { pool.Put(old) })
 //
+// Idle between jobs, Harmless around blocking calls inside a job: a member
+// that waits for its next job in a harmless scope is never idle while
+// traffic stops, and every grace period waits for it until a job comes.
+//
+// [Isolator.Barrier] waits until every func deferred before it has run.
+//
 // # Fairness
 //
 // Isolations are granted in arrival order, plain and full alike, except that
@@ -73,14 +92,20 @@
 //
 // # Rules
 //
-//   - Wrap every call that may block (channel operations, I/O, locks that
-//     other members hold, time.Sleep) in a harmless or idle scope. A member
-//     that blocks while running keeps every isolation waiting.
+//   - Idle between jobs, Harmless around blocking calls inside a job. Wrap
+//     the wait for the next job in an idle scope, and every other call that
+//     may block (channel operations, I/O, locks that other members hold,
+//     time.Sleep) in a harmless scope. A member that blocks while running
+//     keeps every isolation waiting; one that waits for its next job in a
+//     harmless scope keeps full isolations and grace periods waiting until
+//     the job comes.
 //   - Never isolate while holding a lock that a running member may wait for:
 //     the member never becomes harmless (HAProxy hit this deadlock four
 //     times).
 //   - A member isolates through its Member, never through the Isolator,
-//     which would wait for the member itself.
+//     which would wait for the member itself; for the same reason it calls
+//     Synchronize only from an Idle scope, and never calls Join while it
+//     is a member.
 //   - IsolateFull from a member needs it idle or running, never harmless:
 //     a harmless member may hold references, so IsolateFull inside a
 //     Harmless scope panics, as Idle does there.
@@ -90,21 +115,57 @@
 //     in a harmless scope on work that an idle member would do next, or on
 //     a goroutine that is about to Join, keeps the full isolation, and
 //     itself, waiting for ever.
-//   - Scopes nest and end in the reverse order of opening; each end func
-//     is called once. A Member and the funcs it returns belong to the
-//     goroutine that joined. Call Leave when done.
+//   - Scopes nest and end in the reverse order of opening; each End is
+//     called once. Call Leave when done.
+//   - A Member, and the scopes and release funcs it returns, belong to one
+//     goroutine at a time: at first the one that joined. The member may be
+//     handed to another goroutine while it is idle with no scope open (as
+//     [Isolator.JoinIdle] leaves it, and the End of a [Member.Busy] scope),
+//     over a happens-before edge such as the go statement or a channel
+//     send; the goroutine that handed it over uses it no more.
 //
-// Mistakes announce themselves. Misuse that can be detected (ending a scope
-// twice, a second call of a release func, IsolateFull inside a Harmless
-// scope, using a Member after Leave, more than 1000 open scopes: an End
-// that is never called, as with `m.Harmless()` without `.End()`) panics with a
-// message that starts with "isolate: ", before any state changes: the
-// Isolator stays usable by everyone else. A request that waits longer than
-// [Isolator.StallAfter] (one second by default) is reported once, through
-// log/slog or [Isolator.OnStall], with the members that keep it waiting: a
-// member that blocks outside a harmless scope is named there. A member
-// dropped without Leave is named leaked once the garbage collector has
-// found it.
+// Mistakes announce themselves. Misuse that can be detected (a stale End,
+// called again or after its scope ended; a second call of a release func;
+// IsolateFull inside a Harmless scope; using a Member after Leave; more
+// than 1000 open scopes: an End that is never called, as with
+// `m.Harmless()` without `.End()`) panics with a message that starts with
+// "isolate: ", before any state changes: the Isolator stays usable by
+// everyone else. A request that waits longer than [Isolator.StallAfter]
+// (one second by default) is reported, through log/slog or
+// [Isolator.OnStall], with who asked and from where, who holds the
+// isolation, and the members that keep it waiting, with their state: a
+// member that blocks while running is named there. A member dropped
+// without Leave is named leaked once the garbage collector has found it.
+//
+// For a member joined with [Isolator.JoinNamed], a stall report shows
+// where it waits: its goroutine's top frames and wait reason ("chan
+// receive", "IO wait", "sync.Mutex.Lock").
+//
+// A member that asks through the Isolator (Isolate, IsolateFull,
+// Synchronize, Join) is named as the report's requester, waiting for
+// itself.
+//
+// A stall that lasts is reported again, at growing intervals, with the
+// total wait. An isolation held longer than StallAfter while others wait
+// is reported with its holder's call site and who waits.
+//
+// # Which calls may block
+//
+// Some calls wait for other goroutines (for an isolation to end, for
+// members to become harmless or idle, for a grace period); the others
+// never do, though they may take the Isolator's lock briefly:
+//
+//	may wait                          never waits
+//	Join, JoinNamed                   JoinIdle, JoinIdleNamed, Leave
+//	End of a Harmless or Idle scope   Harmless, Idle, End of a Busy scope
+//	Busy, Poll                        TryIsolate, release funcs
+//	Isolate, IsolateFull, ...Context  Defer, Isolated, Stats, Blockers
+//	Do, Synchronize, ...Context,
+//	Barrier
+//
+// The End of a scope nested in another harmless or idle scope returns at
+// once, and so does Poll while no isolation is in progress and no plain one
+// is requested.
 //
 // # Memory model
 //
@@ -115,25 +176,35 @@
 //   - The call of the n'th isolation's release func is synchronized before
 //     the return of the n+1'th isolation.
 //
-//   - For each time a member starts running (the return of Join, of an end
-//     func that ends its last harmless or idle scope, of Poll when it
-//     waited, and of a member's ...Context request that gave up), there is
-//     an n such that the release of the n'th isolation is synchronized
-//     before that return, and the member's next entry into a harmless or
-//     idle scope, its next isolation request, or its Leave, is
+//   - For each time a member starts running (the return of Join, of an End
+//     that ends its last harmless or idle scope, of Busy when it makes an
+//     idle member run, of Poll when it waited, and of a member's
+//     ...Context request that gave up), there is an n such that the
+//     release of the n'th isolation is synchronized before that return,
+//     and the member's next entry into a harmless or idle scope, the End
+//     of that Busy scope, its next isolation request, or its Leave, is
 //     synchronized before the return of the n+1'th isolation.
+//
+//   - A call of Do runs its func in an isolation, numbered with the
+//     others (funcs combined into one isolation run in the order of their
+//     calls): the call of Do is synchronized before its func starts, and
+//     the func's return before Do returns.
 //
 //   - For each grace period (a Synchronize, a SynchronizeContext that
 //     returns nil, or the one that a deferred func waits for) and each member
 //     that was joined when it began: if the member was idle then, its last
 //     entry into idle before that (the start of an Idle scope, of a full
-//     isolation request's wait, or its Leave) is synchronized before the
-//     grace period's end; otherwise its first such entry after it is. The
+//     isolation request's wait, the return of JoinIdle, the End of a Busy
+//     scope that makes it idle again, or its Leave) is synchronized before
+//     the grace period's end; otherwise its first such entry after it is. The
 //     end of a grace period is the return of Synchronize, or the start of
 //     the deferred funcs that waited for it.
 //
 //   - A call of Defer is synchronized before its func starts, and each
 //     deferred func's return before the next one's start.
+//
+//   - The return of every func deferred before a call of Barrier is
+//     synchronized before Barrier returns.
 //
 // So what a member wrote before it became harmless is visible inside the
 // isolated sections that run meanwhile, and what an isolated section wrote

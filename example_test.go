@@ -11,7 +11,8 @@ import (
 )
 
 // Workers share a table; an admin goroutine isolates itself to change it
-// while no worker touches it. Workers are harmless while they wait for jobs.
+// while no worker touches it. Workers are idle while they wait for their
+// next job: between two jobs they hold nothing of the table.
 func Example() {
 	var iso isolate.Isolator
 	table := map[string]int{}
@@ -24,9 +25,9 @@ func Example() {
 			m := iso.Join()
 			defer m.Leave()
 			for {
-				end := m.Harmless() // waiting for a job touches nothing
+				idle := m.Idle() // between jobs: holds nothing of the table
 				key, ok := <-jobs
-				end.End() // waits here while the admin is isolated
+				idle.End() // waits here while the admin is isolated
 				if !ok {
 					return
 				}
@@ -37,7 +38,7 @@ func Example() {
 	for i := range 100 {
 		jobs <- fmt.Sprint("k", i%10)
 		if i%25 == 0 {
-			release := iso.Isolate() // every worker is harmless now
+			release := iso.Isolate() // every worker is idle now
 			table["version"]++
 			release()
 		}
@@ -48,19 +49,25 @@ func Example() {
 	// Output: version 4
 }
 
-// A member wraps every blocking call in a harmless scope.
+// A member wraps a blocking call in the middle of a job (a network read,
+// an RPC: here a reply on a channel) in a harmless scope, where it may
+// still hold references into the shared structure. Between jobs it waits
+// in an idle scope instead (see the package example).
 func ExampleMember_Harmless() {
+	type session struct{ base int }
 	var iso isolate.Isolator
+	sessions := map[string]*session{"s1": {base: 40}}
 	m := iso.Join()
 	defer m.Leave()
 
-	results := make(chan int, 1)
-	results <- 42
+	replies := make(chan int, 1)
+	replies <- 2 // say, a backend's answer
 
-	end := m.Harmless()
-	v := <-results // an isolation may run while we wait here
-	end.End()      // returns once no isolation is in progress
-	fmt.Println(v)
+	s := sessions["s1"] // running: reads need no lock
+	sc := m.Harmless()  // blocking mid-job, still holding s
+	v := <-replies      // a plain isolation may run while we wait here
+	sc.End()            // returns once no isolation is in progress
+	fmt.Println(s.base + v)
 	// Output: 42
 }
 
