@@ -8,11 +8,13 @@
 // harmless around a blocking call in the middle of a job (a network read,
 // an RPC), where it may still hold some:
 //
-//	sc := m.Idle() // between jobs
+//	sc := m.Idle() // between jobs: holds nothing
 //	req := <-requests
 //	sc.End()
-//	...
-//	defer m.Harmless().End() // around a blocking call inside the job
+//	s := sessions[req.id] // running: reads need no lock
+//	sc = m.Harmless()     // a blocking call inside the job, holding s
+//	resp, err := backend.Call(s.key)
+//	sc.End()
 //
 // Any goroutine may isolate itself: the call returns once every other member
 // is harmless, idle or waiting, the critical section then runs alone, and
