@@ -36,9 +36,9 @@
 // run meanwhile, and whether a grace period (below) waits for the member.
 //
 //	state      entered by                    plain isolation  full isolation   grace period
-//	running    Join, end of a scope          no               no               waits
+//	running    Join, Busy, end of a scope    no               no               waits
 //	harmless   Harmless, waiting in Isolate  yes              no               waits
-//	idle       Idle, waiting in IsolateFull  yes              yes              done
+//	idle       Idle, JoinIdle, IsolateFull   yes              yes              done
 //	isolated   return of Isolate             (it is the one)  (it is the one)  waits
 //
 // A member that asks for an isolation from an idle scope waits idle, even
@@ -118,16 +118,21 @@
 //     a goroutine that is about to Join, keeps the full isolation, and
 //     itself, waiting for ever.
 //   - Scopes nest and end in the reverse order of opening; each End is
-//     called once. Call Leave when done.
-//   - A Member, and the scopes and release funcs it returns, belong to one
-//     goroutine at a time: at first the one that joined. The member may be
-//     handed to another goroutine while it is idle with no scope open (as
-//     [Isolator.JoinIdle] leaves it, and the End of a [Member.Busy] scope),
-//     over a happens-before edge such as the go statement or a channel
-//     send; the goroutine that handed it over uses it no more.
+//     called once, and is bound to its one scope: a stale End panics, or is
+//     a no-op once for a scope that Leave ended, and never ends another
+//     scope. Call Leave when done.
+//   - A Member, its Scopes and the funcs it returns belong to one goroutine
+//     at a time: at first the one that joined. The member may be handed to
+//     another goroutine while it has no scope open and is not isolated,
+//     over a synchronizes-before edge such as the go statement or a channel
+//     send; the goroutine that handed it over uses it no more. Hand it over
+//     idle (a member that joined with [Isolator.JoinIdle], between its
+//     [Member.Busy] scopes): a running member in transit keeps every
+//     isolation waiting.
 //
 // Mistakes announce themselves. Misuse that can be detected (a stale End,
-// called again or after its scope ended; a second call of a release func;
+// called again, out of order or after its scope ended; a second call of a
+// release func;
 // IsolateFull inside a Harmless scope; using a Member after Leave; more
 // than 1000 open scopes: an End that is never called, as with
 // `m.Harmless()` without `.End()`) panics with a message that starts with
@@ -140,16 +145,17 @@
 // without Leave is named leaked once the garbage collector has found it.
 //
 // For a member joined with [Isolator.JoinNamed], a stall report shows
-// where it waits: its goroutine's top frames and wait reason ("chan
-// receive", "IO wait", "sync.Mutex.Lock").
+// where its goroutine waits: the wait reason ("chan receive", "IO wait",
+// "sync.Mutex.Lock") and the top frames.
 //
-// A member that asks through the Isolator (Isolate, IsolateFull,
-// Synchronize, Join) is named as the report's requester, waiting for
-// itself.
+// A named member that asks through the Isolator (Isolate, IsolateFull,
+// Synchronize), or joins again inside its own isolation, is the report's
+// requester, and the report says that it waits for itself.
 //
-// A stall that lasts is reported again, at growing intervals, with the
-// total wait. An isolation held longer than StallAfter while others wait
-// is reported with its holder's call site and who waits.
+// A stall that lasts is reported again, at intervals that double from
+// StallAfter up to a minute, with the total wait. Members held back for
+// longer than StallAfter by an isolation (ending a scope, or joining) are
+// reported too, with who holds it.
 //
 // # Which calls may block
 //
@@ -180,7 +186,7 @@
 //
 //   - For each time a member starts running (the return of Join, of an End
 //     that ends its last harmless or idle scope, of Busy when it makes an
-//     idle member run, of Poll when it waited, and of a member's
+//     idle or harmless member run, of Poll when it waited, and of a member's
 //     ...Context request that gave up), there is an n such that the
 //     release of the n'th isolation is synchronized before that return,
 //     and the member's next entry into a harmless or idle scope, the End
@@ -196,9 +202,9 @@
 //     returns nil, or the one that a deferred func waits for) and each member
 //     that was joined when it began: if the member was idle then, its last
 //     entry into idle before that (the start of an Idle scope, of a full
-//     isolation request's wait, the return of JoinIdle, the End of a Busy
-//     scope that makes it idle again, or its Leave) is synchronized before
-//     the grace period's end; otherwise its first such entry after it is. The
+//     isolation request's wait, the End of a Busy scope that makes it idle
+//     again, or its Leave) is synchronized before the grace period's end;
+//     otherwise its first such entry after it is. The
 //     end of a grace period is the return of Synchronize, or the start of
 //     the deferred funcs that waited for it.
 //
