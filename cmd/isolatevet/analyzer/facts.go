@@ -3,6 +3,7 @@ package analyzer
 import (
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/types"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,13 @@ const maxChain = 4
 // computeFacts finds the package's funcs that may block and exports a fact
 // for each. usesIsolate says whether the package can hold members at all.
 func (c *checker) computeFacts(usesIsolate bool) {
+	if c.isStd() {
+		// The standard library's blocking calls are known by name
+		// (blockingCall); its internals would make nearly every call
+		// block (fmt reaches the runtime's garbage collector, which
+		// waits on channels).
+		return
+	}
 	type summary struct {
 		fn    *types.Func
 		calls []*ast.CallExpr
@@ -75,6 +83,16 @@ func (c *checker) computeFacts(usesIsolate bool) {
 	for fn, f := range c.blocks {
 		c.pass.ExportObjectFact(fn, f)
 	}
+}
+
+// isStd reports whether the package is in the standard library: its files
+// lie under GOROOT.
+func (c *checker) isStd() bool {
+	if len(c.pass.Files) == 0 {
+		return true
+	}
+	root := filepath.Join(build.Default.GOROOT, "src") + string(filepath.Separator)
+	return strings.HasPrefix(c.pass.Fset.File(c.pass.Files[0].Pos()).Name(), root)
 }
 
 // calleeBlocks returns why callee may block, or "".

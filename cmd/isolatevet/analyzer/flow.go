@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"golang.org/x/tools/go/cfg"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // The states a member can be in at a point of a function, as far as the
@@ -276,9 +277,19 @@ func (w *walker) failBranch(cond ast.Expr) (types.Object, int) {
 	cond = ast.Unparen(cond)
 	var id *ast.Ident
 	fail := 1 // the branch taken when cond is false
+	isBin := false
 	switch c := cond.(type) {
 	case *ast.Ident:
 		id = c
+	case *ast.CallExpr:
+		// errors.Is(err, target), errors.As(err, &target): true only
+		// when the request failed.
+		fn, ok := typeutil.Callee(w.info, c).(*types.Func)
+		if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "errors" || len(c.Args) == 0 {
+			return nil, 0
+		}
+		id, _ = ast.Unparen(c.Args[0]).(*ast.Ident)
+		fail, isBin = 0, true
 	case *ast.BinaryExpr:
 		x, y := ast.Unparen(c.X), ast.Unparen(c.Y)
 		if isNil(w.info, x) {
@@ -288,6 +299,7 @@ func (w *walker) failBranch(cond ast.Expr) (types.Object, int) {
 			return nil, 0
 		}
 		id, _ = x.(*ast.Ident)
+		isBin = true
 		switch c.Op.String() {
 		case "!=":
 			fail = 0 // err != nil: the then branch failed
@@ -304,7 +316,7 @@ func (w *walker) failBranch(cond ast.Expr) (types.Object, int) {
 	if !ok {
 		return nil, 0
 	}
-	if _, isBin := cond.(*ast.BinaryExpr); isBin != cv.isErr {
+	if isBin != cv.isErr {
 		return nil, 0
 	}
 	if neg {

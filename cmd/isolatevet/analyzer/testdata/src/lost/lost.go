@@ -3,16 +3,17 @@ package lost
 
 import (
 	"context"
+	"errors"
 
 	"github.com/isolatekit/isolate"
 )
 
 func dropped(m isolate.Member, iso *isolate.Isolator) {
-	m.Harmless()  // want `the Scope of m.Harmless\(\) is dropped`
-	m.Idle()      // want `the Scope of m.Idle\(\) is dropped`
-	m.Isolate()   // want `the release func of m.Isolate\(\) is dropped`
-	iso.Isolate() // want `the release func of iso.Isolate\(\) is dropped`
-	_ = m.Busy()  // want `the Scope of m.Busy\(\) is dropped`
+	m.Harmless()          // want `the Scope of m.Harmless\(\) is dropped`
+	m.Idle()              // want `the Scope of m.Idle\(\) is dropped`
+	m.Isolate()           // want `the release func of m.Isolate\(\) is dropped`
+	iso.Isolate()         // want `the release func of iso.Isolate\(\) is dropped`
+	_ = m.Busy()          // want `the Scope of m.Busy\(\) is dropped`
 	_, _ = m.TryIsolate() // want `the release func of m.TryIsolate\(\) is dropped: the isolation never ends; keep it`
 }
 
@@ -27,7 +28,7 @@ func deferredRight(m isolate.Member, iso *isolate.Isolator) {
 }
 
 func notEveryPath(m isolate.Member, c bool) int {
-	sc := m.Harmless() // want `sc is not ended on every path: the return at line 32 leaves m's scope open`
+	sc := m.Harmless() // want `sc is not ended on every path: the return at line 33 leaves m's scope open`
 	if c {
 		return 1
 	}
@@ -100,3 +101,12 @@ func openerVar(m isolate.Member) (sc isolate.Scope) {
 type handle struct{ sc isolate.Scope }
 
 func stored(m isolate.Member) *handle { return &handle{sc: m.Idle()} }
+
+// errors.Is(err, …) true: the request failed, its release is nil.
+func errorsIs(m isolate.Member, ctx context.Context) {
+	release, err := m.IsolateContext(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	release()
+}
