@@ -13,7 +13,9 @@ import (
 // "unexpected": its programs carry no want comments) instead of failing.
 type quiet struct{ msgs []string }
 
-func (q *quiet) Errorf(format string, args ...any) { q.msgs = append(q.msgs, fmt.Sprintf(format, args...)) }
+func (q *quiet) Errorf(format string, args ...any) {
+	q.msgs = append(q.msgs, fmt.Sprintf(format, args...))
+}
 
 // TestCorpus runs the analyzer over programs written the way users write
 // them: sixteen with one seeded mistake each (the kinds of checks 1 to 6)

@@ -98,12 +98,10 @@ func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
 			next = stRunning
 		}
 	case "Isolate", "IsolateContext", "TryIsolate":
-		r.cond = api.name != "Isolate"
 		if st != stIsolatedFull {
 			next = stIsolated
 		}
 	case "IsolateFull", "IsolateFullContext":
-		r.cond = api.name != "IsolateFull"
 		if w.report && st == stHarmless {
 			w.reportf(c.Pos(), "%s.%s() inside a Harmless scope panics (a harmless member may hold references): end the scope first, or make it an Idle scope", name, api.name)
 		}
@@ -136,9 +134,9 @@ func (w *walker) isolatorCall(c *ast.CallExpr, api apiCall, e *env) result {
 		if strings.HasPrefix(api.name, "JoinIdle") {
 			st = stIdle
 		}
-		return result{kind: opensMember, st: st, iso: ik}
+		return result{kind: opensMember, st: st}
 	case api.opens() == opensIsolation:
-		return result{kind: opensIsolation, prev: stUnknown, cond: api.name != "Isolate" && api.name != "IsolateFull"}
+		return result{kind: opensIsolation, prev: stUnknown}
 	}
 	return result{}
 }

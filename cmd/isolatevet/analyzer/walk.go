@@ -33,13 +33,10 @@ type condVar struct {
 // A result is what an expression yields that the walker follows: a scope or
 // release func (with its member and the state it restores), or a member.
 type result struct {
-	kind   int // opensScope, opensIsolation, opensMember or opensNothing
-	m      mkey
-	prev   mstate
-	st     mstate // for a member: its state after the Join
-	iso    mkey   // for a member: the Isolator it joined
-	cond   bool   // the request returns ok or err
-	condIs bool   // ... and it is err
+	kind int // opensScope, opensIsolation, opensMember or opensNothing
+	m    mkey
+	prev mstate
+	st   mstate // for a member: its state after the Join
 }
 
 // checkFunc checks one func: its lost ends and leaves, and its members'
