@@ -57,12 +57,11 @@ func ExampleMember_Harmless() {
 	type session struct{ base int }
 	var iso isolate.Isolator
 	sessions := map[string]*session{"s1": {base: 40}}
-	m := iso.Join()
-	defer m.Leave()
-
 	replies := make(chan int, 1)
 	replies <- 2 // say, a backend's answer
 
+	m := iso.Join()
+	defer m.Leave()
 	s := sessions["s1"] // running: reads need no lock
 	sc := m.Harmless()  // blocking mid-job, still holding s
 	v := <-replies      // a plain isolation may run while we wait here
