@@ -78,7 +78,8 @@
 // that waits for its next job in a harmless scope is never idle while
 // traffic stops, and every grace period waits for it until a job comes.
 //
-// [Isolator.Barrier] waits until every func deferred before it has run.
+// [Isolator.Barrier] waits until every func deferred before it has run; a
+// member calls it, as Synchronize, from an Idle scope.
 //
 // # Fairness
 //
@@ -106,7 +107,7 @@
 //     times).
 //   - A member isolates through its Member, never through the Isolator,
 //     which would wait for the member itself; for the same reason it calls
-//     Synchronize only from an Idle scope, and never calls Join while it
+//     Synchronize and Barrier only from an Idle scope, and never calls Join while it
 //     is a member.
 //   - IsolateFull from a member needs it idle or running, never harmless:
 //     a harmless member may hold references, so IsolateFull inside a
