@@ -210,6 +210,8 @@ type Isolator struct {
 	// spare are requests of outsiders, kept for reuse (at most maxSpare).
 	spare  []*request
 	counts counters
+	// diag is the state of stall reports.
+	diag diagState
 
 	// grace is the grace periods' and deferred funcs' state, under its
 	// own lock, which may be taken under mu (never the other way round).
@@ -243,9 +245,8 @@ type request struct {
 	// pc is where the requester called, recorded when it has to wait;
 	// zero otherwise.
 	pc uintptr
-	// stall reports the wait if it lasts; reported is set once it has.
-	stall    *time.Timer
-	reported bool
+	// stall reports the wait if it lasts, again if it goes on.
+	stall stallClock
 	// task spans the isolated section while runtime/trace is on.
 	task *trace.Task
 	// ticket is the request's place in arrival order, across both queues.

@@ -140,7 +140,7 @@ func (iso *Isolator) JoinNamed(name string) Member {
 func (iso *Isolator) join(name *string) Member {
 	sl := iso.claim()
 	if name != nil || sl.label.Load() != nil {
-		sl.label.Store(name)
+		sl.name(name)
 	}
 	s := sl.spare
 	if s == nil {

@@ -7,37 +7,103 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
-// Stall reports. A request that waits longer than StallAfter is reported
-// once, by a timer's goroutine: the requester's own wait does nothing but
-// wait, so that a report never delays the grant it reports on. The report
-// says what is known then; a member dropped without Leave is named leaked
-// once a garbage collection has found it (the library never forces one).
+// Stall reports. A wait that lasts longer than StallAfter is reported by a
+// timer's goroutine, and reported again while it lasts, at intervals that
+// double up to maxStallGap: the waiting goroutine does nothing but wait, so
+// that a report never delays the grant it reports on, and a wait that ends
+// stops its timer. What waits:
+//
+//	an isolation request    its own timer (request.stall), armed on its
+//	                        wait path; reports who blocks it
+//	a grace period          its own timer, armed on its wait path;
+//	                        reports the members never idle since
+//	held members and Joins  one timer per Isolator, armed by the first
+//	                        hold (diagState.held); reports the isolation
+//	                        that holds them and who waits for it
+//
+// Under the Isolator's locks a report only collects slots, state words and
+// call sites; names, frames and strings are made after. If named members
+// are involved, a report takes one dump of every goroutine (see
+// goroutine.go) to say where each waits, and to find a member that asked
+// through the Isolator and waits for itself. A member dropped without Leave
+// is named leaked once a garbage collection has found it (the library
+// never forces one).
 
-// A StallReport describes an isolation request, or a grace period, that has
-// waited longer than [Isolator.StallAfter]: what [Isolator.OnStall]
-// receives, and what is logged when OnStall is nil.
+// A StallKind is what waited in a stall report.
+type StallKind uint8
+
+const (
+	// StallIsolation: a plain isolation request ([Isolator.Isolate],
+	// [Member.Isolate] or their variants).
+	StallIsolation StallKind = iota
+	// StallFullIsolation: a full isolation request.
+	StallFullIsolation
+	// StallGracePeriod: a grace period ([Isolator.Synchronize], or
+	// deferred funcs, whose Requester is where the first func of the
+	// batch was deferred). Blockers are the members never idle since it
+	// began; Holder is nil.
+	StallGracePeriod
+	// StallHeldIsolation: an isolation held while members wait to run
+	// (ending a scope, or joining): Holder holds it, Waiters wait for it,
+	// Requester is zero.
+	StallHeldIsolation
+	// StallJoin: as StallHeldIsolation, where a member's goroutine waits
+	// in Join: the Requester (the member that joins, or a member whose
+	// goroutine joins again, maybe inside its own isolation).
+	StallJoin
+)
+
+func (k StallKind) String() string {
+	switch k {
+	case StallIsolation:
+		return "isolation"
+	case StallFullIsolation:
+		return "full isolation"
+	case StallGracePeriod:
+		return "grace period"
+	case StallHeldIsolation:
+		return "held isolation"
+	case StallJoin:
+		return "join"
+	}
+	return fmt.Sprintf("StallKind(%d)", uint8(k))
+}
+
+// A StallReport describes a wait that has lasted longer than
+// [Isolator.StallAfter]: an isolation request, a grace period, or members
+// held by an isolation (see [StallKind]). It is what [Isolator.OnStall]
+// receives, and what is logged when OnStall is nil. A wait that lasts is
+// reported again, at intervals that double from StallAfter up to a minute.
 type StallReport struct {
-	// Requester is who asked.
+	// Kind is what waits.
+	Kind StallKind
+	// Requester is who asked. A request made through the Isolator by a
+	// goroutine that joined a named member is that member's.
 	Requester Requester
-	// Full is set when the request is for a full isolation.
-	Full bool
-	// Grace is set when the report is about a grace period
-	// ([Isolator.Synchronize], or deferred funcs, whose Requester is where
-	// the first func of the batch was deferred). Its Blockers are then
-	// the members that have not been idle since it began, and Holder is
-	// nil.
-	Grace bool
-	// Waited is how long the request had waited when the report was made.
+	// WaitsForItself is set when the Requester is a member that keeps its
+	// own request waiting: it asked through the Isolator (Isolate,
+	// IsolateFull, Synchronize) instead of through its Member, or joins
+	// again inside its own isolation.
+	WaitsForItself bool
+	// Waited is how long the wait has lasted in all, when the report was
+	// made (for held members, the longest of their waits).
 	Waited time.Duration
+	// Count numbers the reports of this wait: 1 for the first.
+	Count int
 	// Holder is who holds the isolation the request waits for; nil when no
 	// isolation is in progress.
 	Holder *Requester
 	// Blockers are the members that keep the request waiting, as
 	// [Isolator.Blockers] returns them.
 	Blockers []MemberInfo
+	// Waiters, in a held-isolation or join report, are who waits for the
+	// holder: the members held back (ending a scope, or joining), then the
+	// pending isolation requests.
+	Waiters []Requester
 }
 
 // A Requester is who asked for an isolation: a member, or an outsider (a
@@ -46,7 +112,8 @@ type Requester struct {
 	// Member describes the member; nil for an outsider.
 	Member *MemberInfo
 	// Caller is where the request was made: the caller of Isolate or its
-	// variants. It is known for requests that had to wait; zero otherwise.
+	// variants. It is known for requests that had to wait; zero otherwise
+	// (a request granted at once, a member held back).
 	Caller runtime.Frame
 }
 
@@ -55,7 +122,7 @@ type Requester struct {
 func (r Requester) String() string {
 	who := "outsider"
 	if r.Member != nil {
-		who = "member " + r.Member.Name
+		who = "member " + r.Member.String()
 	}
 	if r.Caller.File == "" {
 		return who
@@ -63,7 +130,7 @@ func (r Requester) String() string {
 	return fmt.Sprintf("%s at %s:%d", who, r.Caller.File, r.Caller.Line)
 }
 
-// stallCauses names the usual causes of a stall, for the log.
+// stallCauses names the usual causes of a stalled isolation, for the log.
 const stallCauses = "usual causes: a member that blocks outside a Harmless scope " +
 	"(wrap every blocking call), a member that isolates through the Isolator " +
 	"instead of its Member (it waits for itself), or an isolating goroutine " +
@@ -75,103 +142,162 @@ const graceStallCauses = "usual causes: a member that blocks outside an Idle sco
 	"while not idle (it waits for itself), or a Synchronize inside an " +
 	"isolated section (the members it holds back cannot become idle)"
 
+// heldStallCauses names the usual causes of an isolation held long.
+const heldStallCauses = "usual causes: an isolated section that blocks (a channel " +
+	"operation, I/O, a lock) or runs long, a release that is never called, " +
+	"or a Join or Synchronize inside the isolated section"
+
 // String describes the stall in one line, with its usual causes.
 func (r StallReport) String() string {
 	var b strings.Builder
-	kind := "isolation"
-	switch {
-	case r.Grace:
-		kind = "grace period"
-	case r.Full:
-		kind = "full isolation"
+	switch r.Kind {
+	case StallHeldIsolation:
+		fmt.Fprintf(&b, "isolate: isolation held by %s has kept %d waiting for %v", r.holder(), len(r.Waiters), r.Waited)
+	case StallJoin:
+		fmt.Fprintf(&b, "isolate: Join by %s has waited %v for the isolation held by %s", r.Requester, r.Waited, r.holder())
+	default:
+		fmt.Fprintf(&b, "isolate: %s requested by %s has waited %v", r.Kind, r.Requester, r.Waited)
+		if r.Holder != nil {
+			fmt.Fprintf(&b, "; held by %s", r.Holder)
+		}
 	}
-	fmt.Fprintf(&b, "isolate: %s requested by %s has waited %v", kind, r.Requester, r.Waited)
-	if r.Holder != nil {
-		fmt.Fprintf(&b, "; held by %s", r.Holder)
+	if r.Count > 1 {
+		fmt.Fprintf(&b, " (report %d)", r.Count)
+	}
+	if r.WaitsForItself {
+		b.WriteString("; it waits for itself: ")
+		b.WriteString(r.selfHint())
 	}
 	if len(r.Blockers) > 0 {
 		b.WriteString("; blocked by ")
-		for i, mi := range r.Blockers {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(mi.String())
-		}
+		writeList(&b, r.Blockers)
+	}
+	if len(r.Waiters) > 0 {
+		b.WriteString("; waiting: ")
+		writeList(&b, r.Waiters)
 	}
 	b.WriteString("; ")
 	b.WriteString(r.causes())
 	return b.String()
 }
 
+func writeList[T fmt.Stringer](b *strings.Builder, list []T) {
+	for i, x := range list {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(x.String())
+	}
+}
+
+// holder names the holder, "nobody" when none.
+func (r StallReport) holder() string {
+	if r.Holder == nil {
+		return "nobody (a pending request holds them)"
+	}
+	return r.Holder.String()
+}
+
+// selfHint says what a requester that waits for itself should do instead.
+func (r StallReport) selfHint() string {
+	switch r.Kind {
+	case StallIsolation:
+		return "a member isolates with m.Isolate(), not through the Isolator"
+	case StallFullIsolation:
+		return "a member isolates with m.IsolateFull(), not through the Isolator"
+	case StallGracePeriod:
+		return "a member calls Synchronize inside an Idle scope (or uses Defer)"
+	}
+	return "a member must not Join again, least of all inside its own isolation"
+}
+
 func (r StallReport) causes() string {
-	if r.Grace {
+	switch r.Kind {
+	case StallGracePeriod:
 		return graceStallCauses
+	case StallHeldIsolation, StallJoin:
+		return heldStallCauses
 	}
 	return stallCauses
 }
 
-// defaultStallAfter is StallAfter's value when it is zero.
-const defaultStallAfter = time.Second
-
-func (iso *Isolator) stallAfter() time.Duration {
-	if iso.StallAfter == 0 {
-		return defaultStallAfter
+// message is the report's log message.
+func (r StallReport) message() string {
+	switch r.Kind {
+	case StallGracePeriod:
+		return "isolate: grace period stalled"
+	case StallHeldIsolation:
+		return "isolate: isolation held long"
+	case StallJoin:
+		return "isolate: join stalled"
 	}
-	return iso.StallAfter
+	return "isolate: isolation stalled"
 }
 
-// watchStall arranges, under mu, for req, about to wait, to be reported if
-// it waits StallAfter, and returns the timer to stop when the wait ends; nil
-// when stall reports are off. It records where the requester called from.
-func (iso *Isolator) watchStall(req *request) *time.Timer {
-	after := iso.stallAfter()
-	if after < 0 {
-		return nil
+// log writes the report as a warning to log/slog's default logger.
+func (r StallReport) log() {
+	attrs := []slog.Attr{
+		slog.String("kind", r.Kind.String()),
+		slog.String("requester", r.Requester.String()),
+		slog.Duration("waited", r.Waited),
+		slog.Int("count", r.Count),
 	}
-	var pc [1]uintptr
-	// Skip Callers, watchStall, awaitGrant, acquire, isolate and Isolate
-	// (or a variant): runtime.Callers counts inlined frames too.
-	// TestStallReportNamesBlockerAndHolder checks the count.
-	runtime.Callers(6, pc[:])
-	req.pc = pc[0]
-	req.reported = false
-	if req.stall == nil {
-		req.stall = time.AfterFunc(after, func() { iso.reportStall(req) })
-	} else {
-		req.stall.Reset(after)
+	if r.WaitsForItself {
+		attrs = append(attrs, slog.String("waits_for_itself", r.selfHint()))
 	}
-	return req.stall
+	if r.Holder != nil {
+		attrs = append(attrs, slog.String("holder", r.Holder.String()))
+	}
+	attrs = append(attrs, slog.Any("blockers", strs(r.Blockers)))
+	if len(r.Waiters) > 0 {
+		attrs = append(attrs, slog.Any("waiters", strs(r.Waiters)))
+	}
+	if stacks := r.stacks(); len(stacks) > 0 {
+		attrs = append(attrs, slog.Any("stacks", stacks))
+	}
+	attrs = append(attrs, slog.String("hint", r.causes()))
+	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, r.message(), attrs...)
 }
 
-// reportStall reports req if it still waits, has waited StallAfter, and was
-// not reported yet. It runs on the timer's goroutine, which may also run late,
-// during a later wait of the same request object: the checks sort that out.
-func (iso *Isolator) reportStall(req *request) {
-	iso.mu.Lock()
-	after := iso.stallAfter()
-	if req.since.IsZero() || req.reported || time.Since(req.since) < after {
-		iso.mu.Unlock()
-		return
+func strs[T fmt.Stringer](list []T) []string {
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = x.String()
 	}
-	req.reported = true
-	// Under mu, only collect: names, frames and strings are made after.
-	requester := req.who()
-	full, waited := req.full, time.Since(req.since)
-	blockers := iso.blockersLocked()
-	var holder *party
-	if o := iso.owner; o != nil {
-		h := o.who()
-		holder = &h
-	}
-	onStall := iso.OnStall
-	iso.mu.Unlock()
+	return out
+}
 
-	r := StallReport{Requester: requester.requester(), Full: full, Waited: waited, Blockers: infos(blockers)}
-	if holder != nil {
-		h := holder.requester()
-		r.Holder = &h
+// stacks returns the top frames of the goroutines the report found, one
+// string per member: "name: fn at file:line < fn at file:line".
+func (r StallReport) stacks() []string {
+	var out []string
+	seen := map[int]bool{}
+	add := func(mi *MemberInfo) {
+		if mi == nil || len(mi.Stack) == 0 || seen[mi.Slot] {
+			return
+		}
+		seen[mi.Slot] = true
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: ", mi.Name)
+		for i, f := range mi.Stack {
+			if i > 0 {
+				b.WriteString(" < ")
+			}
+			fmt.Fprintf(&b, "%s at %s:%d", f.Function, f.File, f.Line)
+		}
+		out = append(out, b.String())
 	}
-	r.send(onStall)
+	add(r.Requester.Member)
+	if r.Holder != nil {
+		add(r.Holder.Member)
+	}
+	for i := range r.Blockers {
+		add(&r.Blockers[i])
+	}
+	for _, w := range r.Waiters {
+		add(w.Member)
+	}
+	return out
 }
 
 // send hands the report to onStall, or logs it if onStall is nil.
@@ -183,27 +309,253 @@ func (r StallReport) send(onStall func(StallReport)) {
 	r.log()
 }
 
+// defaultStallAfter is StallAfter's value when it is zero.
+const defaultStallAfter = time.Second
+
+// maxStallGap bounds the interval between two reports of one wait (unless
+// StallAfter is longer).
+const maxStallGap = time.Minute
+
+func (iso *Isolator) stallAfter() time.Duration {
+	if iso.StallAfter == 0 {
+		return defaultStallAfter
+	}
+	return iso.StallAfter
+}
+
+// nextDue returns the total wait at which a wait reported when it had lasted
+// waited is reported again: the intervals double, from StallAfter (after)
+// up to maxStallGap.
+func nextDue(after, waited time.Duration) time.Duration {
+	return waited + min(max(waited, after), max(maxStallGap, after))
+}
+
+// A stallClock schedules the reports of one wait, under the lock that its
+// report func takes. Each wait gets a timer of its own, which only the
+// waiting goroutine (Stop) and the timer's own func (Reset) touch: a timer
+// made in a testing/synctest bubble must not be touched from outside it,
+// and an Isolator may outlive a bubble.
+type stallClock struct {
+	timer *time.Timer
+	// gen numbers the waits: the report func of an earlier wait's timer,
+	// running late, does nothing.
+	gen uint64
+	// due is the total wait at which the next report is due, count the
+	// reports made of the wait so far, fireAt when the timer should fire.
+	due    time.Duration
+	count  int
+	fireAt time.Time
+}
+
+// start arms c for a wait that begins now, to call report with the wait's
+// number after StallAfter (after), and returns its timer.
+func (c *stallClock) start(after time.Duration, report func(gen uint64)) *time.Timer {
+	c.gen++
+	gen := c.gen
+	c.due, c.count, c.fireAt = after, 0, time.Now().Add(after)
+	c.timer = time.AfterFunc(after, func() { report(gen) })
+	return c.timer
+}
+
+// current reports whether gen is the number of c's wait.
+func (c *stallClock) current(gen uint64) bool {
+	return c.gen == gen
+}
+
+// rearm makes c's timer fire again in d; its report func calls it.
+func (c *stallClock) rearm(d time.Duration) {
+	c.fireAt = time.Now().Add(d)
+	c.timer.Reset(d)
+}
+
+// reported counts a report made when the wait had lasted waited, arms the
+// next one, and returns the report's number. The first report of a wait
+// counts a stall in stalls.
+func (c *stallClock) reported(after, waited time.Duration, stalls *atomic.Uint64) int {
+	c.count++
+	if c.count == 1 {
+		stalls.Add(1)
+	}
+	c.due = nextDue(after, waited)
+	c.rearm(c.due - waited)
+	return c.count
+}
+
+// diagState is an Isolator's state of stall reports (under mu, but the
+// counter).
+type diagState struct {
+	// stalls counts the waits reported.
+	stalls atomic.Uint64
+	// held schedules the reports of held members: armed at a hold while
+	// it is not (timer nil), it looks at the held members when it fires,
+	// and is disarmed when it finds none. Its count is for the grant
+	// heldBy, number heldGrant.
+	held      stallClock
+	heldBy    *request
+	heldGrant uint64
+}
+
+// watchStall arranges, under mu, for req, about to wait, to be reported if
+// it waits StallAfter (and again if it goes on), and returns the timer to
+// stop when the wait ends; nil when stall reports are off. It records where
+// the requester called from.
+func (iso *Isolator) watchStall(req *request) *time.Timer {
+	after := iso.stallAfter()
+	if after < 0 {
+		return nil
+	}
+	var pc [1]uintptr
+	// Skip Callers, watchStall, awaitGrant, acquire, isolate and Isolate
+	// (or a variant): runtime.Callers counts inlined frames too.
+	// TestStallReportNamesBlockerAndHolder checks the count.
+	runtime.Callers(6, pc[:])
+	req.pc = pc[0]
+	return req.stall.start(after, func(gen uint64) { iso.reportStall(req, gen) })
+}
+
+// reportStall reports req if it still waits and a report is due. It runs on
+// the timer's goroutine, which may also run late, during a later wait of the
+// same request object: the checks sort that out.
+func (iso *Isolator) reportStall(req *request, gen uint64) {
+	iso.mu.Lock()
+	after := iso.stallAfter()
+	waited := time.Since(req.since)
+	if !req.stall.current(gen) || req.since.IsZero() || waited < req.stall.due {
+		iso.mu.Unlock()
+		return
+	}
+	count := req.stall.reported(after, waited, &iso.diag.stalls)
+	kind := StallIsolation
+	if req.full {
+		kind = StallFullIsolation
+	}
+	requester := req.who()
+	blockers := iso.blockersLocked()
+	isolated := iso.isolatedLocked()
+	holder := iso.holderLocked()
+	named := iso.namedLocked()
+	onStall := iso.OnStall
+	iso.mu.Unlock()
+
+	r := StallReport{Kind: kind, Requester: requester.requester(), Waited: waited, Count: count, Blockers: infos(blockers, isolated)}
+	r.Holder = holder.requesterOrNil()
+	methods := isolateMethods
+	if req.full {
+		methods = isolateFullMethods
+	}
+	r.locate(infos(named, isolated), methods)
+	r.send(onStall)
+}
+
+// The methods in which a goroutine that is a member may wait for itself,
+// by the kind of its request.
+var (
+	isolateMethods     = []string{"(*Isolator).Isolate", "(*Isolator).IsolateContext"}
+	isolateFullMethods = []string{"(*Isolator).IsolateFull", "(*Isolator).IsolateFullContext"}
+	graceMethods       = []string{"(*Isolator).Synchronize", "(*Isolator).SynchronizeContext"}
+	joinMethods        = []string{"(*Isolator).Join", "(*Isolator).JoinNamed"}
+)
+
+// holderLocked collects who holds the isolation (under mu); nil if nobody
+// does.
+func (iso *Isolator) holderLocked() *party {
+	o := iso.owner
+	if o == nil {
+		return nil
+	}
+	h := o.who()
+	h.isolated = true
+	return &h
+}
+
+// namedLocked collects the members that joined with a name, whose
+// goroutines a report can find (under mu).
+func (iso *Isolator) namedLocked() []watched {
+	var named []watched
+	iso.eachMember(func(s *slot) {
+		if s.diag.goid.Load() != 0 {
+			named = append(named, watched{slot: s, seen: s.state.Load()})
+		}
+	})
+	return named
+}
+
+// locate says where the goroutines of the report's named members wait,
+// from one dump of all goroutines (none if no member is named), and finds
+// the requester among named: a request through the Isolator (in one of
+// methods) by a goroutine that joined a named member is that member's.
+func (r *StallReport) locate(named []MemberInfo, methods []string) {
+	want := map[uint64]bool{}
+	for _, mi := range named {
+		want[mi.Goroutine] = true
+	}
+	traces := dumpGoroutines(want)
+	if traces == nil {
+		return
+	}
+	where := func(mi *MemberInfo) {
+		if mi == nil || mi.Goroutine == 0 {
+			return
+		}
+		t, ok := traces[mi.Goroutine]
+		if !ok {
+			mi.WaitReason = goroutineExited
+			return
+		}
+		mi.WaitReason, mi.Stack = t.reason, userFrames(t.frames)
+	}
+	where(r.Requester.Member)
+	if r.Holder != nil {
+		where(r.Holder.Member)
+	}
+	for i := range r.Blockers {
+		where(&r.Blockers[i])
+	}
+	for i := range r.Waiters {
+		where(r.Waiters[i].Member)
+	}
+	if r.Requester.Member != nil || methods == nil {
+		return
+	}
+	for i := range named {
+		mi := &named[i]
+		t, ok := traces[mi.Goroutine]
+		if !ok || !callsInto(t.frames, methods, r.Requester.Caller) {
+			continue
+		}
+		where(mi)
+		r.Requester.Member = mi
+		r.WaitsForItself = slices.ContainsFunc(r.Blockers, func(b MemberInfo) bool { return b.Slot == mi.Slot })
+		return
+	}
+}
+
 // watchGraceStall arranges for the grace period w, about to wait, to be
-// reported if it waits StallAfter, and returns the timer to stop when the
-// wait ends; nil when stall reports are off.
+// reported if it waits StallAfter (and again if it goes on), and returns the
+// timer to stop when the wait ends; nil when stall reports are off.
 func (iso *Isolator) watchGraceStall(w *graceWaiter) *time.Timer {
 	after := iso.stallAfter()
 	if after < 0 {
 		return nil
 	}
-	return time.AfterFunc(after, func() { iso.reportGraceStall(w) })
+	c := new(stallClock)
+	g := &iso.grace
+	g.mu.Lock() // the report takes it before it looks at c
+	defer g.mu.Unlock()
+	return c.start(after, func(uint64) { iso.reportGraceStall(w, c) })
 }
 
-// reportGraceStall reports the grace period w, which has waited StallAfter,
-// with the members that have not been idle since it began; not at all if
-// there are none (the waiter has yet to see it). A timer's
+// reportGraceStall reports the grace period w, if it still waits and a
+// report is due, with the members that have not been idle since it began;
+// not at all if there are none (the waiter has yet to see it). A timer's
 // goroutine runs it; under graceState.mu it only collects.
-func (iso *Isolator) reportGraceStall(w *graceWaiter) {
+func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 	g := &iso.grace
 	g.mu.Lock()
-	if !slices.Contains(g.waiters, w) {
+	waited := time.Since(w.since)
+	if !slices.Contains(g.waiters, w) || waited < c.due {
 		g.mu.Unlock()
-		return // over meanwhile
+		return // over meanwhile, or a late timer
 	}
 	var blockers []watched
 	for _, p := range w.pend[w.at.Load():] {
@@ -211,47 +563,149 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter) {
 			blockers = append(blockers, watched{slot: p.slot, seen: word})
 		}
 	}
-	g.mu.Unlock()
 	if len(blockers) == 0 {
+		g.mu.Unlock()
 		return // every member has been idle: over, but for the waiter's wake-up
 	}
+	count := c.reported(iso.stallAfter(), waited, &iso.diag.stalls)
+	g.mu.Unlock()
+	iso.mu.Lock() // never under g.mu
+	named := iso.namedLocked()
+	isolated := iso.isolatedLocked()
+	iso.mu.Unlock()
 	r := StallReport{
+		Kind:      StallGracePeriod,
 		Requester: party{pc: w.pc}.requester(),
-		Grace:     true,
-		Waited:    time.Since(w.since),
-		Blockers:  infos(blockers),
+		Waited:    waited,
+		Count:     count,
+		Blockers:  infos(blockers, isolated),
 	}
+	r.locate(infos(named, isolated), graceMethods)
 	r.send(iso.OnStall)
 }
 
-// log writes the report as a warning to log/slog's default logger.
-func (r StallReport) log() {
-	attrs := []slog.Attr{
-		slog.String("requester", r.Requester.String()),
-		slog.Bool("full", r.Full),
-		slog.Duration("waited", r.Waited),
+// watchHeld notes, under mu, that the member on s is held back from now
+// on, and arms the held members' report if it is not armed.
+func (iso *Isolator) watchHeld(s *slot) {
+	after := iso.stallAfter()
+	if after < 0 {
+		return
 	}
-	if r.Holder != nil {
-		attrs = append(attrs, slog.String("holder", r.Holder.String()))
+	now := time.Now()
+	s.diag.heldSince = now
+	d := &iso.diag
+	// A timer that should have fired long ago was made in a synctest
+	// bubble that has ended: it never will.
+	if c := &d.held; c.timer == nil || now.Sub(c.fireAt) > after || now.Before(c.fireAt.Add(-c.due-after)) {
+		c.start(after, iso.reportHeld)
+		d.heldBy = nil // a new count
 	}
-	blockers := make([]string, len(r.Blockers))
-	for i, mi := range r.Blockers {
-		blockers[i] = mi.String()
+}
+
+// reportHeld reports the isolation in progress if members have been held
+// back by it longer than a report is due, with who waits for it, and arms
+// the next look while members are held. It runs on the timer's goroutine.
+// Members held by a pending request, with no isolation in progress, are
+// left to that request's own report.
+func (iso *Isolator) reportHeld(gen uint64) {
+	iso.mu.Lock()
+	d := &iso.diag
+	after := iso.stallAfter()
+	if !d.held.current(gen) {
+		iso.mu.Unlock()
+		return
 	}
-	attrs = append(attrs, slog.Any("blockers", blockers), slog.String("hint", r.causes()))
-	msg := "isolate: isolation stalled"
-	if r.Grace {
-		msg = "isolate: grace period stalled"
+	if len(iso.held) == 0 || after < 0 {
+		d.held.timer = nil // disarmed: the next hold arms a new one
+		iso.mu.Unlock()
+		return
 	}
-	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
+	oldest := iso.held[0].diag.heldSince
+	for _, s := range iso.held[1:] {
+		if s.diag.heldSince.Before(oldest) {
+			oldest = s.diag.heldSince
+		}
+	}
+	waited := time.Since(oldest)
+	o := iso.owner
+	if o == nil || o != d.heldBy || o.grants != d.heldGrant {
+		d.held.due, d.held.count = after, 0 // a new grant: a new wait
+		d.heldBy = o
+		if o != nil {
+			d.heldGrant = o.grants
+		}
+	}
+	if o == nil || waited < d.held.due {
+		next := after // held by a pending request: look again later
+		if o != nil {
+			next = d.held.due - waited
+		}
+		d.held.rearm(next)
+		iso.mu.Unlock()
+		return
+	}
+	count := d.held.reported(after, waited, &d.stalls)
+	holder := iso.holderLocked()
+	var held []watched
+	for _, s := range iso.held {
+		held = append(held, watched{slot: s, seen: s.state.Load()})
+	}
+	var pending []party
+	for _, q := range []*requestQueue{&iso.plainQ, &iso.fullQ} {
+		for req := q.head; req != nil; req = req.after {
+			pending = append(pending, req.who())
+		}
+	}
+	isolated := iso.isolatedLocked()
+	named := iso.namedLocked()
+	onStall := iso.OnStall
+	iso.mu.Unlock()
+
+	r := StallReport{Kind: StallHeldIsolation, Waited: waited, Count: count, Holder: holder.requesterOrNil()}
+	for _, mi := range infos(held, isolated) {
+		r.Waiters = append(r.Waiters, Requester{Member: &mi})
+	}
+	for _, p := range pending {
+		r.Waiters = append(r.Waiters, p.requester())
+	}
+	r.locate(infos(named, isolated), nil)
+	r.findJoin(infos(named, isolated))
+	r.send(onStall)
+}
+
+// findJoin makes a held-isolation report a join report if a named member's
+// goroutine waits in Join: the holder's (it waits for itself), or another
+// one's (a member that joins, or a member's goroutine that joins again).
+func (r *StallReport) findJoin(named []MemberInfo) {
+	joins := func(mi *MemberInfo) bool {
+		return mi != nil && callsInto(mi.Stack, joinMethods, runtime.Frame{})
+	}
+	if r.Holder != nil && joins(r.Holder.Member) {
+		r.Kind, r.Requester, r.WaitsForItself = StallJoin, Requester{Member: r.Holder.Member}, true
+		return
+	}
+	for _, w := range r.Waiters {
+		if joins(w.Member) {
+			r.Kind, r.Requester = StallJoin, Requester{Member: w.Member}
+			return
+		}
+	}
+	for i := range named {
+		if joins(&named[i]) {
+			r.Kind, r.Requester = StallJoin, Requester{Member: &named[i]}
+			return
+		}
+	}
 }
 
 // A party is who made a request, as collected under mu: its member's slot
-// and state (nil for an outsider), and where it called from.
+// and state (nil for an outsider), where it called from, and whether it
+// holds the isolation.
 type party struct {
-	slot *slot
-	seen uint32
-	pc   uintptr
+	slot     *slot
+	seen     uint32
+	pc       uintptr
+	isolated bool
 }
 
 // who collects who made req (under mu).
@@ -268,10 +722,22 @@ func (p party) requester() Requester {
 	var r Requester
 	if p.slot != nil {
 		mi := p.slot.info(p.seen)
+		if p.isolated {
+			mi.State = StateIsolated
+		}
 		r.Member = &mi
 	}
 	if p.pc != 0 {
 		r.Caller, _ = runtime.CallersFrames([]uintptr{p.pc}).Next()
 	}
 	return r
+}
+
+// requesterOrNil describes p; nil if p is.
+func (p *party) requesterOrNil() *Requester {
+	if p == nil {
+		return nil
+	}
+	r := p.requester()
+	return &r
 }
