@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"bytes"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -129,6 +130,13 @@ func parseFrames(body []byte) []runtime.Frame {
 // thisPackage is the prefix of this package's functions in traces.
 const thisPackage = "github.com/isolatekit/isolate."
 
+// packageDir is the directory of this package's files, as traces name it
+// (empty if the binary was built without it).
+var packageDir = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(file)
+}()
+
 // topFrames are at most how many frames a report shows of a goroutine.
 const topFrames = 6
 
@@ -138,7 +146,7 @@ const topFrames = 6
 func userFrames(frames []runtime.Frame) []runtime.Frame {
 	var top []runtime.Frame
 	for _, f := range frames {
-		if internalFrame(f.Function) {
+		if internalFrame(f) {
 			continue
 		}
 		top = append(top, f)
@@ -149,13 +157,15 @@ func userFrames(frames []runtime.Frame) []runtime.Frame {
 	return top
 }
 
-// internalFrame reports whether fn is a function a report leaves out.
-func internalFrame(fn string) bool {
+// internalFrame reports whether f is a frame a report leaves out: the
+// runtime's, and this package's library code but its exported functions.
+func internalFrame(f runtime.Frame) bool {
+	fn := f.Function
 	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/") {
 		return true
 	}
 	name, ok := strings.CutPrefix(fn, thisPackage)
-	if !ok {
+	if !ok || filepath.Dir(f.File) != packageDir || strings.HasSuffix(f.File, "_test.go") {
 		return false
 	}
 	// "(*Isolator).Isolate", "Member.Harmless", "Scope.End": exported
@@ -163,6 +173,31 @@ func internalFrame(fn string) bool {
 	name = name[strings.LastIndexByte(name, '.')+1:]
 	r, _ := utf8.DecodeRuneInString(name)
 	return !unicode.IsUpper(r)
+}
+
+// callerFrame returns the top frame of stack outside the standard library
+// (the program's own code, where a blocking call was made), or the top
+// frame if all are in it; false if stack is empty.
+func callerFrame(stack []runtime.Frame) (runtime.Frame, bool) {
+	for _, f := range stack {
+		if !standardFrame(f.Function) {
+			return f, true
+		}
+	}
+	if len(stack) == 0 {
+		return runtime.Frame{}, false
+	}
+	return stack[0], true
+}
+
+// standardFrame reports whether fn is in the standard library: its import
+// path's first element has no dot, and it is not package main.
+func standardFrame(fn string) bool {
+	if i := strings.IndexByte(fn, '/'); i >= 0 {
+		return !strings.Contains(fn[:i], ".")
+	}
+	pkg, _, _ := strings.Cut(fn, ".")
+	return pkg != "main"
 }
 
 // callsInto reports whether the trace frames is inside one of this package's

@@ -192,7 +192,8 @@ type MemberInfo struct {
 }
 
 // String returns the member's name, its state, whether it leaked, and, in a
-// stall report, where its goroutine waits, for logs:
+// stall report, where its goroutine waits (the top frame outside the
+// standard library), for logs:
 //
 //	worker-1 (running; joined on goroutine 42: chan receive in main.work at /src/main.go:31)
 func (mi MemberInfo) String() string {
@@ -210,8 +211,7 @@ func (mi MemberInfo) String() string {
 		} else {
 			b.WriteString(": ")
 			b.WriteString(mi.WaitReason)
-			if len(mi.Stack) > 0 {
-				f := mi.Stack[0]
+			if f, ok := callerFrame(mi.Stack); ok {
 				fmt.Fprintf(&b, " in %s at %s:%d", f.Function, f.File, f.Line)
 			}
 		}
