@@ -81,7 +81,7 @@ func blockOnMutex(iso *Isolator, joined chan<- struct{}, stop <-chan struct{}) {
 func TestStallReportShowsWhereBlockerWaits(t *testing.T) {
 	for _, c := range []struct {
 		name, member, reason, function string
-		run                             func(*Isolator, chan<- struct{}, <-chan struct{})
+		run                            func(*Isolator, chan<- struct{}, <-chan struct{})
 	}{
 		{"receive", "receiver", "chan receive", ".blockInReceive", blockInReceive},
 		{"select", "selector", "select", ".blockInSelect", blockInSelect},
@@ -298,7 +298,7 @@ func TestJoinInsideOwnIsolationIsReported(t *testing.T) {
 	go func() {
 		m := iso.JoinNamed("worker-1")
 		release := m.Isolate()
-		handoff <- release // so that the test can end the deadlock
+		handoff <- release  // so that the test can end the deadlock
 		other := iso.Join() // the mistake: waits for m's own isolation
 		other.Leave()
 		m.Leave()
