@@ -163,9 +163,11 @@ func holds(from uint32, g uint64) bool {
 type Isolator struct {
 	noCopy noCopy
 
-	// StallAfter is how long an isolation request may wait before it is
-	// reported as stalled, once: one second when zero; a negative value
-	// turns stall reports off.
+	// StallAfter is how long an isolation request, a grace period, or a
+	// member held back by an isolation may wait before the wait is
+	// reported as stalled (see [StallReport]), and reported again at
+	// doubling intervals while it lasts: one second when zero; a negative
+	// value turns stall reports off.
 	StallAfter time.Duration
 	// OnStall, if set, receives the stall reports, on a goroutine of its
 	// own (it may block without holding anything up). When it is nil,

@@ -236,12 +236,11 @@ func (r StallReport) message() string {
 
 // log writes the report as a warning to log/slog's default logger.
 func (r StallReport) log() {
-	attrs := []slog.Attr{
-		slog.String("kind", r.Kind.String()),
-		slog.String("requester", r.Requester.String()),
-		slog.Duration("waited", r.Waited),
-		slog.Int("count", r.Count),
+	attrs := []slog.Attr{slog.String("kind", r.Kind.String())}
+	if r.Kind != StallHeldIsolation { // which has no one requester
+		attrs = append(attrs, slog.String("requester", r.Requester.String()))
 	}
+	attrs = append(attrs, slog.Duration("waited", r.Waited), slog.Int("count", r.Count))
 	if r.WaitsForItself {
 		attrs = append(attrs, slog.String("waits_for_itself", r.selfHint()))
 	}
