@@ -14,24 +14,22 @@ func BenchmarkJoinNamedLeave(b *testing.B) {
 	b.Run("impl=isolate-named", func(b *testing.B) {
 		var iso Isolator
 		b.ReportAllocs()
-		for b.Loop() {
-			iso.JoinNamed("conn").Leave()
-		}
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				iso.JoinNamed("conn").Leave()
+			}
+		})
 	})
 	b.Run("impl=isolate", func(b *testing.B) {
 		var iso Isolator
 		b.ReportAllocs()
-		for b.Loop() {
-			iso.Join().Leave()
-		}
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				iso.Join().Leave()
+			}
+		})
 	})
-	b.Run("impl=rwmutex", func(b *testing.B) {
-		var mu sync.RWMutex
-		for b.Loop() {
-			mu.RLock()
-			mu.RUnlock()
-		}
-	})
+	b.Run("impl=rwmutex", benchReadLock)
 }
 
 // BenchmarkStallReport measures one stall report with named members, on the
