@@ -51,7 +51,7 @@ func BenchmarkStallReport(b *testing.B) {
 				named := iso.namedLocked()
 				iso.mu.Unlock()
 				var r StallReport
-				r.locate(infos(named, nil), isolateMethods)
+				r.locate(infos(named, nil), isolateMethods, false)
 			}
 			b.StopTimer()
 			close(stop)

@@ -289,6 +289,22 @@ func TestHeldIsolationIsReported(t *testing.T) {
 	m.Leave()
 }
 
+// An unnamed Join behind a held isolation is reported with its call site.
+func TestUnnamedJoinBehindHeldIsolationIsReported(t *testing.T) {
+	iso, reports := reportSink(20 * time.Millisecond)
+	release := iso.Isolate() // held long: the mistake
+	joined := make(chan Member)
+	go func() { joined <- iso.Join() }()
+	r := awaitReport(t, reports, "unnamed join", func(r StallReport) bool { return r.Kind == StallJoin })
+	assert.Nil(t, r.Requester.Member, "the goroutine that joins is no member")
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "Join's call site: %+v", r.Requester.Caller)
+	require.Len(t, r.Waiters, 1)
+	assert.Equal(t, "member-0", r.Waiters[0].Member.Name)
+	assert.Contains(t, r.String(), "Join by outsider at ")
+	release()
+	(<-joined).Leave()
+}
+
 // A member whose goroutine joins again inside its own isolation waits for
 // itself: a deadlock, reported as such.
 func TestJoinInsideOwnIsolationIsReported(t *testing.T) {

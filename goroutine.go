@@ -69,10 +69,11 @@ type goroutineTrace struct {
 // are not found).
 const maxDump = 64 << 20
 
-// dumpGoroutines returns the goroutines whose ids are in want, from one dump
-// of all goroutines; nil when want is empty (no dump is taken).
-func dumpGoroutines(want map[uint64]bool) map[uint64]goroutineTrace {
-	if len(want) == 0 {
+// dumpGoroutines returns the goroutines whose ids are in want (every one if
+// all is set), from one dump of all goroutines; nil when want is empty and
+// all is not (no dump is taken).
+func dumpGoroutines(want map[uint64]bool, all bool) map[uint64]goroutineTrace {
+	if len(want) == 0 && !all {
 		return nil
 	}
 	buf := make([]byte, 64<<10)
@@ -84,16 +85,16 @@ func dumpGoroutines(want map[uint64]bool) map[uint64]goroutineTrace {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
-	return parseDump(buf, want)
+	return parseDump(buf, want, all)
 }
 
-// parseDump parses the goroutines of dump that are in want.
-func parseDump(dump []byte, want map[uint64]bool) map[uint64]goroutineTrace {
+// parseDump parses the goroutines of dump that are in want, or all.
+func parseDump(dump []byte, want map[uint64]bool, all bool) map[uint64]goroutineTrace {
 	found := make(map[uint64]goroutineTrace)
 	for block := range bytes.SplitSeq(dump, []byte("\n\n")) {
 		header, body, _ := bytes.Cut(block, []byte("\n"))
 		id, reason := parseHeader(header)
-		if !want[id] {
+		if id == 0 || !all && !want[id] {
 			continue
 		}
 		found[id] = goroutineTrace{reason: reason, frames: parseFrames(body)}
@@ -204,6 +205,13 @@ func standardFrame(fn string) bool {
 // methods named in methods ("(*Isolator).Isolate"), called from site (a zero
 // site matches any caller).
 func callsInto(frames []runtime.Frame, methods []string, site runtime.Frame) bool {
+	_, ok := callSite(frames, methods, site)
+	return ok
+}
+
+// callSite returns the frame that called one of methods in frames, from
+// site if site is not zero, as callsInto finds it.
+func callSite(frames []runtime.Frame, methods []string, site runtime.Frame) (runtime.Frame, bool) {
 	for i, f := range frames {
 		name, ok := strings.CutPrefix(f.Function, thisPackage)
 		if !ok {
@@ -213,13 +221,14 @@ func callsInto(frames []runtime.Frame, methods []string, site runtime.Frame) boo
 			if name != m {
 				continue
 			}
-			if site.File == "" {
-				return true
+			var caller runtime.Frame
+			if i+1 < len(frames) {
+				caller = frames[i+1]
 			}
-			if i+1 < len(frames) && frames[i+1].File == site.File && frames[i+1].Line == site.Line {
-				return true
+			if site.File == "" || caller.File == site.File && caller.Line == site.Line {
+				return caller, true
 			}
 		}
 	}
-	return false
+	return runtime.Frame{}, false
 }

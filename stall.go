@@ -442,7 +442,7 @@ func (iso *Isolator) reportStall(req *request, gen uint64) {
 	if req.full {
 		methods = isolateFullMethods
 	}
-	r.locate(infos(named, isolated), methods)
+	r.locate(infos(named, isolated), methods, false)
 	r.send(onStall)
 }
 
@@ -483,14 +483,15 @@ func (iso *Isolator) namedLocked() []watched {
 // from one dump of all goroutines (none if no member is named), and finds
 // the requester among named: a request through the Isolator (in one of
 // methods) by a goroutine that joined a named member is that member's.
-func (r *StallReport) locate(named []MemberInfo, methods []string) {
+// It returns the goroutines of the dump: every one if all is set.
+func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map[uint64]goroutineTrace {
 	want := map[uint64]bool{}
 	for _, mi := range named {
 		want[mi.Goroutine] = true
 	}
-	traces := dumpGoroutines(want)
+	traces := dumpGoroutines(want, all)
 	if traces == nil {
-		return
+		return nil
 	}
 	where := func(mi *MemberInfo) {
 		if mi == nil || mi.Goroutine == 0 {
@@ -514,7 +515,7 @@ func (r *StallReport) locate(named []MemberInfo, methods []string) {
 		where(r.Waiters[i].Member)
 	}
 	if r.Requester.Member != nil || methods == nil {
-		return
+		return traces
 	}
 	for i := range named {
 		mi := &named[i]
@@ -525,8 +526,9 @@ func (r *StallReport) locate(named []MemberInfo, methods []string) {
 		where(mi)
 		r.Requester.Member = mi
 		r.WaitsForItself = slices.ContainsFunc(r.Blockers, func(b MemberInfo) bool { return b.Slot == mi.Slot })
-		return
+		return traces
 	}
+	return traces
 }
 
 // watchGraceStall arranges for the grace period w, about to wait, to be
@@ -579,7 +581,7 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 		Count:     count,
 		Blockers:  infos(blockers, isolated),
 	}
-	r.locate(infos(named, isolated), graceMethods)
+	r.locate(infos(named, isolated), graceMethods, false)
 	r.send(iso.OnStall)
 }
 
@@ -667,15 +669,17 @@ func (iso *Isolator) reportHeld(gen uint64) {
 	for _, p := range pending {
 		r.Waiters = append(r.Waiters, p.requester())
 	}
-	r.locate(infos(named, isolated), nil)
-	r.findJoin(infos(named, isolated))
+	named2 := infos(named, isolated)
+	traces := r.locate(named2, nil, true)
+	r.findJoin(named2, traces)
 	r.send(onStall)
 }
 
-// findJoin makes a held-isolation report a join report if a named member's
-// goroutine waits in Join: the holder's (it waits for itself), or another
-// one's (a member that joins, or a member's goroutine that joins again).
-func (r *StallReport) findJoin(named []MemberInfo) {
+// findJoin makes a held-isolation report a join report if a goroutine waits
+// in Join: a named member's, the holder's first (it waits for itself), or,
+// failing those, any goroutine of traces that waits in Join: an outsider,
+// whose call site is then the Requester's.
+func (r *StallReport) findJoin(named []MemberInfo, traces map[uint64]goroutineTrace) {
 	joins := func(mi *MemberInfo) bool {
 		return mi != nil && callsInto(mi.Stack, joinMethods, runtime.Frame{})
 	}
@@ -692,6 +696,15 @@ func (r *StallReport) findJoin(named []MemberInfo) {
 	for i := range named {
 		if joins(&named[i]) {
 			r.Kind, r.Requester = StallJoin, Requester{Member: &named[i]}
+			return
+		}
+	}
+	for _, t := range traces {
+		if t.reason == "running" || t.reason == "runnable" {
+			continue // passing through Join, not held
+		}
+		if site, ok := callSite(t.frames, joinMethods, runtime.Frame{}); ok {
+			r.Kind, r.Requester = StallJoin, Requester{Caller: site}
 			return
 		}
 	}
