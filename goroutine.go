@@ -158,6 +158,12 @@ func userFrames(frames []runtime.Frame) []runtime.Frame {
 	return top
 }
 
+// libraryFrame reports whether f is in this package's library code (not
+// its tests).
+func libraryFrame(f runtime.Frame) bool {
+	return strings.HasPrefix(f.Function, thisPackage) && filepath.Dir(f.File) == packageDir && !strings.HasSuffix(f.File, "_test.go")
+}
+
 // internalFrame reports whether f is a frame a report leaves out: the
 // runtime's, and this package's library code but its exported functions.
 func internalFrame(f runtime.Frame) bool {
@@ -165,10 +171,10 @@ func internalFrame(f runtime.Frame) bool {
 	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/") {
 		return true
 	}
-	name, ok := strings.CutPrefix(fn, thisPackage)
-	if !ok || filepath.Dir(f.File) != packageDir || strings.HasSuffix(f.File, "_test.go") {
+	if !libraryFrame(f) {
 		return false
 	}
+	name := strings.TrimPrefix(fn, thisPackage)
 	// "(*Isolator).Isolate", "Member.Harmless", "Scope.End": exported
 	// if the last name is.
 	name = name[strings.LastIndexByte(name, '.')+1:]
@@ -177,11 +183,11 @@ func internalFrame(f runtime.Frame) bool {
 }
 
 // callerFrame returns the top frame of stack outside the standard library
-// (the program's own code, where a blocking call was made), or the top
-// frame if all are in it; false if stack is empty.
+// and this package (the program's own code, where it made the call that
+// blocks), or the top frame if all are in them; false if stack is empty.
 func callerFrame(stack []runtime.Frame) (runtime.Frame, bool) {
 	for _, f := range stack {
-		if !standardFrame(f.Function) {
+		if !standardFrame(f.Function) && !libraryFrame(f) {
 			return f, true
 		}
 	}

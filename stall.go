@@ -464,6 +464,9 @@ func (iso *Isolator) holderLocked() *party {
 	}
 	h := o.who()
 	h.isolated = true
+	if !o.waitCounted {
+		h.pc = 0 // granted at once: the call site was not recorded (pc is an earlier wait's)
+	}
 	return &h
 }
 
