@@ -346,13 +346,17 @@ type stallClock struct {
 	fireAt time.Time
 }
 
-// start arms c for a wait that begins now, to call report with the wait's
-// number after StallAfter (after), and returns its timer.
-func (c *stallClock) start(after time.Duration, report func(gen uint64)) *time.Timer {
+// next numbers a new wait of c, for its report func to check with current.
+func (c *stallClock) next() uint64 {
 	c.gen++
-	gen := c.gen
+	return c.gen
+}
+
+// start arms c, whose wait next numbered, to call report after StallAfter
+// (after), and returns its timer.
+func (c *stallClock) start(after time.Duration, report func()) *time.Timer {
 	c.due, c.count, c.fireAt = after, 0, time.Now().Add(after)
-	c.timer = time.AfterFunc(after, func() { report(gen) })
+	c.timer = time.AfterFunc(after, report)
 	return c.timer
 }
 
@@ -409,7 +413,8 @@ func (iso *Isolator) watchStall(req *request) *time.Timer {
 	// TestStallReportNamesBlockerAndHolder checks the count.
 	runtime.Callers(6, pc[:])
 	req.pc = pc[0]
-	return req.stall.start(after, func(gen uint64) { iso.reportStall(req, gen) })
+	gen := req.stall.next()
+	return req.stall.start(after, func() { iso.reportStall(req, gen) })
 }
 
 // reportStall reports req if it still waits and a report is due. It runs on
@@ -546,7 +551,7 @@ func (iso *Isolator) watchGraceStall(w *graceWaiter) *time.Timer {
 	g := &iso.grace
 	g.mu.Lock() // the report takes it before it looks at c
 	defer g.mu.Unlock()
-	return c.start(after, func(uint64) { iso.reportGraceStall(w, c) })
+	return c.start(after, func() { iso.reportGraceStall(w, c) })
 }
 
 // reportGraceStall reports the grace period w, if it still waits and a
@@ -601,7 +606,8 @@ func (iso *Isolator) watchHeld(s *slot) {
 	// A timer that should have fired long ago was made in a synctest
 	// bubble that has ended: it never will.
 	if c := &d.held; c.timer == nil || now.Sub(c.fireAt) > after || now.Before(c.fireAt.Add(-c.due-after)) {
-		c.start(after, iso.reportHeld)
+		gen := c.next()
+		c.start(after, func() { iso.reportHeld(gen) })
 		d.heldBy = nil // a new count
 	}
 }
