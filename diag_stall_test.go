@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -235,19 +236,27 @@ func TestLastingStallIsReportedAgain(t *testing.T) {
 	assert.Zero(t, st.Requests)
 }
 
-// The intervals between reports double, from StallAfter up to a minute.
+// The intervals between reports double, from StallAfter up to a minute;
+// each report has the whole wait so far.
 func TestStallReportIntervalsDouble(t *testing.T) {
-	after := 40 * time.Millisecond
-	waited := after
-	var gaps []time.Duration
-	for range 14 {
-		next := nextDue(after, waited)
-		gaps = append(gaps, next-waited)
-		waited = next
-	}
-	assert.Equal(t, []time.Duration{after, 2 * after, 4 * after}, gaps[:3])
-	assert.Equal(t, time.Minute, gaps[len(gaps)-1], "capped")
-	assert.Equal(t, 2*time.Hour, nextDue(2*time.Hour, 2*time.Hour)-2*time.Hour, "a StallAfter over the cap is the interval")
+	synctest.Test(t, func(t *testing.T) {
+		iso, reports := reportSink(time.Second)
+		m := iso.JoinNamed("stuck")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { _, err := iso.IsolateContext(ctx); done <- err }()
+		time.Sleep(200 * time.Second)
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+		m.Leave()
+		var waited []time.Duration
+		for len(reports) > 0 {
+			waited = append(waited, (<-reports).Waited)
+		}
+		s := time.Second
+		assert.Equal(t, []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, 64 * s, 124 * s, 184 * s}, waited,
+			"doubling intervals, capped at a minute")
+	})
 }
 
 // An isolation held while members wait to run, and a Join waiting for it,
