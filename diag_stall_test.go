@@ -8,6 +8,7 @@ package isolate
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -385,6 +386,17 @@ func TestHandedOnMemberSaysWhereItJoined(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 	m.Leave()
+}
+
+// A report on many members lists the first few in its one line.
+func TestStallReportStringListsAFew(t *testing.T) {
+	r := StallReport{Kind: StallIsolation}
+	for i := range 20 {
+		r.Blockers = append(r.Blockers, MemberInfo{Name: fmt.Sprint("m", i), Slot: i})
+	}
+	s := r.String()
+	assert.Contains(t, s, "m15 (running) and 4 more")
+	assert.NotContains(t, s, "m16")
 }
 
 // Kinds print as the words reports use.

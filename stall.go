@@ -160,14 +160,22 @@ func (r StallReport) String() string {
 	return b.String()
 }
 
+// writeList writes the first maxListed entries of list, and how many more
+// there are: a stall with thousands of members stays one readable line.
 func writeList[T fmt.Stringer](b *strings.Builder, list []T) {
-	for i, x := range list {
+	for i, x := range list[:min(len(list), maxListed)] {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(x.String())
 	}
+	if len(list) > maxListed {
+		fmt.Fprintf(b, " and %d more", len(list)-maxListed)
+	}
 }
+
+// maxListed is how many members or requests String lists of each kind.
+const maxListed = 16
 
 // holder names the holder, "nobody" when none.
 func (r StallReport) holder() string {
