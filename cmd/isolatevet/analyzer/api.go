@@ -110,8 +110,9 @@ const (
 )
 
 // blockingCall classifies a call of the standard library (and x/sync) that
-// may block, and describes it.
-func blockingCall(info *types.Info, call *ast.CallExpr) (blockKind, string) {
+// may block, and describes it. wrappers holds the variables of the func
+// that wrap a network connection (netWrappers).
+func blockingCall(info *types.Info, call *ast.CallExpr, wrappers map[types.Object]bool) (blockKind, string) {
 	fn, ok := typeutil.Callee(info, call).(*types.Func)
 	if !ok || fn.Pkg() == nil {
 		return notBlocking, ""
@@ -128,7 +129,14 @@ func blockingCall(info *types.Info, call *ast.CallExpr) (blockKind, string) {
 		}
 	}
 	desc := types.ExprString(call.Fun)
+	if d := netIOCall(info, call, fn, wrappers); d != "" {
+		return blocksIO, d
+	}
 	switch fn.Pkg().Path() {
+	case "crypto/tls":
+		if recv == "Conn" && (name == "Read" || name == "Write" || strings.HasPrefix(name, "Handshake")) {
+			return blocksIO, desc
+		}
 	case "time":
 		if recv == "" && name == "Sleep" {
 			return blocksWait, desc

@@ -200,18 +200,7 @@ func (w *walker) checkDo(c *ast.CallExpr, e *env) {
 	why := ""
 	switch f := ast.Unparen(c.Args[0]).(type) {
 	case *ast.FuncLit:
-		var calls []*ast.CallExpr
-		why = w.firstBlockingOp(f.Body, checkMutex, func(call *ast.CallExpr) { calls = append(calls, call) })
-		for _, call := range calls {
-			if why != "" {
-				break
-			}
-			if callee := typeutil.StaticCallee(w.info, call); callee != nil {
-				if b := w.calleeBlocks(callee); b != "" {
-					why = chain(w.funcName(callee), b)
-				}
-			}
-		}
+		why = w.litBlocks(f, checkMutex)
 	case *ast.Ident, *ast.SelectorExpr:
 		if fn, ok := typeutil.Callee(w.info, &ast.CallExpr{Fun: f}).(*types.Func); ok {
 			if b := w.calleeBlocks(fn); b != "" {

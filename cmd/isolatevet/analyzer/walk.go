@@ -16,11 +16,14 @@ type walker struct {
 	info     *types.Info
 	fn       ast.Node
 	body     *ast.BlockStmt
-	report   bool                         // false while solving, true on the last walk
-	tracked  map[types.Object]bool        // variables that hold a scope or a release func
-	condVars map[types.Object]condVar     // the ok or err of a TryIsolate or ...Context
-	isoOf    map[mkey]mkey                // member → the Isolator it joined, where one
-	comm     map[ast.Node]*ast.SelectStmt // the operation of each comm clause → its select
+	report   bool                          // false while solving, true on the last walk
+	tracked  map[types.Object]bool         // variables that hold a scope or a release func
+	condVars map[types.Object]condVar      // the ok or err of a TryIsolate or ...Context
+	isoOf    map[mkey]mkey                 // member → the Isolator it joined, where one
+	comm     map[ast.Node]*ast.SelectStmt  // the operation of each comm clause → its select
+	wrappers map[types.Object]bool         // readers and writers over a connection
+	tokens   map[ast.Node]bool             // channel operations that give a token back
+	locals   map[types.Object]*ast.FuncLit // variables that hold one func literal
 }
 
 // A condVar is the ok (isErr false) or err result of an isolation request
@@ -54,6 +57,9 @@ func (c *checker) checkFunc(fn ast.Node, typ *ast.FuncType, body *ast.BlockStmt,
 		condVars: map[types.Object]condVar{},
 		isoOf:    map[mkey]mkey{},
 		comm:     map[ast.Node]*ast.SelectStmt{},
+		wrappers: netWrappers(c.pass.TypesInfo, body),
+		tokens:   tokenReturns(c.pass.TypesInfo, body),
+		locals:   localFuncs(c.pass.TypesInfo, body),
 	}
 	w.prepare()
 	c.checkDropped(body)
@@ -355,6 +361,11 @@ func (w *walker) call(c *ast.CallExpr, e *env) result {
 			w.end(obj, c, e)
 			return result{}
 		}
+		if w.locals[w.info.Uses[f]] != nil {
+			w.args(c, e)
+			w.localCall(c, f, e)
+			return result{}
+		}
 	case *ast.CallExpr:
 		r := w.call(f, e)
 		w.args(c, e)
@@ -396,7 +407,7 @@ func (w *walker) args(c *ast.CallExpr, e *env) {
 // blockingCall reports a call that blocks, or that calls what may block,
 // where a member runs.
 func (w *walker) blockingCall(c *ast.CallExpr, e *env) {
-	if k, desc := blockingCall(w.info, c); k != notBlocking {
+	if k, desc := blockingCall(w.info, c, w.wrappers); k != notBlocking {
 		op := opWait
 		switch k {
 		case blocksMutex:
@@ -420,6 +431,9 @@ func (w *walker) blockingCall(c *ast.CallExpr, e *env) {
 // chanOp reports a channel operation outside a select, or a select without
 // default at its first operation.
 func (w *walker) chanOp(n ast.Node, desc string, e *env) {
+	if w.tokens[n] {
+		return
+	}
 	if s, ok := w.comm[n]; ok {
 		first := s.Body.List[0].(*ast.CommClause).Comm
 		if hasDefault(s) || !commIs(first, n) {
