@@ -72,8 +72,9 @@ func init() {
 type checker struct {
 	pass    *analysis.Pass
 	blocks  map[*types.Func]*mayBlock
-	okLines map[string]map[int]bool // file name → lines with //isolate:ok
-	seen    map[token.Pos]bool      // reported positions: one report a place
+	okLines map[string]map[int]bool       // file name → lines with //isolate:ok
+	seen    map[token.Pos]bool            // reported positions: one report a place
+	decls   map[*types.Func]*ast.FuncDecl // the package's func declarations, once needed
 }
 
 func run(pass *analysis.Pass) (any, error) {

@@ -9,7 +9,7 @@ import (
 
 func TestChecks(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), analyzer.Analyzer,
-		"blocking", "calls", "lost", "outsider", "leave", "rules", "suppress", "netio", "tokens", "closures")
+		"blocking", "calls", "lost", "outsider", "leave", "rules", "suppress", "netio", "tokens", "closures", "borrow")
 }
 
 func TestMutexOff(t *testing.T) {

@@ -133,6 +133,7 @@ func (w *walker) checkLost(g *cfg.CFG) {
 func (w *walker) lostPath(def *cfg.Block, i int, v *types.Var, member bool) *ast.ReturnStmt {
 	notUse := map[*ast.Ident]bool{}
 	if member {
+		notUse = w.borrowedArgs(v)
 		ast.Inspect(w.body, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
 				if api, ok := asAPI(w.info, call); ok && api.recv == "Member" && api.name != "Leave" {
