@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/cfg"
 )
@@ -14,8 +15,11 @@ func dropMessage(api apiCall, call string) string {
 	case opensScope:
 		return "the Scope of " + call + " is dropped: the scope never ends; write defer " + call + ".End(), or sc := " + call + " … sc.End()"
 	case opensIsolation:
-		if api.name != "Isolate" && api.name != "IsolateFull" {
-			return "the release func of " + call + " is dropped: the isolation never ends; keep it (release, ok := " + call + ") and call it"
+		if strings.HasSuffix(api.name, "Context") {
+			return "the release func of " + call + " is dropped: the isolation never ends; keep it (release, err := " + call + ") and call it when err is nil"
+		}
+		if api.name == "TryIsolate" {
+			return "the release func of " + call + " is dropped: the isolation never ends; keep it (release, ok := " + call + ") and call it when ok"
 		}
 		return "the release func of " + call + " is dropped: the isolation never ends; write defer " + call + "(), or release := " + call + " … release()"
 	case opensMember:

@@ -3,6 +3,7 @@
 package borrow
 
 import (
+	"context"
 	"errors"
 
 	"github.com/isolatekit/isolate"
@@ -117,4 +118,9 @@ func (d *dir) recursive() error {
 	}
 	m.Leave()
 	return nil
+}
+
+// The fix for a dropped ...Context release names its err.
+func droppedContext(iso *isolate.Isolator, ctx context.Context) { // want droppedContext:"mayBlock"
+	_, _ = iso.IsolateContext(ctx) // want `the release func of iso.IsolateContext\(ctx\) is dropped: the isolation never ends; keep it \(release, err := iso.IsolateContext\(ctx\)\) and call it when err is nil`
 }
