@@ -67,14 +67,35 @@ func (c *checker) checkFunc(fn ast.Node, typ *ast.FuncType, body *ast.BlockStmt,
 		w.checkLost(g)
 	}
 	entry := &env{members: map[mkey]mstate{}, scopes: map[types.Object]scopeRec{}}
+	busy := w.busyMembers()
 	for _, f := range typ.Params.List {
 		for _, name := range f.Names {
-			if v, ok := w.info.Defs[name].(*types.Var); ok && isMember(v.Type()) {
+			if v, ok := w.info.Defs[name].(*types.Var); ok && isMember(v.Type()) && !busy[v] {
 				entry.members[mkey{obj: v}] = stRunning
 			}
 		}
 	}
 	w.solve(g, entry)
+}
+
+// busyMembers finds the variables whose member the func makes run with
+// Busy, in its body or in a func literal there. Busy changes nothing for a
+// member that runs: a func that calls it on a Member parameter gets the
+// member idle (a callback's, joined with JoinIdle), and its state on entry
+// is unknown rather than running.
+func (w *walker) busyMembers() map[types.Object]bool {
+	out := map[types.Object]bool{}
+	ast.Inspect(w.body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if api, ok := asAPI(w.info, call); ok && api.recv == "Member" && api.name == "Busy" {
+				if id, ok := ast.Unparen(api.x).(*ast.Ident); ok {
+					out[w.info.Uses[id]] = true
+				}
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // prepare finds, flow-insensitively, the variables that hold scopes and
