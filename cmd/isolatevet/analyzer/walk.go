@@ -140,6 +140,9 @@ func (w *walker) prepare() {
 }
 
 func (w *walker) prepareAssign(lhs []ast.Expr, rhs ast.Expr, conflict map[mkey]bool) {
+	if x, ok := w.endValue(rhs); ok {
+		rhs = x // end := m.Harmless().End: end holds the scope
+	}
 	call, ok := ast.Unparen(rhs).(*ast.CallExpr)
 	if !ok {
 		return
@@ -210,6 +213,22 @@ func (w *walker) keyOf(e ast.Expr) (mkey, bool) {
 		}
 	}
 	return mkey{}, false
+}
+
+// endValue recognizes the method value of a Scope's End on a scope just
+// opened (m.Harmless().End), and returns the call that opens it.
+func (w *walker) endValue(e ast.Expr) (ast.Expr, bool) {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "End" || !isScope(w.info.TypeOf(sel.X)) {
+		return nil, false
+	}
+	if s := w.info.Selections[sel]; s == nil || s.Kind() != types.MethodVal {
+		return nil, false
+	}
+	if _, ok := ast.Unparen(sel.X).(*ast.CallExpr); !ok {
+		return nil, false
+	}
+	return sel.X, true
 }
 
 // node applies one CFG node (a statement, or a condition) to e.
@@ -298,6 +317,10 @@ func (w *walker) expr(x ast.Expr, e *env) result {
 	case *ast.FuncLit:
 		w.escapeIn(x.Body, e)
 		return result{}
+	case *ast.SelectorExpr:
+		if call, ok := w.endValue(x); ok {
+			return w.expr(call, e) // the scope opens now; the value ends it
+		}
 	case *ast.Ident:
 		w.escape(w.info.Uses[x], e)
 		return result{}
