@@ -115,7 +115,7 @@ func (w *walker) checkLost(g *cfg.CFG) {
 			}
 			var leaves map[*ast.CallExpr]bool
 			if api.opens() == opensScope {
-				leaves = w.leavesOf(api.x, call.Pos())
+				leaves = w.leavesOf(api, call.Pos())
 				if leaves == nil {
 					continue // a deferred Leave ends the scope on every return
 				}
@@ -142,8 +142,8 @@ func (w *walker) checkLost(g *cfg.CFG) {
 // pos) in the func: Leave ends the scopes still open, so a path through
 // one of them loses nothing. It returns nil when a defer x.Leave() comes
 // before pos: every return after the scope's opening leaves the member.
-func (w *walker) leavesOf(x ast.Expr, pos token.Pos) map[*ast.CallExpr]bool {
-	k, ok := w.keyOf(x)
+func (w *walker) leavesOf(scope apiCall, pos token.Pos) map[*ast.CallExpr]bool {
+	k, ok := w.apiKey(scope)
 	out := map[*ast.CallExpr]bool{}
 	if !ok {
 		return out
@@ -188,7 +188,7 @@ func isLeaveOf(w *walker, call *ast.CallExpr, k mkey) bool {
 	if !ok || api.recv != "Member" || api.name != "Leave" {
 		return false
 	}
-	ck, ok := w.keyOf(api.x)
+	ck, ok := w.apiKey(api)
 	return ok && ck == k
 }
 

@@ -59,7 +59,7 @@ func (w *walker) api(c *ast.CallExpr, api apiCall, e *env) result {
 // memberCall applies a call of a Member method: the scopes it opens and the
 // state it leaves.
 func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
-	k, keyed := w.keyOf(api.x)
+	k, keyed := w.apiKey(api)
 	st := stUnknown
 	if keyed {
 		st = w.state(e, k)
@@ -122,7 +122,7 @@ func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
 
 // isolatorCall applies a call of an Isolator method.
 func (w *walker) isolatorCall(c *ast.CallExpr, api apiCall, e *env) result {
-	ik, ikOK := w.keyOf(api.x)
+	ik, ikOK := w.apiKey(api)
 	if isolatorWaits(api.name) || api.name == "TryIsolate" {
 		w.isolatorWait(c, api, ik, ikOK, e)
 	}
@@ -262,7 +262,7 @@ func (w *walker) goStmt(g *ast.GoStmt, e *env) {
 		if !ok || api.recv != "Member" {
 			return true
 		}
-		k, keyed := w.keyOf(api.x)
+		k, keyed := w.apiKey(api)
 		if keyed && w.isLocalOrParam(k.obj) && (k.obj.Pos() < lit.Pos() || k.obj.Pos() >= lit.End()) {
 			w.reportf(call.Pos(), "%s is used in a goroutine it did not join in: a Member belongs to the goroutine that joined; Join in the new goroutine", k)
 			return false

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/cfg"
 	"golang.org/x/tools/go/types/typeutil"
@@ -24,6 +25,7 @@ type walker struct {
 	wrappers map[types.Object]bool         // readers and writers over a connection
 	tokens   map[ast.Node]bool             // channel operations that give a token back
 	locals   map[types.Object]*ast.FuncLit // variables that hold one func literal
+	leaves   map[mkey]bool                 // members the func calls Leave on, once needed
 }
 
 // A condVar is the ok (isErr false) or err result of an isolation request
@@ -169,7 +171,7 @@ func (w *walker) prepareAssign(lhs []ast.Expr, rhs ast.Expr, conflict map[mkey]b
 		}
 	case opensMember:
 		k, ok := w.keyOf(lhs[0])
-		ik, ok2 := w.keyOf(api.x)
+		ik, ok2 := w.apiKey(api)
 		if !ok {
 			return
 		}
@@ -238,6 +240,9 @@ func (w *walker) node(n ast.Node, e *env) {
 		if len(n.Rhs) == 1 {
 			r := w.expr(n.Rhs[0], e)
 			w.bind(n.Lhs, r, e)
+			if len(n.Lhs) == 1 {
+				w.bindFields(n.Lhs[0], n.Rhs[0], e)
+			}
 			return
 		}
 		for _, x := range n.Rhs {
@@ -251,6 +256,9 @@ func (w *walker) node(n ast.Node, e *env) {
 		}
 		if len(n.Values) == 1 {
 			w.bind(lhs, w.expr(n.Values[0], e), e)
+			if len(lhs) == 1 {
+				w.bindFields(lhs[0], n.Values[0], e)
+			}
 			return
 		}
 		for _, x := range n.Values {
@@ -299,6 +307,58 @@ func (w *walker) bind(lhs []ast.Expr, r result, e *env) {
 			e.members[k] = r.st
 		} else {
 			e.members[k] = stUnknown
+		}
+	}
+}
+
+// bindFields records the members a struct literal joins into its fields:
+// after c := &conn{Member: iso.Join()}, c.Member runs. Only where the func
+// leaves that member too: a constructor that joins, stores and returns
+// hands the member to a goroutine of its own, and says nothing of its
+// state meanwhile.
+func (w *walker) bindFields(lhs, rhs ast.Expr, e *env) {
+	k, ok := w.keyOf(lhs)
+	if !ok {
+		return
+	}
+	if w.leaves == nil {
+		w.leaves = map[mkey]bool{}
+		ast.Inspect(w.body, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if api, ok := asAPI(w.info, call); ok && api.recv == "Member" && api.name == "Leave" {
+					if lk, ok := w.apiKey(api); ok {
+						w.leaves[lk] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	x := ast.Unparen(rhs)
+	if u, ok := x.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		x = ast.Unparen(u.X)
+	}
+	lit, ok := x.(*ast.CompositeLit)
+	if !ok {
+		return
+	}
+	for _, el := range lit.Elts {
+		kv, ok := el.(*ast.KeyValueExpr)
+		if !ok {
+			continue
+		}
+		name, ok := kv.Key.(*ast.Ident)
+		call, ok2 := ast.Unparen(kv.Value).(*ast.CallExpr)
+		if !ok || !ok2 {
+			continue
+		}
+		fk := mkey{obj: k.obj, path: k.path + "." + name.Name}
+		if api, ok := asAPI(w.info, call); ok && api.opens() == opensMember && w.leaves[fk] {
+			st := stRunning
+			if strings.HasPrefix(api.name, "JoinIdle") {
+				st = stIdle
+			}
+			e.members[fk] = st
 		}
 	}
 }
