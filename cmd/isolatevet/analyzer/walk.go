@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"strings"
 
 	"golang.org/x/tools/go/cfg"
 	"golang.org/x/tools/go/types/typeutil"
@@ -68,36 +67,8 @@ func (c *checker) checkFunc(fn ast.Node, typ *ast.FuncType, body *ast.BlockStmt,
 	if !c.isMainMain(fn) {
 		w.checkLost(g)
 	}
-	entry := &env{members: map[mkey]mstate{}, scopes: map[types.Object]scopeRec{}}
-	busy := w.busyMembers()
-	for _, f := range typ.Params.List {
-		for _, name := range f.Names {
-			if v, ok := w.info.Defs[name].(*types.Var); ok && isMember(v.Type()) && !busy[v] {
-				entry.members[mkey{obj: v}] = stRunning
-			}
-		}
-	}
+	entry := w.entryState(typ)
 	w.solve(g, entry)
-}
-
-// busyMembers finds the variables whose member the func makes run with
-// Busy, in its body or in a func literal there. Busy changes nothing for a
-// member that runs: a func that calls it on a Member parameter gets the
-// member idle (a callback's, joined with JoinIdle), and its state on entry
-// is unknown rather than running.
-func (w *walker) busyMembers() map[types.Object]bool {
-	out := map[types.Object]bool{}
-	ast.Inspect(w.body, func(n ast.Node) bool {
-		if call, ok := n.(*ast.CallExpr); ok {
-			if api, ok := asAPI(w.info, call); ok && api.recv == "Member" && api.name == "Busy" {
-				if id, ok := ast.Unparen(api.x).(*ast.Ident); ok {
-					out[w.info.Uses[id]] = true
-				}
-			}
-		}
-		return true
-	})
-	return out
 }
 
 // prepare finds, flow-insensitively, the variables that hold scopes and
@@ -217,22 +188,6 @@ func (w *walker) keyOf(e ast.Expr) (mkey, bool) {
 	return mkey{}, false
 }
 
-// endValue recognizes the method value of a Scope's End on a scope just
-// opened (m.Harmless().End), and returns the call that opens it.
-func (w *walker) endValue(e ast.Expr) (ast.Expr, bool) {
-	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
-	if !ok || sel.Sel.Name != "End" || !isScope(w.info.TypeOf(sel.X)) {
-		return nil, false
-	}
-	if s := w.info.Selections[sel]; s == nil || s.Kind() != types.MethodVal {
-		return nil, false
-	}
-	if _, ok := ast.Unparen(sel.X).(*ast.CallExpr); !ok {
-		return nil, false
-	}
-	return sel.X, true
-}
-
 // node applies one CFG node (a statement, or a condition) to e.
 func (w *walker) node(n ast.Node, e *env) {
 	switch n := n.(type) {
@@ -307,58 +262,6 @@ func (w *walker) bind(lhs []ast.Expr, r result, e *env) {
 			e.members[k] = r.st
 		} else {
 			e.members[k] = stUnknown
-		}
-	}
-}
-
-// bindFields records the members a struct literal joins into its fields:
-// after c := &conn{Member: iso.Join()}, c.Member runs. Only where the func
-// leaves that member too: a constructor that joins, stores and returns
-// hands the member to a goroutine of its own, and says nothing of its
-// state meanwhile.
-func (w *walker) bindFields(lhs, rhs ast.Expr, e *env) {
-	k, ok := w.keyOf(lhs)
-	if !ok {
-		return
-	}
-	if w.leaves == nil {
-		w.leaves = map[mkey]bool{}
-		ast.Inspect(w.body, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok {
-				if api, ok := asAPI(w.info, call); ok && api.recv == "Member" && api.name == "Leave" {
-					if lk, ok := w.apiKey(api); ok {
-						w.leaves[lk] = true
-					}
-				}
-			}
-			return true
-		})
-	}
-	x := ast.Unparen(rhs)
-	if u, ok := x.(*ast.UnaryExpr); ok && u.Op == token.AND {
-		x = ast.Unparen(u.X)
-	}
-	lit, ok := x.(*ast.CompositeLit)
-	if !ok {
-		return
-	}
-	for _, el := range lit.Elts {
-		kv, ok := el.(*ast.KeyValueExpr)
-		if !ok {
-			continue
-		}
-		name, ok := kv.Key.(*ast.Ident)
-		call, ok2 := ast.Unparen(kv.Value).(*ast.CallExpr)
-		if !ok || !ok2 {
-			continue
-		}
-		fk := mkey{obj: k.obj, path: k.path + "." + name.Name}
-		if api, ok := asAPI(w.info, call); ok && api.opens() == opensMember && w.leaves[fk] {
-			st := stRunning
-			if strings.HasPrefix(api.name, "JoinIdle") {
-				st = stIdle
-			}
-			e.members[fk] = st
 		}
 	}
 }
