@@ -67,6 +67,7 @@ func (c *checker) checkFunc(fn ast.Node, typ *ast.FuncType, body *ast.BlockStmt,
 	if !c.isMainMain(fn) {
 		w.checkLost(g)
 	}
+	w.checkTwice(g)
 	entry := w.entryState(typ)
 	w.solve(g, entry)
 }
