@@ -46,7 +46,7 @@ func (r *Resolver) Run(ctx context.Context, tasks <-chan Task, n int) <-chan Res
 					return
 				}
 				addr := r.hosts[t.Host]
-				out <- Result{ID: t.ID, Addr: addr} // BUG: send while running
+				out <- Result{ID: t.ID, Addr: addr} // want `send on out blocks while m runs`
 			}
 		}()
 	}
@@ -57,7 +57,7 @@ func (r *Resolver) Run(ctx context.Context, tasks <-chan Task, n int) <-chan Res
 	return out
 }
 
-func (r *Resolver) Set(host, addr string) {
+func (r *Resolver) Set(host, addr string) { // want Set:"mayBlock"
 	defer r.iso.Isolate()()
 	r.hosts[host] = addr
 }

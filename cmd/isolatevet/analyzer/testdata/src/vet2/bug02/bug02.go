@@ -14,7 +14,7 @@ type Server struct {
 	names map[string]string
 }
 
-func (s *Server) ListenAndServe(addr string) error {
+func (s *Server) ListenAndServe(addr string) error { // want ListenAndServe:"mayBlock"
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (s *Server) serve(c net.Conn) {
 	defer m.Leave()
 	buf := make([]byte, 512)
 	for {
-		n, err := c.Read(buf) // BUG: network read while running
+		n, err := c.Read(buf) // want `c\.Read blocks while m runs`
 		if err == io.EOF {
 			return
 		}

@@ -44,7 +44,7 @@ func (r *Router) Handle(reqs <-chan string, updates <-chan map[string]string) {
 			old := r.cur.Load()
 			next := &Table{Routes: upd, Gen: old.Gen + 1}
 			r.cur.Store(next)
-			r.iso.Synchronize() // BUG: grace period while running
+			r.iso.Synchronize() // want `r\.iso\.Synchronize\(\) from running member m waits for m itself`
 			r.free = append(r.free, old)
 			continue
 		}

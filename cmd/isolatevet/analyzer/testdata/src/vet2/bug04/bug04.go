@@ -15,8 +15,8 @@ type Client struct {
 }
 
 func (c *Client) await(m isolate.Member, ch chan string) (string, bool) {
-	defer m.Harmless() // BUG: scope never ended
-	select {
+	defer m.Harmless() // want `defer m\.Harmless\(\) opens the scope when the func returns, and never ends it`
+	select {           // want `select without default blocks while m runs`
 	case v := <-ch:
 		return v, true
 	case <-time.After(c.timeout):

@@ -27,13 +27,13 @@ func (b *Broker) Run() {
 		topic := string(msg[:4])
 		for _, sub := range b.subs[topic] {
 			if !sub.TryPost(msg) {
-				sub.Post(msg) // BUG: blocks (cross-package) while running
+				sub.Post(msg) // want `mailbox\.Mailbox\.Post may block \(send on b\.ch at mailbox\.go:12\), called while m runs`
 			}
 		}
 	}
 }
 
-func (b *Broker) Subscribe(topic string, mb *mailbox.Mailbox) {
+func (b *Broker) Subscribe(topic string, mb *mailbox.Mailbox) { // want Subscribe:"mayBlock"
 	defer b.iso.Isolate()()
 	b.subs[topic] = append(b.subs[topic], mb)
 }

@@ -18,7 +18,7 @@ type Ledger struct {
 var errBadRequest = errors.New("bad request")
 
 func (l *Ledger) Balance(req string) (int, error) {
-	m := l.iso.Join() // BUG: not left on the error return
+	m := l.iso.Join() // want `m does not Leave on every path`
 	fields := strings.Fields(req)
 	if len(fields) != 2 {
 		return 0, errBadRequest

@@ -31,7 +31,7 @@ func (r *Replicator) push(m isolate.Member, key string) error {
 		if err == nil {
 			return nil
 		}
-		time.Sleep(r.backoff << attempt) // BUG: sleep while running
+		time.Sleep(r.backoff << attempt) // want `time\.Sleep blocks while m runs`
 	}
 	return errGiveUp
 }

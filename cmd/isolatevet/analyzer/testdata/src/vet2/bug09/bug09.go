@@ -23,8 +23,8 @@ func NewCache(iso *isolate.Isolator, max int) *Cache {
 	return &Cache{iso: iso, data: map[string]entry{}, max: max}
 }
 
-func (c *Cache) evictExpired() {
-	defer c.iso.Isolate()() // BUG when called from a running member
+func (c *Cache) evictExpired() { // want evictExpired:"mayBlock"
+	defer c.iso.Isolate()() // waits for the members: Serve calls it while m runs
 	now := time.Now()
 	for k, e := range c.data {
 		if now.After(e.expires) {
@@ -44,7 +44,7 @@ func (c *Cache) Serve(keys <-chan string, out chan<- string) {
 			return
 		}
 		if len(c.data) > c.max {
-			c.evictExpired() // BUG: iso.Isolate (through a call) while m runs
+			c.evictExpired() // want `Cache\.evictExpired may block \(c\.iso\.Isolate at bug09\.go:27\), called while m runs`
 		}
 		v := c.data[k].val
 		h := m.Harmless()

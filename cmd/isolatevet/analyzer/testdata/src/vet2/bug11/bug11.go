@@ -17,7 +17,7 @@ type Log struct {
 var errCorrupt = errors.New("corrupt log")
 
 func (l *Log) Compact(m isolate.Member) error {
-	release, ok := m.TryIsolate() // BUG: not released on the error path
+	release, ok := m.TryIsolate() // want `release is not called on every path`
 	if !ok {
 		return nil
 	}

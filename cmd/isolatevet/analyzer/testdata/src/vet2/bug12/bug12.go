@@ -18,7 +18,7 @@ type Limiter struct {
 
 func (l *Limiter) Allow(m isolate.Member, client string) bool {
 	max := l.limits[client]
-	l.mu.Lock() // BUG: lock while running
+	l.mu.Lock() // want `l\.mu\.Lock blocks while m runs`
 	defer l.mu.Unlock()
 	l.counts[client]++
 	return l.counts[client] <= max

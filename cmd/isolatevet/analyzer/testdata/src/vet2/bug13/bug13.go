@@ -20,7 +20,7 @@ type Projector struct {
 func (p *Projector) Consume(events <-chan Event) {
 	m := p.iso.JoinNamed("projector")
 	defer m.Leave()
-	for ev := range events { // BUG: range over a channel while running
+	for ev := range events { // want `range over events blocks while m runs`
 		switch ev.Kind {
 		case "add":
 			p.views[ev.Key]++

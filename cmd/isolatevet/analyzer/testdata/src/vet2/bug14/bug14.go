@@ -28,6 +28,6 @@ func (r *Resolver) ResolveBatch(m isolate.Member, names []string) []string {
 			out[i] = r.query(n)
 		}()
 	}
-	wg.Wait() // BUG: Wait while running
+	wg.Wait() // want `wg\.Wait blocks while m runs`
 	return out
 }

@@ -32,7 +32,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		sc.End()
-		select { // BUG: select without default while running
+		select { // want `select without default blocks while m runs`
 		case c := <-a.cmds:
 			release := m.Isolate()
 			a.state[c.Key] = c.Val

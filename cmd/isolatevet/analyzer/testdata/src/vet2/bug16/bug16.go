@@ -17,11 +17,11 @@ type Writer struct {
 	limit   int
 }
 
-func (w *Writer) deliver(b Batch) {
+func (w *Writer) deliver(b Batch) { // want deliver:"mayBlock"
 	w.sink <- b
 }
 
-func (w *Writer) flush() {
+func (w *Writer) flush() { // want flush:"mayBlock"
 	if len(w.pending) == 0 {
 		return
 	}
@@ -33,6 +33,6 @@ func (w *Writer) flush() {
 func (w *Writer) Add(m isolate.Member, item string) {
 	w.pending = append(w.pending, item)
 	if len(w.pending) >= w.limit {
-		w.flush() // BUG: blocks through calls while running
+		w.flush() // want `Writer\.flush may block \(Writer\.deliver → send on w\.sink at bug16\.go:21\), called while m runs`
 	}
 }

@@ -19,7 +19,7 @@ func (p *Planner) Plan(root string) []string {
 	defer m.Leave()
 	var order []string
 	for _, n := range p.expand(m, root) {
-		sub := p.iso.Join() // BUG: Join while m runs
+		sub := p.iso.Join() // want `p\.iso\.Join\(\) from running member m waits for m itself`
 		order = append(order, p.expand(sub, n)...)
 		sub.Leave()
 	}

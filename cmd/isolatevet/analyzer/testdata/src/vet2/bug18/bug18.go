@@ -26,7 +26,7 @@ func (x *Mux) OnFrame(f Frame) {
 	if !ok {
 		return
 	}
-	ch <- f.Data // BUG: send inside Busy
+	ch <- f.Data // want `send on ch blocks while x\.m runs`
 }
 
 func (x *Mux) Close() { x.m.Leave() }

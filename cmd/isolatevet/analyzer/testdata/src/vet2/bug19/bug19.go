@@ -20,7 +20,7 @@ func (p *Pipeline) Run(name string) {
 		data := stage(nil)
 		h := m.Harmless()
 		p.out <- data
-		next := m.Idle() // BUG: Idle inside Harmless
+		next := m.Idle() // want `m\.Idle\(\) inside a Harmless scope panics`
 		b, ok := <-p.in
 		next.End()
 		h.End()

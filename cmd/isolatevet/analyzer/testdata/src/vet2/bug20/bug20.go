@@ -23,7 +23,7 @@ func (p *Poller) Loop(stop <-chan struct{}) {
 		for host := range p.targets {
 			_ = host
 		}
-		m.Idle() // BUG: scope dropped
+		m.Idle() // want `the Scope of m\.Idle\(\) is dropped`
 		select {
 		case <-stop:
 			return

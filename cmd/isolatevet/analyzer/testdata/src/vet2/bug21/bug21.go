@@ -26,7 +26,7 @@ func (s *Store) Worker(work <-chan string) {
 		s.refs[k]++
 		n++
 		if n%1024 == 0 {
-			release := s.iso.IsolateFull() // BUG: through the Isolator while m runs
+			release := s.iso.IsolateFull() // want `s\.iso\.IsolateFull\(\) from running member m waits for m itself`
 			for b, r := range s.refs {
 				if r == 0 {
 					delete(s.blobs, b)

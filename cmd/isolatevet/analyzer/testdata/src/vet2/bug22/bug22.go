@@ -30,7 +30,7 @@ func (d *Directory) load(m isolate.Member, id string) (User, error) {
 }
 
 func (d *Directory) Greeting(id string) (string, error) {
-	m := d.iso.Join() // BUG: not left when load fails
+	m := d.iso.Join() // want `m does not Leave on every path`
 	u, err := d.load(m, id)
 	if err != nil {
 		return "", fmt.Errorf("greeting %s: %w", id, err)

@@ -21,7 +21,7 @@ func (r *Router) serve(conn net.Conn) error {
 	defer m.Leave()
 	hdr := make([]byte, 4)
 	for {
-		if _, err := io.ReadFull(conn, hdr); err != nil { // BUG: network read while running
+		if _, err := io.ReadFull(conn, hdr); err != nil { // want `io\.ReadFull blocks while m runs`
 			return err
 		}
 		id := binary.BigEndian.Uint16(hdr[:2])

@@ -31,7 +31,7 @@ func (s *Server) handle(raw net.Conn) {
 			return
 		}
 		def := s.words[strings.TrimSpace(line)]
-		if _, err := conn.Write([]byte(def + "\n")); err != nil { // BUG: TLS write while running
+		if _, err := conn.Write([]byte(def + "\n")); err != nil { // want `conn\.Write blocks while m runs`
 			return
 		}
 	}

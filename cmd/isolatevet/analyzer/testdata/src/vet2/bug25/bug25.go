@@ -31,7 +31,7 @@ func (s *Service) serve(conn net.Conn) {
 	enc := json.NewEncoder(conn)
 	for {
 		var req Request
-		if err := dec.Decode(&req); err != nil { // BUG: network read while running
+		if err := dec.Decode(&req); err != nil { // want `dec\.Decode blocks while m runs`
 			return
 		}
 		rep := Reply{Val: s.data[req.Key]}

@@ -31,7 +31,7 @@ func (s *Shipper) Run(lines <-chan string) {
 		}
 		batch = append(batch, s.labels["host"]+" "+l)
 		if len(batch) == 100 {
-			flush() // BUG: the closure sends while running
+			flush() // want `flush may block \(send on s\.out at bug26\.go:22\), called while m runs`
 		}
 	}
 }

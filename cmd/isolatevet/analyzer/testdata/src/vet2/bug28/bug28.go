@@ -25,7 +25,7 @@ func (r *Report) Write(m isolate.Member, w io.Writer) error {
 		rows = append(rows, Row{k, n})
 	}
 	enc := json.NewEncoder(w)
-	sc := m.Harmless() // BUG: not ended when Encode fails
+	sc := m.Harmless() // want `sc is not ended on every path`
 	for _, row := range rows {
 		if err := enc.Encode(row); err != nil {
 			return err

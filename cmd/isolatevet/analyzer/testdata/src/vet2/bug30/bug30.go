@@ -17,7 +17,7 @@ func (x *Indexer) Run() {
 	x.m = x.iso.JoinNamed("indexer")
 	defer x.m.Leave()
 	for {
-		doc, ok := <-x.in // BUG: receive while running
+		doc, ok := <-x.in // want `<-x\.in blocks while x\.m runs`
 		if !ok {
 			return
 		}

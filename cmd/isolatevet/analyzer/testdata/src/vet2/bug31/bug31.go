@@ -20,7 +20,7 @@ func (b *Batcher) Next(m isolate.Member) []int {
 	b.mu.Lock()
 	h.End()
 	for len(b.ready) == 0 {
-		b.cond.Wait() // BUG: Wait while running
+		b.cond.Wait() // want `b\.cond\.Wait blocks while m runs`
 	}
 	batch := b.ready
 	b.ready = nil

@@ -11,6 +11,6 @@ type Quota struct {
 }
 
 func (q *Quota) Refill(m isolate.Member, user string, n int) {
-	defer m.Isolate() // BUG: deferred without calling the release
+	defer m.Isolate() // want `defer m\.Isolate\(\) isolates when the func returns, and never releases`
 	q.left[user] += n
 }

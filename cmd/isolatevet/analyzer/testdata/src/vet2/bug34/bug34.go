@@ -17,7 +17,7 @@ func (l *Listener) Serve(ln net.Listener) error {
 	m := l.iso.JoinNamed("acceptor")
 	defer m.Leave()
 	for {
-		c, err := ln.Accept() // BUG: accept while running
+		c, err := ln.Accept() // want `ln\.Accept blocks while m runs`
 		if err != nil {
 			return err
 		}

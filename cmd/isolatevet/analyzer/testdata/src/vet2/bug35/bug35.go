@@ -16,7 +16,7 @@ func serve(iso *isolate.Isolator, cmds chan string, state map[string]int) {
 	s := &session{Member: iso.Join(), cmds: cmds, state: state}
 	defer s.Leave()
 	for {
-		c, ok := <-s.cmds // BUG: receive while running
+		c, ok := <-s.cmds // want `<-s\.cmds blocks while s\.Member runs`
 		if !ok {
 			return
 		}

@@ -22,7 +22,7 @@ func (c *Cleaner) Sweep(m isolate.Member) int {
 			delete(c.items, k)
 			n++
 			if n%100 == 0 {
-				time.Sleep(c.pause) // BUG: sleeps while every member waits
+				time.Sleep(c.pause) // want `time\.Sleep inside m's isolated section`
 			}
 		}
 	}

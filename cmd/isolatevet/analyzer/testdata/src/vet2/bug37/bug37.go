@@ -12,8 +12,8 @@ type Feed struct {
 }
 
 func (f *Feed) Update(m isolate.Member, sym string, px float64) {
-	m.Do(func() {
+	m.Do(func() { // want `the func passed to m\.Do must not block \(send on f\.subs at bug37\.go:17\)`
 		f.latest[sym] = px
-		f.subs <- sym // BUG: blocks inside Do
+		f.subs <- sym // blocks inside Do: reported at the func
 	})
 }

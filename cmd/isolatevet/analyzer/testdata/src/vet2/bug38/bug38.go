@@ -19,7 +19,7 @@ func (b *Buffer) Run(in <-chan string) {
 	go func() {
 		for {
 			time.Sleep(time.Second)
-			release := m.Isolate() // BUG: m belongs to the goroutine that joined
+			release := m.Isolate() // want `m is used in a goroutine it did not join in`
 			batch := b.lines
 			b.lines = nil
 			release()

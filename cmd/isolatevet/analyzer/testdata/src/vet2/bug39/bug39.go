@@ -21,7 +21,7 @@ func (db *DB) Replace(rows []int) {
 	defer m.Leave()
 	old := db.cur.Swap(&Table{rows: rows})
 	h := m.Harmless()
-	db.iso.Synchronize() // BUG: waits for m itself, harmless is not idle
+	db.iso.Synchronize() // want `db\.iso\.Synchronize\(\) inside m's Harmless scope waits for m itself to be idle`
 	h.End()
 	db.spare = old
 }

@@ -22,7 +22,7 @@ func (e *Echo) serve(c net.Conn) error {
 		if err != nil {
 			sc.End()
 		}
-		sc.End() // BUG: ended twice when Read fails
+		sc.End() // want `sc\.End is ended a second time here, after the end at line 23`
 		if err != nil {
 			return err
 		}

@@ -83,14 +83,14 @@ func (s *Server) price(j job) result {
 }
 
 // SetPrice runs on the admin goroutine, which is not a member.
-func (s *Server) SetPrice(key string, p int) {
+func (s *Server) SetPrice(key string, p int) { // want SetPrice:"mayBlock"
 	defer s.iso.Isolate()()
 	s.prices[key] = p
 }
 
-func (s *Server) Submit(j job) { s.jobs <- j }
+func (s *Server) Submit(j job) { s.jobs <- j } // want Submit:"mayBlock"
 
-func (s *Server) Stop() {
+func (s *Server) Stop() { // want Stop:"mayBlock"
 	close(s.jobs)
 	s.wg.Wait()
 	close(s.results)

@@ -60,7 +60,7 @@ func (p *Proxy) Handle() {
 }
 
 // Reload runs on a goroutine of its own (a SIGHUP handler), not a member.
-func (p *Proxy) Reload(path string) error {
+func (p *Proxy) Reload(path string) error { // want Reload:"mayBlock"
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (p *Proxy) ReloadLater(next *Config) {
 }
 
 // Shutdown waits for the retired configs to be recycled.
-func (p *Proxy) Shutdown() {
+func (p *Proxy) Shutdown() { // want Shutdown:"mayBlock"
 	close(p.reqs)
 	p.iso.Barrier()
 }

@@ -20,7 +20,7 @@ type Service struct {
 	idle     time.Duration
 }
 
-func (s *Service) Serve(ln net.Listener) error {
+func (s *Service) Serve(ln net.Listener) error { // want Serve:"mayBlock"
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -100,7 +100,7 @@ func (s *Service) reply(m isolate.Member, w *bufio.Writer, v string) error {
 }
 
 // Drop removes a session; the admin goroutine calls it.
-func (s *Service) Drop(key string) {
+func (s *Service) Drop(key string) { // want Drop:"mayBlock"
 	release := s.iso.Isolate()
 	delete(s.sessions, key)
 	release()

@@ -86,7 +86,7 @@ func (c *Crawler) worker(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-func (c *Crawler) Run(ctx context.Context, n int) {
+func (c *Crawler) Run(ctx context.Context, n int) { // want Run:"mayBlock"
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)

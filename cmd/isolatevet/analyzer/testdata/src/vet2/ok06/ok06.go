@@ -64,7 +64,7 @@ func (c *client) note(s string) {
 	c.hub.mu.Unlock()
 }
 
-func (h *Hub) Accept(ln net.Listener) {
+func (h *Hub) Accept(ln net.Listener) { // want Accept:"mayBlock"
 	for {
 		conn, err := ln.Accept()
 		if err != nil {

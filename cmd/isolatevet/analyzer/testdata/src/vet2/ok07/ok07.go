@@ -67,7 +67,7 @@ func (s *Sim) apply(m isolate.Member, c Cmd) {
 }
 
 // Snapshot is called by a monitor goroutine, not a member.
-func (s *Sim) Snapshot() [][]int {
+func (s *Sim) Snapshot() [][]int { // want Snapshot:"mayBlock"
 	release := s.iso.IsolateFull()
 	defer release()
 	out := make([][]int, len(s.grid))
@@ -78,7 +78,7 @@ func (s *Sim) Snapshot() [][]int {
 }
 
 // Wait waits for a stats value with a timeout, on the monitor goroutine.
-func (s *Sim) Wait(d time.Duration) (int, bool) {
+func (s *Sim) Wait(d time.Duration) (int, bool) { // want Wait:"mayBlock"
 	select {
 	case v := <-s.stats:
 		return v, true

@@ -55,7 +55,7 @@ func (c *Counters) report(key string) {
 }
 
 // Reset is called from an admin goroutine.
-func (c *Counters) Reset() {
+func (c *Counters) Reset() { // want Reset:"mayBlock"
 	c.iso.Do(func() { clear(c.hits) })
 	c.wg.Wait()
 }

@@ -34,7 +34,7 @@ func (s *Store) Put(m isolate.Member, key string, v []byte) error {
 	return nil
 }
 
-func (s *Store) Delete(ctx context.Context, key string) error {
+func (s *Store) Delete(ctx context.Context, key string) error { // want Delete:"mayBlock"
 	release, err := s.iso.IsolateContext(ctx)
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func (s *Store) Compact(m isolate.Member) bool {
 }
 
 // Evict frees values that members could hold: it needs them idle.
-func (s *Store) Evict(ctx context.Context) error {
+func (s *Store) Evict(ctx context.Context) error { // want Evict:"mayBlock"
 	release, err := s.iso.IsolateFullContext(ctx)
 	if errors.Is(err, context.Canceled) {
 		return nil

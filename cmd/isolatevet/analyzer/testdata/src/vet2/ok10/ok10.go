@@ -48,7 +48,7 @@ func (a *API) getItem(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (a *API) putItem(w http.ResponseWriter, r *http.Request) {
+func (a *API) putItem(w http.ResponseWriter, r *http.Request) { // want putItem:"mayBlock"
 	var it Item
 	if err := json.NewDecoder(r.Body).Decode(&it); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -63,7 +63,7 @@ func (a *API) putItem(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *API) purge(w http.ResponseWriter, r *http.Request) {
+func (a *API) purge(w http.ResponseWriter, r *http.Request) { // want purge:"mayBlock"
 	release := a.iso.IsolateFull()
 	n := len(a.items)
 	clear(a.items)
@@ -73,7 +73,7 @@ func (a *API) purge(w http.ResponseWriter, r *http.Request) {
 }
 
 // Warm loads items concurrently from an outsider.
-func (a *API) Warm(names []string, load func(string) Item) {
+func (a *API) Warm(names []string, load func(string) Item) { // want Warm:"mayBlock"
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	got := map[string]Item{}

@@ -31,7 +31,7 @@ func (r *Registry) Register(ctx context.Context, m isolate.Member, name, addr st
 	return nil
 }
 
-func (r *Registry) Deregister(ctx context.Context, name string) {
+func (r *Registry) Deregister(ctx context.Context, name string) { // want Deregister:"mayBlock"
 	release, err := r.iso.IsolateContext(ctx)
 	if err == nil {
 		defer release()

@@ -45,7 +45,7 @@ func (mt *Metrics) Worker(samples <-chan float64) {
 }
 
 // Export runs on an exporter goroutine, not a member.
-func (mt *Metrics) Export() string {
+func (mt *Metrics) Export() string { // want Export:"mayBlock"
 	var names []string
 	mt.iso.Do(func() {
 		for k := range mt.counters {

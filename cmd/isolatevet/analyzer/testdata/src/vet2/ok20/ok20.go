@@ -73,7 +73,7 @@ func (w *World) broadcast(from *Player) {
 	}
 }
 
-func (w *World) Shutdown(timeout time.Duration) {
+func (w *World) Shutdown(timeout time.Duration) { // want Shutdown:"mayBlock"
 	close(w.quit)
 	done := make(chan struct{})
 	go func() {

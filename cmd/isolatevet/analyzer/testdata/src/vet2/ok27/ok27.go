@@ -45,10 +45,10 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, ch <-chan []byte, 
 	}()
 }
 
-func (b *Broker) SetQuota(topic string, n int) {
+func (b *Broker) SetQuota(topic string, n int) { // want SetQuota:"mayBlock"
 	release := b.iso.Isolate()
 	defer release()
 	b.topics[topic] = n
 }
 
-func (b *Broker) Close() { b.wg.Wait() }
+func (b *Broker) Close() { b.wg.Wait() } // want Close:"mayBlock"

@@ -8,7 +8,7 @@ type Mailbox struct {
 func New(n int) *Mailbox { return &Mailbox{ch: make(chan []byte, n)} }
 
 // Post queues a message; it waits while the mailbox is full.
-func (b *Mailbox) Post(msg []byte) {
+func (b *Mailbox) Post(msg []byte) { // want Post:"mayBlock"
 	b.ch <- msg
 }
 
@@ -22,7 +22,7 @@ func (b *Mailbox) TryPost(msg []byte) bool {
 	}
 }
 
-func (b *Mailbox) Receive() ([]byte, bool) {
+func (b *Mailbox) Receive() ([]byte, bool) { // want Receive:"mayBlock"
 	msg, ok := <-b.ch
 	return msg, ok
 }
