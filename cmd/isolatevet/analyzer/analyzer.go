@@ -77,6 +77,8 @@ type checker struct {
 	okLines map[string]map[int]bool       // file name → lines with //isolate:ok
 	seen    map[token.Pos]bool            // reported positions: one report a place
 	decls   map[*types.Func]*ast.FuncDecl // the package's func declarations, once needed
+	// idleFields names the fields the package joins idle into, once needed.
+	idleFields map[string]bool
 }
 
 func run(pass *analysis.Pass) (any, error) {
