@@ -29,32 +29,39 @@ var floorGate struct {
 
 // floorMember is the least a harmless scope can cost in this design: a swap
 // of the member's own padded word to enter, a swap back and a load of the
-// shared gate to end. It is called the way a Member is (a method that
-// returns a cached end func, not inlined, as Member.Harmless is not), so
-// that the comparison measures the protocol's bookkeeping, not call shapes.
+// shared gate to end. It is called the way a Member is: a method that
+// returns a scope value, and that value's End method, neither inlined, as
+// Member.Harmless and Scope.End are not; so that the comparison measures
+// the protocol's bookkeeping (the scope stack, the checks that make an End
+// exact), not call shapes.
 type floorMember struct {
 	state *floorWord
 	gate  *atomic.Uint64
-	end   func()
 }
+
+// floorScope is the floor's scope value.
+type floorScope struct{ f *floorMember }
 
 func newFloorMember() *floorMember {
-	f := &floorMember{state: new(floorWord), gate: &floorGate.Uint64}
-	f.end = func() {
-		f.state.Swap(0)
-		if f.gate.Load() != 0 {
-			floorSlow()
-		}
-	}
-	return f
+	return &floorMember{state: new(floorWord), gate: &floorGate.Uint64}
 }
 
-// Harmless enters the floor's harmless scope and returns its end.
+// Harmless enters the floor's harmless scope.
 //
 //go:noinline
-func (f *floorMember) Harmless() func() {
+func (f *floorMember) Harmless() floorScope {
 	f.state.Swap(1)
-	return f.end
+	return floorScope{f}
+}
+
+// End ends the floor's harmless scope.
+//
+//go:noinline
+func (sc floorScope) End() {
+	sc.f.state.Swap(0)
+	if sc.f.gate.Load() != 0 {
+		floorSlow()
+	}
 }
 
 // benchScope measures opening a scope of kind k (harmless or idle) and
@@ -83,7 +90,7 @@ func benchFloorScope(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		f := newFloorMember()
 		for pb.Next() {
-			f.Harmless()()
+			f.Harmless().End()
 		}
 	})
 }

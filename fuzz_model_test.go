@@ -41,10 +41,8 @@ type fuzzScope struct {
 	kind  scopeKind
 	holds bool  // the isolate scope that holds the grant
 	prev  uint8 // the member's state when it opened
-	// opened numbers the scopes opened at the scope's depth: an end func
-	// of a harmless or idle scope ends the open scope at its depth and
-	// kind if the two numbers differ by an even number (its parity), a
-	// release only the very scope it came from.
+	// opened numbers the scopes opened at the scope's depth: an End or
+	// a release ends only the very scope it came from.
 	opened int
 	live   bool // in leaveEnded: not yet ended by its end func
 }
@@ -393,16 +391,10 @@ func (m *fuzzModel) resume(i int, from uint8) fuzzResult {
 	return m.take(i)
 }
 
-// matches reports whether the end func of a scope of kind k numbered opened
-// at its depth is taken for scope e, at the same depth.
+// matches reports whether the end of a scope of kind k numbered opened at
+// its depth is that of scope e, at the same depth: ends are exact.
 func (e fuzzScope) matches(k scopeKind, opened int) bool {
-	if e.kind != k {
-		return false
-	}
-	if k == kindIsolate {
-		return e.opened == opened
-	}
-	return (e.opened-opened)%2 == 0
+	return e.kind == k && e.opened == opened
 }
 
 // end models the end func of the scope of kind k at depth d, numbered
