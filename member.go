@@ -298,7 +298,11 @@ func (s *member) pop(e *scope) {
 	s.depth--
 }
 
-// grow doubles the scope stack, after checking that it may grow.
+// grow doubles the scope stack, after checking that it may grow. It is out
+// of line: inlined in reserve, it would give the scopes' fast paths its
+// frame.
+//
+//go:noinline
 func (s *member) grow() {
 	if len(s.stack) >= maxDepth {
 		panic("isolate: 1000 scopes open at once: an End is never called " +
