@@ -363,12 +363,27 @@ func (m *fuzzModel) join(i int) fuzzResult {
 	return m.resume(i, fmIdle) // Join is the end of an idle scope
 }
 
+// joinIdle models JoinIdle: the member is idle, with no scope open, and
+// waits for nothing.
+func (m *fuzzModel) joinIdle(i int) fuzzResult {
+	m.mem[i] = fuzzMember{joined: true, mode: fmIdle}
+	return frOK
+}
+
 func (m *fuzzModel) open(i int, k scopeKind) fuzzResult {
 	mm := &m.mem[i]
 	if !mm.joined || (k == kindIdle && mm.mode == fmHarmless) {
 		return frPanic
 	}
 	mm.push(k, false)
+	if k == kindBusy {
+		// Runs, from idle or harmless as a scope's end would; in a
+		// running member or its own section, nothing changes.
+		if mm.mode == fmRunning || mm.own > 0 {
+			return frOK
+		}
+		return m.resume(i, mm.mode)
+	}
 	if mm.mode == fmRunning {
 		mm.mode = fmHarmless
 		if k == kindIdle {
@@ -417,6 +432,10 @@ func (m *fuzzModel) end(i, d int, k scopeKind, opened int) fuzzResult {
 	case e.holds:
 		mm.own, mm.ownFull = 0, false
 		m.release()
+	case e.prev != mm.mode && e.prev != fmRunning:
+		// A busy scope's end: back to idle or harmless, never held.
+		mm.mode = e.prev
+		m.schedule()
 	case e.prev != mm.mode:
 		return m.resume(i, mm.mode)
 	}
