@@ -52,6 +52,15 @@ type Member struct {
 // leak cleanup) in steady state; the generation in the Member handle is what
 // tells memberships apart.
 type member struct {
+	// top is the tag of the innermost open scope (see scope.tag), 0 when
+	// none: an End or a release checks with one compare that it ends the
+	// innermost scope. Tags are never reused on a state, across its
+	// memberships too, so that a stale End never matches. The member's
+	// goroutine writes it (setTop), an End may load it from any
+	// goroutine (loadTop).
+	// It comes first: 64-bit atomics need the alignment that only the
+	// first word of an allocated struct has on 32-bit ports.
+	top uint64
 	// gen numbers the memberships that used this state: a handle whose
 	// gen differs is dead. Atomic only so that a dead handle used while
 	// another goroutine's Leave moves gen on is no data race.
@@ -74,13 +83,6 @@ type member struct {
 	// steps, never on the fast path's way.
 	stack []scope
 	depth int
-	// top is the tag of the innermost open scope (see scope.tag), 0 when
-	// none: an End or a release checks with one compare that it ends the
-	// innermost scope. Tags are never reused on a state, across its
-	// memberships too, so that a stale End never matches. The member's
-	// goroutine writes it (setTop), an End may load it from any
-	// goroutine (loadTop).
-	top uint64
 	// serial counts the scopes ever opened on this state (in steps of
 	// tagStep): it makes the tags.
 	serial uint64
