@@ -27,8 +27,10 @@ type Scope struct {
 // nothing: called twice, after its scope ended otherwise, out of order,
 // or after the membership is over (however many scopes and memberships
 // came since), with one exception: the End of a scope that Leave ended is
-// a no-op, once. This holds whichever goroutine calls it: a stale End is
-// no data race.
+// a no-op, once. This holds whichever goroutine calls it, once its scope
+// has ended (the end synchronized before the call): such an End reads one
+// word of the member, atomically, and the race detector reports no race
+// with the member's goroutine (see setTop).
 func (sc Scope) End() {
 	s := sc.s
 	if s == nil || s.loadTop() != sc.tag {
