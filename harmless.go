@@ -30,7 +30,7 @@ type Scope struct {
 // a no-op, once. This holds whichever goroutine calls it, once its scope
 // has ended (the end synchronized before the call): such an End reads one
 // word of the member, atomically, and the race detector reports no race
-// with the member's goroutine (see setTop).
+// with the member's goroutine.
 func (sc Scope) End() {
 	s := sc.s
 	if s == nil || s.loadTop() != sc.tag {
