@@ -65,19 +65,28 @@ func (sc floorScope) End() {
 	}
 }
 
-// benchScope measures opening a scope of kind k (harmless or idle) and
-// ending it, on one member per goroutine of b.RunParallel. The methods are
-// called directly, not through a func value, as programs call them.
+// benchScope measures opening a scope of kind k (harmless, idle, or busy
+// for a member joined idle) and ending it, on one member per goroutine of
+// b.RunParallel. The methods are called directly, not through a func
+// value, as programs call them.
 func benchScope(b *testing.B, k scopeKind) {
 	var iso Isolator
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
-		m := iso.Join()
+		var m Member
+		if k == kindBusy {
+			m = iso.JoinIdle()
+		} else {
+			m = iso.Join()
+		}
 		for pb.Next() {
-			if k == kindIdle {
+			switch k {
+			case kindIdle:
 				m.Idle().End()
-			} else {
+			case kindBusy:
+				m.Busy().End()
+			default:
 				m.Harmless().End()
 			}
 		}

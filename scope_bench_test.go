@@ -11,25 +11,15 @@ import "testing"
 // floor's scope, in the other direction (BenchmarkHarmless). The peer is a
 // reader's lock and unlock around the callback.
 func BenchmarkBusy(b *testing.B) {
-	b.Run("impl=isolate", func(b *testing.B) {
-		var iso Isolator
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		b.RunParallel(func(pb *testing.PB) {
-			m := iso.JoinIdle()
-			for pb.Next() {
-				m.Busy().End()
-			}
-			m.Leave()
-		})
-	})
+	b.Run("impl=isolate", func(b *testing.B) { benchScope(b, kindBusy) })
 	b.Run("impl=floor", benchFloorScope)
 	b.Run("impl=rwmutex", benchReadLock)
 }
 
 // BenchmarkJoinIdleLeave measures a member joining idle and leaving, as an
-// accept hook and a close hook do per connection, against Join and Leave,
-// which make the member run in between, and a reader's lock and unlock.
+// accept hook and a close hook do per connection, against a reader's lock
+// and unlock; BenchmarkJoinLeave, in the same run, measures Join and Leave,
+// which make the member run in between.
 func BenchmarkJoinIdleLeave(b *testing.B) {
 	b.Run("impl=isolate", func(b *testing.B) {
 		var iso Isolator
@@ -37,15 +27,6 @@ func BenchmarkJoinIdleLeave(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				iso.JoinIdle().Leave()
-			}
-		})
-	})
-	b.Run("impl=join", func(b *testing.B) {
-		var iso Isolator
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				iso.Join().Leave()
 			}
 		})
 	})

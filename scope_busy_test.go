@@ -64,8 +64,7 @@ func TestBusyRunsUntilEnd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
-		var m Member
-		a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
+		m := a.joinIdle(t, &iso)
 		isolatesAtOnce(t, &iso, "TryIsolate with an idle-joined member")
 
 		var sc Scope
@@ -176,8 +175,7 @@ func TestGraceWaitsForBusyMember(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
-		var m Member
-		a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
+		m := a.joinIdle(t, &iso)
 		goOp(iso.Synchronize).wait(t, "Synchronize with an idle-joined member")
 
 		var sc Scope
@@ -277,4 +275,12 @@ func TestHandOverIdleMember(t *testing.T) {
 	for i := range hops {
 		assert.Equal(t, 2*rounds, shared[i], "hop %d", i)
 	}
+}
+
+// joinIdle makes the actor a member of iso, idle, as JoinIdle does.
+func (a *actor) joinIdle(t *testing.T, iso *Isolator) Member {
+	t.Helper()
+	var m Member
+	a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
+	return m
 }
