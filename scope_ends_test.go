@@ -143,3 +143,69 @@ func TestLeaveEndedScopeFromAnotherGoroutine(t *testing.T) {
 	wg.Wait()
 	isolatesAtOnce(t, &iso)
 }
+
+// A stale End of a membership that is over, called over and over from
+// another goroutine while later members reuse its state (joining, opening
+// and ending scopes, leaving), panics every time and never disturbs them:
+// no data race either (run with -race).
+func TestStaleEndWhileTheStateIsReused(t *testing.T) {
+	var iso Isolator
+	old := iso.Join()
+	stale := []Scope{old.Harmless()}
+	stale[0].End()
+	stale = append(stale, old.Idle())
+	stale[1].End()
+	state := old.s
+	old.Leave()
+
+	var stop atomic.Bool
+	var returned, tries atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			for _, sc := range stale {
+				if panicOf(sc.End) == nil {
+					returned.Add(1)
+				}
+			}
+			tries.Add(1)
+		}
+	}()
+	reused := 0
+	// Until the stale Ends have been tried often enough, whatever the
+	// scheduler does (bounded, should they never run).
+	for i := 0; i < 1e7 && (i < 5000 || tries.Load() < 20000); i++ {
+		var m Member
+		if i%2 == 0 {
+			m = iso.Join()
+		} else {
+			m = iso.JoinIdle()
+		}
+		if m.s == state {
+			reused++
+		}
+		if p := panicOf(func() {
+			if i%2 == 0 { // running: scopes at depth 0 of the stale kinds
+				h := m.Harmless()
+				m.Harmless().End()
+				h.End()
+				m.Idle().End()
+				return
+			}
+			b := m.Busy()
+			m.Harmless().End()
+			m.Idle().End()
+			b.End()
+		}); p != nil {
+			t.Fatalf("a later member's End panicked: %v", p)
+		}
+		m.Leave()
+	}
+	stop.Store(true)
+	wg.Wait()
+	assert.Zero(t, returned.Load(), "a stale End returned")
+	assert.Positive(t, reused, "no later member reused the state")
+	isolatesAtOnce(t, &iso)
+}
