@@ -278,29 +278,26 @@ func (s *member) publish(st uint32) (old uint32) {
 
 // resume publishes that the member runs, then checks the gate (invariant 1):
 // if an isolation holds it, or an isolator watched it, the slow path decides.
-// The mode says where the member comes from until it runs.
 func (s *member) resume() {
-	if old := s.state.Swap(s.count | stateRunning); old >= stateWatched || s.gate.Load() != 0 {
-		s.resumeSlow(old)
-	}
+	from := s.mode
 	s.mode = stateRunning
+	if old := s.state.Swap(s.count | stateRunning); old >= stateWatched || holds(from, s.gate.Load()) {
+		s.resumeSlow(from, old)
+	}
 }
 
-// resumeSlow is out of line, so that resume stays short, and decides
-// whether the gate holds the member (any gate bit sends it here). old is
-// the word that resume's Swap replaced: an awaited flag in it goes on
-// (invariant 8), and takes no lock; the Isolator's slow path is for a
-// watched flag or a gate that holds the member. The gate it loads again
-// is as good as resume's load: it too follows the Swap (invariant 1).
+// resumeSlow is out of line, so that resume stays short (it does not
+// inline: its callers call it). old is the word that resume's Swap replaced: an awaited flag in it goes on (invariant 8), and
+// takes no lock; the Isolator's slow path is for a watched flag or a gate
+// that holds the member.
 //
 //go:noinline
-func (s *member) resumeSlow(old uint32) {
-	from := s.mode
+func (s *member) resumeSlow(from, old uint32) {
 	if old&stateAwaited != 0 {
 		s.passAwaited(stateRunning)
-	}
-	if old&stateWatched == 0 && !holds(from, s.gate.Load()) {
-		return
+		if old&stateWatched == 0 && !holds(from, s.gate.Load()) {
+			return
+		}
 	}
 	s.iso.resumeSlow(s, from, old&stateWatched != 0)
 }
