@@ -223,7 +223,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 			w.watching = p.slot
 			g.mu.Unlock()
 		}
-		w.done.Swap(false) // armed before the load (point 3 above)
+		w.arm() // before the load (point 3 above)
 		word := p.slot.state.Load()
 		if idleSince(word, p.count) {
 			at++
@@ -279,13 +279,14 @@ func (g *graceState) leave(w *graceWaiter) {
 }
 
 // kick wakes every waiting grace period: a member they may wait for has
-// become idle.
-func (g *graceState) kick() {
+// become idle. It reports whether it woke a parked goroutine (see handOff).
+func (g *graceState) kick() (woke bool) {
 	g.mu.Lock()
 	for _, w := range g.waiters {
-		w.signal()
+		woke = w.signal() || woke
 	}
 	g.mu.Unlock()
+	return woke
 }
 
 // A deferBatch is deferred funcs that share a grace period.

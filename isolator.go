@@ -384,14 +384,17 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	if stall := iso.watchStall(req); stall != nil {
 		defer stall.Stop()
 	}
-	// Spinning helps if an isolated section runs, or if req is next and
-	// waits for running members; not behind other waiting requests.
-	busy := iso.owner != nil || iso.plainQ.head == req || iso.fullQ.head == req
+	// Only the request next in line may spin: what it waits for (the
+	// isolated section, or the members that block it) runs, and the wait
+	// may be short. Every request behind it parks at once, and stays
+	// parked until its grant: a waiter that spins behind others only
+	// takes a processor from the goroutines it waits for.
+	next := iso.nextInLine(req)
 	iso.mu.Unlock()
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}
-	if req.wait(busy, a.done()) {
+	if req.wait(next, a.done()) {
 		return nil
 	}
 	iso.mu.Lock()
@@ -409,9 +412,21 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	}
 	iso.mu.Unlock()
 	if held {
-		req.member.slot.wait(true, nil) // withdrawn while someone else is isolated
+		req.member.slot.wait(false, nil) // withdrawn while someone else is isolated
 	}
 	return a.err()
+}
+
+// nextInLine reports whether req, pending, is the request that the next
+// grant goes to unless members block it: the older of the two queue heads.
+// (A full head that members keep from being eligible may be passed by a
+// younger plain one; its wait is then long, and parking is right for it.)
+func (iso *Isolator) nextInLine(req *request) bool {
+	other := iso.plainQ.head
+	if !req.full {
+		other = iso.fullQ.head
+	}
+	return iso.queueOf(req).head == req && (other == nil || req.ticket < other.ticket)
 }
 
 // quietLocked reports whether no isolation is in progress or requested.

@@ -182,12 +182,14 @@ func (iso *Isolator) vacate(s *slot, keep *member, idle uint32) {
 	if s.group.occupied.And(^s.bit) == s.bit {
 		iso.shrink()
 	}
+	woke := false
 	if old&stateAwaited != 0 {
-		iso.grace.kick()
+		woke = iso.grace.kick()
 	}
 	if old&stateWatched != 0 {
-		iso.kick()
+		woke = iso.kick() || woke
 	}
+	handOff(woke)
 }
 
 // shrink retires the empty groups of the table but the first, which it keeps

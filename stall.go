@@ -135,11 +135,10 @@ func (iso *Isolator) watchStall(req *request) *time.Timer {
 	runtime.Callers(6, pc[:])
 	req.pc = pc[0]
 	req.reported = false
-	if req.stall == nil {
-		req.stall = time.AfterFunc(after, func() { iso.reportStall(req) })
-	} else {
-		req.stall.Reset(after)
-	}
+	// A timer for this wait alone, not one kept in req for the next: a
+	// timer made in a testing/synctest bubble may not be reset outside
+	// it, and req (a member's, or an outsider's spare) outlives bubbles.
+	req.stall = time.AfterFunc(after, func() { iso.reportStall(req) })
 	return req.stall
 }
 
