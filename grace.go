@@ -77,6 +77,9 @@ type graceState struct {
 	// snapshots counts the snapshots that Defer calls have installed in
 	// a batch: it orders them (see Defer).
 	snapshots uint64
+	// yielders counts the parked Synchronize calls: while there are any,
+	// the Isolator's gate has gateYield set.
+	yielders int
 	// deferredAll counts the funcs ever deferred.
 	deferredAll uint64
 
@@ -98,9 +101,15 @@ type graceWaiter struct {
 	// for (0: unknown).
 	since time.Time
 	pc    uintptr
-	// spin is set when a caller waits (Synchronize): worth a spin before
-	// parking. The Isolator's goroutine never spins for deferred funcs.
+	// spin is set when a caller waits (Synchronize) and spinning can
+	// help: worth a spin before parking. The Isolator's goroutine never
+	// spins for deferred funcs.
 	spin bool
+	// yield is set when a caller waits (Synchronize): once it parks, it
+	// asks members ending idle scopes to yield (gateYield), so that the
+	// members it waits for get to run; yielding says it did (under
+	// graceState.mu).
+	yield, yielding bool
 }
 
 // graceSpin bounds how long a Synchronize watches the words of running
@@ -136,7 +145,10 @@ type awaiting struct {
 //	recycle(old)
 //
 // Synchronize holds nobody back: members keep running and no idle member
-// is woken. A member that goes idle for an instant while Synchronize waits
+// is woken. While it is parked waiting for a running member, members that
+// end an idle scope yield their processor once (runtime.Gosched) before
+// they run on, so that the member waited for gets one if it waits for a
+// processor behind members whose next job is queued. A member that goes idle for an instant while Synchronize waits
 // is not missed. When every member is idle, Synchronize costs one scan of
 // the members and takes no lock; otherwise it watches a running member's
 // word for a few microseconds (about what parking and being woken cost)
@@ -175,7 +187,10 @@ func (iso *Isolator) synchronize(a abort, pc uintptr) error {
 			runtime.Callers(3, pcs[:])
 			pc = pcs[0]
 		}
-		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc, spin: spin.CanSpin()}
+		// Spinning can help only if every member waited for may run
+		// on a processor of its own, the caller's aside: otherwise some
+		// of them wait for a processor, which the spin would hold.
+		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc, spin: len(pend) < spin.Processors(), yield: true}
 		if err := iso.awaitIdle(w, a); err != nil {
 			return err
 		}
@@ -233,9 +248,14 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		if word&stateAwaited == 0 && !p.slot.state.CompareAndSwap(word, word|stateAwaited) {
 			continue // the member moved: look again
 		}
+		// Yielding helps a member that runs (it may be waiting for a
+		// processor), not one in a harmless scope, which blocks.
+		if yield := w.yield && word&stateMask == stateRunning; yield != w.yielding {
+			iso.askYield(w, yield)
+		}
 		if !w.wait(false, a.done()) { // spun already, if worth it
 			g.mu.Lock()
-			g.leave(w)
+			iso.leaveGrace(w)
 			if s := w.watching; s != nil && !slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s }) {
 				clearFlag(s, stateAwaited)
 			}
@@ -244,9 +264,43 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		}
 	}
 	g.mu.Lock()
-	g.leave(w)
+	iso.leaveGrace(w)
 	g.mu.Unlock()
 	return nil
+}
+
+// askYield makes members ending idle scopes yield (yield set) while the
+// grace period w, parked, waits for a running member, or stops asking
+// (see gateYield).
+func (iso *Isolator) askYield(w *graceWaiter, yield bool) {
+	g := &iso.grace
+	g.mu.Lock()
+	g.setYielding(w, yield, &iso.gate)
+	g.mu.Unlock()
+}
+
+// setYielding makes w one of the yielders or not, and sets or clears
+// gateYield in gate when the first one comes or the last one goes (under
+// mu).
+func (g *graceState) setYielding(w *graceWaiter, yield bool, gate *atomic.Uint64) {
+	if w.yielding == yield {
+		return
+	}
+	w.yielding = yield
+	if yield {
+		if g.yielders++; g.yielders == 1 {
+			gate.Or(gateYield)
+		}
+	} else if g.yielders--; g.yielders == 0 {
+		gate.And(^gateYield)
+	}
+}
+
+// leaveGrace takes w out of the waiters, and out of the yielders if it was
+// one (under graceState.mu).
+func (iso *Isolator) leaveGrace(w *graceWaiter) {
+	iso.grace.leave(w)
+	iso.grace.setYielding(w, false, &iso.gate)
 }
 
 // spinUntilIdle watches p's word until it shows an idle entry since the

@@ -39,6 +39,15 @@ import (
 //	granted     an isolation is in progress   everyone but the owner
 //	plain count plain requests are pending    members ending harmless or idle
 //	full count  full requests are pending     members ending idle, Join
+//	yield       a grace period waits long     (members ending idle yield)
+//
+// The yield bit holds nobody back: it sends members ending an idle scope
+// (and Join) to the slow path, which finds nothing else set and yields the
+// processor once before the member runs on (see Isolator.resumeSlow). A
+// Synchronize sets it while it is parked (graceState.yielders): the
+// members it waits for may be runnable but not running, behind members
+// that never block (their next job is queued), and a grace period holds
+// nobody back, so those members would otherwise run on until preempted.
 //
 // The fast paths never take mu:
 //
@@ -137,20 +146,24 @@ const (
 // Gate word layout (see the protocol above).
 const (
 	gatePlain     uint64 = 1       // one pending plain request
+	gateYield     uint64 = 1 << 31 // a grace period waits: yield at idle ends
 	gateFull      uint64 = 1 << 32 // one pending full request
 	gateGranted   uint64 = 1 << 63
-	gatePlainMask        = gateFull - 1
+	gatePlainMask        = gateYield - 1
 	gateFullMask         = gateGranted - gateFull
 	// gateHoldsHarmless are the bits that keep a member from ending a
-	// harmless scope; any bit keeps it from ending an idle one.
+	// harmless scope; any bit sends a member ending an idle one to the
+	// slow path, which holds it unless only gateYield is set.
 	gateHoldsHarmless = gateGranted | gatePlainMask
 )
 
 // holds reports whether gate g keeps a member from going from state from
 // (harmless or idle) to running.
 func holds(from uint32, g uint64) bool {
-	// Without a branch: from>>1 is 1 for idle, 0 for harmless.
-	return g&(gateHoldsHarmless|uint64(from>>1)*gateFullMask) != 0
+	// Without a branch: from>>1 is 1 for idle, 0 for harmless. gateYield
+	// lies between the plain and the full counts: the mask for idle is one
+	// run of bits.
+	return g&(gateHoldsHarmless|uint64(from>>1)*(gateFullMask|gateYield)) != 0
 }
 
 // An Isolator is a rendez-vous point: goroutines that share a structure join

@@ -19,7 +19,7 @@ import (
 func (iso *Isolator) schedule() (woke bool) {
 	for iso.owner == nil {
 		if len(iso.held) > 0 {
-			g := iso.gate.Load()
+			g := iso.gate.Load() &^ gateYield // a grace period's wish holds nobody
 			woke = iso.admitHeld(func(from uint32) bool { return !holds(from, g) }) || woke
 		}
 		full, plain := iso.fullQ.head, iso.plainQ.head
@@ -413,10 +413,17 @@ func shrunk[E any](s []E) []E {
 // runs only for a kick, when the member was watched before it came here or
 // while it waited for mu (a scan may have seen it running then).
 func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
+	if g := iso.gate.Load(); !watched && !holds(from, g&^gateYield) {
+		// Only a grace period's wish: let the members it waits for run
+		// (see the gate in the protocol). The load comes after the
+		// member's Swap to running, as resume's does (invariant 1).
+		handOff(g&gateYield != 0)
+		return
+	}
 	s, own := m.slot, m.req
 	iso.mu.Lock()
 	held, first := false, false
-	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()) {
+	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()&^gateYield) {
 		watched = m.publish(from)&stateWatched != 0 || watched
 		// Only the first member held by an isolated section may spin:
 		// the section may be brief, and its release wakes the first
