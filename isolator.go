@@ -327,14 +327,7 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 		return nil, a.err()
 	}
 	iso.mu.Lock()
-	var req *request
-	if n := len(iso.spare); n > 0 {
-		req = iso.spare[n-1]
-		iso.spare[n-1] = nil
-		iso.spare = iso.spare[:n-1]
-	} else {
-		req = new(request)
-	}
+	req := iso.spareRequest()
 	req.full = full
 	if err := iso.acquire(req, a, try); err != nil {
 		iso.mu.Lock()
@@ -344,6 +337,18 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 	}
 	grant := req.grants
 	return func() { iso.releaseOutsider(req, grant) }, nil
+}
+
+// spareRequest returns a request for an outsider, kept for reuse or new
+// (under mu).
+func (iso *Isolator) spareRequest() *request {
+	if n := len(iso.spare); n > 0 {
+		req := iso.spare[n-1]
+		iso.spare[n-1] = nil
+		iso.spare = iso.spare[:n-1]
+		return req
+	}
+	return new(request)
 }
 
 // keepSpare keeps the outsider's request req for reuse, if there is room.
