@@ -256,8 +256,10 @@ type request struct {
 	// pc is where the requester called, recorded when it has to wait;
 	// zero otherwise.
 	pc uintptr
-	// stall reports the wait if it lasts; reported is set once it has.
+	// stall reports the wait if it lasts, by calling report (made once
+	// per request); reported is set once it has.
 	stall    *time.Timer
+	report   func()
 	reported bool
 	// task spans the isolated section while runtime/trace is on.
 	task *trace.Task

@@ -138,7 +138,10 @@ func (iso *Isolator) watchStall(req *request) *time.Timer {
 	// A timer for this wait alone, not one kept in req for the next: a
 	// timer made in a testing/synctest bubble may not be reset outside
 	// it, and req (a member's, or an outsider's spare) outlives bubbles.
-	req.stall = time.AfterFunc(after, func() { iso.reportStall(req) })
+	if req.report == nil {
+		req.report = func() { iso.reportStall(req) }
+	}
+	req.stall = time.AfterFunc(after, req.report)
 	return req.stall
 }
 
