@@ -145,14 +145,16 @@ type awaiting struct {
 //	recycle(old)
 //
 // Synchronize holds nobody back: members keep running and no idle member
-// is woken. While it is parked waiting for a running member, members that
-// end an idle scope yield their processor once (runtime.Gosched) before
-// they run on, so that the member waited for gets one if it waits for a
-// processor behind members whose next job is queued. A member that goes idle for an instant while Synchronize waits
+// is woken. A member that goes idle for an instant while Synchronize waits
 // is not missed. When every member is idle, Synchronize costs one scan of
-// the members and takes no lock; otherwise it watches a running member's
-// word for a few microseconds (about what parking and being woken cost)
-// before it parks.
+// the members and takes no lock. Otherwise, if every member it waits for
+// may have a processor of its own, it watches their words for a few
+// microseconds (about what parking and being woken cost) before it parks.
+// While it is parked waiting for a running member, each member that ends
+// an idle scope yields its processor (runtime.Gosched) before it runs on,
+// so that the member waited for gets one if it waits for a processor
+// behind members whose next job is queued; the member that wakes
+// Synchronize yields to it too.
 //
 // A member that calls Synchronize must do so inside an Idle scope, and not
 // in its own isolated section: it would wait for itself. Inside an isolated
