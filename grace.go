@@ -78,8 +78,10 @@ type graceState struct {
 	// a batch: it orders them (see Defer).
 	snapshots uint64
 	// yielders counts the parked Synchronize calls: while there are any,
-	// the Isolator's gate has gateYield set.
+	// the Isolator's gate has gateYield set. yieldGen counts their parks:
+	// a member yields once per park (see Isolator.resumeSlow).
 	yielders int
+	yieldGen atomic.Uint32
 	// deferredAll counts the funcs ever deferred.
 	deferredAll uint64
 
@@ -150,8 +152,9 @@ type awaiting struct {
 // the members and takes no lock. Otherwise, if every member it waits for
 // may have a processor of its own, it watches their words for a few
 // microseconds (about what parking and being woken cost) before it parks.
-// While it is parked waiting for a running member, each member that ends
-// an idle scope yields its processor (runtime.Gosched) before it runs on,
+// Each time it parks waiting for a running member, each member that ends
+// an idle scope next yields its processor (runtime.Gosched) before it runs
+// on, once,
 // so that the member waited for gets one if it waits for a processor
 // behind members whose next job is queued; the member that wakes
 // Synchronize yields to it too.
@@ -254,6 +257,9 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		// processor), not one in a harmless scope, which blocks.
 		if yield := w.yield && word&stateMask == stateRunning; yield != w.yielding {
 			iso.askYield(w, yield)
+		}
+		if w.yielding {
+			g.yieldGen.Add(1) // every member may yield once more
 		}
 		if !w.wait(false, a.done()) { // spun already, if worth it
 			g.mu.Lock()

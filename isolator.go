@@ -43,7 +43,8 @@ import (
 //
 // The yield bit holds nobody back: it sends members ending an idle scope
 // (and Join) to the slow path, which finds nothing else set and yields the
-// processor before the member runs on (see Isolator.resumeSlow). A
+// processor before the member runs on, once per park of a grace period
+// (see Isolator.resumeSlow). A
 // Synchronize sets it while it is parked (graceState.yielders): the
 // members it waits for may be runnable but not running, behind members
 // that never block (their next job is queued), and a grace period holds

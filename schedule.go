@@ -415,9 +415,14 @@ func shrunk[E any](s []E) []E {
 func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
 	if g := iso.gate.Load(); !watched && !holds(from, g&^gateYield) {
 		// Only a grace period's wish: let the members it waits for run
-		// (see the gate in the protocol). The load comes after the
-		// member's Swap to running, as resume's does (invariant 1).
-		handOff(g&gateYield != 0)
+		// (see the gate in the protocol), once per park of the grace
+		// period, so that a long wait for a member that runs costs the
+		// others a yield each, not one per scope. The load comes after
+		// the member's Swap to running, as resume's does (invariant 1).
+		if gen := iso.grace.yieldGen.Load(); g&gateYield != 0 && m.slot.yielded != gen {
+			m.slot.yielded = gen
+			handOff(true)
+		}
 		return
 	}
 	s, own := m.slot, m.req

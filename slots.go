@@ -54,6 +54,9 @@ type slot struct {
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
 	heldFrom uint32
+	// yielded is the grace periods' yield generation for which the member
+	// last yielded (see Isolator.resumeSlow); only its goroutine uses it.
+	yielded uint32
 	// waiter parks the member while it is held.
 	waiter
 	group *slotGroup
@@ -77,7 +80,7 @@ type slot struct {
 }
 
 // slotPad rounds a slot up to two cache lines.
-const slotPad = 2*cacheLine - 80
+const slotPad = 2*cacheLine - 88
 
 // paddedState is a slot's state word on a cache line of its own, with the
 // slot's leaked flag, which is written once at most.
