@@ -152,9 +152,8 @@ type awaiting struct {
 // the members and takes no lock. Otherwise, if every member it waits for
 // may have a processor of its own, it watches their words for a few
 // microseconds (about what parking and being woken cost) before it parks.
-// Each time it parks waiting for a running member, each member that ends
-// an idle scope next yields its processor (runtime.Gosched) before it runs
-// on, once,
+// Each time it parks waiting for a running member, every member yields
+// its processor (runtime.Gosched) once, at its next end of an idle scope,
 // so that the member waited for gets one if it waits for a processor
 // behind members whose next job is queued; the member that wakes
 // Synchronize yields to it too.
