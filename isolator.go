@@ -214,6 +214,10 @@ type Isolator struct {
 	// grace is the grace periods' and deferred funcs' state, under its
 	// own lock, which may be taken under mu (never the other way round).
 	grace graceState
+
+	// comb queues the sections of Do (combine.go), under its own lock,
+	// never taken with mu held.
+	comb combiner
 }
 
 // maxSpare is how many outsiders' requests an Isolator keeps for reuse: as
@@ -314,14 +318,7 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 		return nil, a.err()
 	}
 	iso.mu.Lock()
-	var req *request
-	if n := len(iso.spare); n > 0 {
-		req = iso.spare[n-1]
-		iso.spare[n-1] = nil
-		iso.spare = iso.spare[:n-1]
-	} else {
-		req = new(request)
-	}
+	req := iso.spareRequest()
 	req.full = full
 	if err := iso.acquire(req, a, try); err != nil {
 		iso.mu.Lock()
@@ -331,6 +328,18 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 	}
 	grant := req.grants
 	return func() { iso.releaseOutsider(req, grant) }, nil
+}
+
+// spareRequest returns an outsider's request for reuse, or a new one; mu is
+// held.
+func (iso *Isolator) spareRequest() *request {
+	if n := len(iso.spare); n > 0 {
+		req := iso.spare[n-1]
+		iso.spare[n-1] = nil
+		iso.spare = iso.spare[:n-1]
+		return req
+	}
+	return new(request)
 }
 
 // keepSpare keeps the outsider's request req for reuse, if there is room.

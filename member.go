@@ -70,8 +70,10 @@ type member struct {
 	// serial counts the isolate scopes ever opened on this state: a
 	// release func is bound to the one whose serial it carries.
 	serial uint64
-	// req is the member's isolation request, allocated at its first use.
+	// req is the member's isolation request, allocated at its first use;
+	// do its section for Do (combine.go), likewise.
 	req *request
+	do  *section
 	// leaveEnded are the scopes that Leave ended, by depth; an entry's
 	// kind becomes kindIsolate once its end func has been called. Such a
 	// state is not reused (left is set): its end funcs must stay no-ops.

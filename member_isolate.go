@@ -75,6 +75,16 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	if a.ended() {
 		return nil, a.err()
 	}
+	if err := m.acquire(a, full, try); err != nil {
+		return nil, err
+	}
+	return m.pushIsolate(true), nil
+}
+
+// acquire gets the member, which is not isolated, the grant of an isolation
+// (full or plain), and reserves room for its isolate scope.
+func (m Member) acquire(a abort, full, try bool) error {
+	s := m.s
 	s.reserve() // before the request, so that the grant finds room
 	if s.req == nil {
 		s.req = &request{member: s}
@@ -83,22 +93,28 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	iso.mu.Lock()
 	req.full, req.prev = full, s.mode
 	if err := iso.acquire(req, a, try); err != nil {
-		return nil, err
+		return err
 	}
 	s.own, s.ownFull = s.depth+1, full
-	return m.pushIsolate(true), nil
+	return nil
 }
 
 // pushIsolate opens an isolate scope, the one holding the grant if holds is
 // set, and returns its release func, bound to it by a serial number. The
 // caller reserved room.
 func (m Member) pushIsolate(holds bool) func() {
+	serial := m.openIsolate(holds)
+	return func() { m.release(serial) }
+}
+
+// openIsolate opens an isolate scope as pushIsolate does and returns its
+// serial number, for a caller that releases it itself (Do).
+func (m Member) openIsolate(holds bool) uint64 {
 	s := m.s
 	d, _ := s.push(kindIsolate, s.mode, m.gen)
 	s.serial++
-	serial := s.serial
-	s.stack[d].holds, s.stack[d].serial = holds, serial
-	return func() { m.release(serial) }
+	s.stack[d].holds, s.stack[d].serial = holds, s.serial
+	return s.serial
 }
 
 // release ends the isolate scope numbered serial, which must be the innermost
