@@ -304,7 +304,7 @@ func TestDoExclusionStress(t *testing.T) {
 	table := map[int]int{}
 	var running, inSection, violations atomic.Int64
 	const members, outsiders = 6, 2
-	iters := 1000
+	iters := 2000
 	if testing.Short() {
 		iters = 200
 	}
@@ -324,10 +324,13 @@ func TestDoExclusionStress(t *testing.T) {
 			defer m.Leave()
 			for i := range iters {
 				running.Add(1)
+				_ = table[i%7] // a read while running
+				if i%3 == 0 {
+					runtime.Gosched() // running, off the processor
+				}
 				if inSection.Load() != 0 {
 					violations.Add(1)
 				}
-				_ = table[i%7] // a read while running
 				running.Add(-1)
 				switch i % 5 {
 				case 0:
