@@ -53,9 +53,11 @@ import (
 // signals the callers whose sections ran, in its deferred calls; the
 // section's own caller calls runtime.Goexit when signaled.
 
-// maxCombined is how many sections one isolation runs at most before its
-// combiner hands over (invariant 3): enough that a crowd of writers shares
-// few isolations, few enough that members held back by the isolation, and
+// maxCombined bounds the sections of one isolation (invariant 3): once it
+// has run this many, its combiner takes no further batch and hands over, so
+// an isolation runs fewer than maxCombined sections plus one batch (at most
+// one section per caller). Enough that a crowd of writers shares few
+// isolations, few enough that the members held back by the isolation, and
 // the combiner's own caller, wait a bounded time.
 const maxCombined = 64
 
@@ -94,31 +96,32 @@ type section struct {
 // share one rendez-vous with the members instead of paying one each.
 //
 // f runs on an arbitrary goroutine, perhaps another caller's, while no
-// other member runs. It must be short and must not block, isolate, wait for
-// a grace period, call Do, or use any Member (its own caller's included):
-// it runs where the combiner's goroutine is. If f panics, the panic is
-// recovered where f ran, the other sections still run, the isolation is
-// released, and Do panics in the caller's goroutine with the same value. If
-// f calls runtime.Goexit (as testing's FailNow does), the caller's goroutine
-// exits as if f had run there; but so does the goroutine that ran f, if it
-// was another caller's, without its own Do returning: a section must not
-// call it.
+// other member runs. It must be short, and must not block, isolate, wait
+// for a grace period, call Do, or use any Member, its caller's included
+// (the goroutine it runs on is not the member's; a Do of its caller's
+// member panics). If f panics, the panic is recovered where f ran, the
+// other sections still run, the isolation is released, and Do panics in
+// the caller's goroutine with the same value. If f calls runtime.Goexit
+// (as testing's FailNow does), the caller's goroutine exits as if f had
+// run there; but so does the goroutine that ran f, if it was another
+// caller's, without its own Do returning: a section must not call it.
 //
 // While it waits, the member counts as harmless, or as idle if it called
 // Do from an idle scope, as in Isolate; its section may run meanwhile.
 // Inside the member's own isolated section, Do just calls f. Do may be
 // called inside a harmless or idle scope. A nil f panics.
 //
-// Memory model: the caller's actions before Do are synchronized before f
-// starts, and f's return (or panic) is synchronized before Do returns. The
-// sections that run under one isolation run one after the other, in the
-// order of their Do calls, each synchronized before the next, and, like
-// any isolated section, after the members' entries into their harmless or
-// idle states and before their return to running (see the package's
-// memory model, where such an isolation counts as one). Do calls that are
-// not combined establish only what their isolations do. A section does
-// not synchronize with its caller's actions after Do returns, nor with
-// other callers' actions other than through these edges.
+// In the terminology of the Go memory model: a call of Do is synchronized
+// before its f starts, and f's end (its return or its panic) is
+// synchronized before the call returns. Sections run one at a time, in
+// the order of their Do calls (the order in which they are queued), each
+// one's end synchronized before the next one's start. The isolation that
+// runs a batch counts as one isolation in the package's memory model, its
+// sections inside it: what members did before the harmless or idle states
+// that let it begin is synchronized before the sections, and their ends
+// before those members run again. A section that panics establishes the
+// same edges as one that returns; a Do that panics on misuse (a nil f, a
+// Do of the member whose section is running) establishes none.
 func (m Member) Do(f func()) {
 	s := m.state()
 	if f == nil {
@@ -156,9 +159,10 @@ func (m Member) Do(f func()) {
 
 // Do is [Member.Do] for a goroutine that is not a member: it runs f isolated,
 // as inside iso.Isolate(), possibly combined with other concurrent Do calls
-// in one isolation. Called from a running member of this Isolator it may
-// wait for that member itself (as Isolate would), for ever: a member calls
-// [Member.Do].
+// in one isolation. What f must not do, what a panic or runtime.Goexit in
+// f does, and the memory model are as for [Member.Do]. Called from a
+// running member of this Isolator it may wait for that member itself (as
+// Isolate would), for ever: a member calls [Member.Do].
 func (iso *Isolator) Do(f func()) {
 	if f == nil {
 		panic("isolate: Do with a nil func")
@@ -225,7 +229,10 @@ func (c *combiner) keepSpare(sec *section) {
 // own is at the queue's head (invariant 2).
 func (m Member) combine(own *section) {
 	s := m.s
-	m.acquire(abort{}, false, false) // waits harmless, or idle inside Idle
+	// As Member.isolate does (at the same depth, for stall reports): the
+	// member waits harmless, or idle inside an idle scope.
+	s.iso.acquire(s.lockRequest(false), abort{}, false)
+	s.own, s.ownFull = s.depth+1, false
 	serial := m.openIsolate(true)
 	b := batch{own: own}
 	defer func() {

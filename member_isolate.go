@@ -75,28 +75,27 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	if a.ended() {
 		return nil, a.err()
 	}
-	if err := m.acquire(a, full, try); err != nil {
+	// iso.acquire is called from here, not from a helper: stall reports
+	// find the caller of Isolate at a fixed depth (stall.go).
+	if err := s.iso.acquire(s.lockRequest(full), a, try); err != nil {
 		return nil, err
 	}
+	s.own, s.ownFull = s.depth+1, full
 	return m.pushIsolate(true), nil
 }
 
-// acquire gets the member, which is not isolated, the grant of an isolation
-// (full or plain), and reserves room for its isolate scope.
-func (m Member) acquire(a abort, full, try bool) error {
-	s := m.s
-	s.reserve() // before the request, so that the grant finds room
+// lockRequest readies the member's request for an isolation (full or
+// plain), after reserving room for its isolate scope so that the grant
+// finds room, and returns it with mu locked, for Isolator.acquire.
+func (s *member) lockRequest(full bool) *request {
+	s.reserve()
 	if s.req == nil {
 		s.req = &request{member: s}
 	}
-	iso, req := s.iso, s.req
-	iso.mu.Lock()
+	req := s.req
+	s.iso.mu.Lock()
 	req.full, req.prev = full, s.mode
-	if err := iso.acquire(req, a, try); err != nil {
-		return err
-	}
-	s.own, s.ownFull = s.depth+1, full
-	return nil
+	return req
 }
 
 // pushIsolate opens an isolate scope, the one holding the grant if holds is
