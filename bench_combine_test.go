@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/isolatekit/isolate/internal/cputime"
 )
 
 // BenchmarkWriteHeavy: g goroutines share a map and do short writes to it,
@@ -11,7 +13,8 @@ import (
 // a harmless scope) before each (work=0: nothing but writes). The peers: a
 // write per isolation (Member.Isolate), writes combined (Member.Do), and
 // sync.RWMutex's and sync.Mutex's Lock. The goroutines are members for the
-// isolate variants. ns/op is per write, across all goroutines.
+// isolate variants. ns/op is per write, across all goroutines; cpu-ns/op
+// the process's processor time per write (where the system tells it).
 func BenchmarkWriteHeavy(b *testing.B) {
 	for _, work := range []int{0, 500} {
 		for _, g := range []int{16, 64} {
@@ -110,6 +113,10 @@ func benchWrites(b *testing.B, g, work int, variant func(*writeEnv) (func(k, v i
 	}
 	ready.Wait()
 	b.ResetTimer()
+	cpu0, cpuOK := cputime.Process()
 	close(start)
 	done.Wait()
+	if cpu1, _ := cputime.Process(); cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 }

@@ -327,6 +327,9 @@ func (b *batch) abandon(c *combiner) {
 	if b.cur == nil {
 		return
 	}
+	// The combiner's goroutine exits: its own section ran first, and its
+	// Do will not return; a member's section is free for its next use.
+	b.own.queued = false
 	b.finished(b.cur)
 	b.cur = nil
 	if b.rest == nil {

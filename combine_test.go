@@ -272,6 +272,44 @@ func TestDoGoexit(t *testing.T) {
 	}
 }
 
+// A member whose goroutine ran another caller's section that called
+// runtime.Goexit exits with it (its deferred Leave runs); the member state
+// that the next Join reuses works as any.
+func TestDoGoexitMemberCombiner(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		// The blocker keeps its slot (it goes harmless), so that the
+		// next Join takes the combiner's, and its member state.
+		ba := newActor(t)
+		bm := ba.join(t, &iso)
+		var bsc Scope
+		let := func() { ba.do(t, "blocker's Harmless", func() { bsc = bm.Harmless() }) }
+		defer ba.do(t, "blocker's end and Leave", func() { bsc.End(); bm.Leave() })
+		var returned atomic.Bool
+		combiner := goOp(func() {
+			m := iso.Join()
+			defer m.Leave()
+			m.Do(func() {})
+			returned.Store(true)
+		})
+		synctest.Wait()
+		d := doer{t, &iso}
+		exiting := d.outsider(runtime.Goexit)
+		after := d.outsider(func() {})
+		let()
+		<-combiner.done
+		<-exiting.done
+		after.wait(t, "the Do after the exiting one")
+		assert.False(t, returned.Load(), "the combiner's Do returned")
+		assert.False(t, exiting.returned.Load())
+		goOp(func() {
+			m := iso.Join()
+			defer m.Leave()
+			m.Do(func() {})
+		}).wait(t, "Do of the next member")
+	})
+}
+
 // Misuse panics before anything changes: a nil func, and a section that
 // calls its own caller's member's Do (it runs on the combiner's goroutine).
 func TestDoMisuse(t *testing.T) {
