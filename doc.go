@@ -99,10 +99,12 @@
 // scope, using a Member after Leave, more than 1000 open scopes: an End
 // that is never called, as with `m.Harmless()` without `.End()`) panics with a
 // message that starts with "isolate: ", before any state changes: the
-// Isolator stays usable by everyone else. A request that waits longer than
-// [Isolator.StallAfter] (one second by default) is reported once, through
-// log/slog or [Isolator.OnStall], with the members that keep it waiting: a
-// member that blocks outside a harmless scope is named there. A member
+// Isolator stays usable by everyone else. A request, a grace period or a
+// held member that waits longer than [Isolator.StallAfter] (one second by
+// default) is reported, through log/slog or [Isolator.OnStall], and reported
+// again at doubling intervals while the wait lasts, with the members that
+// keep it waiting: a member that blocks outside a harmless scope is named
+// there, with where its goroutine waits if it joined with a name. A member
 // dropped without Leave is named leaked once the garbage collector has
 // found it.
 //
