@@ -47,7 +47,7 @@ func (w *reviewWorld) section(m Member, r *rand.Rand) {
 	if o.freed.Load() {
 		w.fail("loaded an object already freed")
 	}
-	switch r.IntN(6) {
+	switch r.IntN(7) {
 	case 0:
 		w.running.Add(-1)
 		sc := m.Harmless() // may hold o: a grace period waits
@@ -85,6 +85,24 @@ func (w *reviewWorld) section(m Member, r *rand.Rand) {
 		sc := m.Busy()
 		_ = w.shared
 		sc.End()
+	case 5: // a member's try, or a request that may give up
+		w.running.Add(-1)
+		var release func()
+		if r.IntN(2) == 0 {
+			release, _ = m.TryIsolate()
+		} else {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(r.IntN(30))*time.Microsecond)
+			release, _ = m.IsolateContext(ctx)
+			cancel()
+		}
+		if release != nil {
+			if n := w.running.Load(); n != 0 {
+				w.fail("member try/context isolation: %d members running", n)
+			}
+			w.shared++
+			release()
+		}
+		w.running.Add(1)
 	}
 	if o.freed.Load() {
 		w.fail("object freed while a member held it (grace period too short)")
@@ -99,7 +117,16 @@ func (w *reviewWorld) worker(stop *atomic.Bool, seed uint64, wg *sync.WaitGroup)
 	r := rand.New(rand.NewPCG(seed, 7))
 	m := w.iso.JoinIdle()
 	for !stop.Load() {
-		switch r.IntN(5) {
+		switch r.IntN(6) {
+		case 5: // hand the idle member to another goroutine and back
+			back := make(chan Member)
+			go func(m Member) {
+				sc := m.Busy()
+				w.section(m, rand.New(rand.NewPCG(seed, 11)))
+				sc.End()
+				back <- m
+			}(m)
+			m = <-back
 		case 0: // leave and come back idle, sometimes from inside a Busy
 			if r.IntN(2) == 0 {
 				sc := m.Busy()
