@@ -17,7 +17,6 @@ import (
 
 type reviewObj struct {
 	freed atomic.Bool
-	v     int
 }
 
 type reviewWorld struct {
