@@ -12,7 +12,6 @@ var reviewPkgIso2 = Isolator{StallAfter: -1}
 // bubble that waits for a grace period: the member's idle entry wakes the
 // bubble's waiter from outside the bubble.
 func TestReviewGraceAcrossBubbleBoundary(t *testing.T) {
-	t.Skip("bug: a waiter's channel made in a synctest bubble is signalled (wait.go, signal) by a member outside it: fatal error 'send on synctest channel from outside bubble'")
 	m := reviewPkgIso2.Join()
 	defer m.Leave()
 	goIdle := make(chan struct{})
