@@ -52,16 +52,33 @@ import (
 //     CompareAndSwap makes it fail (the waiter looks again); one after it
 //     finds the flag and kicks, which the armed waiter keeps.
 //  4. Nobody is held back: the flag only sends the member's next transition
-//     to a slow path that takes no Isolator lock (an Or, or a kick that
-//     signals the waiters under graceState.mu). Members never wait for a
-//     grace period.
+//     to a slow path that takes no Isolator lock (a hand-on or a kick, each
+//     a short section under graceState.mu, which no one holds while it
+//     waits). Members never wait for a grace period.
 //
 // Waiters share the flag: a kick wakes them all, each looks at its own
-// member. A waiter that gives up clears the flag of its member unless
-// another waiter relies on it (under graceState.mu, where each waiter names
-// its member before it looks at the word). A flag that the member hands on
-// while it is cleared survives: the member's next idle entry kicks once for
-// nothing and clears it.
+// member. Each waiter names the member whose flag it relies on (watching,
+// under graceState.mu, before it loads the member's word).
+//
+// No trace. The flag is on a member's word only while a waiter watches the
+// member, so that once no grace period waits no member pays its slow path:
+//
+//   - it is set by a watching waiter's CompareAndSwap, or by the member's
+//     hand-on (passAwaited: its Swap into harmless or running took the
+//     flag), which sets it again only if a waiter still watches the member,
+//     under graceState.mu;
+//   - a waiter that stops watching a member (it moves on to the next one,
+//     returns or gives up) clears the flag, under graceState.mu, unless
+//     another waiter watches the member.
+//
+// The lock orders each hand-on with each clear: a hand-on before the clear
+// is cleared, one after it finds nobody watching. The member's Swap that
+// takes the flag while it is cleared makes the clear's CompareAndSwap fail
+// and look again. (The hand-on was an Or without the lock: one that came
+// right after an abandon's clear put back a flag that nobody relied on, and
+// the member's scopes took the slow path until its next idle entry; model
+// mutant CARRY_UNWATCHED.) A waiter that moves past a member without
+// parking keeps it watched until it parks on another one or returns.
 
 // graceState is an Isolator's grace periods and deferred funcs.
 type graceState struct {
@@ -220,6 +237,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		}
 		if w.watching != p.slot {
 			g.mu.Lock() // before the load below: see "Waiters share the flag"
+			g.unwatch(w)
 			w.watching = p.slot
 			g.mu.Unlock()
 		}
@@ -236,9 +254,6 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		if !w.wait(false, a.done()) { // spun already, if worth it
 			g.mu.Lock()
 			g.leave(w)
-			if s := w.watching; s != nil && !slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s }) {
-				clearFlag(s, stateAwaited)
-			}
 			g.mu.Unlock()
 			return graceAbandoned(a)
 		}
@@ -273,9 +288,38 @@ func idleSince(word, count uint32) bool {
 	return word&stateMask == stateIdle || word&countMask != count
 }
 
-// leave takes w out of the waiters (under mu).
+// leave takes w out of the waiters, and out of the watch of its member
+// (under mu).
 func (g *graceState) leave(w *graceWaiter) {
+	g.unwatch(w)
 	g.waiters = shrunk(slices.DeleteFunc(g.waiters, func(o *graceWaiter) bool { return o == w }))
+}
+
+// unwatch ends w's watch of its member: unless another waiter watches the
+// same member, nothing relies on its awaited flag any more, and the flag
+// is cleared (under mu: "No trace" above).
+func (g *graceState) unwatch(w *graceWaiter) {
+	s := w.watching
+	w.watching = nil
+	if s != nil && !g.watched(s) {
+		clearFlag(s, stateAwaited)
+	}
+}
+
+// watched reports whether a waiter watches the member on s (under mu).
+func (g *graceState) watched(s *slot) bool {
+	return slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s })
+}
+
+// handOn sets the awaited flag of the member on s again, which the
+// member's move into a state other than idle has just taken from its word,
+// if a waiter still watches it ("No trace" above).
+func (g *graceState) handOn(s *slot) {
+	g.mu.Lock()
+	if g.watched(s) {
+		s.state.Or(stateAwaited)
+	}
+	g.mu.Unlock()
 }
 
 // kick wakes every waiting grace period: a member they may wait for has

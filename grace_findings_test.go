@@ -149,7 +149,7 @@ func TestAwaitedScopeEndTakesNoIsolatorLock(t *testing.T) {
 	for m.s.state.Load()&stateAwaited == 0 {
 		time.Sleep(10 * time.Microsecond)
 	}
-	end := m.Harmless() // the flag is handed on by an Or: no lock
+	end := m.Harmless() // the flag is handed on under graceState.mu, not Isolator.mu
 	iso.mu.Lock()
 	ended := make(chan struct{})
 	go func() { end.End(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)

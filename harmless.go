@@ -194,12 +194,13 @@ func (s *member) flagged(old uint32) {
 }
 
 // passAwaited hands an awaited flag, which the member's move to st has just
-// cleared, on to st, or wakes the grace periods if st is idle.
+// cleared, on to st if a grace period still watches the member, or wakes
+// the grace periods if st is idle (grace.go).
 func (s *member) passAwaited(st uint32) {
 	if st == stateIdle {
 		s.iso.grace.kick()
 	} else {
-		s.state.Or(stateAwaited)
+		s.iso.grace.handOn(s.slot)
 	}
 }
 
