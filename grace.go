@@ -96,9 +96,14 @@ type graceState struct {
 	snapshots uint64
 	// deferredAll counts the funcs ever deferred.
 	deferredAll uint64
+	// barriers are the Barrier calls that wait (defer.go).
+	barriers []*barrierWaiter
 
 	periods atomic.Uint64 // grace periods completed
 	ran     atomic.Uint64 // deferred funcs run
+	// barrierAt is the least count of funcs run that a waiting Barrier
+	// waits for; 0 when none waits (set under mu).
+	barrierAt atomic.Uint64
 }
 
 // A graceWaiter is one grace period in its wait.

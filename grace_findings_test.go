@@ -132,7 +132,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	for _, mt := range tail {
 		mt.Leave()
 	}
-	drainDeferred(t, &iso, 10*time.Second)
+	barrierWithin(t, &iso, 10*time.Second)
 	return bug
 }
 
@@ -306,7 +306,7 @@ func TestGraceTorture(t *testing.T) {
 		}
 	}()
 	stormFor(t, &iso, 1500*time.Millisecond, &stop, &wg, 20*time.Second)
-	st := drainDeferred(t, &iso, 10*time.Second)
+	st := barrierWithin(t, &iso, 10*time.Second)
 	t.Logf("%+v", st)
 	if n := bad.Load(); n > 0 {
 		t.Errorf("%d reads of a freed object", n)
