@@ -300,6 +300,16 @@ func (g *graceState) leave(w *graceWaiter) {
 	g.waiters = shrunk(slices.DeleteFunc(g.waiters, func(o *graceWaiter) bool { return o == w }))
 }
 
+// kick wakes every waiting grace period: a member they may wait for has
+// become idle.
+func (g *graceState) kick() {
+	g.mu.Lock()
+	for _, w := range g.waiters {
+		w.signal()
+	}
+	g.mu.Unlock()
+}
+
 // unwatch ends w's watch of its member: unless another waiter watches the
 // same member, nothing relies on its awaited flag any more, and the flag
 // is cleared (under mu: "No trace" above).
@@ -323,16 +333,6 @@ func (g *graceState) handOn(s *slot) {
 	g.mu.Lock()
 	if g.watched(s) {
 		s.state.Or(stateAwaited)
-	}
-	g.mu.Unlock()
-}
-
-// kick wakes every waiting grace period: a member they may wait for has
-// become idle.
-func (g *graceState) kick() {
-	g.mu.Lock()
-	for _, w := range g.waiters {
-		w.signal()
 	}
 	g.mu.Unlock()
 }
