@@ -244,7 +244,7 @@ func (iso *Isolator) barrier(a abort) error {
 	g.mu.Lock()
 	g.dropBarrier(b)
 	g.mu.Unlock()
-	if b.done.Load() { // released as ctx ended: one outcome
+	if b.isDone() { // released as ctx ended: one outcome
 		return nil
 	}
 	return barrierAbandoned(a)

@@ -54,6 +54,9 @@ type slot struct {
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
 	heldFrom uint32
+	// yielded is the grace periods' yield generation for which the member
+	// last yielded (see Isolator.resumeSlow); only its goroutine uses it.
+	yielded uint32
 	// waiter parks the member while it is held.
 	waiter
 	group *slotGroup
@@ -70,6 +73,9 @@ type slot struct {
 	// goroutine that holds the slot reads or writes it: claim and vacate
 	// synchronize through group.occupied.
 	spare *member
+	// diag is what stall reports need of the member: its goroutine, and
+	// since when it is held.
+	diag slotDiag
 	// Joins and Leaves write label and spare: a slot takes whole cache
 	// lines, so that members joining and leaving at once on neighbouring
 	// slots do not take each other's lines.
@@ -77,7 +83,7 @@ type slot struct {
 }
 
 // slotPad rounds a slot up to two cache lines.
-const slotPad = 2*cacheLine - 80
+const slotPad = 2*cacheLine - 80 - unsafe.Sizeof(slotDiag{})
 
 // paddedState is a slot's state word on a cache line of its own, with the
 // slot's leaked flag, which is written once at most.
@@ -182,12 +188,14 @@ func (iso *Isolator) vacate(s *slot, keep *member, idle uint32) {
 	if s.group.occupied.And(^s.bit) == s.bit {
 		iso.shrink()
 	}
+	woke := false
 	if old&stateAwaited != 0 {
-		iso.grace.kick()
+		woke = iso.grace.kick()
 	}
 	if old&stateWatched != 0 {
-		iso.kick()
+		woke = iso.kick() || woke
 	}
+	handOff(woke)
 }
 
 // shrink retires the empty groups of the table but the first, which it keeps
