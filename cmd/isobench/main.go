@@ -14,6 +14,16 @@
 //	upgrade         the event loop, with members that sometimes change the
 //	                table themselves (isolate: m.Isolate(); RWMutex: RUnlock,
 //	                Lock, re-validate)
+//	writeheavy      every event ends with a short write of one record:
+//	                isolate, isolate-do (m.Do, where the package has it),
+//	                RWMutex and Mutex only
+//	saturated       4 workers fed by a channel that in-process clients keep
+//	                full; the admin rewrites a map and publishes a config
+//	                (isolate: Isolate, then a grace period; RWMutex: Lock)
+//
+// oversubscribed runs at 1,000 and at 10,000 members. Under some tables,
+// goal lines compare isolate with a peer on the median over the rounds of
+// the per-round ratios (issue 18's goals), and say whether each is met.
 //
 // The implementations:
 //
@@ -23,6 +33,8 @@
 //	cow        atomic.Pointer copy-on-write: one load per batch, a full copy per change
 //	seedref    HAProxy's 2018 shared-mask rendez-vous (internal/seedref)
 //	syncpoint  the sync point it replaced: the admin wakes every member, waits for all
+//	mutex      sync.Mutex: Lock around each batch and write (writeheavy only)
+//	isolate-do isolate, its members' writes as combined sections (writeheavy only)
 //
 // Columns: jobs/s (events, or requests), its ratio to isolate's with the
 // same settings, and the range of that ratio over the rounds (how much the

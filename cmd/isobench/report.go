@@ -38,6 +38,7 @@ func writeTables(w io.Writer, rs []result) error {
 		if n := blockNote(block); n != "" {
 			fmt.Fprintf(tw, "  note: %s\n", n)
 		}
+		writeGoals(tw, block)
 		block = nil
 	}
 	key := ""
