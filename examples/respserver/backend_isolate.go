@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/isolatekit/isolate"
+)
+
+// isolateBackend shares the key space through an isolate.Isolator: each
+// connection is a member, idle between its commands (while the framework
+// reads the next one or writes replies), running inside the command hook.
+// GET reads the map as a running member, with nothing around it; SET
+// changes it in an isolation of the member (m.Isolate()), or, with
+// combine, in a combined section (m.Do), which shares one isolation with
+// the other connections' concurrent SETs.
+type isolateBackend struct {
+	iso     isolate.Isolator
+	data    map[string][]byte
+	combine bool
+	info    func() string
+}
+
+// session is a connection's membership: the member, and the idle scope
+// open between two commands.
+type session struct {
+	m    isolate.Member
+	idle isolate.Scope
+}
+
+func newIsolateBackend(combine bool) (*isolateBackend, error) {
+	if combine && !hasDo {
+		return nil, fmt.Errorf("-lock %s: this version of isolate has no Member.Do", modeIsolateDo)
+	}
+	return &isolateBackend{data: map[string][]byte{}, combine: combine}, nil
+}
+
+// open runs on the accept loop's goroutine: it joins and opens the idle
+// scope at once, so that the member holds nothing until its first
+// command. The framework's go statement hands the member, idle, to the
+// connection's goroutine.
+func (b *isolateBackend) open(c *conn) {
+	m := b.iso.JoinNamed("conn " + c.nc.RemoteAddr().String())
+	c.context = &session{m: m, idle: m.Idle()}
+}
+
+// command runs on the connection's goroutine: the member runs for the
+// command (ending the idle scope waits while an isolation runs), then is
+// idle again.
+func (b *isolateBackend) command(c *conn, args [][]byte) {
+	s := c.context.(*session)
+	s.idle.End()
+	dispatch(c, args, b, b.info)
+	s.idle = s.m.Idle()
+}
+
+// close leaves; Leave ends the idle scope still open.
+func (b *isolateBackend) close(c *conn, _ error) {
+	c.context.(*session).m.Leave()
+}
+
+// get reads the map with nothing around it: the member runs, so no
+// isolation can be under way.
+func (b *isolateBackend) get(_ *conn, key []byte) ([]byte, bool) {
+	v, ok := b.data[string(key)]
+	return v, ok
+}
+
+func (b *isolateBackend) set(c *conn, key string, val []byte) {
+	m := c.context.(*session).m
+	if b.combine {
+		do(m, func() { b.data[key] = val })
+		return
+	}
+	release := m.Isolate()
+	b.data[key] = val
+	release()
+}
+
+func (b *isolateBackend) del(c *conn, key string) bool {
+	if _, ok := b.data[key]; !ok {
+		return false
+	}
+	release := c.context.(*session).m.Isolate()
+	_, ok := b.data[key] // another connection may have deleted it while we waited
+	delete(b.data, key)
+	release()
+	return ok
+}
+
+func (b *isolateBackend) size(*conn) int { return len(b.data) }
+
+// doer is a member that runs combined sections: isolate.Member once Do
+// lands in the isolate package.
+type doer interface{ Do(f func()) }
+
+// hasDo tells whether isolate.Member has Do.
+var _, hasDo = any(isolate.Member{}).(doer)
+
+// do runs f as m's combined section.
+func do(m isolate.Member, f func()) { any(m).(doer).Do(f) }
