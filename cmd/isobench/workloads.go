@@ -44,7 +44,7 @@ var workloads = []workload{
 		doc:   "many more members than processors, each asleep most of the time"},
 	{name: "upgrade", members: perProc, reads: 4, batch: 16, waits: true, upgrades: true, start: startUpgrade,
 		doc: "the event loop, with members that sometimes change the table themselves"},
-	{name: "writeheavy", members: twice, reads: 4, batch: 1, outsider: true, start: startWriteHeavy,
+	{name: "writeheavy", members: twice, reads: 4, batch: 1, outsider: true, waits: true, start: startWriteHeavy,
 		impls: []string{"isolate", "isolate-do", "rwmutex", "mutex"},
 		goals: []goal{
 			{impl: "isolate", of: jobsPerSec, least: 0.7, peer: "rwmutex"},
