@@ -52,7 +52,8 @@
 //		[-cpu 1,2,...] [-json] [-png file] [-cpuprofile file]
 //	go run ./cmd/isobench -from file [-json] [-png file]
 //
-// By default every workload runs, about 25 s in all. Each run is split into
+// By default every workload runs: 25 s of runs, about 40 s in all with the
+// setup of each (10,000 members to start, for one). Each run is split into
 // -rounds parts, and the implementations take turns, so that a change in
 // the machine's load affects all alike. With several -reads values, a sweep
 // table shows jobs/s by -reads. Progress goes to stderr when it is a
