@@ -25,19 +25,26 @@ func TestSaturatedBrokenPoolIsCaught(t *testing.T) {
 	}()
 	p := shortParams("saturated", "broken", "")
 	p.reads, p.adminEvery, p.duration = 4096, 50*time.Microsecond, 500*time.Millisecond
-	if m := measure(p, nil); m.torn == 0 {
-		t.Error("no torn request seen with a pool that protects nothing")
+	// A machine busy with other work may keep the admin and the workers
+	// apart for a whole run: a few runs before calling it uncaught.
+	for range 4 {
+		if m := measure(p, nil); m.torn > 0 {
+			return
+		}
 	}
+	t.Error("no torn request seen in 4 runs with a pool that reuses configs at once")
 }
 
 // brokenPool excludes workers from the rewrite, but refills the config it
-// replaced at once, under workers that may still read it.
+// replaced at once, under workers that may still read it, several times a
+// tick.
 type brokenPool struct{ rwmutexPool }
 
 func (p *brokenPool) tick(s *service) {
 	p.mu.Lock()
 	s.rewrite()
 	p.mu.Unlock()
-	s.spare = s.publish()
-	s.spare = s.publish()
+	for range 8 {
+		s.spare = s.publish()
+	}
 }
