@@ -31,7 +31,7 @@ func TestAllocs(t *testing.T) {
 	park := func(idle bool) {
 		for i, a := range actors {
 			a.do(t, "park", func() {
-				if ends[i].end != nil {
+				if ends[i] != (Scope{}) {
 					ends[i].End()
 				}
 				if idle {

@@ -429,6 +429,7 @@ func wakeReader(kind lockerKind, writerWaits bool) func(*testing.B) (func() time
 func benchReadLock(b *testing.B) {
 	var mu sync.RWMutex
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			mu.RLock()

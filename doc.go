@@ -28,9 +28,9 @@
 // run meanwhile, and whether a grace period (below) waits for the member.
 //
 //	state      entered by                    plain isolation  full isolation   grace period
-//	running    Join, end of a scope          no               no               waits
+//	running    Join, Busy, end of a scope    no               no               waits
 //	harmless   Harmless, waiting in Isolate  yes              no               waits
-//	idle       Idle, waiting in IsolateFull  yes              yes              done
+//	idle       Idle, JoinIdle, IsolateFull   yes              yes              done
 //	isolated   return of Isolate             (it is the one)  (it is the one)  waits
 //
 // A member that asks for an isolation from an idle scope waits idle, even
@@ -90,19 +90,26 @@
 //     in a harmless scope on work that an idle member would do next, or on
 //     a goroutine that is about to Join, keeps the full isolation, and
 //     itself, waiting for ever.
-//   - Scopes nest and end in the reverse order of opening; each end func
-//     is called once. A Member and the funcs it returns belong to the
-//     goroutine that joined. Call Leave when done.
+//   - Scopes nest and end in the reverse order of opening; each End is
+//     called once, and is bound to its one scope: a stale End panics, or is
+//     a no-op once for a scope that Leave ended, and never ends another
+//     scope. A Member, its Scopes and the funcs it returns belong to one
+//     goroutine at a time: the one that joined, or one it was handed to
+//     while no scope was open (a member joined with JoinIdle, between its
+//     Busy scopes), with a synchronizes-before edge (a go statement, a
+//     channel send). Call Leave when done.
 //
 // Mistakes announce themselves. Misuse that can be detected (ending a scope
-// twice, a second call of a release func, IsolateFull inside a Harmless
+// twice or out of order, a second call of a release func, IsolateFull inside a Harmless
 // scope, using a Member after Leave, more than 1000 open scopes: an End
 // that is never called, as with `m.Harmless()` without `.End()`) panics with a
 // message that starts with "isolate: ", before any state changes: the
-// Isolator stays usable by everyone else. A request that waits longer than
-// [Isolator.StallAfter] (one second by default) is reported once, through
-// log/slog or [Isolator.OnStall], with the members that keep it waiting: a
-// member that blocks outside a harmless scope is named there. A member
+// Isolator stays usable by everyone else. A request, a grace period or a
+// held member that waits longer than [Isolator.StallAfter] (one second by
+// default) is reported, through log/slog or [Isolator.OnStall], and reported
+// again at doubling intervals while the wait lasts, with the members that
+// keep it waiting: a member that blocks outside a harmless scope is named
+// there, with where its goroutine waits if it joined with a name. A member
 // dropped without Leave is named leaked once the garbage collector has
 // found it.
 //
@@ -115,20 +122,22 @@
 //   - The call of the n'th isolation's release func is synchronized before
 //     the return of the n+1'th isolation.
 //
-//   - For each time a member starts running (the return of Join, of an end
-//     func that ends its last harmless or idle scope, of Poll when it
-//     waited, and of a member's ...Context request that gave up), there is
-//     an n such that the release of the n'th isolation is synchronized
-//     before that return, and the member's next entry into a harmless or
-//     idle scope, its next isolation request, or its Leave, is
-//     synchronized before the return of the n+1'th isolation.
+//   - For each time a member starts running (the return of Join, of Busy
+//     in an idle or harmless scope, of the End of its last harmless or idle
+//     scope, of Poll when it waited, and of a member's ...Context request
+//     that gave up), there is an n such that the release of the n'th
+//     isolation is synchronized before that return, and the member's next
+//     entry into a harmless or idle scope (or the End of its busy scope),
+//     its next isolation request, or its Leave, is synchronized before the
+//     return of the n+1'th isolation.
 //
 //   - For each grace period (a Synchronize, a SynchronizeContext that
 //     returns nil, or the one that a deferred func waits for) and each member
 //     that was joined when it began: if the member was idle then, its last
 //     entry into idle before that (the start of an Idle scope, of a full
-//     isolation request's wait, or its Leave) is synchronized before the
-//     grace period's end; otherwise its first such entry after it is. The
+//     isolation request's wait, the End of a busy scope that makes it idle
+//     again, or its Leave) is synchronized before the grace period's end;
+//     otherwise its first such entry after it is. The
 //     end of a grace period is the return of Synchronize, or the start of
 //     the deferred funcs that waited for it.
 //

@@ -151,17 +151,21 @@ func ExampleIsolator_IsolateFull() {
 }
 
 // OnStall receives a report on every isolation that waits longer than
-// StallAfter, naming the members that keep it waiting: here a member that
-// blocks without a harmless scope. Without OnStall, the report is logged
-// through log/slog.
+// StallAfter (and again, at doubling intervals, while it waits), naming the
+// members that keep it waiting and, for a named member, where its
+// goroutine waits: here a member that blocks in a channel receive without a
+// harmless scope. Without OnStall, the report is logged through log/slog.
 func ExampleIsolator_OnStall() {
 	reported := make(chan struct{})
 	iso := &isolate.Isolator{
 		StallAfter: 20 * time.Millisecond,
 		OnStall: func(r isolate.StallReport) {
-			fmt.Println("requested by an outsider:", r.Requester.Member == nil)
+			if r.Count > 1 {
+				return // reported again: the wait goes on
+			}
+			fmt.Println(r.Kind, "requested by an outsider:", r.Requester.Member == nil)
 			for _, b := range r.Blockers {
-				fmt.Println("blocked by", b.Name, b.State)
+				fmt.Println("blocked by", b.Name, b.State, "in", b.WaitReason)
 			}
 			close(reported)
 		},
@@ -176,8 +180,8 @@ func ExampleIsolator_OnStall() {
 	<-joined
 	iso.Isolate()()
 	// Output:
-	// requested by an outsider: true
-	// blocked by conn-reader running
+	// isolation requested by an outsider: true
+	// blocked by conn-reader running in chan receive
 }
 
 // A member that finds it must change the shared structure isolates through

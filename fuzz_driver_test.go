@@ -15,7 +15,7 @@ import (
 
 // fuzzOutcome is what a driver sends back for one operation.
 type fuzzOutcome struct {
-	release  func() // from Isolate and friends, Harmless, Idle
+	release  func() // from Isolate and friends, Harmless, Idle, Busy
 	member   Member
 	failed   bool // TryIsolate returned false
 	err      error
@@ -306,6 +306,8 @@ const (
 	foRelease           // call the release an outsider got last
 	foSync              // Synchronize or SynchronizeContext
 	foDefer             // Defer
+	foJoinIdle          // JoinIdle
+	foBusy              // Busy
 	fuzzOps
 )
 
@@ -376,10 +378,11 @@ func (r *fuzzRun) step(op, arg byte) {
 		})
 	case foLeave:
 		if len(mm.stack) == 0 {
-			// The member state goes to the slot's next member: an end
-			// func of this membership could end that member's scope
-			// (the documented limit of end funcs), and the model
-			// follows memberships, not states. Forget them.
+			// The member state goes to the slot's next member, and
+			// the model follows memberships, not states: it would
+			// take an End of this membership for the next one's
+			// (TestStaleEndAcrossMemberships checks those). Forget
+			// them.
 			a.ends, a.last = nil, nil
 		}
 		r.memberOp(i, "Leave", md.leave(i), 0, 0, func(m Member) fuzzOutcome {
@@ -408,6 +411,21 @@ func (r *fuzzRun) step(op, arg byte) {
 		r.syncOp(int(arg)%fuzzActors, fuzzSyncVariants[int(arg/fuzzActors)%len(fuzzSyncVariants)])
 	case foDefer:
 		r.deferOp(1 + int(arg)%3)
+	case foJoinIdle:
+		if md.busy[i] || mm.joined {
+			return
+		}
+		r.memberOp(i, "JoinIdle", md.joinIdle(i), 0, 0, func(Member) fuzzOutcome {
+			return fuzzOutcome{member: r.iso.JoinIdle()}
+		})
+	case foBusy:
+		if md.busy[i] || a.m == (Member{}) || len(mm.stack) >= fuzzMaxDepth {
+			return
+		}
+		d := len(mm.stack)
+		r.memberOp(i, fmt.Sprintf("open busy scope at depth %d", d), md.open(i, kindBusy), d, kindBusy, func(m Member) fuzzOutcome {
+			return fuzzOutcome{release: m.Busy().End}
+		})
 	}
 }
 
@@ -438,7 +456,7 @@ func (a *fuzzActor) lastEnd(d int, k scopeKind) fuzzEnd {
 }
 
 func kindName(k scopeKind) string {
-	return [...]string{"harmless", "idle", "isolate"}[k]
+	return [...]string{"harmless", "idle", "isolate", "busy"}[k]
 }
 
 // drain brings the Isolator back to rest, as the model says it can be:

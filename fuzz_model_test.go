@@ -41,10 +41,8 @@ type fuzzScope struct {
 	kind  scopeKind
 	holds bool  // the isolate scope that holds the grant
 	prev  uint8 // the member's state when it opened
-	// opened numbers the scopes opened at the scope's depth: an end func
-	// of a harmless or idle scope ends the open scope at its depth and
-	// kind if the two numbers differ by an even number (its parity), a
-	// release only the very scope it came from.
+	// opened numbers the scopes opened at the scope's depth: an End or
+	// a release ends only the very scope it came from.
 	opened int
 	live   bool // in leaveEnded: not yet ended by its end func
 }
@@ -365,12 +363,27 @@ func (m *fuzzModel) join(i int) fuzzResult {
 	return m.resume(i, fmIdle) // Join is the end of an idle scope
 }
 
+// joinIdle models JoinIdle: the member is idle, with no scope open, and
+// waits for nothing.
+func (m *fuzzModel) joinIdle(i int) fuzzResult {
+	m.mem[i] = fuzzMember{joined: true, mode: fmIdle}
+	return frOK
+}
+
 func (m *fuzzModel) open(i int, k scopeKind) fuzzResult {
 	mm := &m.mem[i]
 	if !mm.joined || (k == kindIdle && mm.mode == fmHarmless) {
 		return frPanic
 	}
 	mm.push(k, false)
+	if k == kindBusy {
+		// Runs, from idle or harmless as a scope's end would; in a
+		// running member or its own section, nothing changes.
+		if mm.mode == fmRunning || mm.own > 0 {
+			return frOK
+		}
+		return m.resume(i, mm.mode)
+	}
 	if mm.mode == fmRunning {
 		mm.mode = fmHarmless
 		if k == kindIdle {
@@ -393,16 +406,10 @@ func (m *fuzzModel) resume(i int, from uint8) fuzzResult {
 	return m.take(i)
 }
 
-// matches reports whether the end func of a scope of kind k numbered opened
-// at its depth is taken for scope e, at the same depth.
+// matches reports whether the end of a scope of kind k numbered opened at
+// its depth is that of scope e, at the same depth: ends are exact.
 func (e fuzzScope) matches(k scopeKind, opened int) bool {
-	if e.kind != k {
-		return false
-	}
-	if k == kindIsolate {
-		return e.opened == opened
-	}
-	return (e.opened-opened)%2 == 0
+	return e.kind == k && e.opened == opened
 }
 
 // end models the end func of the scope of kind k at depth d, numbered
@@ -425,6 +432,10 @@ func (m *fuzzModel) end(i, d int, k scopeKind, opened int) fuzzResult {
 	case e.holds:
 		mm.own, mm.ownFull = 0, false
 		m.release()
+	case e.prev != mm.mode && e.prev != fmRunning:
+		// A busy scope's end: back to idle or harmless, never held.
+		mm.mode = e.prev
+		m.schedule()
 	case e.prev != mm.mode:
 		return m.resume(i, mm.mode)
 	}

@@ -92,4 +92,16 @@ var fuzzSeeds = [][]byte{
 	slices.Concat(seedOp(foJoin, 0), seedDefer(1), seedDefer(3), seedOp(foJoin, 1), seedDefer(2),
 		seedOp(foIdle, 0), seedOp(foHarmless, 1), seedOp(foEnd, 1), seedOp(foIdle, 1), seedOp(foEnd, 1),
 		seedOp(foEnd, 0), seedOp(foLeave, 0), seedDefer(1), seedOp(foLeave, 1)),
+	// A member joins idle during a full isolation; its busy scope waits
+	// for the release, keeps a grace period and a plain request waiting,
+	// and its end makes it idle again: a full isolation passes it.
+	slices.Concat(seedOutsider(0, fvFull), seedOp(foJoinIdle, 0), seedOp(foBusy, 0), seedRelease,
+		seedSync(fuzzMembers+1, 0), seedOutsider(0, fvPlain), seedOp(foEnd, 0), seedRelease,
+		seedOutsider(0, fvFull), seedRelease, seedOp(foLeave, 0)),
+	// Busy inside Harmless and inside an own isolated section from Idle;
+	// a stale busy end; Leave with a busy scope open.
+	slices.Concat(seedOp(foJoin, 0), seedOp(foJoinIdle, 1), seedOp(foHarmless, 0), seedOp(foBusy, 0),
+		seedOp(foIdle, 0), seedOp(foEnd, 0), seedOp(foEnd, 0), seedOp(foEnd, 0), seedOp(foBusy, 1),
+		seedIsolate(1, fvFull), seedOp(foBusy, 1), seedOp(foEnd, 1), seedOp(foEnd, 1), seedOp(foEnd, 1),
+		seedEndEarlier(1, 0), seedOp(foBusy, 1), seedOp(foLeave, 1), seedEndEarlier(1, 0), seedOp(foLeave, 0)),
 }

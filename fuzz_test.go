@@ -60,8 +60,7 @@ import (
 // it may wait for has been idle, and what Stats says of them all.
 //
 // Misuse that the model predicts to panic: ending a scope out of order or
-// twice, a stale end func (one per depth, kind and parity, as documented: it
-// panics unless an even number of scopes has opened at its depth since),
+// twice, a stale End (bound to its own scope, however many opened since),
 // a stale release of any isolation (bound to its own grant or scope),
 // IsolateFull inside a Harmless scope or inside a plain isolated section,
 // Idle inside Harmless, Leave while isolated, any use of a Member after
@@ -70,11 +69,8 @@ import (
 // The model follows the documentation where the implementation might not:
 // Leave makes the end funcs of every open scope no-ops, however deep
 // (fuzzMaxDepth is above 64 for that; see TestLeaveEndsScopesDeeperThan64).
-// Where the documentation states a limit, the model has it too: a stale end
-// func of a closed scope ends a newer scope of the same kind at the same
-// depth when an even number of scopes opened there since. End funcs of a
-// membership that Leave left with no scope open are not called after it:
-// the member state, and so those funcs, go to the slot's next member.
+// Ends of a membership that Leave left with no scope open are not called
+// after it here (TestStaleEndAcrossMemberships covers them).
 //
 // Run it with
 //

@@ -315,7 +315,7 @@ func TestGraceStallReportRacesCompletion(t *testing.T) {
 	iso.OnStall = func(r StallReport) {
 		mu.Lock()
 		defer mu.Unlock()
-		if r.Grace {
+		if r.Kind == StallGracePeriod {
 			reports++
 			if len(r.Blockers) == 0 {
 				empty++

@@ -316,7 +316,7 @@ func TestDeferManyShareOneIdleEntry(t *testing.T) {
 
 func TestGraceStallReport(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		reports := make(chan StallReport, 4)
+		reports := make(chan StallReport, 64)
 		iso := Isolator{StallAfter: time.Second, OnStall: func(r StallReport) { reports <- r }}
 		a := newActor(t)
 		m := a.join(t, &iso)
@@ -333,7 +333,7 @@ func TestGraceStallReport(t *testing.T) {
 		default:
 			t.Fatal("no stall report")
 		}
-		assert.True(t, r.Grace)
+		assert.Equal(t, StallGracePeriod, r.Kind)
 		assert.Nil(t, r.Holder)
 		assert.Nil(t, r.Requester.Member)
 		assert.Contains(t, r.Requester.Caller.File, "grace_test.go", "the caller of Synchronize")
@@ -342,18 +342,34 @@ func TestGraceStallReport(t *testing.T) {
 		assert.Equal(t, StateRunning, r.Blockers[0].State)
 		assert.Contains(t, r.String(), "grace period requested by outsider at ")
 
+		assert.Equal(t, 1, r.Count)
+		r = <-reports // the Synchronize goes on waiting: reported again
+		assert.Equal(t, 2, r.Count)
+		assert.Equal(t, 2*time.Second, r.Waited)
+
+		syncLine := r.Requester.Caller.Line
 		iso.Defer(func() {})
 		time.Sleep(2 * time.Second)
-		r = <-reports
-		assert.True(t, r.Grace)
-		assert.Contains(t, r.Requester.Caller.File, "grace_test.go", "the caller of Defer")
+		deferred := false
+		for len(reports) > 0 {
+			r = <-reports
+			assert.Equal(t, StallGracePeriod, r.Kind)
+			assert.Contains(t, r.Requester.Caller.File, "grace_test.go")
+			deferred = deferred || r.Requester.Caller.Line != syncLine
+		}
+		assert.True(t, deferred, "the deferred funcs' grace period is reported, with the caller of Defer")
 
 		b.do(t, "Leave", named.Leave)
 		sync.wait(t, "Synchronize")
 		a.do(t, "A Leave", m.Leave)
 		synctest.Wait()
 		assert.Zero(t, iso.Stats().DeferredPending)
-		assert.Empty(t, reports)
+		assert.Equal(t, uint64(2), iso.Stats().Stalls, "two waits stalled, each counted once")
+		for len(reports) > 0 { // made while the waits went on
+			<-reports
+		}
+		time.Sleep(time.Minute)
+		assert.Empty(t, reports, "no report after the waits ended")
 	})
 }
 

@@ -1,31 +1,87 @@
 package isolate
 
-// A Scope is one harmless or idle scope of a member, from the call that
-// opened it ([Member.Harmless], [Member.Idle]) to its End. It is a small
-// value, as runtime/trace's Region is, so that opening a scope allocates
-// nothing:
+import "sync/atomic"
+
+// A Scope is one harmless, idle or busy scope of a member, from the call
+// that opened it ([Member.Harmless], [Member.Idle], [Member.Busy]) to its
+// End. It is a small value, as runtime/trace's Region is, so that opening a
+// scope allocates nothing:
 //
 //	defer m.Harmless().End()
 //
-// The zero Scope is no scope: its End panics.
+// A Scope is bound to the one scope it opened: it names it by a number
+// that the member's state never gives out again, in this membership or a
+// later one. The zero Scope is no scope: its End panics.
 type Scope struct {
-	end func()
+	s   *member
+	tag uint64
 }
 
-// End ends the scope. It must be called once, on the member's goroutine,
-// in the reverse order of opening; see [Member.Harmless] for what a stale
-// End does.
+// End ends the scope. It must be called once, by the goroutine that holds
+// the member (see [Member]), in the reverse order of opening. The End of a
+// harmless or idle scope may block: the member runs again, and waits for
+// an isolation in progress or requested to end first, as the scope's doc
+// says; the End of a busy scope never blocks.
+//
+// An End that is not the innermost open scope's panics, and changes
+// nothing: called twice, after its scope ended otherwise, out of order,
+// or after the membership is over (however many scopes and memberships
+// came since), with one exception: the End of a scope that Leave ended is
+// a no-op, once. This holds whichever goroutine calls it, once its scope
+// has ended (the end synchronized before the call): such an End reads one
+// word of the member, atomically, and the race detector reports no race
+// with the member's goroutine.
 func (sc Scope) End() {
-	if sc.end == nil {
+	s := sc.s
+	if s == nil || s.loadTop() != sc.tag {
+		sc.endMisuse()
+		return
+	}
+	e := &s.stack[s.depth-1]
+	s.pop(e)
+	if e.prev != s.mode {
+		if e.prev == stateRunning {
+			s.resume()
+		} else {
+			s.restore(e.prev)
+		}
+	}
+}
+
+var endMisuseMessages = [...]string{
+	kindHarmless: "isolate: Harmless scope ended twice or out of order",
+	kindIdle:     "isolate: Idle scope ended twice or out of order",
+	kindBusy:     "isolate: Busy scope ended twice or out of order",
+}
+
+// endMisuse handles the End of a scope that is not the innermost open one:
+// a scope that Leave ended (a no-op, once), or misuse. It writes nothing
+// but the ended flag of a scope that Leave ended, so that a stale End
+// from another goroutine is no data race.
+//
+//go:noinline
+func (sc Scope) endMisuse() {
+	s := sc.s
+	if s == nil {
 		panic("isolate: End of the zero Scope")
 	}
-	sc.end()
+	if s.left.Load() { // then leaveEnded is set, for good
+		for i := range s.leaveEnded {
+			if e := &s.leaveEnded[i]; e.tag == sc.tag {
+				if e.ended.CompareAndSwap(false, true) {
+					return
+				}
+				break
+			}
+		}
+	}
+	panic(endMisuseMessages[kindOf(sc.tag)])
 }
 
 // Harmless marks the member harmless until the scope's End is called: it
 // promises not to touch the shared state the Isolator protects, so that an
-// isolation may run meanwhile. End waits for such an isolation to end. Wrap
-// every call that may block inside a job:
+// isolation may run meanwhile. Harmless never blocks; End waits for such an
+// isolation to end. Wrap every call that may block inside a job:
 //
 //	sc := m.Harmless()
 //	v, err := conn.Read(buf)
@@ -36,12 +92,8 @@ func (sc Scope) End() {
 // Inside the member's own isolated section it is allowed and waits for
 // nobody.
 //
-// End belongs to this one scope. Called again, or after its scope ended
-// otherwise, it panics, except when an even number of scopes (two or more)
-// has opened at its depth since: it cannot tell them apart, and ends the
-// scope open there, whose own end then panics. The rule spans memberships,
-// as a member's state goes to the next member of its place; but in the
-// membership right after its own, a stale end always panics.
+// End belongs to this one scope: a stale End panics, whatever has
+// happened since (see [Scope.End]).
 // At most 1000 scopes may be open at once: opening one more panics, for
 // it means that some End is never called (`m.Harmless()` without `.End()`
 // is the usual mistake; isolatevet reports it).
@@ -54,14 +106,13 @@ func (m Member) Harmless() Scope {
 		s.enter(stateHarmless)
 		s.mode = stateHarmless
 	}
-	d, p := s.push(kindHarmless, prev, m.gen)
-	return Scope{s.endFunc(d, m.gen, kindHarmless, p)}
+	return Scope{s, s.push(kindHarmless, prev)}
 }
 
 // Idle marks the member idle until the scope's End is called: harmless, and holding no
 // reference to shared objects (typically: waiting for its next job), so that
-// even a full isolation ([Isolator.IsolateFull]) may run meanwhile. End waits
-// while any isolation is in progress or requested.
+// even a full isolation ([Isolator.IsolateFull]) may run meanwhile. Idle
+// never blocks; End waits while any isolation is in progress or requested.
 //
 // Idle panics inside a harmless scope, where the member may hold
 // references. Harmless and Idle scopes nested inside Idle change nothing.
@@ -72,18 +123,84 @@ func (m Member) Idle() Scope {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	s.reserve()
-	d, p := s.push(kindIdle, s.mode, m.gen)
-	if s.mode == stateRunning {
+	prev := s.mode
+	if prev == stateRunning {
 		s.mode = stateIdle
 		s.count = nextCount(s.count)
 		s.enter(stateIdle)
 	}
-	return Scope{s.endFunc(d, m.gen, kindIdle, p)}
+	return Scope{s, s.push(kindIdle, prev)}
 }
+
+// Busy makes the member run until the scope's End is called, which puts it
+// back in the state it was in: the inverse of an idle or harmless scope. It
+// is the scope of a member that joined idle ([Isolator.JoinIdle]) and runs
+// only in callbacks:
+//
+//	defer m.Busy().End()
+//
+// Busy may block: in an idle scope, or a member that joined idle, it waits
+// as the end of an idle scope does, while any isolation is in progress or
+// requested; in a harmless scope, as the end of a harmless scope does.
+// Inside it the member is running: its scopes, requests and Poll work as
+// for any running member. End never blocks: the member is idle (counting an
+// idle entry, which grace periods see) or harmless again.
+//
+// Busy in a running member, or inside the member's own isolated section,
+// changes nothing (but that its End must still be called). End is bound to
+// its scope as Harmless's is.
+func (m Member) Busy() Scope {
+	s := m.state()
+	s.reserve()
+	tag := s.push(kindBusy, s.mode)
+	// In its own section the member runs already, whatever its mode says:
+	// End then finds the mode unchanged, and changes nothing either.
+	if s.mode != stateRunning && s.own == 0 {
+		s.resume()
+	}
+	return Scope{s, tag}
+}
+
+// restore puts a member whose busy scope ended back in its mode from before
+// the scope, prev (harmless or idle), as Harmless or Idle would.
+func (s *member) restore(prev uint32) {
+	if prev == stateIdle {
+		s.mode = stateIdle
+		s.count = nextCount(s.count)
+		s.enter(stateIdle)
+		return
+	}
+	s.enter(stateHarmless)
+	s.mode = stateHarmless
+}
+
+// setTop sets the tag of the innermost open scope: the member's own
+// goroutine writes it, and an End's check, maybe on another goroutine,
+// loads it atomically. Where the race detector sees the two, the store is
+// atomic too, so that such an End is no data race; elsewhere it is a
+// plain store (an atomic one is a locked instruction on amd64, as
+// costly as the scope's swap): a load of an aligned machine word sees one
+// of the values written, never a mix (the Go memory model), and no tag is
+// ever written again, so an End that loads a stale tag still fails its
+// check. On 32-bit ports, where a tag is two words, the store is atomic.
+func (s *member) setTop(tag uint64) {
+	if plainTop {
+		s.top = tag
+	} else {
+		atomic.StoreUint64(&s.top, tag)
+	}
+}
+
+// plainTop is set where setTop may store plainly.
+const plainTop = !raceEnabled && ^uint(0)>>63 == 1
+
+// loadTop returns the tag of the innermost open scope.
+func (s *member) loadTop() uint64 { return atomic.LoadUint64(&s.top) }
 
 // Poll is a safepoint for members that run long without blocking: if an
 // isolation is in progress or a plain one requested, the member becomes
-// harmless until no isolation is in progress or requested, then runs on.
+// harmless until no isolation is in progress or requested (Poll blocks
+// meanwhile), then runs on.
 // Otherwise Poll costs one load. A pending full isolation alone does not
 // stop it: it waits for members to be idle, which Poll cannot make them.
 // Inside a harmless, idle or own isolated scope Poll does nothing.
@@ -101,70 +218,6 @@ func (m Member) pollSlow() {
 	s.mode = stateHarmless
 	s.enter(stateHarmless)
 	s.resume()
-}
-
-// endFunc returns the end func of the scope of kind k (harmless or idle) at
-// depth d with parity p, in the membership numbered gen.
-func (s *member) endFunc(d int, gen uint64, k scopeKind, p uint8) func() {
-	return s.ends[d][gen&1][k][p]
-}
-
-// makeEnds makes the end funcs of the depths from d up to the stack's
-// length.
-func (s *member) makeEnds(d int) {
-	for ; d < len(s.ends); d++ {
-		for b := range s.ends[d] {
-			for k := range s.ends[d][b] {
-				for p := range s.ends[d][b][k] {
-					s.ends[d][b][k][p] = s.makeEnd(d, uint64(b), scopeKind(k), uint8(p))
-				}
-			}
-		}
-	}
-}
-
-// makeEnd creates the end func of the scope of kind k at depth d with parity
-// p, for the memberships whose generation has the low bit b. The func is the
-// whole end path, not a call to a method, so that ending a scope costs one
-// call. Its test is one load and compare: member.top must name its scope.
-// An end func of the previous membership, perhaps called on the goroutine
-// that left, sees either that goroutine's own last top (0, set by Leave) or
-// one that names a scope of the other membership parity: it panics.
-func (s *member) makeEnd(d int, b uint64, k scopeKind, p uint8) func() {
-	tag := scopeTag(d, b, k, p)
-	return func() {
-		if s.top != tag {
-			s.endMisuse(d, b, k, p)
-			return
-		}
-		e := &s.stack[d]
-		s.top = e.below
-		if e.prev != s.mode {
-			// Back to running (Idle inside Harmless panics, so the
-			// scope opened in running).
-			s.resume()
-		}
-		s.depth = d
-	}
-}
-
-var endMisuseMessages = [...]string{
-	kindHarmless: "isolate: Harmless scope ended twice or out of order",
-	kindIdle:     "isolate: Idle scope ended twice or out of order",
-}
-
-// endMisuse handles an end func called for a scope that is not the
-// innermost open one: a scope that Leave ended (a no-op, once), or misuse.
-func (s *member) endMisuse(d int, b uint64, k scopeKind, p uint8) {
-	// A state that Leave retired keeps the scopes of its last membership,
-	// whose generation is one less than the state's.
-	if s.left && (s.gen.Load()-1)&1 == b && d < len(s.leaveEnded) {
-		if e := &s.leaveEnded[d]; e.kind == k && e.parity == p {
-			e.kind = kindIsolate // consumed: no end func matches it again
-			return
-		}
-	}
-	panic(endMisuseMessages[k])
 }
 
 // enter publishes that the member is harmless or idle (st; a caller moving
@@ -233,8 +286,8 @@ func (s *member) resume() {
 	}
 }
 
-// resumeSlow is out of line so that resume inlines. old is the word that
-// resume's Swap replaced: an awaited flag in it goes on (invariant 8), and
+// resumeSlow is out of line, so that resume stays short (it does not
+// inline: its callers call it). old is the word that resume's Swap replaced: an awaited flag in it goes on (invariant 8), and
 // takes no lock; the Isolator's slow path is for a watched flag or a gate
 // that holds the member.
 //

@@ -163,9 +163,11 @@ func holds(from uint32, g uint64) bool {
 type Isolator struct {
 	noCopy noCopy
 
-	// StallAfter is how long an isolation request may wait before it is
-	// reported as stalled, once: one second when zero; a negative value
-	// turns stall reports off.
+	// StallAfter is how long an isolation request, a grace period, or a
+	// member held back by an isolation may wait before the wait is
+	// reported as stalled (see [StallReport]), and reported again at
+	// doubling intervals while it lasts: one second when zero; a negative
+	// value turns stall reports off.
 	StallAfter time.Duration
 	// OnStall, if set, receives the stall reports, on a goroutine of its
 	// own (it may block without holding anything up). When it is nil,
@@ -210,6 +212,8 @@ type Isolator struct {
 	// spare are requests of outsiders, kept for reuse (at most maxSpare).
 	spare  []*request
 	counts counters
+	// diag is the state of stall reports.
+	diag diagState
 
 	// grace is the grace periods' and deferred funcs' state, under its
 	// own lock, which may be taken under mu (never the other way round).
@@ -243,9 +247,8 @@ type request struct {
 	// pc is where the requester called, recorded when it has to wait;
 	// zero otherwise.
 	pc uintptr
-	// stall reports the wait if it lasts; reported is set once it has.
-	stall    *time.Timer
-	reported bool
+	// stall reports the wait if it lasts, again if it goes on.
+	stall stallClock
 	// task spans the isolated section while runtime/trace is on.
 	task *trace.Task
 	// ticket is the request's place in arrival order, across both queues.

@@ -2,7 +2,6 @@ package isolate
 
 import (
 	"runtime"
-	"slices"
 	"sync/atomic"
 )
 
@@ -12,15 +11,32 @@ import (
 // the member waits for it to end before it runs again.
 //
 // A Member is a small value; copies refer to the same membership. It
-// belongs to the goroutine that joined: its methods, and the funcs they
-// return, must be called from that goroutine only (Go has no goroutine
-// identity, so this cannot be checked). After Leave the membership is over:
+// belongs to one goroutine at a time, the one that joined to begin with:
+// its methods, and the Scopes and funcs they return, must be called from
+// that goroutine only (Go has no goroutine identity, so this cannot be
+// checked). It may be handed to another goroutine while it has no scope
+// open and is not isolated, that is between two scopes of a member that
+// joined idle ([Isolator.JoinIdle], [Member.Busy]), or at any moment of a
+// running member with no scope open, provided that the old goroutine's
+// last use is synchronized before the new one's first (the go statement
+// that starts the new goroutine, a channel send and its receive, a mutex:
+// the race detector checks it). The old goroutine then no longer uses
+// it. A member in transit between goroutines keeps the state it was
+// handed over in: hand it over idle, or isolations wait for the hand-over.
+//
+// After Leave the membership is over:
 // every method of the handle and of its copies panics, even when a new
 // member has taken its place in the Isolator, except Isolated, which
 // reports false, and Poll, which panics only when it would make the member
 // harmless (otherwise it costs its one load and does nothing). The zero
 // Member is no membership: its methods panic too, but Isolated, which
 // reports false.
+//
+// Which calls may block: Join and JoinNamed, Busy, the End of a harmless
+// or idle scope, Poll, and the requests (Isolate, IsolateFull and their
+// Context forms; Synchronize) wait for isolations or members. JoinIdle,
+// Leave, Harmless, Idle, the End of a busy scope, TryIsolate, Isolated and
+// the release funcs never do (they may take the Isolator's lock briefly).
 type Member struct {
 	// gate is the Isolator's gate, kept in the handle so that Poll's fast
 	// path is a single load.
@@ -36,6 +52,15 @@ type Member struct {
 // leak cleanup) in steady state; the generation in the Member handle is what
 // tells memberships apart.
 type member struct {
+	// top is the tag of the innermost open scope (see scope.tag), 0 when
+	// none: an End or a release checks with one compare that it ends the
+	// innermost scope. Tags are never reused on a state, across its
+	// memberships too, so that a stale End never matches. The member's
+	// goroutine writes it (setTop), an End may load it from any
+	// goroutine (loadTop).
+	// It comes first: 64-bit atomics need the alignment that only the
+	// first word of an allocated struct has on 32-bit ports.
+	top uint64
 	// gen numbers the memberships that used this state: a handle whose
 	// gen differs is dead. Atomic only so that a dead handle used while
 	// another goroutine's Leave moves gen on is no data race.
@@ -54,63 +79,64 @@ type member struct {
 	// 0 when the member is not isolated; ownFull tells its kind.
 	own     int
 	ownFull bool
-	// stack[:depth] are the open scopes, innermost last. stack and ends
-	// grow together, in steps, never on the fast path's way.
+	// stack[:depth] are the open scopes, innermost last. It grows in
+	// steps, never on the fast path's way.
 	stack []scope
 	depth int
-	// top names the innermost open scope (see scopeTag), 0 when none: an
-	// end func checks that it ends the innermost scope with one compare.
-	top uint32
-	// ends holds the end funcs of harmless and idle scopes: per depth,
-	// membership parity (the generation's low bit), kind and scope parity
-	// (see scope.parity). They are made with the stack, so that opening a
-	// scope does not allocate; the membership parity makes an end func of
-	// the state's previous membership panic in the next one.
-	ends [][2][2][2]func()
-	// serial counts the isolate scopes ever opened on this state: a
-	// release func is bound to the one whose serial it carries.
+	// serial counts the scopes ever opened on this state (in steps of
+	// tagStep): it makes the tags.
 	serial uint64
 	// req is the member's isolation request, allocated at its first use.
 	req *request
-	// leaveEnded are the scopes that Leave ended, by depth; an entry's
-	// kind becomes kindIsolate once its end func has been called. Such a
-	// state is not reused (left is set): its end funcs must stay no-ops.
-	leaveEnded []scope
-	left       bool
+	// leaveEnded are the scopes that Leave ended, by depth. Such a state
+	// is not reused (left is set): their Ends must stay no-ops, once.
+	// left is atomic, and leaveEnded written before it is set, so that a
+	// stale End of an earlier membership, on another goroutine, may read
+	// them while a later one leaves.
+	leaveEnded []leftScope
+	left       atomic.Bool
 	// cleanup marks the slot leaked if the state becomes unreachable while
 	// a member holds it: its handle was dropped without Leave.
 	cleanup runtime.Cleanup
 
 	stackBuf [4]scope
-	endsBuf  [4][2][2][2]func()
 }
 
 type scopeKind uint8
 
+// The kinds of scopes; a scope's tag holds its kind in its low bits.
 const (
 	kindHarmless scopeKind = iota
 	kindIdle
 	kindIsolate
+	kindBusy
 )
 
-// scope is an open Harmless, Idle or Isolate scope.
+// tagStep is the step of member.serial: the bits below it hold a tag's
+// kind.
+const tagStep = 4
+
+// scope is an open Harmless, Idle, Busy or Isolate scope.
 type scope struct {
-	kind scopeKind
+	// tag names the scope: the state's serial when it opened, with its
+	// kind in the low bits. Never 0.
+	tag uint64
+	// below is member.top before the scope opened.
+	below uint64
+	// prev is the member's mode when the scope opened.
+	prev uint32
 	// holds is set on the isolate scope that holds the grant (not on
 	// isolations nested in it).
 	holds bool
-	// parity is flipped each time a scope opens at this depth, and picks
-	// which of the two cached end funcs the scope gives out: a stale end
-	// func of the scope that last opened here then differs from the open
-	// scope's own, and panics.
-	parity uint8
-	// prev is the member's state when the scope opened.
-	prev uint32
-	// below is member.top before the scope opened.
-	below uint32
-	// serial is the isolate scope's number, to which its release func
-	// is bound.
-	serial uint64
+}
+
+// kind returns the kind of the scope named tag.
+func kindOf(tag uint64) scopeKind { return scopeKind(tag % tagStep) }
+
+// A leftScope is a scope that Leave ended; its End is a no-op once.
+type leftScope struct {
+	tag   uint64
+	ended atomic.Bool
 }
 
 // maxDepth is the number of scopes a member may have open at once. A deeper
@@ -118,36 +144,72 @@ type scope struct {
 // m.Harmless()` with one pair of parentheses, in a loop.
 const maxDepth = 1000
 
-// Join makes the calling goroutine a member, running. It never returns
-// inside someone else's isolated section: like a member ending an idle
-// scope, it waits while an isolation is in progress or requested.
+// Join makes the calling goroutine a member, running. It may block: it
+// never returns inside someone else's isolated section, and like a member
+// ending an idle scope, it waits while an isolation is in progress or
+// requested. A goroutine that must not wait (an accept hook) joins with
+// [Isolator.JoinIdle].
 //
 // A member must call Leave when done. A Member dropped without Leave keeps
 // its place and blocks isolations forever (its goroutine may still be
 // running); it is reported as leaked by [Isolator.Blockers], [Isolator.Stats]
 // and stall reports once the garbage collector has found it unreachable.
 func (iso *Isolator) Join() Member {
-	return iso.join(nil)
+	m := iso.join(nil)
+	m.s.resume()
+	return m
 }
 
 // JoinNamed is [Isolator.Join] for a member with a name, by which
 // [Isolator.Blockers] and stall reports refer to it. Members that join
-// unnamed are named after their slot ("member-3").
+// unnamed are named after their slot ("member-3"). JoinNamed also records
+// the calling goroutine, so that stall reports can say where it waits (see
+// [MemberInfo]); that costs a walk of the goroutine's stack, microseconds
+// that Join does not pay.
 func (iso *Isolator) JoinNamed(name string) Member {
+	m := iso.join(&name)
+	m.s.resume()
+	return m
+}
+
+// JoinIdle makes the calling goroutine a member, idle, with no scope open:
+// as if it had joined and opened an idle scope, but without running in
+// between, so that it never blocks, even while an isolation is in
+// progress or requested (it may take the Isolator's lock briefly, to grow
+// its table). It is the join of callback frameworks: a connection's
+// accept hook joins idle, and each callback runs in a [Member.Busy]
+// scope:
+//
+//	m := iso.JoinIdle() // in the accept hook
+//	...
+//	defer m.Busy().End() // in each callback, on whatever goroutine
+//
+// Such a member may be handed from goroutine to goroutine between its
+// scopes (see [Member]). It must call Leave when done, as any member.
+func (iso *Isolator) JoinIdle() Member {
+	return iso.join(nil)
+}
+
+// JoinIdleNamed is [Isolator.JoinIdle] for a member with a name, as
+// [Isolator.JoinNamed] names one.
+func (iso *Isolator) JoinIdleNamed(name string) Member {
 	return iso.join(&name)
 }
 
+// join claims a slot for a member named name (nil: named after its slot),
+// and returns it idle: the slot's word is idle already (slots.go,
+// invariant 1), and so is the state's mode. Join and JoinNamed then make
+// it run.
 func (iso *Isolator) join(name *string) Member {
 	sl := iso.claim()
 	if name != nil || sl.label.Load() != nil {
-		sl.label.Store(name)
+		sl.name(name)
 	}
 	s := sl.spare
 	if s == nil {
 		s = iso.newMember(sl)
 	}
 	sl.spare = nil // while joined, only handles keep s reachable
-	s.resume()
 	return Member{gate: &iso.gate, s: s, gen: s.gen.Load()}
 }
 
@@ -159,17 +221,16 @@ func (iso *Isolator) newMember(sl *slot) *member {
 	s.count = sl.state.Load() & countMask
 	s.gen.Store(1) // a Member with gen 0 is the zero Member
 	s.stack = s.stackBuf[:]
-	s.ends = s.endsBuf[:]
-	s.makeEnds(0)
 	if !iso.DisableLeakCheck {
 		s.cleanup = watchLeak(s)
 	}
 	return s
 }
 
-// Leave ends the membership. Harmless and idle scopes still open are ended,
-// and their end funcs become no-ops, so that deferred ends may run in any
-// order. Leave panics if the member is isolated, or has left already.
+// Leave ends the membership. It never blocks. Harmless, idle and busy
+// scopes still open are ended, and their Ends become no-ops (once each), so
+// that deferred Ends may run in any order. Leave panics if the member is
+// isolated, or has left already.
 func (m Member) Leave() {
 	s := m.state()
 	if s.own > 0 {
@@ -180,13 +241,17 @@ func (m Member) Leave() {
 	s.mode = stateIdle
 	keep := s
 	if s.depth > 0 {
-		s.leaveEnded = slices.Clone(s.stack[:s.depth])
-		s.stack, s.ends = nil, nil // every end func now takes endMisuse's way
-		s.left = true
+		s.leaveEnded = make([]leftScope, s.depth)
+		for d := range s.leaveEnded {
+			s.leaveEnded[d].tag = s.stack[d].tag
+		}
+		s.stack = nil
+		s.left.Store(true) // after leaveEnded: see member.left
 		s.cleanup.Stop()
 		keep = nil
 	}
-	s.depth, s.top = 0, 0
+	s.depth = 0
+	s.setTop(0)
 	s.count = nextCount(s.count) // leaving is an idle entry: a grace period stops waiting
 	s.iso.vacate(s.slot, keep, s.count|stateIdle)
 }
@@ -216,38 +281,38 @@ func (s *member) reserve() {
 }
 
 // push opens a scope of kind k at the top of the stack, the member being in
-// state prev, and returns its depth and parity. The caller reserved room,
-// and sets holds and serial for an isolate scope (push stays inlinable).
-func (s *member) push(k scopeKind, prev uint32, gen uint64) (int, uint8) {
+// mode prev, and returns its tag. The caller reserved room, and sets holds
+// for an isolate scope (push stays inlinable).
+func (s *member) push(k scopeKind, prev uint32) uint64 {
 	d := s.depth
 	e := &s.stack[d]
-	p := e.parity ^ 1
-	e.below = s.top
-	s.top = scopeTag(d, gen, k, p)
+	s.serial += tagStep
+	tag := s.serial | uint64(k)
 	// Field by field, not a composite literal: that zeroes the entry with
-	// one wide store and patches it with narrow ones, and the end func's
+	// one wide store and patches it with narrow ones, and the End's
 	// loads of the entry then wait for all of them (no store forwarding).
-	// holds and serial are for isolate scopes only: pushIsolate sets them.
-	e.kind, e.parity, e.prev = k, p, prev
+	e.tag, e.below, e.prev, e.holds = tag, s.top, prev, false
+	s.setTop(tag)
 	s.depth = d + 1
-	return d, p
+	return tag
 }
 
-// grow doubles the scope stack, after checking that it may grow.
+// pop ends the innermost open scope, e, which the caller checked.
+func (s *member) pop(e *scope) {
+	s.setTop(e.below)
+	s.depth--
+}
+
+// grow doubles the scope stack, after checking that it may grow. It is out
+// of line: inlined in reserve, it would give the scopes' fast paths its
+// frame.
+//
+//go:noinline
 func (s *member) grow() {
 	if len(s.stack) >= maxDepth {
-		panic("isolate: 1000 scopes open at once: an end func is never called " +
+		panic("isolate: 1000 scopes open at once: an End is never called " +
 			"(`defer m.Harmless()` instead of `defer m.Harmless().End()`?)")
 	}
 	n := min(len(s.stack), maxDepth-len(s.stack))
 	s.stack = append(s.stack, make([]scope, n)...)
-	s.ends = append(s.ends, make([][2][2][2]func(), n)...)
-	s.makeEnds(len(s.stack) - n)
-}
-
-// scopeTag names the scope of kind k at depth d with parity p, in the
-// membership numbered gen: what member.top holds while it is the innermost
-// open scope, and what its end func expects there. It is never 0.
-func scopeTag(d int, gen uint64, k scopeKind, p uint8) uint32 {
-	return uint32(d+1)<<4 | uint32(gen&1)<<3 | uint32(p)<<2 | uint32(k)
 }

@@ -46,7 +46,7 @@ func (m Member) IsolateFullContext(ctx context.Context) (release func(), err err
 
 // TryIsolate isolates the member if that needs no waiting: no other
 // isolation is in progress or requested and every other member is harmless.
-// It reports whether it did; on false it leaves no trace. Inside the
+// It reports whether it did; on false it leaves no trace. It never blocks. Inside the
 // member's own isolated section it nests and succeeds.
 func (m Member) TryIsolate() (release func(), ok bool) {
 	release, err := m.isolate(abort{}, false, true)
@@ -90,27 +90,25 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 }
 
 // pushIsolate opens an isolate scope, the one holding the grant if holds is
-// set, and returns its release func, bound to it by a serial number. The
-// caller reserved room.
+// set, and returns its release func, bound to it by its tag. The caller
+// reserved room.
 func (m Member) pushIsolate(holds bool) func() {
 	s := m.s
-	d, _ := s.push(kindIsolate, s.mode, m.gen)
-	s.serial++
-	serial := s.serial
-	s.stack[d].holds, s.stack[d].serial = holds, serial
-	return func() { m.release(serial) }
+	tag := s.push(kindIsolate, s.mode)
+	s.stack[s.depth-1].holds = holds
+	return func() { m.release(tag) }
 }
 
-// release ends the isolate scope numbered serial, which must be the innermost
+// release ends the isolate scope named tag, which must be the innermost
 // open scope of a member that has not left.
-func (m Member) release(serial uint64) {
+func (m Member) release(tag uint64) {
 	s := m.state()
-	d := s.depth - 1
-	if d < 0 || s.stack[d].kind != kindIsolate || s.stack[d].serial != serial {
+	if s.loadTop() != tag {
 		panic("isolate: isolation released twice or out of order")
 	}
-	s.depth, s.top = d, s.stack[d].below
-	if s.stack[d].holds {
+	e := &s.stack[s.depth-1]
+	s.pop(e)
+	if e.holds {
 		s.own, s.ownFull = 0, false
 		s.iso.releaseMember(s.req)
 	}

@@ -34,6 +34,7 @@ var nilCtx context.Context
 const (
 	msgHarmlessTwice  = "Harmless scope ended twice or out of order"
 	msgIdleTwice      = "Idle scope ended twice or out of order"
+	msgBusyTwice      = "Busy scope ended twice or out of order"
 	msgReleaseTwice   = "isolation released twice or out of order"
 	msgNotHeld        = "release of an isolation that is not held"
 	msgAfterLeave     = "use of a Member after Leave"
@@ -187,6 +188,66 @@ var misuseCases = []misuseCase{
 		now := m.Idle()
 		return end.End, now.End
 	}},
+	{"stale Harmless end after two more scopes at its depth", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
+		end := m.Harmless()
+		end.End()
+		m.Harmless().End()
+		now := m.Harmless() // the open scope stays open: now.End ends it
+		return end.End, now.End
+	}},
+	{"stale Idle end after two more scopes at its depth", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
+		end := m.Idle()
+		end.End()
+		m.Idle().End()
+		now := m.Idle()
+		return end.End, now.End
+	}},
+	{"stale inner Harmless end after two more scopes at its depth", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
+		outer := m.Harmless()
+		end := m.Harmless()
+		end.End()
+		m.Harmless().End()
+		now := m.Harmless()
+		return end.End, func() { now.End(); outer.End() }
+	}},
+	{"stale Harmless end after 1000 scopes at its depth, an Idle scope open", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
+		end := m.Harmless()
+		end.End()
+		for range 999 {
+			m.Harmless().End()
+		}
+		now := m.Idle()
+		return end.End, now.End
+	}},
+	{"Busy end twice", msgBusyTwice, func(_ *Isolator, m Member) (func(), func()) {
+		end := m.Busy()
+		end.End()
+		return end.End, nil
+	}},
+	{"Busy end twice in an idle scope, after two more at its depth", msgBusyTwice, func(_ *Isolator, m Member) (func(), func()) {
+		idle := m.Idle()
+		end := m.Busy()
+		end.End()
+		m.Busy().End()
+		now := m.Busy()
+		return end.End, func() { now.End(); idle.End() }
+	}},
+	{"Idle end before the Busy scope inside it", msgIdleTwice, func(_ *Isolator, m Member) (func(), func()) {
+		outer := m.Idle()
+		inner := m.Busy()
+		return outer.End, func() { inner.End(); outer.End() }
+	}},
+	{"Busy end before the Harmless scope inside it", msgBusyTwice, func(_ *Isolator, m Member) (func(), func()) {
+		outer := m.Harmless()
+		busy := m.Busy()
+		inner := m.Harmless()
+		return busy.End, func() { inner.End(); busy.End(); outer.End() }
+	}},
+	{"End of the zero Scope", "End of the zero Scope", func(_ *Isolator, _ Member) (func(), func()) {
+		return Scope{}.End, nil
+	}},
+	{"Busy after Leave", msgAfterLeave, afterLeave(func(m Member) { m.Busy() })},
+	{"Busy with 1000 scopes open", msgTooDeep, openScopes(endOf(Member.Busy), func(m Member) { m.Busy() })},
 	{"stale inner Harmless end after the depth reopened three times", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
 		outer := m.Harmless()
 		end := m.Harmless()
@@ -318,9 +379,16 @@ type misuseState struct {
 	depth, own, stack int
 	ownFull, left     bool
 	scopes            []scope
-	leaveEnded        []scope
+	top               uint64
+	leaveEnded        []leftSnapshot
 	gatePtr           bool // the member's gate is the Isolator's
 	spare             int
+}
+
+// leftSnapshot is a scope that Leave ended, as misuseState records it.
+type leftSnapshot struct {
+	tag   uint64
+	ended bool
 }
 
 func snapshot(iso *Isolator, m Member) misuseState {
@@ -340,9 +408,13 @@ func snapshot(iso *Isolator, m Member) misuseState {
 		s.word = st.state.Load()
 	}
 	s.depth, s.own, s.stack = st.depth, st.own, len(st.stack)
-	s.ownFull, s.left = st.ownFull, st.left
+	s.ownFull, s.left = st.ownFull, st.left.Load()
 	s.scopes = slices.Clone(st.stack[:st.depth])
-	s.leaveEnded = slices.Clone(st.leaveEnded)
+	s.top = st.loadTop()
+	for i := range st.leaveEnded {
+		e := &st.leaveEnded[i]
+		s.leaveEnded = append(s.leaveEnded, leftSnapshot{e.tag, e.ended.Load()})
+	}
 	s.gatePtr = m.gate == &iso.gate
 	return s
 }

@@ -3,20 +3,26 @@ package isolate
 import (
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
-// Stats is a snapshot of an Isolator's activity, from [Isolator.Stats].
+// Stats is a snapshot of an Isolator's activity, from [Isolator.Stats]. Each
+// field counts one thing.
 type Stats struct {
 	Members        int           // members joined now
-	Isolations     uint64        // plain isolations granted so far
-	FullIsolations uint64        // full isolations granted so far
+	Isolations     uint64        // isolations granted so far, plain and full
+	FullIsolations uint64        // of those, the full isolations
 	Abandoned      uint64        // requests given up because their context ended
 	Waited         uint64        // requests that had to wait for their grant
 	TotalWait      time.Duration // time those requests waited, in all
 	MaxWait        time.Duration // the longest of those waits
-	Waiting        int           // requests pending and members held back now
+	Requests       int           // isolation requests waiting now
+	Held           int           // members held back now by an isolation, in progress or requested: ending a scope, or joining
+	Stalls         uint64        // waits reported as stalled so far, each counted once however often it is reported (see [StallReport])
 	Leaked         int           // members found unreachable without Leave
 	// Grace periods (see [Isolator.Synchronize] and [Isolator.Defer]).
 	GracePeriods    uint64 // grace periods completed (one per batch of deferred funcs)
@@ -28,8 +34,8 @@ type Stats struct {
 // counters are the Isolator's statistics, kept under mu on the slow path:
 // the harmless fast path counts nothing.
 type counters struct {
-	isolations, full, abandoned, waited uint64
-	totalWait, maxWait                  time.Duration
+	plain, full, abandoned, waited uint64
+	totalWait, maxWait             time.Duration
 }
 
 // Stats returns a snapshot of the Isolator's activity. It takes the
@@ -39,13 +45,15 @@ func (iso *Isolator) Stats() Stats {
 	iso.mu.Lock()
 	defer iso.mu.Unlock()
 	st := Stats{
-		Isolations:     iso.counts.isolations,
+		Isolations:     iso.counts.plain + iso.counts.full,
 		FullIsolations: iso.counts.full,
 		Abandoned:      iso.counts.abandoned,
 		Waited:         iso.counts.waited,
 		TotalWait:      iso.counts.totalWait,
 		MaxWait:        iso.counts.maxWait,
-		Waiting:        len(iso.held) + iso.plainQ.len() + iso.fullQ.len(),
+		Requests:       iso.plainQ.len() + iso.fullQ.len(),
+		Held:           len(iso.held),
+		Stalls:         iso.diag.stalls.Load(),
 	}
 	g := &iso.grace
 	ran := g.ran.Load() // before deferredAll: a func runs after it is counted there
@@ -69,7 +77,7 @@ func (c *counters) countGrant(req *request) {
 	if req.full {
 		c.full++
 	} else {
-		c.isolations++
+		c.plain++
 	}
 	req.waitCounted = false
 	if req.since.IsZero() {
@@ -89,7 +97,7 @@ func (c *counters) uncountGrant(req *request) {
 	if req.full {
 		c.full--
 	} else {
-		c.isolations--
+		c.plain--
 	}
 	if req.waitCounted {
 		c.waited--
@@ -120,6 +128,7 @@ const (
 	StateRunning  State = iota // may touch the shared structure
 	StateHarmless              // does not touch it now, may hold references
 	StateIdle                  // does not touch it, holds no references
+	StateIsolated              // runs in its own isolation: the only member that runs
 )
 
 func (st State) String() string {
@@ -130,6 +139,8 @@ func (st State) String() string {
 		return "harmless"
 	case StateIdle:
 		return "idle"
+	case StateIsolated:
+		return "isolated"
 	}
 	return fmt.Sprintf("State(%d)", uint8(st))
 }
@@ -154,26 +165,88 @@ type MemberInfo struct {
 	// Slot is the member's place in the Isolator: a number that no other
 	// member joined now has.
 	Slot int
-	// State is the member's state when it was observed.
+	// State is the member's state when it was observed: StateIsolated
+	// for the member that holds the isolation.
 	State State
 	// Leaked is set when the garbage collector has found the member
 	// unreachable without Leave: nobody can end its scopes or make it
 	// leave, and it blocks isolations forever unless it was idle. A
 	// dropped member is found at the next collection after the drop.
 	Leaked bool
+	// Goroutine is the id of the goroutine that joined, for a member
+	// joined with a name (JoinNamed finds it, at the cost of a walk of
+	// its stack); 0 for a member that joined unnamed. A member handed to
+	// another goroutine is no longer on it.
+	Goroutine uint64
+	// WaitReason is what goroutine Goroutine was doing when a stall
+	// report was made, in the words of the runtime's goroutine dump
+	// ("chan receive", "select", "sleep", "IO wait", "sync.Mutex.Lock",
+	// "runnable" for one that was computing), or "exited" if it no longer
+	// exists; empty outside stall reports ([Isolator.Blockers] takes no
+	// dump) and when Goroutine is 0.
+	WaitReason string
+	// Stack is that goroutine's top frames then, innermost first, without
+	// the runtime's own or this package's unexported ones; Function, File
+	// and Line are set.
+	Stack []runtime.Frame
 }
 
-// String returns the member's name, its state and whether it leaked, for logs.
+// String returns the member's name, its state, whether it leaked, and, in a
+// stall report, where its goroutine waits (the top frame outside the
+// standard library), for logs:
+//
+//	worker-1 (running; joined on goroutine 42: chan receive in main.work at /src/main.go:31)
 func (mi MemberInfo) String() string {
+	var b strings.Builder
+	b.WriteString(mi.Name)
+	b.WriteString(" (")
+	b.WriteString(mi.State.String())
 	if mi.Leaked {
-		return fmt.Sprintf("%s (%s, leaked: dropped without Leave)", mi.Name, mi.State)
+		b.WriteString(", leaked: dropped without Leave")
 	}
-	return fmt.Sprintf("%s (%s)", mi.Name, mi.State)
+	if mi.Goroutine != 0 && mi.WaitReason != "" {
+		fmt.Fprintf(&b, "; joined on goroutine %d", mi.Goroutine)
+		if mi.WaitReason == goroutineExited {
+			b.WriteString(", which has exited: the member was handed on")
+		} else {
+			b.WriteString(": ")
+			b.WriteString(mi.WaitReason)
+			if f, ok := callerFrame(mi.Stack); ok {
+				fmt.Fprintf(&b, " in %s at %s:%d", f.Function, f.File, f.Line)
+			}
+		}
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// goroutineExited is the WaitReason of a goroutine that a dump did not find.
+const goroutineExited = "exited"
+
+// slotDiag is what diagnostics keep in a member's slot.
+type slotDiag struct {
+	// goid is the goroutine that joined with a name; 0: unknown.
+	goid atomic.Uint64
+	// heldSince is when the member was held back (under mu, while it is in
+	// Isolator.held).
+	heldSince time.Time
+}
+
+// name names the member that joins on sl (nil: unnamed, named after its
+// slot), and records the goroutine of a named one. Joins call it when the
+// member is named or the slot's last member was.
+func (sl *slot) name(name *string) {
+	sl.label.Store(name)
+	var id uint64
+	if name != nil {
+		id = goroutineID()
+	}
+	sl.diag.goid.Store(id)
 }
 
 // info describes the member on s, in state word st.
 func (s *slot) info(st uint32) MemberInfo {
-	mi := MemberInfo{Slot: s.index, State: stateOf(st), Leaked: s.leaked.Load()}
+	mi := MemberInfo{Slot: s.index, State: stateOf(st), Leaked: s.leaked.Load(), Goroutine: s.diag.goid.Load()}
 	if p := s.label.Load(); p != nil {
 		mi.Name = *p
 	} else {
@@ -185,13 +258,23 @@ func (s *slot) info(st uint32) MemberInfo {
 // Blockers returns the members that keep a requested isolation waiting,
 // ordered by slot: those running, or harmless but not idle when a full
 // isolation is requested; and if an isolation is in progress, only the
-// member that holds it (none for an outsider). It is empty when no request
-// waits.
+// member that holds it (none for an outsider), as StateIsolated. It is
+// empty when no request waits.
 func (iso *Isolator) Blockers() []MemberInfo {
 	iso.mu.Lock()
 	found := iso.blockersLocked()
+	isolated := iso.isolatedLocked()
 	iso.mu.Unlock()
-	return infos(found)
+	return infos(found, isolated)
+}
+
+// isolatedLocked returns the slot of the member that holds the isolation;
+// nil if none does (under mu).
+func (iso *Isolator) isolatedLocked() *slot {
+	if o := iso.owner; o != nil {
+		return o.memberSlot()
+	}
+	return nil
 }
 
 // blockersLocked returns the slots and states of the members that Blockers
@@ -222,11 +305,16 @@ func (iso *Isolator) blockersLocked() []watched {
 	return found
 }
 
-// infos describes the members found.
-func infos(found []watched) []MemberInfo {
+// infos describes the members found; the one on isolated (nil: none) holds
+// the isolation.
+func infos(found []watched, isolated *slot) []MemberInfo {
 	var mis []MemberInfo
 	for _, w := range found {
-		mis = append(mis, w.slot.info(w.seen))
+		mi := w.slot.info(w.seen)
+		if w.slot == isolated {
+			mi.State = StateIsolated
+		}
+		mis = append(mis, mi)
 	}
 	return mis
 }

@@ -88,9 +88,8 @@ func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
 		assert.False(t, old.Isolated())
 		assert.Equal(t, before, snapshot(&iso, m), "a dead handle changed the new member's state")
 
-		// The old membership's end func, called twice, panics, even
-		// when the new member has opened two scopes at its depth since
-		// (parity alone would take it for the open one's).
+		// The old membership's End, called twice, panics, even when
+		// the new member has opened two scopes at its depth since.
 		a.do(t, "a second scope at depth 0", func() {
 			end()
 			end = m.Harmless().End

@@ -368,6 +368,7 @@ func (iso *Isolator) hold(s *slot, from uint32) {
 	s.heldFrom = from
 	s.arm()
 	iso.held = append(iso.held, s)
+	iso.watchHeld(s)
 }
 
 // admitHeld sets running and wakes every held member for which mayRun holds.

@@ -70,6 +70,9 @@ type slot struct {
 	// goroutine that holds the slot reads or writes it: claim and vacate
 	// synchronize through group.occupied.
 	spare *member
+	// diag is what stall reports need of the member: its goroutine, and
+	// since when it is held.
+	diag slotDiag
 	// Joins and Leaves write label and spare: a slot takes whole cache
 	// lines, so that members joining and leaving at once on neighbouring
 	// slots do not take each other's lines.
@@ -77,7 +80,7 @@ type slot struct {
 }
 
 // slotPad rounds a slot up to two cache lines.
-const slotPad = 2*cacheLine - 80
+const slotPad = 2*cacheLine - 80 - unsafe.Sizeof(slotDiag{})
 
 // paddedState is a slot's state word on a cache line of its own, with the
 // slot's leaked flag, which is written once at most.

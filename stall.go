@@ -5,39 +5,84 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 )
 
-// Stall reports. A request that waits longer than StallAfter is reported
-// once, by a timer's goroutine: the requester's own wait does nothing but
-// wait, so that a report never delays the grant it reports on. The report
-// says what is known then; a member dropped without Leave is named leaked
-// once a garbage collection has found it (the library never forces one).
+// What a stall report says, and how it is written; stall_watch.go says when
+// reports are made.
 
-// A StallReport describes an isolation request, or a grace period, that has
-// waited longer than [Isolator.StallAfter]: what [Isolator.OnStall]
-// receives, and what is logged when OnStall is nil.
+// A StallKind is what waited in a stall report.
+type StallKind uint8
+
+const (
+	// StallIsolation: a plain isolation request ([Isolator.Isolate],
+	// [Member.Isolate] or their variants).
+	StallIsolation StallKind = iota
+	// StallFullIsolation: a full isolation request.
+	StallFullIsolation
+	// StallGracePeriod: a grace period ([Isolator.Synchronize], or
+	// deferred funcs, whose Requester is where the first func of the
+	// batch was deferred). Blockers are the members never idle since it
+	// began; Holder is nil.
+	StallGracePeriod
+	// StallHeldIsolation: an isolation held while members wait to run
+	// (ending a scope, or joining): Holder holds it, Waiters wait for it,
+	// Requester is zero.
+	StallHeldIsolation
+	// StallJoin: as StallHeldIsolation, where a member's goroutine waits
+	// in Join: the Requester (the member that joins, or a member whose
+	// goroutine joins again, maybe inside its own isolation).
+	StallJoin
+)
+
+func (k StallKind) String() string {
+	switch k {
+	case StallIsolation:
+		return "isolation"
+	case StallFullIsolation:
+		return "full isolation"
+	case StallGracePeriod:
+		return "grace period"
+	case StallHeldIsolation:
+		return "held isolation"
+	case StallJoin:
+		return "join"
+	}
+	return fmt.Sprintf("StallKind(%d)", uint8(k))
+}
+
+// A StallReport describes a wait that has lasted longer than
+// [Isolator.StallAfter]: an isolation request, a grace period, or members
+// held by an isolation (see [StallKind]). It is what [Isolator.OnStall]
+// receives, and what is logged when OnStall is nil. A wait that lasts is
+// reported again, at intervals that double from StallAfter up to a minute.
 type StallReport struct {
-	// Requester is who asked.
+	// Kind is what waits.
+	Kind StallKind
+	// Requester is who asked. A request made through the Isolator by a
+	// goroutine that joined a named member is that member's.
 	Requester Requester
-	// Full is set when the request is for a full isolation.
-	Full bool
-	// Grace is set when the report is about a grace period
-	// ([Isolator.Synchronize], or deferred funcs, whose Requester is where
-	// the first func of the batch was deferred). Its Blockers are then
-	// the members that have not been idle since it began, and Holder is
-	// nil.
-	Grace bool
-	// Waited is how long the request had waited when the report was made.
+	// WaitsForItself is set when the Requester is a member that keeps its
+	// own request waiting: it asked through the Isolator (Isolate,
+	// IsolateFull, Synchronize) instead of through its Member, or joins
+	// again inside its own isolation.
+	WaitsForItself bool
+	// Waited is how long the wait has lasted in all, when the report was
+	// made (for held members, the longest of their waits).
 	Waited time.Duration
+	// Count numbers the reports of this wait: 1 for the first.
+	Count int
 	// Holder is who holds the isolation the request waits for; nil when no
 	// isolation is in progress.
 	Holder *Requester
 	// Blockers are the members that keep the request waiting, as
 	// [Isolator.Blockers] returns them.
 	Blockers []MemberInfo
+	// Waiters, in a held-isolation or join report, are who waits for the
+	// holder: the members held back (ending a scope, or joining), then the
+	// pending isolation requests.
+	Waiters []Requester
 }
 
 // A Requester is who asked for an isolation: a member, or an outsider (a
@@ -46,7 +91,8 @@ type Requester struct {
 	// Member describes the member; nil for an outsider.
 	Member *MemberInfo
 	// Caller is where the request was made: the caller of Isolate or its
-	// variants. It is known for requests that had to wait; zero otherwise.
+	// variants. It is known for requests that had to wait; zero otherwise
+	// (a request granted at once, a member held back).
 	Caller runtime.Frame
 }
 
@@ -55,7 +101,7 @@ type Requester struct {
 func (r Requester) String() string {
 	who := "outsider"
 	if r.Member != nil {
-		who = "member " + r.Member.Name
+		who = "member " + r.Member.String()
 	}
 	if r.Caller.File == "" {
 		return who
@@ -63,7 +109,7 @@ func (r Requester) String() string {
 	return fmt.Sprintf("%s at %s:%d", who, r.Caller.File, r.Caller.Line)
 }
 
-// stallCauses names the usual causes of a stall, for the log.
+// stallCauses names the usual causes of a stalled isolation, for the log.
 const stallCauses = "usual causes: a member that blocks outside a Harmless scope " +
 	"(wrap every blocking call), a member that isolates through the Isolator " +
 	"instead of its Member (it waits for itself), or an isolating goroutine " +
@@ -75,103 +121,169 @@ const graceStallCauses = "usual causes: a member that blocks outside an Idle sco
 	"while not idle (it waits for itself), or a Synchronize inside an " +
 	"isolated section (the members it holds back cannot become idle)"
 
+// heldStallCauses names the usual causes of an isolation held long.
+const heldStallCauses = "usual causes: an isolated section that blocks (a channel " +
+	"operation, I/O, a lock) or runs long, a release that is never called, " +
+	"or a Join or Synchronize inside the isolated section"
+
 // String describes the stall in one line, with its usual causes.
 func (r StallReport) String() string {
 	var b strings.Builder
-	kind := "isolation"
-	switch {
-	case r.Grace:
-		kind = "grace period"
-	case r.Full:
-		kind = "full isolation"
+	switch r.Kind {
+	case StallHeldIsolation:
+		fmt.Fprintf(&b, "isolate: isolation held by %s has kept %d waiting for %v", r.holder(), len(r.Waiters), r.Waited)
+	case StallJoin:
+		fmt.Fprintf(&b, "isolate: Join by %s has waited %v for the isolation held by %s", r.Requester, r.Waited, r.holder())
+	default:
+		fmt.Fprintf(&b, "isolate: %s requested by %s has waited %v", r.Kind, r.Requester, r.Waited)
+		if r.Holder != nil {
+			fmt.Fprintf(&b, "; held by %s", r.Holder)
+		}
 	}
-	fmt.Fprintf(&b, "isolate: %s requested by %s has waited %v", kind, r.Requester, r.Waited)
-	if r.Holder != nil {
-		fmt.Fprintf(&b, "; held by %s", r.Holder)
+	if r.Count > 1 {
+		fmt.Fprintf(&b, " (report %d)", r.Count)
+	}
+	if r.WaitsForItself {
+		b.WriteString("; it waits for itself: ")
+		b.WriteString(r.selfHint())
 	}
 	if len(r.Blockers) > 0 {
 		b.WriteString("; blocked by ")
-		for i, mi := range r.Blockers {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(mi.String())
-		}
+		writeList(&b, r.Blockers)
+	}
+	if len(r.Waiters) > 0 {
+		b.WriteString("; waiting: ")
+		writeList(&b, r.Waiters)
 	}
 	b.WriteString("; ")
 	b.WriteString(r.causes())
 	return b.String()
 }
 
+// writeList writes the first maxListed entries of list, and how many more
+// there are: a stall with thousands of members stays one readable line.
+func writeList[T fmt.Stringer](b *strings.Builder, list []T) {
+	for i, x := range list[:min(len(list), maxListed)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(x.String())
+	}
+	if len(list) > maxListed {
+		fmt.Fprintf(b, " and %d more", len(list)-maxListed)
+	}
+}
+
+// maxListed is how many members or requests String lists of each kind.
+const maxListed = 16
+
+// holder names the holder, "nobody" when none.
+func (r StallReport) holder() string {
+	if r.Holder == nil {
+		return "nobody (a pending request holds them)"
+	}
+	return r.Holder.String()
+}
+
+// selfHint says what a requester that waits for itself should do instead.
+func (r StallReport) selfHint() string {
+	switch r.Kind {
+	case StallIsolation:
+		return "a member isolates with m.Isolate(), not through the Isolator"
+	case StallFullIsolation:
+		return "a member isolates with m.IsolateFull(), not through the Isolator"
+	case StallGracePeriod:
+		return "a member calls Synchronize inside an Idle scope (or uses Defer)"
+	}
+	return "a member must not Join again, least of all inside its own isolation"
+}
+
 func (r StallReport) causes() string {
-	if r.Grace {
+	switch r.Kind {
+	case StallGracePeriod:
 		return graceStallCauses
+	case StallHeldIsolation, StallJoin:
+		return heldStallCauses
 	}
 	return stallCauses
 }
 
-// defaultStallAfter is StallAfter's value when it is zero.
-const defaultStallAfter = time.Second
-
-func (iso *Isolator) stallAfter() time.Duration {
-	if iso.StallAfter == 0 {
-		return defaultStallAfter
+// message is the report's log message.
+func (r StallReport) message() string {
+	switch r.Kind {
+	case StallGracePeriod:
+		return "isolate: grace period stalled"
+	case StallHeldIsolation:
+		return "isolate: isolation held long"
+	case StallJoin:
+		return "isolate: join stalled"
 	}
-	return iso.StallAfter
+	return "isolate: isolation stalled"
 }
 
-// watchStall arranges, under mu, for req, about to wait, to be reported if
-// it waits StallAfter, and returns the timer to stop when the wait ends; nil
-// when stall reports are off. It records where the requester called from.
-func (iso *Isolator) watchStall(req *request) *time.Timer {
-	after := iso.stallAfter()
-	if after < 0 {
-		return nil
+// log writes the report as a warning to log/slog's default logger.
+func (r StallReport) log() {
+	attrs := []slog.Attr{slog.String("kind", r.Kind.String())}
+	if r.Kind != StallHeldIsolation { // which has no one requester
+		attrs = append(attrs, slog.String("requester", r.Requester.String()))
 	}
-	var pc [1]uintptr
-	// Skip Callers, watchStall, awaitGrant, acquire, isolate and Isolate
-	// (or a variant): runtime.Callers counts inlined frames too.
-	// TestStallReportNamesBlockerAndHolder checks the count.
-	runtime.Callers(6, pc[:])
-	req.pc = pc[0]
-	req.reported = false
-	if req.stall == nil {
-		req.stall = time.AfterFunc(after, func() { iso.reportStall(req) })
-	} else {
-		req.stall.Reset(after)
+	attrs = append(attrs, slog.Duration("waited", r.Waited), slog.Int("count", r.Count))
+	if r.WaitsForItself {
+		attrs = append(attrs, slog.String("waits_for_itself", r.selfHint()))
 	}
-	return req.stall
+	if r.Holder != nil {
+		attrs = append(attrs, slog.String("holder", r.Holder.String()))
+	}
+	attrs = append(attrs, slog.Any("blockers", strs(r.Blockers)))
+	if len(r.Waiters) > 0 {
+		attrs = append(attrs, slog.Any("waiters", strs(r.Waiters)))
+	}
+	if stacks := r.stacks(); len(stacks) > 0 {
+		attrs = append(attrs, slog.Any("stacks", stacks))
+	}
+	attrs = append(attrs, slog.String("hint", r.causes()))
+	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, r.message(), attrs...)
 }
 
-// reportStall reports req if it still waits, has waited StallAfter, and was
-// not reported yet. It runs on the timer's goroutine, which may also run late,
-// during a later wait of the same request object: the checks sort that out.
-func (iso *Isolator) reportStall(req *request) {
-	iso.mu.Lock()
-	after := iso.stallAfter()
-	if req.since.IsZero() || req.reported || time.Since(req.since) < after {
-		iso.mu.Unlock()
-		return
+func strs[T fmt.Stringer](list []T) []string {
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = x.String()
 	}
-	req.reported = true
-	// Under mu, only collect: names, frames and strings are made after.
-	requester := req.who()
-	full, waited := req.full, time.Since(req.since)
-	blockers := iso.blockersLocked()
-	var holder *party
-	if o := iso.owner; o != nil {
-		h := o.who()
-		holder = &h
-	}
-	onStall := iso.OnStall
-	iso.mu.Unlock()
+	return out
+}
 
-	r := StallReport{Requester: requester.requester(), Full: full, Waited: waited, Blockers: infos(blockers)}
-	if holder != nil {
-		h := holder.requester()
-		r.Holder = &h
+// stacks returns the top frames of the goroutines the report found, one
+// string per member: "name: fn at file:line < fn at file:line".
+func (r StallReport) stacks() []string {
+	var out []string
+	seen := map[int]bool{}
+	add := func(mi *MemberInfo) {
+		if mi == nil || len(mi.Stack) == 0 || seen[mi.Slot] {
+			return
+		}
+		seen[mi.Slot] = true
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: ", mi.Name)
+		for i, f := range mi.Stack {
+			if i > 0 {
+				b.WriteString(" < ")
+			}
+			fmt.Fprintf(&b, "%s at %s:%d", f.Function, f.File, f.Line)
+		}
+		out = append(out, b.String())
 	}
-	r.send(onStall)
+	add(r.Requester.Member)
+	if r.Holder != nil {
+		add(r.Holder.Member)
+	}
+	for i := range r.Blockers {
+		add(&r.Blockers[i])
+	}
+	for _, w := range r.Waiters {
+		add(w.Member)
+	}
+	return out
 }
 
 // send hands the report to onStall, or logs it if onStall is nil.
@@ -181,97 +293,4 @@ func (r StallReport) send(onStall func(StallReport)) {
 		return
 	}
 	r.log()
-}
-
-// watchGraceStall arranges for the grace period w, about to wait, to be
-// reported if it waits StallAfter, and returns the timer to stop when the
-// wait ends; nil when stall reports are off.
-func (iso *Isolator) watchGraceStall(w *graceWaiter) *time.Timer {
-	after := iso.stallAfter()
-	if after < 0 {
-		return nil
-	}
-	return time.AfterFunc(after, func() { iso.reportGraceStall(w) })
-}
-
-// reportGraceStall reports the grace period w, which has waited StallAfter,
-// with the members that have not been idle since it began; not at all if
-// there are none (the waiter has yet to see it). A timer's
-// goroutine runs it; under graceState.mu it only collects.
-func (iso *Isolator) reportGraceStall(w *graceWaiter) {
-	g := &iso.grace
-	g.mu.Lock()
-	if !slices.Contains(g.waiters, w) {
-		g.mu.Unlock()
-		return // over meanwhile
-	}
-	var blockers []watched
-	for _, p := range w.pend[w.at.Load():] {
-		if word := p.slot.state.Load(); !idleSince(word, p.count) {
-			blockers = append(blockers, watched{slot: p.slot, seen: word})
-		}
-	}
-	g.mu.Unlock()
-	if len(blockers) == 0 {
-		return // every member has been idle: over, but for the waiter's wake-up
-	}
-	r := StallReport{
-		Requester: party{pc: w.pc}.requester(),
-		Grace:     true,
-		Waited:    time.Since(w.since),
-		Blockers:  infos(blockers),
-	}
-	r.send(iso.OnStall)
-}
-
-// log writes the report as a warning to log/slog's default logger.
-func (r StallReport) log() {
-	attrs := []slog.Attr{
-		slog.String("requester", r.Requester.String()),
-		slog.Bool("full", r.Full),
-		slog.Duration("waited", r.Waited),
-	}
-	if r.Holder != nil {
-		attrs = append(attrs, slog.String("holder", r.Holder.String()))
-	}
-	blockers := make([]string, len(r.Blockers))
-	for i, mi := range r.Blockers {
-		blockers[i] = mi.String()
-	}
-	attrs = append(attrs, slog.Any("blockers", blockers), slog.String("hint", r.causes()))
-	msg := "isolate: isolation stalled"
-	if r.Grace {
-		msg = "isolate: grace period stalled"
-	}
-	slog.Default().LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
-}
-
-// A party is who made a request, as collected under mu: its member's slot
-// and state (nil for an outsider), and where it called from.
-type party struct {
-	slot *slot
-	seen uint32
-	pc   uintptr
-}
-
-// who collects who made req (under mu).
-func (req *request) who() party {
-	p := party{pc: req.pc}
-	if m := req.member; m != nil {
-		p.slot, p.seen = m.slot, m.state.Load()
-	}
-	return p
-}
-
-// requester describes p.
-func (p party) requester() Requester {
-	var r Requester
-	if p.slot != nil {
-		mi := p.slot.info(p.seen)
-		r.Member = &mi
-	}
-	if p.pc != 0 {
-		r.Caller, _ = runtime.CallersFrames([]uintptr{p.pc}).Next()
-	}
-	return r
 }

@@ -132,7 +132,7 @@ func checkExclusive(t *testing.T, c *client, mode string, want int) {
 		if err := json.Unmarshal(body, &st); err != nil {
 			t.Fatal(err)
 		}
-		if st.Isolations != uint64(want) || st.Members != 0 || st.Leaked != 0 || st.Waiting != 0 {
+		if st.Isolations != uint64(want) || st.Members != 0 || st.Leaked != 0 || st.Requests != 0 || st.Held != 0 {
 			t.Errorf("isolate stats %+v: want %d isolations, no member left", st, want)
 		}
 	case modeRWMutex:

@@ -50,7 +50,8 @@ type isolateDebug struct {
 	Waited         uint64   `json:"waited"`
 	TotalWait      string   `json:"total_wait"`
 	MaxWait        string   `json:"max_wait"`
-	Waiting        int      `json:"waiting"`
+	Requests       int      `json:"requests"`
+	Held           int      `json:"held"`
 	Leaked         int      `json:"leaked"`
 	Blockers       []string `json:"blockers"`
 }
@@ -70,7 +71,8 @@ func (g *isolateGuard) debug() any {
 		Waited:         st.Waited,
 		TotalWait:      st.TotalWait.String(),
 		MaxWait:        st.MaxWait.String(),
-		Waiting:        st.Waiting,
+		Requests:       st.Requests,
+		Held:           st.Held,
 		Leaked:         st.Leaked,
 		Blockers:       blockers,
 	}

@@ -29,11 +29,13 @@
 // line or on the line above, followed by the reason.
 //
 // The analyzer prefers silence to a wrong report: where it cannot tell a
-// member's state (a member held in a field and used on entry of a method, a
+// member's state (a member held in a field and used on entry of a method
+// that opens no scope on it, a Member parameter the func calls Busy on, a
 // scope passed to a helper, a state that differs between two paths) it
 // reports nothing. It does not see goroutines started inside running code
 // (they are other goroutines: their blocking holds nobody), calls through
-// interfaces or func values, nor blocking inside cgo.
+// interfaces or func values other than a local func literal, nor blocking
+// inside cgo.
 package analyzer
 
 import (
@@ -72,8 +74,11 @@ func init() {
 type checker struct {
 	pass    *analysis.Pass
 	blocks  map[*types.Func]*mayBlock
-	okLines map[string]map[int]bool // file name → lines with //isolate:ok
-	seen    map[token.Pos]bool      // reported positions: one report a place
+	okLines map[string]map[int]bool       // file name → lines with //isolate:ok
+	seen    map[token.Pos]bool            // reported positions: one report a place
+	decls   map[*types.Func]*ast.FuncDecl // the package's func declarations, once needed
+	// idleFields names the fields the package joins idle into, once needed.
+	idleFields map[string]bool
 }
 
 func run(pass *analysis.Pass) (any, error) {

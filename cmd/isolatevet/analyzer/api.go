@@ -19,6 +19,7 @@ type apiCall struct {
 	recv   string   // "Member", "Isolator" or "Scope"
 	name   string   // the method's name
 	x      ast.Expr // the receiver expression
+	embed  string   // the embedded fields from x to the receiver: ".Member"
 	result *types.Func
 }
 
@@ -53,7 +54,42 @@ func asAPI(info *types.Info, call *ast.CallExpr) (apiCall, bool) {
 	if recv == nil {
 		return apiCall{}, false
 	}
-	return apiCall{recv: isolateType(recv.Type()), name: fn.Name(), x: sel.X, result: fn}, true
+	return apiCall{recv: isolateType(recv.Type()), name: fn.Name(), x: sel.X, embed: embedPath(info, sel), result: fn}, true
+}
+
+// embedPath names the embedded fields a promoted method's selector goes
+// through (c.Harmless() with c a struct that embeds isolate.Member:
+// ".Member"), or "".
+func embedPath(info *types.Info, sel *ast.SelectorExpr) string {
+	s := info.Selections[sel]
+	if s == nil || len(s.Index()) < 2 {
+		return ""
+	}
+	path := ""
+	t := info.TypeOf(sel.X)
+	for _, i := range s.Index()[:len(s.Index())-1] {
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok || i >= st.NumFields() {
+			return ""
+		}
+		f := st.Field(i)
+		path += "." + f.Name()
+		t = f.Type()
+	}
+	return path
+}
+
+// apiKey names the member or Isolator an API call is made on: the key of
+// its receiver expression, through embedded fields.
+func (w *walker) apiKey(api apiCall) (mkey, bool) {
+	k, ok := w.keyOf(api.x)
+	if ok {
+		k.path += api.embed
+	}
+	return k, ok
 }
 
 // What a call of the API opens: a scope, an isolation, a membership.
@@ -110,8 +146,9 @@ const (
 )
 
 // blockingCall classifies a call of the standard library (and x/sync) that
-// may block, and describes it.
-func blockingCall(info *types.Info, call *ast.CallExpr) (blockKind, string) {
+// may block, and describes it. wrappers holds the variables of the func
+// that wrap a network connection (netWrappers).
+func blockingCall(info *types.Info, call *ast.CallExpr, wrappers map[types.Object]bool) (blockKind, string) {
 	fn, ok := typeutil.Callee(info, call).(*types.Func)
 	if !ok || fn.Pkg() == nil {
 		return notBlocking, ""
@@ -128,7 +165,14 @@ func blockingCall(info *types.Info, call *ast.CallExpr) (blockKind, string) {
 		}
 	}
 	desc := types.ExprString(call.Fun)
+	if d := netIOCall(info, call, fn, wrappers); d != "" {
+		return blocksIO, d
+	}
 	switch fn.Pkg().Path() {
+	case "crypto/tls":
+		if recv == "Conn" && (name == "Read" || name == "Write" || strings.HasPrefix(name, "Handshake")) {
+			return blocksIO, desc
+		}
 	case "time":
 		if recv == "" && name == "Sleep" {
 			return blocksWait, desc

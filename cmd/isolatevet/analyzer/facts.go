@@ -146,9 +146,10 @@ func (c *checker) where(n ast.Node) string {
 	return fmt.Sprintf("%s:%d", filepath.Base(p.Filename), p.Line)
 }
 
-// handlesMembers reports whether fd has a Member or Scope anywhere: as a
-// parameter, a variable or a value it computes.
-func (c *checker) handlesMembers(fd *ast.FuncDecl) bool {
+// handlesMembers reports whether fd (a func declaration or literal) has a
+// Member or Scope anywhere: as a parameter, a variable or a value it
+// computes.
+func (c *checker) handlesMembers(fd ast.Node) bool {
 	found := false
 	ast.Inspect(fd, func(n ast.Node) bool {
 		if found {
@@ -176,19 +177,20 @@ func (c *checker) firstBlockingOp(body ast.Node, withMutex bool, onCall func(*as
 			first = desc + " at " + c.where(n)
 		}
 	}
-	ast.Inspect(body, func(n ast.Node) bool { return c.blockingNode(n, withMutex, found, onCall) })
+	wrappers := netWrappers(c.pass.TypesInfo, body)
+	ast.Inspect(body, func(n ast.Node) bool { return c.blockingNode(n, withMutex, wrappers, found, onCall) })
 	return first
 }
 
 // blockingNode reports through found whether n blocks by itself, and hands
 // calls to onCall. It returns whether to look inside n.
-func (c *checker) blockingNode(n ast.Node, withMutex bool, found func(string, ast.Node), onCall func(*ast.CallExpr)) bool {
+func (c *checker) blockingNode(n ast.Node, withMutex bool, wrappers map[types.Object]bool, found func(string, ast.Node), onCall func(*ast.CallExpr)) bool {
 	info := c.pass.TypesInfo
 	switch n := n.(type) {
 	case *ast.FuncLit, *ast.GoStmt:
 		return false
 	case *ast.SelectStmt:
-		return c.blockingSelect(n, withMutex, found, onCall)
+		return c.blockingSelect(n, withMutex, wrappers, found, onCall)
 	case *ast.UnaryExpr:
 		if n.Op.String() == "<-" {
 			found(types.ExprString(n), n)
@@ -206,7 +208,7 @@ func (c *checker) blockingNode(n ast.Node, withMutex bool, found func(string, as
 			}
 			return true
 		}
-		if k, desc := blockingCall(info, n); k != notBlocking && (k != blocksMutex || withMutex) {
+		if k, desc := blockingCall(info, n, wrappers); k != notBlocking && (k != blocksMutex || withMutex) {
 			found(desc, n)
 		} else if onCall != nil {
 			onCall(n)
@@ -217,13 +219,13 @@ func (c *checker) blockingNode(n ast.Node, withMutex bool, found func(string, as
 
 // blockingSelect reports a select without default; its comm clauses'
 // operations are the select's own, their bodies are looked into.
-func (c *checker) blockingSelect(s *ast.SelectStmt, withMutex bool, found func(string, ast.Node), onCall func(*ast.CallExpr)) bool {
+func (c *checker) blockingSelect(s *ast.SelectStmt, withMutex bool, wrappers map[types.Object]bool, found func(string, ast.Node), onCall func(*ast.CallExpr)) bool {
 	if !hasDefault(s) {
 		found("select without default", s)
 	}
 	for _, cl := range s.Body.List {
 		for _, st := range cl.(*ast.CommClause).Body {
-			ast.Inspect(st, func(m ast.Node) bool { return c.blockingNode(m, withMutex, found, onCall) })
+			ast.Inspect(st, func(m ast.Node) bool { return c.blockingNode(m, withMutex, wrappers, found, onCall) })
 		}
 	}
 	return false

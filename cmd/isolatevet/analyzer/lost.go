@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/cfg"
 )
@@ -14,8 +15,11 @@ func dropMessage(api apiCall, call string) string {
 	case opensScope:
 		return "the Scope of " + call + " is dropped: the scope never ends; write defer " + call + ".End(), or sc := " + call + " … sc.End()"
 	case opensIsolation:
-		if api.name != "Isolate" && api.name != "IsolateFull" {
-			return "the release func of " + call + " is dropped: the isolation never ends; keep it (release, ok := " + call + ") and call it"
+		if strings.HasSuffix(api.name, "Context") {
+			return "the release func of " + call + " is dropped: the isolation never ends; keep it (release, err := " + call + ") and call it when err is nil"
+		}
+		if api.name == "TryIsolate" {
+			return "the release func of " + call + " is dropped: the isolation never ends; keep it (release, ok := " + call + ") and call it when ok"
 		}
 		return "the release func of " + call + " is dropped: the isolation never ends; write defer " + call + "(), or release := " + call + " … release()"
 	case opensMember:
@@ -109,7 +113,14 @@ func (w *walker) checkLost(g *cfg.CFG) {
 			if !ok || !w.isLocal(v) {
 				continue
 			}
-			ret := w.lostPath(b, i, v, api.opens() == opensMember)
+			var leaves map[*ast.CallExpr]bool
+			if api.opens() == opensScope {
+				leaves = w.leavesOf(api, call.Pos())
+				if leaves == nil {
+					continue // a deferred Leave ends the scope on every return
+				}
+			}
+			ret := w.lostPath(b, i, v, api.opens() == opensMember, leaves)
 			if ret == nil {
 				continue
 			}
@@ -127,12 +138,67 @@ func (w *walker) checkLost(g *cfg.CFG) {
 	}
 }
 
+// leavesOf returns the calls of Leave on the member x (whose scope opens at
+// pos) in the func: Leave ends the scopes still open, so a path through
+// one of them loses nothing. It returns nil when a defer x.Leave() comes
+// before pos: every return after the scope's opening leaves the member.
+func (w *walker) leavesOf(scope apiCall, pos token.Pos) map[*ast.CallExpr]bool {
+	k, ok := w.apiKey(scope)
+	out := map[*ast.CallExpr]bool{}
+	if !ok {
+		return out
+	}
+	deferred := false
+	ast.Inspect(w.body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.DeferStmt:
+			if n.Pos() >= pos {
+				return true
+			}
+			if isLeaveOf(w, n.Call, k) {
+				deferred = true
+			}
+			if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok {
+				ast.Inspect(lit.Body, func(x ast.Node) bool {
+					if call, ok := x.(*ast.CallExpr); ok && isLeaveOf(w, call, k) {
+						deferred = true
+					}
+					return !deferred
+				})
+			}
+			return false
+		case *ast.CallExpr:
+			if isLeaveOf(w, n, k) {
+				out[n] = true
+			}
+		}
+		return true
+	})
+	if deferred {
+		return nil
+	}
+	return out
+}
+
+// isLeaveOf reports whether call is k.Leave().
+func isLeaveOf(w *walker, call *ast.CallExpr, k mkey) bool {
+	api, ok := asAPI(w.info, call)
+	if !ok || api.recv != "Member" || api.name != "Leave" {
+		return false
+	}
+	ck, ok := w.apiKey(api)
+	return ok && ck == k
+}
+
 // lostPath finds a path from the i'th node of def to a return that does
 // not use v, and returns that return, or nil. On the branch where the
 // request failed (its ok false or its err not nil) there is nothing to end.
-func (w *walker) lostPath(def *cfg.Block, i int, v *types.Var, member bool) *ast.ReturnStmt {
+func (w *walker) lostPath(def *cfg.Block, i int, v *types.Var, member bool, leaves map[*ast.CallExpr]bool) *ast.ReturnStmt {
 	notUse := map[*ast.Ident]bool{}
 	if member {
+		notUse = w.borrowedArgs(v)
 		ast.Inspect(w.body, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
 				if api, ok := asAPI(w.info, call); ok && api.recv == "Member" && api.name != "Leave" {
@@ -149,6 +215,9 @@ func (w *walker) lostPath(def *cfg.Block, i int, v *types.Var, member bool) *ast
 		for _, n := range nodes {
 			ast.Inspect(n, func(x ast.Node) bool {
 				if id, ok := x.(*ast.Ident); ok && w.info.Uses[id] == v && !notUse[id] {
+					found = true
+				}
+				if call, ok := x.(*ast.CallExpr); ok && leaves[call] {
 					found = true
 				}
 				if r, ok := x.(*ast.ReturnStmt); ok && r.Results == nil && w.isResult(v) {

@@ -59,7 +59,7 @@ func (w *walker) api(c *ast.CallExpr, api apiCall, e *env) result {
 // memberCall applies a call of a Member method: the scopes it opens and the
 // state it leaves.
 func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
-	k, keyed := w.keyOf(api.x)
+	k, keyed := w.apiKey(api)
 	st := stUnknown
 	if keyed {
 		st = w.state(e, k)
@@ -122,7 +122,7 @@ func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
 
 // isolatorCall applies a call of an Isolator method.
 func (w *walker) isolatorCall(c *ast.CallExpr, api apiCall, e *env) result {
-	ik, ikOK := w.keyOf(api.x)
+	ik, ikOK := w.apiKey(api)
 	if isolatorWaits(api.name) || api.name == "TryIsolate" {
 		w.isolatorWait(c, api, ik, ikOK, e)
 	}
@@ -200,18 +200,7 @@ func (w *walker) checkDo(c *ast.CallExpr, e *env) {
 	why := ""
 	switch f := ast.Unparen(c.Args[0]).(type) {
 	case *ast.FuncLit:
-		var calls []*ast.CallExpr
-		why = w.firstBlockingOp(f.Body, checkMutex, func(call *ast.CallExpr) { calls = append(calls, call) })
-		for _, call := range calls {
-			if why != "" {
-				break
-			}
-			if callee := typeutil.StaticCallee(w.info, call); callee != nil {
-				if b := w.calleeBlocks(callee); b != "" {
-					why = chain(w.funcName(callee), b)
-				}
-			}
-		}
+		why = w.litBlocks(f, checkMutex)
 	case *ast.Ident, *ast.SelectorExpr:
 		if fn, ok := typeutil.Callee(w.info, &ast.CallExpr{Fun: f}).(*types.Func); ok {
 			if b := w.calleeBlocks(fn); b != "" {
@@ -273,7 +262,7 @@ func (w *walker) goStmt(g *ast.GoStmt, e *env) {
 		if !ok || api.recv != "Member" {
 			return true
 		}
-		k, keyed := w.keyOf(api.x)
+		k, keyed := w.apiKey(api)
 		if keyed && w.isLocalOrParam(k.obj) && (k.obj.Pos() < lit.Pos() || k.obj.Pos() >= lit.End()) {
 			w.reportf(call.Pos(), "%s is used in a goroutine it did not join in: a Member belongs to the goroutine that joined; Join in the new goroutine", k)
 			return false

@@ -16,11 +16,15 @@ type walker struct {
 	info     *types.Info
 	fn       ast.Node
 	body     *ast.BlockStmt
-	report   bool                         // false while solving, true on the last walk
-	tracked  map[types.Object]bool        // variables that hold a scope or a release func
-	condVars map[types.Object]condVar     // the ok or err of a TryIsolate or ...Context
-	isoOf    map[mkey]mkey                // member → the Isolator it joined, where one
-	comm     map[ast.Node]*ast.SelectStmt // the operation of each comm clause → its select
+	report   bool                          // false while solving, true on the last walk
+	tracked  map[types.Object]bool         // variables that hold a scope or a release func
+	condVars map[types.Object]condVar      // the ok or err of a TryIsolate or ...Context
+	isoOf    map[mkey]mkey                 // member → the Isolator it joined, where one
+	comm     map[ast.Node]*ast.SelectStmt  // the operation of each comm clause → its select
+	wrappers map[types.Object]bool         // readers and writers over a connection
+	tokens   map[ast.Node]bool             // channel operations that give a token back
+	locals   map[types.Object]*ast.FuncLit // variables that hold one func literal
+	leaves   map[mkey]bool                 // members the func calls Leave on, once needed
 }
 
 // A condVar is the ok (isErr false) or err result of an isolation request
@@ -54,20 +58,17 @@ func (c *checker) checkFunc(fn ast.Node, typ *ast.FuncType, body *ast.BlockStmt,
 		condVars: map[types.Object]condVar{},
 		isoOf:    map[mkey]mkey{},
 		comm:     map[ast.Node]*ast.SelectStmt{},
+		wrappers: netWrappers(c.pass.TypesInfo, body),
+		tokens:   tokenReturns(c.pass.TypesInfo, body),
+		locals:   localFuncs(c.pass.TypesInfo, body),
 	}
 	w.prepare()
 	c.checkDropped(body)
 	if !c.isMainMain(fn) {
 		w.checkLost(g)
 	}
-	entry := &env{members: map[mkey]mstate{}, scopes: map[types.Object]scopeRec{}}
-	for _, f := range typ.Params.List {
-		for _, name := range f.Names {
-			if v, ok := w.info.Defs[name].(*types.Var); ok && isMember(v.Type()) {
-				entry.members[mkey{obj: v}] = stRunning
-			}
-		}
-	}
+	w.checkTwice(g)
+	entry := w.entryState(typ)
 	w.solve(g, entry)
 }
 
@@ -113,6 +114,9 @@ func (w *walker) prepare() {
 }
 
 func (w *walker) prepareAssign(lhs []ast.Expr, rhs ast.Expr, conflict map[mkey]bool) {
+	if x, ok := w.endValue(rhs); ok {
+		rhs = x // end := m.Harmless().End: end holds the scope
+	}
 	call, ok := ast.Unparen(rhs).(*ast.CallExpr)
 	if !ok {
 		return
@@ -139,7 +143,7 @@ func (w *walker) prepareAssign(lhs []ast.Expr, rhs ast.Expr, conflict map[mkey]b
 		}
 	case opensMember:
 		k, ok := w.keyOf(lhs[0])
-		ik, ok2 := w.keyOf(api.x)
+		ik, ok2 := w.apiKey(api)
 		if !ok {
 			return
 		}
@@ -192,6 +196,9 @@ func (w *walker) node(n ast.Node, e *env) {
 		if len(n.Rhs) == 1 {
 			r := w.expr(n.Rhs[0], e)
 			w.bind(n.Lhs, r, e)
+			if len(n.Lhs) == 1 {
+				w.bindFields(n.Lhs[0], n.Rhs[0], e)
+			}
 			return
 		}
 		for _, x := range n.Rhs {
@@ -205,6 +212,9 @@ func (w *walker) node(n ast.Node, e *env) {
 		}
 		if len(n.Values) == 1 {
 			w.bind(lhs, w.expr(n.Values[0], e), e)
+			if len(lhs) == 1 {
+				w.bindFields(lhs[0], n.Values[0], e)
+			}
 			return
 		}
 		for _, x := range n.Values {
@@ -271,6 +281,10 @@ func (w *walker) expr(x ast.Expr, e *env) result {
 	case *ast.FuncLit:
 		w.escapeIn(x.Body, e)
 		return result{}
+	case *ast.SelectorExpr:
+		if call, ok := w.endValue(x); ok {
+			return w.expr(call, e) // the scope opens now; the value ends it
+		}
 	case *ast.Ident:
 		w.escape(w.info.Uses[x], e)
 		return result{}
@@ -355,6 +369,11 @@ func (w *walker) call(c *ast.CallExpr, e *env) result {
 			w.end(obj, c, e)
 			return result{}
 		}
+		if w.locals[w.info.Uses[f]] != nil {
+			w.args(c, e)
+			w.localCall(c, f, e)
+			return result{}
+		}
 	case *ast.CallExpr:
 		r := w.call(f, e)
 		w.args(c, e)
@@ -383,6 +402,7 @@ func (w *walker) call(c *ast.CallExpr, e *env) result {
 	if isAPI {
 		return w.api(c, api, e)
 	}
+	w.harmlessCall(c, e)
 	w.blockingCall(c, e)
 	return result{}
 }
@@ -396,7 +416,7 @@ func (w *walker) args(c *ast.CallExpr, e *env) {
 // blockingCall reports a call that blocks, or that calls what may block,
 // where a member runs.
 func (w *walker) blockingCall(c *ast.CallExpr, e *env) {
-	if k, desc := blockingCall(w.info, c); k != notBlocking {
+	if k, desc := blockingCall(w.info, c, w.wrappers); k != notBlocking {
 		op := opWait
 		switch k {
 		case blocksMutex:
@@ -420,6 +440,9 @@ func (w *walker) blockingCall(c *ast.CallExpr, e *env) {
 // chanOp reports a channel operation outside a select, or a select without
 // default at its first operation.
 func (w *walker) chanOp(n ast.Node, desc string, e *env) {
+	if w.tokens[n] {
+		return
+	}
 	if s, ok := w.comm[n]; ok {
 		first := s.Body.List[0].(*ast.CommClause).Comm
 		if hasDefault(s) || !commIs(first, n) {

@@ -1,0 +1,492 @@
+package isolate
+
+import (
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"time"
+)
+
+// Stall reports. A wait that lasts longer than StallAfter is reported by a
+// timer's goroutine, and reported again while it lasts, at intervals that
+// double up to maxStallGap: the waiting goroutine does nothing but wait, so
+// that a report never delays the grant it reports on, and a wait that ends
+// stops its timer. What waits:
+//
+//	an isolation request    its own timer (request.stall), armed on its
+//	                        wait path; reports who blocks it
+//	a grace period          its own timer, armed on its wait path;
+//	                        reports the members never idle since
+//	held members and Joins  one timer per Isolator, armed by a hold while
+//	                        it is not (diagState.held), disarmed when it
+//	                        fires and finds nobody held; reports the
+//	                        isolation that holds them and who waits
+//
+// Each wait (and each arming of the held timer) gets a timer of its own,
+// stopped by the waiter or re-armed only by its own func: a timer made in
+// a testing/synctest bubble must not be touched from outside it. A report
+// func checks, under the lock, that its wait goes on and that a report is
+// due: a timer that fires late, for an earlier wait, does nothing.
+//
+// Under the Isolator's locks a report only collects slots, state words and
+// call sites; names, frames and strings are made after. If named members
+// are involved, a report takes one dump of every goroutine (see
+// goroutine.go) to say where each waits, and to find a member that asked
+// through the Isolator and waits for itself. A member dropped without Leave
+// is named leaked once a garbage collection has found it (the library
+// never forces one).
+
+// defaultStallAfter is StallAfter's value when it is zero.
+const defaultStallAfter = time.Second
+
+// maxStallGap bounds the interval between two reports of one wait (unless
+// StallAfter is longer).
+const maxStallGap = time.Minute
+
+func (iso *Isolator) stallAfter() time.Duration {
+	if iso.StallAfter == 0 {
+		return defaultStallAfter
+	}
+	return iso.StallAfter
+}
+
+// nextDue returns the total wait at which a wait reported when it had lasted
+// waited is reported again: the intervals double, from StallAfter (after)
+// up to maxStallGap.
+func nextDue(after, waited time.Duration) time.Duration {
+	return waited + min(max(waited, after), max(maxStallGap, after))
+}
+
+// A stallClock schedules the reports of one wait, under the lock that its
+// report func takes. Each wait gets a timer of its own, which only the
+// waiting goroutine (Stop) and the timer's own func (Reset) touch: a timer
+// made in a testing/synctest bubble must not be touched from outside it,
+// and an Isolator may outlive a bubble.
+type stallClock struct {
+	timer *time.Timer
+	// gen numbers the waits: the report func of an earlier wait's timer,
+	// running late, does nothing.
+	gen uint64
+	// due is the total wait at which the next report is due, count the
+	// reports made of the wait so far, fireAt when the timer should fire.
+	due    time.Duration
+	count  int
+	fireAt time.Time
+}
+
+// next numbers a new wait of c, for its report func to check with current.
+func (c *stallClock) next() uint64 {
+	c.gen++
+	return c.gen
+}
+
+// start arms c, whose wait next numbered, to call report after StallAfter
+// (after), and returns its timer.
+func (c *stallClock) start(after time.Duration, report func()) *time.Timer {
+	c.due, c.count, c.fireAt = after, 0, time.Now().Add(after)
+	c.timer = time.AfterFunc(after, report)
+	return c.timer
+}
+
+// current reports whether gen is the number of c's wait.
+func (c *stallClock) current(gen uint64) bool {
+	return c.gen == gen
+}
+
+// rearm makes c's timer fire again in d; its report func calls it.
+func (c *stallClock) rearm(d time.Duration) {
+	c.fireAt = time.Now().Add(d)
+	c.timer.Reset(d)
+}
+
+// reported counts a report made when the wait had lasted waited, arms the
+// next one, and returns the report's number. The first report of a wait
+// counts a stall in stalls.
+func (c *stallClock) reported(after, waited time.Duration, stalls *atomic.Uint64) int {
+	c.count++
+	if c.count == 1 {
+		stalls.Add(1)
+	}
+	c.due = nextDue(after, waited)
+	c.rearm(c.due - waited)
+	return c.count
+}
+
+// diagState is an Isolator's state of stall reports (under mu, but the
+// counter).
+type diagState struct {
+	// stalls counts the waits reported.
+	stalls atomic.Uint64
+	// held schedules the reports of held members: armed at a hold while
+	// it is not (timer nil), it looks at the held members when it fires,
+	// and is disarmed when it finds none. Its count is for the grant
+	// heldBy, number heldGrant.
+	held      stallClock
+	heldBy    *request
+	heldGrant uint64
+}
+
+// watchStall arranges, under mu, for req, about to wait, to be reported if
+// it waits StallAfter (and again if it goes on), and returns the timer to
+// stop when the wait ends; nil when stall reports are off. It records where
+// the requester called from.
+func (iso *Isolator) watchStall(req *request) *time.Timer {
+	after := iso.stallAfter()
+	if after < 0 {
+		return nil
+	}
+	var pc [1]uintptr
+	// Skip Callers, watchStall, awaitGrant, acquire, isolate and Isolate
+	// (or a variant): runtime.Callers counts inlined frames too.
+	// TestStallReportNamesBlockerAndHolder checks the count.
+	runtime.Callers(6, pc[:])
+	req.pc = pc[0]
+	gen := req.stall.next()
+	return req.stall.start(after, func() { iso.reportStall(req, gen) })
+}
+
+// reportStall reports req if it still waits and a report is due. It runs on
+// the timer's goroutine, which may also run late, during a later wait of the
+// same request object: the checks sort that out.
+func (iso *Isolator) reportStall(req *request, gen uint64) {
+	iso.mu.Lock()
+	after := iso.stallAfter()
+	waited := time.Since(req.since)
+	if !req.stall.current(gen) || req.since.IsZero() || waited < req.stall.due {
+		iso.mu.Unlock()
+		return
+	}
+	count := req.stall.reported(after, waited, &iso.diag.stalls)
+	kind := StallIsolation
+	if req.full {
+		kind = StallFullIsolation
+	}
+	requester := req.who()
+	blockers := iso.blockersLocked()
+	isolated := iso.isolatedLocked()
+	holder := iso.holderLocked()
+	named := iso.namedLocked()
+	onStall := iso.OnStall
+	iso.mu.Unlock()
+
+	r := StallReport{Kind: kind, Requester: requester.requester(), Waited: waited, Count: count, Blockers: infos(blockers, isolated)}
+	r.Holder = holder.requesterOrNil()
+	methods := isolateMethods
+	if req.full {
+		methods = isolateFullMethods
+	}
+	r.locate(infos(named, isolated), methods, false)
+	r.send(onStall)
+}
+
+// The methods in which a goroutine that is a member may wait for itself,
+// by the kind of its request.
+var (
+	isolateMethods     = []string{"(*Isolator).Isolate", "(*Isolator).IsolateContext"}
+	isolateFullMethods = []string{"(*Isolator).IsolateFull", "(*Isolator).IsolateFullContext"}
+	graceMethods       = []string{"(*Isolator).Synchronize", "(*Isolator).SynchronizeContext"}
+	joinMethods        = []string{"(*Isolator).Join", "(*Isolator).JoinNamed"}
+)
+
+// holderLocked collects who holds the isolation (under mu); nil if nobody
+// does.
+func (iso *Isolator) holderLocked() *party {
+	o := iso.owner
+	if o == nil {
+		return nil
+	}
+	h := o.who()
+	h.isolated = true
+	if !o.waitCounted {
+		h.pc = 0 // granted at once: the call site was not recorded (pc is an earlier wait's)
+	}
+	return &h
+}
+
+// namedLocked collects the members that joined with a name, whose
+// goroutines a report can find (under mu).
+func (iso *Isolator) namedLocked() []watched {
+	var named []watched
+	iso.eachMember(func(s *slot) {
+		if s.diag.goid.Load() != 0 {
+			named = append(named, watched{slot: s, seen: s.state.Load()})
+		}
+	})
+	return named
+}
+
+// locate says where the goroutines of the report's named members wait,
+// from one dump of all goroutines (none if no member is named), and finds
+// the requester among named: a request through the Isolator (in one of
+// methods) by a goroutine that joined a named member is that member's.
+// It returns the goroutines of the dump: every one if all is set.
+func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map[uint64]goroutineTrace {
+	want := map[uint64]bool{}
+	for _, mi := range named {
+		want[mi.Goroutine] = true
+	}
+	traces := dumpGoroutines(want, all)
+	if traces == nil {
+		return nil
+	}
+	where := func(mi *MemberInfo) {
+		if mi == nil || mi.Goroutine == 0 {
+			return
+		}
+		t, ok := traces[mi.Goroutine]
+		if !ok {
+			mi.WaitReason = goroutineExited
+			return
+		}
+		mi.WaitReason, mi.Stack = t.reason, userFrames(t.frames)
+	}
+	where(r.Requester.Member)
+	if r.Holder != nil {
+		where(r.Holder.Member)
+	}
+	for i := range r.Blockers {
+		where(&r.Blockers[i])
+	}
+	for i := range r.Waiters {
+		where(r.Waiters[i].Member)
+	}
+	if r.Requester.Member != nil || methods == nil {
+		return traces
+	}
+	for i := range named {
+		mi := &named[i]
+		t, ok := traces[mi.Goroutine]
+		if !ok || !callsInto(t.frames, methods, r.Requester.Caller) {
+			continue
+		}
+		where(mi)
+		r.Requester.Member = mi
+		r.WaitsForItself = slices.ContainsFunc(r.Blockers, func(b MemberInfo) bool { return b.Slot == mi.Slot })
+		return traces
+	}
+	return traces
+}
+
+// watchGraceStall arranges for the grace period w, about to wait, to be
+// reported if it waits StallAfter (and again if it goes on), and returns the
+// timer to stop when the wait ends; nil when stall reports are off.
+func (iso *Isolator) watchGraceStall(w *graceWaiter) *time.Timer {
+	after := iso.stallAfter()
+	if after < 0 {
+		return nil
+	}
+	c := new(stallClock)
+	g := &iso.grace
+	g.mu.Lock() // the report takes it before it looks at c
+	defer g.mu.Unlock()
+	return c.start(after, func() { iso.reportGraceStall(w, c) })
+}
+
+// reportGraceStall reports the grace period w, if it still waits and a
+// report is due, with the members that have not been idle since it began;
+// not at all if there are none (the waiter has yet to see it). A timer's
+// goroutine runs it; under graceState.mu it only collects.
+func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
+	g := &iso.grace
+	g.mu.Lock()
+	waited := time.Since(w.since)
+	if !slices.Contains(g.waiters, w) || waited < c.due {
+		g.mu.Unlock()
+		return // over meanwhile, or a late timer
+	}
+	var blockers []watched
+	for _, p := range w.pend[w.at.Load():] {
+		if word := p.slot.state.Load(); !idleSince(word, p.count) {
+			blockers = append(blockers, watched{slot: p.slot, seen: word})
+		}
+	}
+	if len(blockers) == 0 {
+		g.mu.Unlock()
+		return // every member has been idle: over, but for the waiter's wake-up
+	}
+	count := c.reported(iso.stallAfter(), waited, &iso.diag.stalls)
+	g.mu.Unlock()
+	iso.mu.Lock() // never under g.mu
+	named := iso.namedLocked()
+	isolated := iso.isolatedLocked()
+	iso.mu.Unlock()
+	r := StallReport{
+		Kind:      StallGracePeriod,
+		Requester: party{pc: w.pc}.requester(),
+		Waited:    waited,
+		Count:     count,
+		Blockers:  infos(blockers, isolated),
+	}
+	r.locate(infos(named, isolated), graceMethods, false)
+	r.send(iso.OnStall)
+}
+
+// watchHeld notes, under mu, that the member on s is held back from now
+// on, and arms the held members' report if it is not armed.
+func (iso *Isolator) watchHeld(s *slot) {
+	after := iso.stallAfter()
+	if after < 0 {
+		return
+	}
+	now := time.Now()
+	s.diag.heldSince = now
+	d := &iso.diag
+	// A timer that should have fired long ago was made in a synctest
+	// bubble that has ended: it never will.
+	if c := &d.held; c.timer == nil || now.Sub(c.fireAt) > after || now.Before(c.fireAt.Add(-c.due-after)) {
+		gen := c.next()
+		c.start(after, func() { iso.reportHeld(gen) })
+		d.heldBy = nil // a new count
+	}
+}
+
+// reportHeld reports the isolation in progress if members have been held
+// back by it longer than a report is due, with who waits for it, and arms
+// the next look while members are held. It runs on the timer's goroutine.
+// Members held by a pending request, with no isolation in progress, are
+// left to that request's own report.
+func (iso *Isolator) reportHeld(gen uint64) {
+	iso.mu.Lock()
+	d := &iso.diag
+	after := iso.stallAfter()
+	if !d.held.current(gen) {
+		iso.mu.Unlock()
+		return
+	}
+	if len(iso.held) == 0 || after < 0 {
+		d.held.timer = nil // disarmed: the next hold arms a new one
+		iso.mu.Unlock()
+		return
+	}
+	oldest := iso.held[0].diag.heldSince
+	for _, s := range iso.held[1:] {
+		if s.diag.heldSince.Before(oldest) {
+			oldest = s.diag.heldSince
+		}
+	}
+	waited := time.Since(oldest)
+	o := iso.owner
+	if o == nil || o != d.heldBy || o.grants != d.heldGrant {
+		d.held.due, d.held.count = after, 0 // a new grant: a new wait
+		d.heldBy = o
+		if o != nil {
+			d.heldGrant = o.grants
+		}
+	}
+	if o == nil || waited < d.held.due {
+		next := after // held by a pending request: look again later
+		if o != nil {
+			next = d.held.due - waited
+		}
+		d.held.rearm(next)
+		iso.mu.Unlock()
+		return
+	}
+	count := d.held.reported(after, waited, &d.stalls)
+	holder := iso.holderLocked()
+	var held []watched
+	for _, s := range iso.held {
+		held = append(held, watched{slot: s, seen: s.state.Load()})
+	}
+	var pending []party
+	for _, q := range []*requestQueue{&iso.plainQ, &iso.fullQ} {
+		for req := q.head; req != nil; req = req.after {
+			pending = append(pending, req.who())
+		}
+	}
+	isolated := iso.isolatedLocked()
+	named := iso.namedLocked()
+	onStall := iso.OnStall
+	iso.mu.Unlock()
+
+	r := StallReport{Kind: StallHeldIsolation, Waited: waited, Count: count, Holder: holder.requesterOrNil()}
+	for _, mi := range infos(held, isolated) {
+		r.Waiters = append(r.Waiters, Requester{Member: &mi})
+	}
+	for _, p := range pending {
+		r.Waiters = append(r.Waiters, p.requester())
+	}
+	named2 := infos(named, isolated)
+	traces := r.locate(named2, nil, true)
+	r.findJoin(named2, traces)
+	r.send(onStall)
+}
+
+// findJoin makes a held-isolation report a join report if a goroutine waits
+// in Join: a named member's, the holder's first (it waits for itself), or,
+// failing those, any goroutine of traces that waits in Join: an outsider,
+// whose call site is then the Requester's.
+func (r *StallReport) findJoin(named []MemberInfo, traces map[uint64]goroutineTrace) {
+	joins := func(mi *MemberInfo) bool {
+		return mi != nil && callsInto(mi.Stack, joinMethods, runtime.Frame{})
+	}
+	if r.Holder != nil && joins(r.Holder.Member) {
+		r.Kind, r.Requester, r.WaitsForItself = StallJoin, Requester{Member: r.Holder.Member}, true
+		return
+	}
+	for _, w := range r.Waiters {
+		if joins(w.Member) {
+			r.Kind, r.Requester = StallJoin, Requester{Member: w.Member}
+			return
+		}
+	}
+	for i := range named {
+		if joins(&named[i]) {
+			r.Kind, r.Requester = StallJoin, Requester{Member: &named[i]}
+			return
+		}
+	}
+	for _, t := range traces {
+		if t.reason == "running" || t.reason == "runnable" {
+			continue // passing through Join, not held
+		}
+		if site, ok := callSite(t.frames, joinMethods, runtime.Frame{}); ok {
+			r.Kind, r.Requester = StallJoin, Requester{Caller: site}
+			return
+		}
+	}
+}
+
+// A party is who made a request, as collected under mu: its member's slot
+// and state (nil for an outsider), where it called from, and whether it
+// holds the isolation.
+type party struct {
+	slot     *slot
+	seen     uint32
+	pc       uintptr
+	isolated bool
+}
+
+// who collects who made req (under mu).
+func (req *request) who() party {
+	p := party{pc: req.pc}
+	if m := req.member; m != nil {
+		p.slot, p.seen = m.slot, m.state.Load()
+	}
+	return p
+}
+
+// requester describes p.
+func (p party) requester() Requester {
+	var r Requester
+	if p.slot != nil {
+		mi := p.slot.info(p.seen)
+		if p.isolated {
+			mi.State = StateIsolated
+		}
+		r.Member = &mi
+	}
+	if p.pc != 0 {
+		r.Caller, _ = runtime.CallersFrames([]uintptr{p.pc}).Next()
+	}
+	return r
+}
+
+// requesterOrNil describes p; nil if p is.
+func (p *party) requesterOrNil() *Requester {
+	if p == nil {
+		return nil
+	}
+	r := p.requester()
+	return &r
+}
