@@ -20,11 +20,9 @@ type isolateBackend struct {
 	info    func() string
 }
 
-// session is a connection's membership: the member, and the idle scope
-// open between two commands.
+// session is a connection's membership.
 type session struct {
-	m    isolate.Member
-	idle isolate.Scope
+	m isolate.Member
 }
 
 func newIsolateBackend(combine bool) (*isolateBackend, error) {
@@ -34,26 +32,23 @@ func newIsolateBackend(combine bool) (*isolateBackend, error) {
 	return &isolateBackend{data: map[string][]byte{}, combine: combine}, nil
 }
 
-// open runs on the accept loop's goroutine: it joins and opens the idle
-// scope at once, so that the member holds nothing until its first
-// command. The framework's go statement hands the member, idle, to the
-// connection's goroutine.
+// open runs on the accept loop's goroutine: it joins idle, which neither
+// waits nor runs, so that the accept loop never waits for an isolation and
+// the member holds nothing until its first command. The framework's go
+// statement hands the member, idle, to the connection's goroutine.
 func (b *isolateBackend) open(c *conn) {
-	m := b.iso.JoinNamed("conn " + c.nc.RemoteAddr().String())
-	c.context = &session{m: m, idle: m.Idle()}
+	c.context = &session{m: b.iso.JoinIdleNamed("conn " + c.nc.RemoteAddr().String())}
 }
 
 // command runs on the connection's goroutine: the member runs for the
-// command (ending the idle scope waits while an isolation runs), then is
+// command (Busy waits while an isolation runs or is requested), then is
 // idle again.
 func (b *isolateBackend) command(c *conn, args [][]byte) {
-	s := c.context.(*session)
-	s.idle.End()
+	defer c.context.(*session).m.Busy().End()
 	dispatch(c, args, b, b.info)
-	s.idle = s.m.Idle()
 }
 
-// close leaves; Leave ends the idle scope still open.
+// close leaves, idle.
 func (b *isolateBackend) close(c *conn, _ error) {
 	c.context.(*session).m.Leave()
 }

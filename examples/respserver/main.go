@@ -5,8 +5,8 @@
 // The connections share one map of keys.
 //
 // With -lock isolate each connection is a member of an isolate.Isolator,
-// idle between its commands: GET reads the map with no lock, SET isolates
-// the member. -lock isolate-do makes SET a combined section (Member.Do)
+// joined idle in the open hook and running only inside the command hook
+// (Busy): GET reads the map with no lock, SET isolates the member. -lock isolate-do makes SET a combined section (Member.Do)
 // where the isolate package has it. -lock rwmutex runs the same commands
 // over a sync.RWMutex, to compare.
 //
