@@ -10,9 +10,10 @@ import (
 // Zero allocations per scope and Poll, and one per isolation, when nothing
 // has to wait, with other members present in harmless (or, for full
 // isolations, idle) scopes. testing.AllocsPerRun makes one warm-up call
-// first: the end funcs, the request and its wake-up channel are created
-// once per member state (and depth) and reused. An isolation's release func
-// is made for it, bound to it alone: the one allocation.
+// first: the end funcs and the request are created once per member state
+// (and depth) and reused (a wait that parks makes a channel for that park,
+// but nothing here waits). An isolation's release func is made for it,
+// bound to it alone: the one allocation.
 
 type allocCase struct {
 	name string

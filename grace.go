@@ -77,6 +77,11 @@ type graceState struct {
 	// snapshots counts the snapshots that Defer calls have installed in
 	// a batch: it orders them (see Defer).
 	snapshots uint64
+	// yielders counts the parked Synchronize calls: while there are any,
+	// the Isolator's gate has gateYield set. yieldGen counts their parks:
+	// a member yields once per park (see Isolator.resumeSlow).
+	yielders int
+	yieldGen atomic.Uint32
 	// deferredAll counts the funcs ever deferred.
 	deferredAll uint64
 
@@ -98,9 +103,15 @@ type graceWaiter struct {
 	// for (0: unknown).
 	since time.Time
 	pc    uintptr
-	// spin is set when a caller waits (Synchronize): worth a spin before
-	// parking. The Isolator's goroutine never spins for deferred funcs.
+	// spin is set when a caller waits (Synchronize) and spinning can
+	// help: worth a spin before parking. The Isolator's goroutine never
+	// spins for deferred funcs.
 	spin bool
+	// yield is set when a caller waits (Synchronize): once it parks, it
+	// asks members ending idle scopes to yield (gateYield), so that the
+	// members it waits for get to run; yielding says it did (under
+	// graceState.mu).
+	yield, yielding bool
 }
 
 // graceSpin bounds how long a Synchronize watches the words of running
@@ -138,9 +149,14 @@ type awaiting struct {
 // Synchronize holds nobody back: members keep running and no idle member
 // is woken. A member that goes idle for an instant while Synchronize waits
 // is not missed. When every member is idle, Synchronize costs one scan of
-// the members and takes no lock; otherwise it watches a running member's
-// word for a few microseconds (about what parking and being woken cost)
-// before it parks.
+// the members and takes no lock. Otherwise, if every member it waits for
+// may have a processor of its own, it watches their words for a few
+// microseconds (about what parking and being woken cost) before it parks.
+// Each time it parks waiting for a running member, every member yields
+// its processor (runtime.Gosched) once, at its next end of an idle scope,
+// so that the member waited for gets one if it waits for a processor
+// behind members whose next job is queued; the member that wakes
+// Synchronize yields to it too.
 //
 // A member that calls Synchronize must do so inside an Idle scope, and not
 // in its own isolated section: it would wait for itself. Inside an isolated
@@ -175,7 +191,10 @@ func (iso *Isolator) synchronize(a abort, pc uintptr) error {
 			runtime.Callers(3, pcs[:])
 			pc = pcs[0]
 		}
-		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc, spin: spin.CanSpin()}
+		// Spinning can help only if every member waited for may run
+		// on a processor of its own, the caller's aside: otherwise some
+		// of them wait for a processor, which the spin would hold.
+		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc, spin: len(pend) < spin.Processors(), yield: true}
 		if err := iso.awaitIdle(w, a); err != nil {
 			return err
 		}
@@ -223,7 +242,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 			w.watching = p.slot
 			g.mu.Unlock()
 		}
-		w.done.Swap(false) // armed before the load (point 3 above)
+		w.arm() // before the load (point 3 above)
 		word := p.slot.state.Load()
 		if idleSince(word, p.count) {
 			at++
@@ -233,9 +252,17 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		if word&stateAwaited == 0 && !p.slot.state.CompareAndSwap(word, word|stateAwaited) {
 			continue // the member moved: look again
 		}
+		// Yielding helps a member that runs (it may be waiting for a
+		// processor), not one in a harmless scope, which blocks.
+		if yield := w.yield && word&stateMask == stateRunning; yield != w.yielding {
+			iso.askYield(w, yield)
+		}
+		if w.yielding {
+			g.yieldGen.Add(1) // every member may yield once more
+		}
 		if !w.wait(false, a.done()) { // spun already, if worth it
 			g.mu.Lock()
-			g.leave(w)
+			iso.leaveGrace(w)
 			if s := w.watching; s != nil && !slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s }) {
 				clearFlag(s, stateAwaited)
 			}
@@ -244,9 +271,43 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		}
 	}
 	g.mu.Lock()
-	g.leave(w)
+	iso.leaveGrace(w)
 	g.mu.Unlock()
 	return nil
+}
+
+// askYield makes members ending idle scopes yield (yield set) while the
+// grace period w, parked, waits for a running member, or stops asking
+// (see gateYield).
+func (iso *Isolator) askYield(w *graceWaiter, yield bool) {
+	g := &iso.grace
+	g.mu.Lock()
+	g.setYielding(w, yield, &iso.gate)
+	g.mu.Unlock()
+}
+
+// setYielding makes w one of the yielders or not, and sets or clears
+// gateYield in gate when the first one comes or the last one goes (under
+// mu).
+func (g *graceState) setYielding(w *graceWaiter, yield bool, gate *atomic.Uint64) {
+	if w.yielding == yield {
+		return
+	}
+	w.yielding = yield
+	if yield {
+		if g.yielders++; g.yielders == 1 {
+			gate.Or(gateYield)
+		}
+	} else if g.yielders--; g.yielders == 0 {
+		gate.And(^gateYield)
+	}
+}
+
+// leaveGrace takes w out of the waiters, and out of the yielders if it was
+// one (under graceState.mu).
+func (iso *Isolator) leaveGrace(w *graceWaiter) {
+	iso.grace.leave(w)
+	iso.grace.setYielding(w, false, &iso.gate)
 }
 
 // spinUntilIdle watches p's word until it shows an idle entry since the
@@ -279,13 +340,14 @@ func (g *graceState) leave(w *graceWaiter) {
 }
 
 // kick wakes every waiting grace period: a member they may wait for has
-// become idle.
-func (g *graceState) kick() {
+// become idle. It reports whether it woke a parked goroutine (see handOff).
+func (g *graceState) kick() (woke bool) {
 	g.mu.Lock()
 	for _, w := range g.waiters {
-		w.signal()
+		woke = w.signal() || woke
 	}
 	g.mu.Unlock()
+	return woke
 }
 
 // A deferBatch is deferred funcs that share a grace period.

@@ -238,22 +238,25 @@ func (s *member) enter(st uint32) {
 //
 //go:noinline
 func (s *member) flagged(old uint32) {
+	woke := false
 	if old&stateAwaited != 0 {
-		s.passAwaited(s.mode)
+		woke = s.passAwaited(s.mode)
 	}
 	if old&stateWatched != 0 {
-		s.iso.kick()
+		woke = s.iso.kick() || woke
 	}
+	handOff(woke)
 }
 
 // passAwaited hands an awaited flag, which the member's move to st has just
-// cleared, on to st, or wakes the grace periods if st is idle.
-func (s *member) passAwaited(st uint32) {
+// cleared, on to st, or wakes the grace periods if st is idle; it reports
+// whether that woke a parked goroutine (see handOff).
+func (s *member) passAwaited(st uint32) (woke bool) {
 	if st == stateIdle {
-		s.iso.grace.kick()
-	} else {
-		s.state.Or(stateAwaited)
+		return s.iso.grace.kick()
 	}
+	s.state.Or(stateAwaited)
+	return false
 }
 
 // nextCount returns the count bits after count and one more idle entry: the

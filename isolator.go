@@ -39,6 +39,16 @@ import (
 //	granted     an isolation is in progress   everyone but the owner
 //	plain count plain requests are pending    members ending harmless or idle
 //	full count  full requests are pending     members ending idle, Join
+//	yield       a grace period waits long     (members ending idle yield)
+//
+// The yield bit holds nobody back: it sends members ending an idle scope
+// (and Join) to the slow path, which finds nothing else set and yields the
+// processor before the member runs on, once per park of a grace period
+// (see Isolator.resumeSlow). A
+// Synchronize sets it while it is parked (graceState.yielders): the
+// members it waits for may be runnable but not running, behind members
+// that never block (their next job is queued), and a grace period holds
+// nobody back, so those members would otherwise run on until preempted.
 //
 // The fast paths never take mu:
 //
@@ -137,20 +147,24 @@ const (
 // Gate word layout (see the protocol above).
 const (
 	gatePlain     uint64 = 1       // one pending plain request
+	gateYield     uint64 = 1 << 31 // a grace period waits: yield at idle ends
 	gateFull      uint64 = 1 << 32 // one pending full request
 	gateGranted   uint64 = 1 << 63
-	gatePlainMask        = gateFull - 1
+	gatePlainMask        = gateYield - 1
 	gateFullMask         = gateGranted - gateFull
 	// gateHoldsHarmless are the bits that keep a member from ending a
-	// harmless scope; any bit keeps it from ending an idle one.
+	// harmless scope; any bit sends a member ending an idle one to the
+	// slow path, which holds it unless only gateYield is set.
 	gateHoldsHarmless = gateGranted | gatePlainMask
 )
 
 // holds reports whether gate g keeps a member from going from state from
 // (harmless or idle) to running.
 func holds(from uint32, g uint64) bool {
-	// Without a branch: from>>1 is 1 for idle, 0 for harmless.
-	return g&(gateHoldsHarmless|uint64(from>>1)*gateFullMask) != 0
+	// Without a branch: from>>1 is 1 for idle, 0 for harmless. gateYield
+	// lies between the plain and the full counts: the mask for idle is one
+	// run of bits.
+	return g&(gateHoldsHarmless|uint64(from>>1)*(gateFullMask|gateYield)) != 0
 }
 
 // An Isolator is a rendez-vous point: goroutines that share a structure join
@@ -317,14 +331,7 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 		return nil, a.err()
 	}
 	iso.mu.Lock()
-	var req *request
-	if n := len(iso.spare); n > 0 {
-		req = iso.spare[n-1]
-		iso.spare[n-1] = nil
-		iso.spare = iso.spare[:n-1]
-	} else {
-		req = new(request)
-	}
+	req := iso.spareRequest()
 	req.full = full
 	if err := iso.acquire(req, a, try); err != nil {
 		iso.mu.Lock()
@@ -334,6 +341,18 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 	}
 	grant := req.grants
 	return func() { iso.releaseOutsider(req, grant) }, nil
+}
+
+// spareRequest returns a request for an outsider, kept for reuse or new
+// (under mu).
+func (iso *Isolator) spareRequest() *request {
+	if n := len(iso.spare); n > 0 {
+		req := iso.spare[n-1]
+		iso.spare[n-1] = nil
+		iso.spare = iso.spare[:n-1]
+		return req
+	}
+	return new(request)
 }
 
 // keepSpare keeps the outsider's request req for reuse, if there is room.
@@ -387,14 +406,17 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	if stall := iso.watchStall(req); stall != nil {
 		defer stall.Stop()
 	}
-	// Spinning helps if an isolated section runs, or if req is next and
-	// waits for running members; not behind other waiting requests.
-	busy := iso.owner != nil || iso.plainQ.head == req || iso.fullQ.head == req
+	// Only the request next in line may spin: what it waits for (the
+	// isolated section, or the members that block it) runs, and the wait
+	// may be short. Every request behind it parks at once, and stays
+	// parked until its grant: a waiter that spins behind others only
+	// takes a processor from the goroutines it waits for.
+	next := iso.nextInLine(req)
 	iso.mu.Unlock()
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}
-	if req.wait(busy, a.done()) {
+	if req.wait(next, a.done()) {
 		return nil
 	}
 	iso.mu.Lock()
@@ -412,9 +434,21 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	}
 	iso.mu.Unlock()
 	if held {
-		req.member.slot.wait(true, nil) // withdrawn while someone else is isolated
+		req.member.slot.wait(false, nil) // withdrawn while someone else is isolated
 	}
 	return a.err()
+}
+
+// nextInLine reports whether req, pending, is the request that the next
+// grant goes to unless members block it: the older of the two queue heads.
+// (A full head that members keep from being eligible may be passed by a
+// younger plain one; its wait is then long, and parking is right for it.)
+func (iso *Isolator) nextInLine(req *request) bool {
+	other := iso.plainQ.head
+	if !req.full {
+		other = iso.fullQ.head
+	}
+	return iso.queueOf(req).head == req && (other == nil || req.ticket < other.ticket)
 }
 
 // quietLocked reports whether no isolation is in progress or requested.

@@ -14,16 +14,17 @@ import (
 
 // schedule grants the next isolation if it can, and otherwise makes sure that
 // the member blocking each queue head will kick it when its state changes.
-// It also admits held members that nothing holds any more.
-func (iso *Isolator) schedule() {
+// It also admits held members that nothing holds any more. It reports
+// whether it woke a parked goroutine (see handOff).
+func (iso *Isolator) schedule() (woke bool) {
 	for iso.owner == nil {
 		if len(iso.held) > 0 {
-			g := iso.gate.Load()
-			iso.admitHeld(func(from uint32) bool { return !holds(from, g) })
+			g := iso.gate.Load() &^ gateYield // a grace period's wish holds nobody
+			woke = iso.admitHeld(func(from uint32) bool { return !holds(from, g) }) || woke
 		}
 		full, plain := iso.fullQ.head, iso.plainQ.head
 		if full == nil && plain == nil {
-			return
+			return woke
 		}
 		// A full request goes first whenever it is eligible, ahead of
 		// the plain requests that came after it; a plain one may pass it
@@ -35,22 +36,21 @@ func (iso *Isolator) schedule() {
 		if full != nil {
 			w[queueFull] = iso.scan(&iso.fullCursor, full, stateIdle)
 			if w[queueFull].slot == nil && (plain == nil || full.ticket < plain.ticket) {
-				iso.grant(full)
-				return
+				return iso.grant(full) || woke
 			}
 		}
 		if plain != nil {
 			w[queuePlain] = iso.scan(&iso.plainCursor, plain, stateHarmless)
 			if w[queuePlain].slot == nil {
-				iso.grant(plain)
-				return
+				return iso.grant(plain) || woke
 			}
 		}
 		if iso.watch(w) {
-			return
+			return woke
 		}
 		// A blocker changed state between the scan and the watch: look again.
 	}
+	return woke
 }
 
 // The queues, as indexes of Isolator.watching.
@@ -202,11 +202,13 @@ func (req *request) memberSlot() *slot {
 	return req.member.slot
 }
 
-// kick runs schedule for a member whose state change an isolator watched.
-func (iso *Isolator) kick() {
+// kick runs schedule for a member whose state change an isolator watched,
+// and reports whether that woke a parked goroutine (see handOff).
+func (iso *Isolator) kick() (woke bool) {
 	iso.mu.Lock()
-	iso.schedule()
+	woke = iso.schedule()
 	iso.mu.Unlock()
+	return woke
 }
 
 // weight is what a request adds to the gate while it is pending.
@@ -276,13 +278,14 @@ func (iso *Isolator) grantAtOnce(req *request) bool {
 	return true
 }
 
-// grant makes req the owner and wakes its goroutine. A member's state goes
+// grant makes req the owner and wakes its goroutine, reporting whether it
+// was parked. A member's state goes
 // back to what it was before it asked: nobody scans while the grant is held,
 // and the release leaves the member in that state (invariant 3). A member
 // that asked from an idle scope runs its section, though, and may take
 // references there: its word says running until the release makes it idle
 // again, so that a grace period waits for it.
-func (iso *Isolator) grant(req *request) {
+func (iso *Isolator) grant(req *request) (woke bool) {
 	iso.unqueue(req)
 	iso.owner = req
 	iso.gate.Add(gateGranted - weight(req))
@@ -290,9 +293,7 @@ func (iso *Isolator) grant(req *request) {
 		setState(m.state, sectionState(req.prev))
 	}
 	iso.granted(req)
-	if !req.asking {
-		req.signal()
-	}
+	return !req.asking && req.signal()
 }
 
 // sectionState is what the word of a member that asked in state prev says
@@ -371,9 +372,11 @@ func (iso *Isolator) hold(s *slot, from uint32) {
 	iso.watchHeld(s)
 }
 
-// admitHeld sets running and wakes every held member for which mayRun holds.
-// The held list gives back what a burst of held members made it grow.
-func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
+// admitHeld sets running and wakes every held member for which mayRun holds,
+// and reports whether one of them was parked. Admitting many members at
+// once wakes no herd: each of them runs on, none waits for another. The
+// held list gives back what a burst of held members made it grow.
+func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) (woke bool) {
 	kept := iso.held[:0]
 	for _, s := range iso.held {
 		if !mayRun(s.heldFrom) {
@@ -381,11 +384,12 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) {
 			continue
 		}
 		setState(s.state, stateRunning)
-		s.signal()
+		woke = s.signal() || woke
 		iso.rescan()
 	}
 	clear(iso.held[len(kept):])
 	iso.held = shrunk(kept)
+	return woke
 }
 
 // shrunk returns s, or a copy of it in a smaller array if s uses less than a
@@ -410,15 +414,31 @@ func shrunk[E any](s []E) []E {
 // runs only for a kick, when the member was watched before it came here or
 // while it waited for mu (a scan may have seen it running then).
 func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
+	if g := iso.gate.Load(); !watched && !holds(from, g&^gateYield) {
+		// Only a grace period's wish: let the members it waits for run
+		// (see the gate in the protocol), once per park of the grace
+		// period, so that a long wait for a member that runs costs the
+		// others a yield each, not one per scope. The load comes after
+		// the member's Swap to running, as resume's does (invariant 1).
+		if gen := iso.grace.yieldGen.Load(); g&gateYield != 0 && m.slot.yielded != gen {
+			m.slot.yielded = gen
+			handOff(true)
+		}
+		return
+	}
 	s, own := m.slot, m.req
 	iso.mu.Lock()
-	held, busy := false, false
-	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()) {
+	held, first := false, false
+	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()&^gateYield) {
 		watched = m.publish(from)&stateWatched != 0 || watched
+		// Only the first member held by an isolated section may spin:
+		// the section may be brief, and its release wakes the first
+		// held member fast. Everyone after it parks at once, as does
+		// a member held by a request that waits for members (which
+		// may wait long).
+		first = len(iso.held) == 0 && iso.owner != nil
 		iso.hold(s, from)
-		// An isolated section runs, maybe briefly: worth a spin. A
-		// request that waits for members may wait long: park at once.
-		held, busy = true, iso.owner != nil
+		held = true
 	}
 	if watched {
 		iso.schedule()
@@ -428,7 +448,7 @@ func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
 		if trace.IsEnabled() {
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
-		s.wait(busy, nil)
+		s.wait(first, nil)
 	}
 }
 

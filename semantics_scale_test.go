@@ -183,7 +183,7 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 			o.wait(t, "parked member's end")
 		}
 		for _, s := range slots {
-			assert.Nil(t, s.ch, "a parked member was held at its end")
+			assert.Zero(t, s.phase.Load(), "a parked member was held at its end")
 		}
 		a.do(t, "Leave", worker.Leave)
 	})

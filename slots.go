@@ -54,6 +54,9 @@ type slot struct {
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
 	heldFrom uint32
+	// yielded is the grace periods' yield generation for which the member
+	// last yielded (see Isolator.resumeSlow); only its goroutine uses it.
+	yielded uint32
 	// waiter parks the member while it is held.
 	waiter
 	group *slotGroup
@@ -185,12 +188,14 @@ func (iso *Isolator) vacate(s *slot, keep *member, idle uint32) {
 	if s.group.occupied.And(^s.bit) == s.bit {
 		iso.shrink()
 	}
+	woke := false
 	if old&stateAwaited != 0 {
-		iso.grace.kick()
+		woke = iso.grace.kick()
 	}
 	if old&stateWatched != 0 {
-		iso.kick()
+		woke = iso.kick() || woke
 	}
+	handOff(woke)
 }
 
 // shrink retires the empty groups of the table but the first, which it keeps

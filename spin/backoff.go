@@ -130,10 +130,19 @@ func (b *Backoff) Step() uint32 {
 // once per [ProcsRefresh] and answers from the last answer in between: a
 // change is seen within that time.
 func CanSpin() bool {
+	return Processors() > 1
+}
+
+// Processors returns how many goroutines may run at once: the smaller of
+// GOMAXPROCS and the number of processors, as CanSpin sees it (asked at
+// most once per [ProcsRefresh]). A waiter that waits for more running
+// goroutines than there are other processors waits for some that are not
+// running, which its spinning keeps from a processor.
+func Processors() int {
 	if now := clock(); now >= procs.next.Load() {
 		refreshProcs(now)
 	}
-	return procs.n.Load() > 1
+	return int(procs.n.Load())
 }
 
 // ProcsRefresh is how often CanSpin asks the runtime for GOMAXPROCS, at most.

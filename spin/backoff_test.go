@@ -253,3 +253,22 @@ func TestCanSpin(t *testing.T) {
 	assert.Equal(t, runtime.NumCPU() > 1, CanSpin(), "GOMAXPROCS=2, NumCPU=%d", runtime.NumCPU())
 	assert.Equal(t, 2, asked)
 }
+
+func TestProcessors(t *testing.T) {
+	var now atomic.Int64
+	now.Store(procs.next.Load()) // due for a refresh
+	defer func(c func() int64, g func(int) int) { clock, gomaxprocs = c, g }(clock, gomaxprocs)
+	clock = now.Load
+	n := 3
+	gomaxprocs = func(int) int { return n }
+	assert.Equal(t, min(3, runtime.NumCPU()), Processors(), "GOMAXPROCS=3")
+	n = 1
+	assert.Equal(t, min(3, runtime.NumCPU()), Processors(), "within ProcsRefresh, the last answer")
+	now.Add(int64(ProcsRefresh))
+	assert.Equal(t, 1, Processors(), "GOMAXPROCS=1")
+	assert.False(t, CanSpin(), "GOMAXPROCS=1")
+	// The next test sees the real setting again.
+	now.Add(int64(ProcsRefresh))
+	gomaxprocs = runtime.GOMAXPROCS
+	Processors()
+}

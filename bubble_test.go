@@ -1,0 +1,102 @@
+package isolate
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// bubbleIso is a package-level Isolator, as a program keeps one: each run of
+// TestIsolatorAcrossBubbles uses it in two testing/synctest bubbles in a row
+// and then outside any bubble. Everything an Isolator keeps for reuse
+// (member states and their requests, outsiders' requests, slots) must not
+// carry anything of one bubble into the next: a wait on a channel made in
+// another bubble is a fatal error, and a timer of another bubble panics.
+var bubbleIso Isolator
+
+func TestIsolatorAcrossBubbles(t *testing.T) {
+	for _, bubble := range []bool{true, true, false} {
+		if bubble {
+			synctest.Test(t, func(t *testing.T) { bubbleRound(t, synctest.Wait) })
+		} else {
+			bubbleRound(t, func() { time.Sleep(time.Millisecond) })
+		}
+	}
+	st := bubbleIso.Stats()
+	assert.Zero(t, st.Members, "members left after the rounds")
+}
+
+// bubbleRound makes every kind of wait of bubbleIso park: an outsider's
+// isolation behind a running member, a member held by it, a member's
+// isolation behind another member, a grace period and a deferred func
+// behind running members. settle lets the goroutines started reach their
+// waits (synctest.Wait in a bubble; outside one, a pause: the round is
+// right however the goroutines interleave, it only parks less).
+func bubbleRound(t *testing.T, settle func()) {
+	var shared int // written in isolated sections, read by members
+	done := make(chan struct{})
+	// member starts a goroutine that joins and runs the funcs sent on
+	// the channel it returns as that member, then leaves.
+	member := func() chan func(Member) {
+		steps := make(chan func(Member), 1)
+		joined := make(chan struct{})
+		go func() {
+			defer func() { done <- struct{}{} }()
+			m := bubbleIso.Join()
+			close(joined)
+			for f := range steps {
+				f(m)
+			}
+			m.Leave()
+		}()
+		<-joined
+		return steps
+	}
+	steps, other := member(), member()
+	do := func(ch chan func(Member), f func(Member)) {
+		ran := make(chan struct{})
+		ch <- func(m Member) { f(m); close(ran) }
+		<-ran
+	}
+
+	// An outsider waits for the running members, then holds one back.
+	granted := make(chan func())
+	go func() { granted <- bubbleIso.Isolate() }()
+	settle()
+	var end1, end2 Scope
+	do(steps, func(m Member) { end1 = m.Harmless() })
+	do(other, func(m Member) { end2 = m.Harmless() })
+	release := <-granted
+	ended := make(chan struct{})
+	steps <- func(Member) { end1.End(); assert.Equal(t, 1, shared); close(ended) }
+	settle() // the member parks, held by the isolation
+	shared = 1
+	release()
+	<-ended
+	do(other, func(Member) { end2.End() })
+
+	// A member isolates itself while the other runs.
+	isolated := make(chan struct{})
+	steps <- func(m Member) { m.Isolate()(); close(isolated) }
+	settle()
+	do(other, func(m Member) { m.Harmless().End() })
+	<-isolated
+
+	// A grace period and a deferred func wait for both running members.
+	synced := make(chan struct{})
+	go func() { bubbleIso.Synchronize(); close(synced) }()
+	ran := make(chan struct{})
+	bubbleIso.Defer(func() { close(ran) })
+	settle()
+	do(steps, func(m Member) { m.Idle().End() })
+	do(other, func(m Member) { m.Idle().End() })
+	<-synced
+	<-ran
+
+	close(steps)
+	close(other)
+	<-done
+	<-done
+}

@@ -1,0 +1,46 @@
+package isolate
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// A Synchronize parked on a running member asks members ending idle scopes
+// to yield (gateYield): they yield and run on, held by nobody, and the bit
+// goes when the grace period ends, or is abandoned, leaving no trace.
+func TestGraceYieldHoldsNobody(t *testing.T) {
+	for _, abandon := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			var iso Isolator
+			a, b := newActor(t), newActor(t)
+			busy, other := a.join(t, &iso), b.join(t, &iso)
+			var idle Scope
+			b.do(t, "other Idle", func() { idle = other.Idle() })
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sync := goOp(func() { _ = iso.SynchronizeContext(ctx) })
+			sync.blocked(t, "Synchronize while a member runs")
+			assert.NotZero(t, iso.gate.Load()&gateYield, "a parked Synchronize asks for yields")
+
+			// The other member ends its idle scope: it yields and runs
+			// on, twice (the second time without yielding).
+			b.do(t, "other ends idle (yields)", func() { idle.End() })
+			b.do(t, "other idle again", func() { other.Idle().End() })
+			sync.blocked(t, "Synchronize still waits for the busy member")
+
+			if abandon {
+				cancel()
+			} else {
+				a.do(t, "busy goes idle", func() { busy.Idle().End() })
+			}
+			sync.wait(t, "Synchronize")
+			assert.Zero(t, iso.gate.Load(), "the gate after the grace period")
+			a.do(t, "Leave", busy.Leave)
+			b.do(t, "Leave", other.Leave)
+		})
+	}
+}
