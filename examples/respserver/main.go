@@ -6,9 +6,10 @@
 //
 // With -lock isolate each connection is a member of an isolate.Isolator,
 // joined idle in the open hook and running only inside the command hook
-// (Busy): GET reads the map with no lock, SET isolates the member. -lock isolate-do makes SET a combined section (Member.Do)
-// where the isolate package has it. -lock rwmutex runs the same commands
-// over a sync.RWMutex, to compare.
+// (Busy): GET reads the map with no lock, SET isolates the member.
+// -lock isolate-do makes SET a combined section (Member.Do) where the
+// isolate package has it. -lock rwmutex runs the same commands over a
+// sync.RWMutex, to compare.
 //
 // Usage:
 //
