@@ -232,6 +232,10 @@ type Isolator struct {
 	// grace is the grace periods' and deferred funcs' state, under its
 	// own lock, which may be taken under mu (never the other way round).
 	grace graceState
+
+	// comb queues the sections of Do (combine.go), under its own lock,
+	// never taken with mu held.
+	comb combiner
 }
 
 // maxSpare is how many outsiders' requests an Isolator keeps for reuse: as

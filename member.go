@@ -88,6 +88,8 @@ type member struct {
 	serial uint64
 	// req is the member's isolation request, allocated at its first use.
 	req *request
+	// do is its section for Do (combine.go), allocated at its first use.
+	do *section
 	// leaveEnded are the scopes that Leave ended, by depth. Such a state
 	// is not reused (left is set): their Ends must stay no-ops, once.
 	// left is atomic, and leaveEnded written before it is set, so that a

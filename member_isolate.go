@@ -75,28 +75,44 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	if a.ended() {
 		return nil, a.err()
 	}
-	s.reserve() // before the request, so that the grant finds room
-	if s.req == nil {
-		s.req = &request{member: s}
-	}
-	iso, req := s.iso, s.req
-	iso.mu.Lock()
-	req.full, req.prev = full, s.mode
-	if err := iso.acquire(req, a, try); err != nil {
+	// iso.acquire is called from here, not from a helper: stall reports
+	// find the caller of Isolate at a fixed depth (stall.go).
+	if err := s.iso.acquire(s.lockRequest(full), a, try); err != nil {
 		return nil, err
 	}
 	s.own, s.ownFull = s.depth+1, full
 	return m.pushIsolate(true), nil
 }
 
+// lockRequest readies the member's request for an isolation (full or
+// plain), after reserving room for its isolate scope so that the grant
+// finds room, and returns it with mu locked, for Isolator.acquire.
+func (s *member) lockRequest(full bool) *request {
+	s.reserve()
+	if s.req == nil {
+		s.req = &request{member: s}
+	}
+	req := s.req
+	s.iso.mu.Lock()
+	req.full, req.prev = full, s.mode
+	return req
+}
+
 // pushIsolate opens an isolate scope, the one holding the grant if holds is
 // set, and returns its release func, bound to it by its tag. The caller
 // reserved room.
 func (m Member) pushIsolate(holds bool) func() {
+	tag := m.openIsolate(holds)
+	return func() { m.release(tag) }
+}
+
+// openIsolate opens an isolate scope as pushIsolate does and returns its
+// tag, for a caller that releases it itself (Do).
+func (m Member) openIsolate(holds bool) uint64 {
 	s := m.s
 	tag := s.push(kindIsolate, s.mode)
 	s.stack[s.depth-1].holds = holds
-	return func() { m.release(tag) }
+	return tag
 }
 
 // release ends the isolate scope named tag, which must be the innermost

@@ -9,7 +9,11 @@
 #     and the grace setup's claim grace (-DGRACE -DLTL);
 #   - each mutant (-D...), which must produce a counterexample;
 #   - each witness (-D...): an assert(false) on a branch that the run must
-#     reach (it shows that the branch is checked, not dead).
+#     reach (it shows that the branch is checked, not dead);
+#   - model/combine.pml, combined sections (Do) on the isolation's
+#     specification: safety run (GRANT_OK, EXCL_OK, ORDER_OK, RETURN_OK,
+#     invalid end states), its mutants, which must fail, and its witness,
+#     which must be reached.
 # Prints states, time and result of every run and one verdict line per
 # mutant and witness. Exits 0 only if the model passes everything, every
 # mutant fails and every witness is reached.
@@ -19,6 +23,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 model=$here/isolate.pml
+combine_model=$here/combine.pml
 
 if ! command -v spin >/dev/null 2>&1; then
 	echo "installing spin (apt-get)"
@@ -42,16 +47,20 @@ MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER ST
 MUTANTS="$MUTANTS IDLE_NOW_ONLY@GRACE SYNC_GATE@GRACE NO_CARRY@GRACE ARM_AFTER_LOAD@GRACE SNAP_RUNNING@GRACE PUBLISH_NO_COUNT@GRACE"
 MUTANTS="$MUTANTS IDLE_SECTION@GRACE AWAITED_NO_GATE@GRACE"
 WITNESSES="WITNESS_FW@THREE"
+# combine.pml's mutants (safety runs).
+COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
+COMBINE_WITNESSES="WITNESS_HANDOFF"
 PANFLAGS="-m2000000 -w24"
 # Three members: a deeper search (about 5 million steps) and a larger hash
 # table; states stored compressed (-DCOLLAPSE, at build time). The grace
 # setup's safety run too (a search about 2.5 million steps deep).
 PANFLAGS3="-m10000000 -w26"
 
-# build DIR SPINFLAGS CCFLAGS: generates and compiles a verifier in DIR.
+# build DIR SPINFLAGS CCFLAGS [MODEL]: generates and compiles a verifier in
+# DIR, of isolate.pml or MODEL.
 build() {
 	mkdir -p "$1"
-	cp "$model" "$1/isolate.pml"
+	cp "${4:-$model}" "$1/isolate.pml"
 	(cd "$1" && spin $2 -a isolate.pml >spin.log 2>&1 && gcc -w $3 -o pan pan.c) ||
 		{ echo "check.sh: building $1 ($2 $3) failed" >&2; cat "$1/spin.log" >&2; return 1; }
 }
@@ -117,6 +126,12 @@ mutant_task() {
 	esac
 }
 
+# combine.pml: small (about 10^5 states); its mutants fail within 10^4.
+combine_task() { build "$work/combine" "" "-O0 -DSAFETY" "$combine_model" && verify "$work/combine" run $PANFLAGS; }
+combine_mutant_task() {
+	build "$work/cm_$1" "-D$1" "-O0 -DSAFETY -D$1" "$combine_model" && verify "$work/cm_$1" safety $PANFLAGS
+}
+
 echo "spin: $(spin -V 2>&1 | head -1); model: $model; $jobs jobs"
 # The longest runs first. The LTL build and its claims form one task (its
 # claims use the pool too).
@@ -127,6 +142,8 @@ pool grace_task
 pool safety_task
 for m in $MUTANTS; do pool mutant_task "$m" m; done
 for w in $WITNESSES; do pool mutant_task "$w" w; done
+pool combine_task
+for m in $COMBINE_MUTANTS $COMBINE_WITNESSES; do pool combine_mutant_task "$m"; done
 wait
 
 status=0
@@ -218,6 +235,30 @@ for ww in $WITNESSES; do
 		verdict="reached ($states states, $secs s)"
 	fi
 	echo "witness $name: $verdict"
+	[ "$verdict" != "NOT REACHED" ] || status=1
+done
+
+echo
+echo "combined sections (combine.pml)"
+line "  safety (GRANT_OK, EXCL_OK, ORDER_OK, RETURN_OK, invalid end states)" "$work/combine/run.sum" || status=1
+for m in $COMBINE_MUTANTS; do
+	sum=$work/cm_$m/safety.sum
+	verdict="NOT FOUND"
+	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
+		read -r _ states secs what <"$sum"
+		verdict="counterexample found (safety: $what; $states states, $secs s)"
+	fi
+	echo "mutant $(label "$m"): $verdict"
+	[ "$verdict" != "NOT FOUND" ] || status=1
+done
+for w in $COMBINE_WITNESSES; do
+	sum=$work/cm_$w/safety.sum
+	verdict="NOT REACHED"
+	if [ -f "$sum" ] && [ "$(cut -d' ' -f1 "$sum")" = error ]; then
+		read -r _ states secs what <"$sum"
+		verdict="reached ($states states, $secs s)"
+	fi
+	echo "witness $(label "$w"): $verdict"
 	[ "$verdict" != "NOT REACHED" ] || status=1
 done
 
