@@ -53,6 +53,8 @@ type implementation struct {
 var guards = []implementation{
 	{name: "isolate", new: newIsolateGuard,
 		doc: "this module: members wait in a harmless scope; the admin isolates itself"},
+	{name: "isolate-do", new: newIsolateDoGuard, extra: true,
+		doc: "isolate, with a member's writes as combined sections (m.Do) instead of isolations"},
 	{name: "rwmutex", new: newRWMutexGuard,
 		doc: "sync.RWMutex: RLock around each batch, Lock for the admin"},
 	{name: "rbmutex", new: newRBMutexGuard,
@@ -68,17 +70,6 @@ var guards = []implementation{
 		}},
 	{name: "mutex", new: newMutexGuard, extra: true,
 		doc: "sync.Mutex: Lock around each batch and each write, and for the admin"},
-}
-
-// init adds isolate-do, combined sections, where the isolate package has
-// them (Member.Do); before they land it stays out of the run list.
-func init() {
-	if !hasDo {
-		return
-	}
-	do := implementation{name: "isolate-do", new: newIsolateDoGuard, extra: true,
-		doc: "isolate, with a member's writes as combined sections (m.Do) instead of isolations"}
-	guards = slices.Insert(guards, 1, do)
 }
 
 func (g implementation) id() string { return g.name }

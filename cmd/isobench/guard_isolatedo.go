@@ -1,7 +1,5 @@
 package main
 
-import "github.com/isolatekit/isolate"
-
 // isolateDoGuard: isolate, with a member's writes as combined sections:
 // m.Do(f) runs f isolated, together with the other members' concurrent
 // sections in one isolation (flat combining), where m.Isolate() pays one
@@ -9,20 +7,12 @@ import "github.com/isolatekit/isolate"
 // operations, which walk the whole table, still isolate.
 type isolateDoGuard struct{ *isolateGuard }
 
-// doer is a member that runs sections combined: isolate.Member once Do
-// lands in the isolate package.
-type doer interface{ Do(f func()) }
-
-// hasDo tells whether isolate.Member has Do; isolate-do runs only then.
-var _, hasDo = any(isolate.Member{}).(doer)
-
 func newIsolateDoGuard(t *table, n int) guard {
 	return isolateDoGuard{newIsolateGuard(t, n).(*isolateGuard)}
 }
 
 func (g isolateDoGuard) join() member {
 	m := &isolateDoMember{isolateMember: g.isolateGuard.join().(*isolateMember)}
-	m.do = any(m.m).(doer)
 	// One func value per member, made once: a closure per write would
 	// cost an allocation that the other implementations do not pay.
 	m.section = func() { m.op(m.t) }
@@ -31,7 +21,6 @@ func (g isolateDoGuard) join() member {
 
 type isolateDoMember struct {
 	*isolateMember
-	do doer
 	// op is the section's operation: set before each Do, read by section
 	// on whichever goroutine runs it (Do orders the two).
 	op      func(*table)
@@ -40,5 +29,5 @@ type isolateDoMember struct {
 
 func (m *isolateDoMember) exclusive(_ bool, op func(*table)) {
 	m.op = op
-	m.do.Do(m.section)
+	m.m.Do(m.section)
 }

@@ -15,8 +15,7 @@
 //	                table themselves (isolate: m.Isolate(); RWMutex: RUnlock,
 //	                Lock, re-validate)
 //	writeheavy      every event ends with a short write of one record:
-//	                isolate, isolate-do (m.Do, where the package has it),
-//	                RWMutex and Mutex only
+//	                isolate, isolate-do (m.Do), RWMutex and Mutex only
 //	saturated       4 workers fed by a channel that in-process clients keep
 //	                full; the admin rewrites a map and publishes a config
 //	                (isolate: Isolate, then a grace period; RWMutex: Lock)

@@ -56,7 +56,7 @@ func TestRoundDefaults(t *testing.T) {
 		}
 	}
 	if seen["upgrade"] != general-1 || seen["eventloop"] != general || seen["oversubscribed"] != 2*general ||
-		seen["saturated"] != 2 || seen["writeheavy"] != 3+btoi(hasDo) {
+		seen["saturated"] != 2 || seen["writeheavy"] != 4 {
 		t.Errorf("runs per workload: %v", seen)
 	}
 	if w := workloadNamed("eventloop"); w.members(3) != 3 {
@@ -89,11 +89,4 @@ func TestMerge(t *testing.T) {
 		len(m.samples) != 3 || m.cpu != 2*time.Second || m.cpuOK || m.torn != 1 || !slices.Equal(m.perRound, []float64{10, 2.5}) {
 		t.Errorf("merge = %+v", m)
 	}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -1,10 +1,6 @@
 package main
 
-import (
-	"fmt"
-
-	"github.com/isolatekit/isolate"
-)
+import "github.com/isolatekit/isolate"
 
 // isolateBackend shares the key space through an isolate.Isolator: each
 // connection is a member, idle between its commands (while the framework
@@ -25,11 +21,8 @@ type session struct {
 	m isolate.Member
 }
 
-func newIsolateBackend(combine bool) (*isolateBackend, error) {
-	if combine && !hasDo {
-		return nil, fmt.Errorf("-lock %s: this version of isolate has no Member.Do", modeIsolateDo)
-	}
-	return &isolateBackend{data: map[string][]byte{}, combine: combine}, nil
+func newIsolateBackend(combine bool) *isolateBackend {
+	return &isolateBackend{data: map[string][]byte{}, combine: combine}
 }
 
 // open runs on the accept loop's goroutine: it joins idle, which neither
@@ -63,7 +56,7 @@ func (b *isolateBackend) get(_ *conn, key []byte) ([]byte, bool) {
 func (b *isolateBackend) set(c *conn, key string, val []byte) {
 	m := c.context.(*session).m
 	if b.combine {
-		do(m, func() { b.data[key] = val })
+		m.Do(func() { b.data[key] = val })
 		return
 	}
 	release := m.Isolate()
@@ -83,13 +76,3 @@ func (b *isolateBackend) del(c *conn, key string) bool {
 }
 
 func (b *isolateBackend) size(*conn) int { return len(b.data) }
-
-// doer is a member that runs combined sections: isolate.Member once Do
-// lands in the isolate package.
-type doer interface{ Do(f func()) }
-
-// hasDo tells whether isolate.Member has Do.
-var _, hasDo = any(isolate.Member{}).(doer)
-
-// do runs f as m's combined section.
-func do(m isolate.Member, f func()) { any(m).(doer).Do(f) }

@@ -7,9 +7,8 @@
 // With -lock isolate each connection is a member of an isolate.Isolator,
 // joined idle in the open hook and running only inside the command hook
 // (Busy): GET reads the map with no lock, SET isolates the member.
-// -lock isolate-do makes SET a combined section (Member.Do) where the
-// isolate package has it. -lock rwmutex runs the same commands over a
-// sync.RWMutex, to compare.
+// -lock isolate-do makes SET a combined section (Member.Do). -lock
+// rwmutex runs the same commands over a sync.RWMutex, to compare.
 //
 // Usage:
 //
@@ -83,10 +82,7 @@ func listen(addr, mode string) (*server, backend, error) {
 	var b backend
 	switch mode {
 	case modeIsolate, modeIsolateDo:
-		ib, err := newIsolateBackend(mode == modeIsolateDo)
-		if err != nil {
-			return nil, nil, err
-		}
+		ib := newIsolateBackend(mode == modeIsolateDo)
 		ib.info = info
 		b = ib
 	case modeRWMutex:

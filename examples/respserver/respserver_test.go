@@ -19,14 +19,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// modes returns the lock modes this version of isolate can run.
-func modes() []string {
-	ms := []string{modeIsolate, modeRWMutex}
-	if hasDo {
-		ms = append(ms, modeIsolateDo)
-	}
-	return ms
-}
+// modes returns the lock modes.
+func modes() []string { return []string{modeIsolate, modeIsolateDo, modeRWMutex} }
 
 // start serves mode on a loopback port until the test ends.
 func start(t *testing.T, mode string) (addr string, srv *server, b backend) {
