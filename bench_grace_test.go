@@ -108,3 +108,33 @@ func BenchmarkIdle(b *testing.B) {
 	b.Run("impl=isolate", func(b *testing.B) { benchScope(b, kindIdle) })
 	b.Run("impl=floor", benchFloorScope)
 }
+
+// BenchmarkHarmlessAwaited measures the harmless scopes of a member that a
+// grace period waits for: each move hands the awaited flag on (the slow path
+// of enter and resume, under graceState.mu) until the member's next idle
+// entry. A grace period watches one member at a time, so one member pays it
+// per waiting grace period. The peer is the same scope when no grace period
+// waits.
+func BenchmarkHarmlessAwaited(b *testing.B) {
+	for _, awaited := range []bool{false, true} {
+		b.Run(fmt.Sprintf("awaited=%v", awaited), func(b *testing.B) {
+			var iso Isolator
+			m := iso.Join()
+			done := make(chan struct{})
+			if awaited {
+				go func() { iso.Synchronize(); close(done) }()
+				for m.s.state.Load()&stateAwaited == 0 {
+					runtime.Gosched()
+				}
+			} else {
+				close(done)
+			}
+			for b.Loop() {
+				m.Harmless().End()
+			}
+			m.Idle().End() // lets the grace period end
+			<-done
+			m.Leave()
+		})
+	}
+}

@@ -210,7 +210,9 @@
 //     the deferred funcs that waited for it.
 //
 //   - A call of Defer is synchronized before its func starts, and each
-//     deferred func's return before the next one's start.
+//     deferred func's return (or its runtime.Goexit) before the next one's
+//     start and before the return of each Barrier or BarrierContext that
+//     waits for it (one that began after that func's Defer returned).
 //
 //   - The return of every func deferred before a call of Barrier is
 //     synchronized before Barrier returns.
@@ -221,13 +223,13 @@
 // and what a member did with an object before it became idle (reading it,
 // most often) happens before the writer reuses the object after a grace
 // period. A TryIsolate that reports false, and an IsolateContext,
-// IsolateFullContext or SynchronizeContext that returns an error,
-// establish no synchronizes-before edge, as a sync.Mutex.TryLock that fails
-// does not; neither do Poll when nothing is requested, Isolated, Stats,
-// Blockers or stall reports; nor does a grace period with a member that
-// joins after it began (that member loads what the writer published before
-// the grace period, by the atomic it loads it with). The race detector sees
-// these edges.
+// IsolateFullContext, SynchronizeContext or BarrierContext that returns an
+// error, establish no synchronizes-before edge, as a sync.Mutex.TryLock
+// that fails does not; neither do Poll when nothing is requested,
+// Isolated, Stats, Blockers or stall reports; nor does a grace period with
+// a member that joins after it began (that member loads what the writer
+// published before the grace period, by the atomic it loads it with). The
+// race detector sees these edges.
 //
 // # When to use something else
 //

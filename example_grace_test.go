@@ -73,28 +73,46 @@ func ExampleIsolator_Defer() {
 	reader := iso.Join()
 	_ = (*current.Load())[0] // the reader holds the current buffer
 
-	var recycled sync.WaitGroup
-	var n atomic.Int32
+	n := 0 // written by the deferred funcs, which run one after another
 	for range 3 {
 		next := make([]byte, 4096)
 		old := current.Swap(&next)
-		recycled.Add(1)
 		iso.Defer(func() {
 			buffers.Put(old) // no member holds old any more
-			n.Add(1)
-			recycled.Done()
+			n++
 		})
 	}
 	fmt.Println("pending while the reader runs:", iso.Stats().DeferredPending)
 
 	end := reader.Idle() // drops its reference: the grace period ends
-	recycled.Wait()
+	iso.Barrier()        // waits for the funcs to run (idle: see Barrier)
 	end.End()
 	reader.Leave()
-	fmt.Println("recycled after its idle scope:", n.Load())
+	fmt.Println("recycled after its idle scope:", n)
 	// Output:
 	// pending while the reader runs: 3
 	// recycled after its idle scope: 3
+}
+
+// Barrier waits until the funcs deferred before it have run: here a
+// shutdown that counts the connections the deferred funcs closed. A member
+// calls it, as it calls Synchronize, inside an Idle scope: the funcs wait
+// for a grace period, which waits for every member that runs.
+func ExampleIsolator_Barrier() {
+	var iso isolate.Isolator
+	m := iso.Join() // a reader, running: it may hold the connections
+	closed := 0     // written by the deferred funcs, read after Barrier
+	for range 3 {
+		iso.Defer(func() { closed++ })
+	}
+	sc := m.Idle()
+	iso.Barrier()
+	sc.End()
+	m.Leave()
+	fmt.Println("closed:", closed)
+
+	iso.Barrier() // nothing pending: returns at once
+	// Output: closed: 3
 }
 
 // SynchronizeContext gives up when its context ends, and leaves no trace.

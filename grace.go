@@ -52,16 +52,33 @@ import (
 //     CompareAndSwap makes it fail (the waiter looks again); one after it
 //     finds the flag and kicks, which the armed waiter keeps.
 //  4. Nobody is held back: the flag only sends the member's next transition
-//     to a slow path that takes no Isolator lock (an Or, or a kick that
-//     signals the waiters under graceState.mu). Members never wait for a
-//     grace period.
+//     to a slow path that takes no Isolator lock (a hand-on or a kick, each
+//     a short section under graceState.mu, which no one holds while it
+//     waits). Members never wait for a grace period.
 //
 // Waiters share the flag: a kick wakes them all, each looks at its own
-// member. A waiter that gives up clears the flag of its member unless
-// another waiter relies on it (under graceState.mu, where each waiter names
-// its member before it looks at the word). A flag that the member hands on
-// while it is cleared survives: the member's next idle entry kicks once for
-// nothing and clears it.
+// member. Each waiter names the member whose flag it relies on (watching,
+// under graceState.mu, before it loads the member's word).
+//
+// No trace. The flag is on a member's word only while a waiter watches the
+// member, so that once no grace period waits no member pays its slow path:
+//
+//   - it is set by a watching waiter's CompareAndSwap, or by the member's
+//     hand-on (passAwaited: its Swap into harmless or running took the
+//     flag), which sets it again only if a waiter still watches the member,
+//     under graceState.mu;
+//   - a waiter that stops watching a member (it moves on to the next one,
+//     returns or gives up) clears the flag, under graceState.mu, unless
+//     another waiter watches the member.
+//
+// The lock orders each hand-on with each clear: a hand-on before the clear
+// is cleared, one after it finds nobody watching. The member's Swap that
+// takes the flag while it is cleared makes the clear's CompareAndSwap fail
+// and look again. (The hand-on was an Or without the lock: one that came
+// right after an abandon's clear put back a flag that nobody relied on, and
+// the member's scopes took the slow path until its next idle entry; model
+// mutant CARRY_UNWATCHED.) A waiter that moves past a member without
+// parking keeps it watched until it parks on another one or returns.
 
 // graceState is an Isolator's grace periods and deferred funcs.
 type graceState struct {
@@ -84,9 +101,14 @@ type graceState struct {
 	yieldGen atomic.Uint32
 	// deferredAll counts the funcs ever deferred.
 	deferredAll uint64
+	// barriers are the Barrier calls that wait (defer.go).
+	barriers []*barrierWaiter
 
 	periods atomic.Uint64 // grace periods completed
 	ran     atomic.Uint64 // deferred funcs run
+	// barrierAt is the least count of funcs run that a waiting Barrier
+	// waits for; 0 when none waits (set under mu).
+	barrierAt atomic.Uint64
 }
 
 // A graceWaiter is one grace period in its wait.
@@ -239,6 +261,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		}
 		if w.watching != p.slot {
 			g.mu.Lock() // before the load below: see "Waiters share the flag"
+			g.unwatch(w)
 			w.watching = p.slot
 			g.mu.Unlock()
 		}
@@ -263,9 +286,6 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 		if !w.wait(false, a.done()) { // spun already, if worth it
 			g.mu.Lock()
 			iso.leaveGrace(w)
-			if s := w.watching; s != nil && !slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s }) {
-				clearFlag(s, stateAwaited)
-			}
 			g.mu.Unlock()
 			return graceAbandoned(a)
 		}
@@ -334,8 +354,10 @@ func idleSince(word, count uint32) bool {
 	return word&stateMask == stateIdle || word&countMask != count
 }
 
-// leave takes w out of the waiters (under mu).
+// leave takes w out of the waiters, and out of the watch of its member
+// (under mu).
 func (g *graceState) leave(w *graceWaiter) {
+	g.unwatch(w)
 	g.waiters = shrunk(slices.DeleteFunc(g.waiters, func(o *graceWaiter) bool { return o == w }))
 }
 
@@ -350,125 +372,29 @@ func (g *graceState) kick() (woke bool) {
 	return woke
 }
 
-// A deferBatch is deferred funcs that share a grace period.
-type deferBatch struct {
-	funcs []func()
-	// pend is the snapshot that the batch waits for: its last Defer's,
-	// which was the installed'th.
-	pend      []awaiting
-	installed uint64
-	// pc is where the first func was deferred, for stall reports.
-	pc uintptr
+// unwatch ends w's watch of its member: unless another waiter watches the
+// same member, nothing relies on its awaited flag any more, and the flag
+// is cleared (under mu: "No trace" above).
+func (g *graceState) unwatch(w *graceWaiter) {
+	s := w.watching
+	w.watching = nil
+	if s != nil && !g.watched(s) {
+		clearFlag(s, stateAwaited)
+	}
 }
 
-// Defer arranges for f to run after a grace period that begins after this
-// call (see [Isolator.Synchronize]): once every member that was not idle
-// then has been idle since. It returns at once. Funcs deferred in a row
-// share their grace period: one idle entry of each member, after the last
-// of them, lets them all run; a func never waits for a member that joined
-// after it was deferred, or that was idle then.
-//
-// f runs on a goroutine of the Isolator's, which runs deferred funcs one
-// after another, in the order of the Defer calls, and exits once none is
-// pending. A panic in f crashes the program, as in any goroutine; f that
-// blocks delays the funcs deferred after it. What the goroutine that called
-// Defer did before the call, and what each member awaited did before its
-// idle entry, is synchronized before f runs.
-//
-// Defer scans the members once, as Synchronize does when every member is
-// idle.
-func (iso *Isolator) Defer(f func()) {
-	if f == nil {
-		panic("isolate: Defer of a nil func")
-	}
-	g := &iso.grace
+// watched reports whether a waiter watches the member on s (under mu).
+func (g *graceState) watched(s *slot) bool {
+	return slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s })
+}
+
+// handOn sets the awaited flag of the member on s again, which the
+// member's move into a state other than idle has just taken from its word,
+// if a waiter still watches it ("No trace" above).
+func (g *graceState) handOn(s *slot) {
 	g.mu.Lock()
-	buf := g.spare
-	g.spare = nil
-	before := g.snapshots
+	if g.watched(s) {
+		s.state.Or(stateAwaited)
+	}
 	g.mu.Unlock()
-	// The snapshot begins f's grace period here, not when the Isolator's
-	// goroutine gets to f: an idle entry in between must count.
-	pend := shrunk(iso.snapshot(buf[:0]))
-	g.mu.Lock()
-	g.snapshots++
-	if n := len(g.batches); n > 0 && g.batches[n-1].installed <= before && covers(g.batches[n-1].pend, pend) {
-		// A member not in pend has been idle since the batch's funcs
-		// were deferred, so pend is all that they still wait for. That
-		// holds only if the batch's snapshots were all taken before
-		// this one began (installed <= before): a concurrent Defer's
-		// snapshot may have read a member as idle before this one read
-		// it running.
-		b := g.batches[n-1]
-		b.funcs = append(b.funcs, f)
-		g.keepSpare(b.pend)
-		b.pend, b.installed = pend, g.snapshots
-	} else {
-		var pcs [1]uintptr
-		runtime.Callers(2, pcs[:]) // the caller of Defer, for stall reports
-		g.batches = append(g.batches, &deferBatch{funcs: []func(){f}, pend: pend, installed: g.snapshots, pc: pcs[0]})
-	}
-	g.deferredAll++
-	start := !g.running
-	g.running = true
-	g.mu.Unlock()
-	if start {
-		go iso.runDeferred()
-	}
-}
-
-// covers reports whether the snapshot old waits for every member that the
-// later snapshot pend waits for, at the same count: then a batch deferred
-// under old may wait for pend instead, and the func that took pend may join
-// it. Snapshots are in slot order.
-func covers(old, pend []awaiting) bool {
-	i := 0
-	for _, p := range pend {
-		for i < len(old) && old[i].slot.index < p.slot.index {
-			i++
-		}
-		if i == len(old) || old[i] != p {
-			return false
-		}
-	}
-	return true
-}
-
-// keepSpare keeps the snapshot buffer pend for reuse (under mu).
-func (g *graceState) keepSpare(pend []awaiting) {
-	clear(pend) // its slots may belong to groups retired since
-	if cap(pend) > cap(g.spare) {
-		g.spare = pend[:0]
-	}
-}
-
-// runDeferred runs the deferred funcs, batch by batch, each after its grace
-// period, and returns when none is left.
-func (iso *Isolator) runDeferred() {
-	g := &iso.grace
-	for {
-		g.mu.Lock()
-		if len(g.batches) == 0 {
-			g.running = false
-			g.batches = nil
-			g.mu.Unlock()
-			return
-		}
-		b := g.batches[0]
-		g.batches[0] = nil
-		g.batches = g.batches[1:]
-		g.mu.Unlock()
-		if len(b.pend) > 0 {
-			iso.awaitIdle(&graceWaiter{pend: b.pend, since: time.Now(), pc: b.pc}, abort{})
-		}
-		g.periods.Add(1)
-		g.mu.Lock()
-		g.keepSpare(b.pend)
-		g.mu.Unlock()
-		for i, f := range b.funcs {
-			b.funcs[i] = nil
-			f()
-			g.ran.Add(1)
-		}
-	}
 }

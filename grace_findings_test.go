@@ -132,7 +132,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	for _, mt := range tail {
 		mt.Leave()
 	}
-	drainDeferred(t, &iso, 10*time.Second)
+	barrierWithin(t, &iso, 10*time.Second)
 	return bug
 }
 
@@ -149,7 +149,7 @@ func TestAwaitedScopeEndTakesNoIsolatorLock(t *testing.T) {
 	for m.s.state.Load()&stateAwaited == 0 {
 		time.Sleep(10 * time.Microsecond)
 	}
-	end := m.Harmless() // the flag is handed on by an Or: no lock
+	end := m.Harmless() // the flag is handed on under graceState.mu, not Isolator.mu
 	iso.mu.Lock()
 	ended := make(chan struct{})
 	go func() { end.End(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)
@@ -306,7 +306,7 @@ func TestGraceTorture(t *testing.T) {
 		}
 	}()
 	stormFor(t, &iso, 1500*time.Millisecond, &stop, &wg, 20*time.Second)
-	st := drainDeferred(t, &iso, 10*time.Second)
+	st := barrierWithin(t, &iso, 10*time.Second)
 	t.Logf("%+v", st)
 	if n := bad.Load(); n > 0 {
 		t.Errorf("%d reads of a freed object", n)

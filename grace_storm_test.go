@@ -216,7 +216,7 @@ func TestIdleIsolationStorm(t *testing.T) {
 		go sh.writer(uint64(100+i), &wg)
 	}
 	stormFor(t, &sh.iso, 1500*time.Millisecond, &sh.stop, &wg, 20*time.Second)
-	drainDeferred(t, &sh.iso, 10*time.Second)
+	barrierWithin(t, &sh.iso, 10*time.Second)
 	if sh.bad.Load() > 0 {
 		t.Fatalf("%d violations, first: %v", sh.bad.Load(), sh.badMsg.Load())
 	}
@@ -292,7 +292,7 @@ func TestGraceChurn(t *testing.T) {
 		}()
 	}
 	stormFor(t, &iso, 1500*time.Millisecond, &stop, &wg, 30*time.Second)
-	drainDeferred(t, &iso, 10*time.Second)
+	barrierWithin(t, &iso, 10*time.Second)
 	if bad.Load() > 0 {
 		t.Fatalf("%d reads of a retired object", bad.Load())
 	}
@@ -481,9 +481,8 @@ func TestDeferOrderEverywhere(t *testing.T) {
 					m.Idle().End()
 				default:
 					end := m.Idle()
-					done := make(chan struct{})
-					iso.Defer(func() { iso.Defer(f); close(done) })
-					<-done
+					iso.Defer(func() { iso.Defer(f) })
+					iso.Barrier() // f is deferred when it returns
 					end.End()
 				}
 				if st := iso.Stats(); st.DeferredPending < 0 {
@@ -493,7 +492,7 @@ func TestDeferOrderEverywhere(t *testing.T) {
 		}()
 	}
 	stormFor(t, &iso, 1500*time.Millisecond, &stop, &wg, 20*time.Second)
-	st := drainDeferred(t, &iso, 10*time.Second)
+	st := barrierWithin(t, &iso, 10*time.Second)
 	if bad.Load() > 0 || st.DeferredPending != 0 || ran.Load() != deferred.Load() {
 		t.Fatalf("bad %d, ran %d of %d, stats %+v", bad.Load(), ran.Load(), deferred.Load(), st)
 	}

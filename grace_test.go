@@ -425,14 +425,12 @@ func TestGracePeriodHappensBefore(t *testing.T) {
 			pool = append(pool, old)
 			continue
 		}
-		done := make(chan struct{})
 		iso.Defer(func() {
 			for j := range old.buf {
 				old.buf[j] = -1 // written by the deferred func
 			}
-			close(done)
 		})
-		<-done
+		iso.Barrier() // the func's writes are synchronized before its return
 		pool = append(pool, old)
 	}
 	stop.Store(true)

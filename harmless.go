@@ -249,13 +249,14 @@ func (s *member) flagged(old uint32) {
 }
 
 // passAwaited hands an awaited flag, which the member's move to st has just
-// cleared, on to st, or wakes the grace periods if st is idle; it reports
-// whether that woke a parked goroutine (see handOff).
+// cleared, on to st if a grace period still watches the member, or wakes
+// the grace periods if st is idle (grace.go); it reports whether that woke
+// a parked goroutine (see handOff).
 func (s *member) passAwaited(st uint32) (woke bool) {
 	if st == stateIdle {
 		return s.iso.grace.kick()
 	}
-	s.state.Or(stateAwaited)
+	s.iso.grace.handOn(s.slot)
 	return false
 }
 

@@ -1,6 +1,7 @@
 package isolate
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
@@ -228,21 +229,17 @@ func stormFor(t *testing.T, iso *Isolator, d time.Duration, stop *atomic.Bool, w
 	}
 }
 
-// drainDeferred waits until every func deferred on iso has run and been
-// counted (a deferred func's end comes before its count), and returns the
-// Stats then; the test fails if some are still pending after within.
-func drainDeferred(t *testing.T, iso *Isolator, within time.Duration) Stats {
+// barrierWithin waits (Barrier) until every func deferred on iso so far has
+// run, and returns the Stats then; the test fails if Barrier still waits
+// after within.
+func barrierWithin(t *testing.T, iso *Isolator, within time.Duration) Stats {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	st := iso.Stats()
-	for st.DeferredPending > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-		st = iso.Stats()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	if err := iso.BarrierContext(ctx); err != nil {
+		t.Errorf("deferred funcs still pending after %v: %v", within, err)
 	}
-	if st.DeferredPending > 0 {
-		t.Errorf("%d deferred funcs still pending after %v", st.DeferredPending, within)
-	}
-	return st
+	return iso.Stats()
 }
 
 // endOf turns a scope opener into one that returns the scope's End, for

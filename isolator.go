@@ -111,9 +111,11 @@ import (
 //     idle, only by a grace period's waiter. It stays until the member's
 //     next move into idle, which clears it and wakes the waiters: the
 //     member's Swap into another state clears it too, and the member sets
-//     it again (Or) before it moves on; the Isolator's writes under mu keep
-//     it (setState). So a member that was awaited cannot become idle
-//     unseen, as invariant 5 ensures for isolations.
+//     it again (Or, under the grace periods' lock, if one still watches
+//     it) before it moves on; the Isolator's writes under mu keep it
+//     (setState). So a member that was awaited cannot become idle unseen,
+//     as invariant 5 ensures for isolations; and once no grace period
+//     waits, no word carries the flag (grace.go, "No trace").
 //
 // Writes. State words change only by read-modify-writes (Swap, CompareAndSwap,
 // Or), never by a plain Store: under the race detector a Store is only a

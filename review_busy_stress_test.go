@@ -230,7 +230,7 @@ func TestReviewBusyExclusionAndGraceStress(t *testing.T) {
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
-	drainDeferred(t, &w.iso, 10*time.Second)
+	barrierWithin(t, &w.iso, 10*time.Second)
 	select {
 	case e := <-w.errs:
 		t.Fatal(e)

@@ -353,9 +353,7 @@ func (tt *torture) rcuUpdates(rng *rand.Rand) {
 		}
 		torturePause(rng)
 	}
-	for _, done := range pending {
-		<-done
-	}
+	tt.iso.Barrier()
 }
 
 // retire poisons the RCU object p, which no member may hold any more.
@@ -374,7 +372,7 @@ func (tt *torture) checkGraceAtEnd() {
 	t.Cleanup(func() {
 		// The last deferred func has run, but its goroutine may not
 		// have counted it yet.
-		st := drainDeferred(t, &tt.iso, 5*time.Second)
+		st := barrierWithin(t, &tt.iso, 5*time.Second)
 		t.Logf("grace periods: %d, synchronize %d (%d abandoned), defers %d, versions retired %d, member reads %d",
 			st.GracePeriods, tt.syncs.Load(), tt.syncsAbandoned.Load(), tt.defers.Load(), tt.retired.Load(), tt.rcuReads.Load())
 		if st.Synchronizing != 0 || st.DeferredPending != 0 {

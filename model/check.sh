@@ -4,7 +4,8 @@
 #     HELD_IDLE_OK, GATE_OK, WATCH_OK, WAKE_OK) and invalid end states (deadlock), two members;
 #   - the same with three members (-DTHREE, -DCOLLAPSE), wider scan cursors;
 #   - the grace-period setup (-DGRACE: the synchronizer S instead of the
-#     outsider O), safety run: SYNC_OK, BRIEF_OK, NOHOLD_OK and the rest;
+#     outsider O), safety run: SYNC_OK, BRIEF_OK, NOHOLD_OK, NOTRACE_OK and
+#     the rest;
 #   - the model, each LTL progress claim with weak fairness (pan -a -f -N),
 #     and the grace setup's claim grace (-DGRACE -DLTL);
 #   - each mutant (-D...), which must produce a counterexample;
@@ -46,6 +47,8 @@ CLAIMS="plainA plainO fullO fullB heldA heldB"
 MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER WITHDRAW_HARMLESS"
 MUTANTS="$MUTANTS IDLE_NOW_ONLY@GRACE SYNC_GATE@GRACE NO_CARRY@GRACE ARM_AFTER_LOAD@GRACE SNAP_RUNNING@GRACE PUBLISH_NO_COUNT@GRACE"
 MUTANTS="$MUTANTS IDLE_SECTION@GRACE AWAITED_NO_GATE@GRACE"
+# The grace setup's hand-on without its watch test (issue 17, "no trace").
+MUTANTS="$MUTANTS CARRY_UNWATCHED@GRACE"
 WITNESSES="WITNESS_FW@THREE"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"

@@ -190,11 +190,22 @@ bool sh;                    /* the mutant's pending full request in the gate */
 /* grace.kick: signal every registered waiter (under graceState.mu) */
 #define GKICK gDone = (gDone || gReg)
 /* passAwaited(st) after the member's Swap to st took the awaited flag:
- * idle: kick; else: Or the flag back (NO_CARRY: lost) */
+ * idle: kick; else: the hand-on (handOn, one step under graceState.mu):
+ * Or the flag back if S watches the member (NO_CARRY: never;
+ * CARRY_UNWATCHED: always, the Or without the lock before issue 17).
+ * NOTRACE_OK: no word carries the flag while no grace period waits. */
+byte wm = NONE;             /* w.watching: the slot S watches (graceState.mu) */
+#define NOTRACE_OK(m) assert(gReg || !(st[m] & AW))
 #ifdef NO_CARRY
 #define PASS_AW(m, v) if :: (v) == IDLE -> GKICK :: else fi
+#elif defined(CARRY_UNWATCHED)
+#define PASS_AW(m, v) if :: (v) == IDLE -> GKICK :: else -> st[m] = st[m] | AW fi; NOTRACE_OK(m)
 #else
-#define PASS_AW(m, v) if :: (v) == IDLE -> GKICK :: else -> st[m] = st[m] | AW fi
+#define PASS_AW(m, v) if \
+	:: (v) == IDLE -> GKICK \
+	:: (v) != IDLE && wm == (m) -> st[m] = st[m] | AW \
+	:: else \
+	fi; NOTRACE_OK(m)
 #endif
 /* setState: the Isolator's write under mu keeps the count and the awaited
  * flag, drops the watched flag, and never moves a word into idle */
@@ -1324,7 +1335,7 @@ end_stop:
 	if :: gp[0] -> cur = 0 :: !gp[0] && gp[1] -> cur = 1 :: else -> cur = NONE fi
 
 active proctype S() {
-	byte cur = NONE, gw, wm = NONE, ssa;
+	byte cur = NONE, gw, ssa, cw = NONE;
 	bool nx;
 end_sidle:
 	if
@@ -1357,12 +1368,14 @@ end_sidle:
 	/* awaitIdle: join graceState.waiters and arm (under graceState.mu) */
 	atomic { gReg = true; gDone = false };
 s_look:
-	/* w.watching = p.slot (under graceState.mu: only other waiters read
-	 * it), then arm: done.Swap(false), before the load */
+	/* under graceState.mu: unwatch the slot S moved past (clearFlag: with
+	 * one waiter its idle entry took the flag, the load finds none), then
+	 * w.watching = p.slot; then arm: done.Swap(false), before the load */
+#define UNWATCH_MOVED if :: wm != NONE && wm != cur -> assert(!(st[wm] & AW)) :: else fi
 #ifndef ARM_AFTER_LOAD
-	atomic { wm = cur; gDone = false };
+	atomic { UNWATCH_MOVED; wm = cur; gDone = false };
 #else
-	wm = cur;
+	atomic { UNWATCH_MOVED; wm = cur };
 #endif
 	/* the load: idle since the snapshot (idle now, or the count moved)?
 	 * If not, the word must not have been idle since (BRIEF_OK: a brief
@@ -1377,10 +1390,12 @@ s_look:
 	:: nx && cur != NONE -> nx = false; goto s_look   /* the next member */
 	:: !nx && (gw & AW) -> skip           /* flag set already: rely on it */
 	:: !nx && !(gw & AW) ->
-		/* CompareAndSwap(word, word|awaited); failed: look again */
+		/* CompareAndSwap(word, word|awaited); failed: look again.  The
+		 * word holds the count: the CAS fails if it moved since the load
+		 * (!IDLE_SINCE then: mv was false) */
 		atomic {
 			if
-			:: st[cur] == gw -> st[cur] = gw | AW; gw = 0
+			:: st[cur] == gw && !mv[cur] -> st[cur] = gw | AW; gw = 0
 			:: else -> gw = 0; nx = true
 			fi };
 		if
@@ -1399,22 +1414,23 @@ s_wait:
 	:: atomic { scx -> gw = 0; nx = gDone };
 		if :: nx -> nx = false; goto s_look :: else fi
 	fi;
-	/* abandoned: leave the waiters; no other waiter watches wm, so
-	 * clearFlag(wm, stateAwaited): load, CompareAndSwap without the flag */
-	atomic { gReg = false; gDone = false };
-s_clr:
-	atomic { gw = st[wm]; nx = !(gw & AW) };
-	if
-	:: nx -> nx = false
+	/* abandoned: leave: unwatch (under graceState.mu): w.watching = nil,
+	 * then clearFlag(wm, stateAwaited): load, CompareAndSwap without the
+	 * flag, which fails if a member's Swap changed the word (a member's
+	 * hand-on from the first step on finds nobody watching: as if it came
+	 * after the lock's section); then out of the waiters, after which no
+	 * word may carry the flag (NOTRACE_OK) */
+	atomic { cw = wm; wm = NONE; gw = st[cw]; nx = !(gw & AW) };
+	do
+	:: nx -> nx = false; break
 	:: else ->
 		atomic {
 			if
-			:: st[wm] == gw -> st[wm] = gw - AW; nx = true
-			:: else
-			fi };
-		if :: nx -> nx = false :: else -> goto s_clr fi
-	fi;
-	gw = 0;
+			:: st[cw] == gw -> st[cw] = gw - AW; nx = true
+			:: else -> gw = st[cw]; nx = !(gw & AW)
+			fi }
+	od;
+	atomic { gw = 0; cw = NONE; gReg = false; gDone = false; NOTRACE_OK(0); NOTRACE_OK(1) };
 #ifdef SYNC_GATE
 	atomic { mu == NONE -> gF--; sh = false;
 		admitAll(!holds(heldFrom[0]), !holds(heldFrom[1]), false) };
@@ -1423,15 +1439,18 @@ s_clr:
 	 * version (the ghosts are dead) */
 	atomic { gp[0] = false; gp[1] = false; mv[0] = false; mv[1] = false;
 		ie[0] = false; ie[1] = false; old[0] = false; old[1] = false;
-		wm = NONE; cur = NONE; syn = false; scx = false };
+		cur = NONE; syn = false; scx = false };
 	goto end_sidle;
 s_done:
 #ifdef SYNC_GATE
 	atomic { mu == NONE -> gF--; sh = false;
 		admitAll(!holds(heldFrom[0]), !holds(heldFrom[1]), false) };
 #endif
-	/* leave graceState.waiters (done and a token are dead) */
-	atomic { gReg = false; gDone = false; wm = NONE };
+	/* leave: unwatch (with one waiter the last slot's idle entry took
+	 * the flag: clearFlag's load finds none), out of the waiters; no word
+	 * carries the flag (NOTRACE_OK) */
+	atomic { assert(!(st[wm] & AW)); wm = NONE; gReg = false; gDone = false;
+		NOTRACE_OK(0); NOTRACE_OK(1) };
 s_ret:
 	/* Synchronize returns: no member holds an old reference */
 	atomic { assert(SYNC_OK); syn = false; scx = false };

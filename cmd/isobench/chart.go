@@ -63,7 +63,7 @@ func arrange(rs []result) chartData {
 	for g := range d.groups {
 		for _, r := range d.rows[g] {
 			if perWorkload[r.Workload] > 1 {
-				d.groups[g] = fmt.Sprintf("%s\nP=%d reads=%d", r.Workload, r.GOMAXPROCS, r.Reads)
+				d.groups[g] = fmt.Sprintf("%s\nP=%d reads=%d\n%d members", r.Workload, r.GOMAXPROCS, r.Reads, r.Members)
 			}
 			break
 		}

@@ -32,7 +32,7 @@ func TestWriteChartBadFile(t *testing.T) {
 // group per settings, labelled with them.
 func TestArrangeGroupsByWorkload(t *testing.T) {
 	d := arrange(results(sampleMeasurements()))
-	want := []string{"eventloop\nP=1 reads=4", "eventloop\nP=2 reads=4", "perrequest"}
+	want := []string{"eventloop\nP=1 reads=4\n1 members", "eventloop\nP=2 reads=4\n2 members", "perrequest"}
 	if !slices.Equal(d.groups, want) {
 		t.Errorf("groups %q, want %q", d.groups, want)
 	}

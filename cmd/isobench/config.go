@@ -59,7 +59,7 @@ func parseConfig(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&reads, "reads", "", "table reads per event; a comma-separated list sweeps them (default: the workload's)")
 	fs.IntVar(&c.batch, "batch", 0, "events per batch, between two waits (default: the workload's)")
 	fs.StringVar(&c.wait, "wait", waitPoll, "what a member's wait costs: "+waitPoll+" (the batch is there at once: a saturated server)\n"+
-		"or "+waitBlock+" (the member parks until its own feeder goroutine hands the batch over); eventloop and upgrade")
+		"or "+waitBlock+" (the member parks until its own feeder goroutine hands the batch over); eventloop, upgrade and writeheavy")
 	fs.DurationVar(&c.sleep, "sleep", defaultSleep, "how long an oversubscribed member sleeps between batches")
 	fs.DurationVar(&c.adminEvery, "admin-every", time.Millisecond, "interval between admin operations")
 	fs.IntVar(&c.upgradeEvery, "upgrade-every", defaultUpgradeEvery, "batches between two changes by a member, in the upgrade workload")

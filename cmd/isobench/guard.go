@@ -1,6 +1,9 @@
 package main
 
-import "sync/atomic"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // A guard is one way to let members read the table while an admin changes
 // it: the implementations that isobench compares.
@@ -40,6 +43,9 @@ type implementation struct {
 	new func(t *table, members int) guard
 	// cannot maps the workloads the implementation cannot run to why.
 	cannot map[string]string
+	// extra marks an implementation that runs only in the workloads that
+	// name it (workload.impls): a peer for one question, not for all.
+	extra bool
 }
 
 // guards lists the implementations, isolate first: it is what the others
@@ -47,6 +53,8 @@ type implementation struct {
 var guards = []implementation{
 	{name: "isolate", new: newIsolateGuard,
 		doc: "this module: members wait in a harmless scope; the admin isolates itself"},
+	{name: "isolate-do", new: newIsolateDoGuard, extra: true,
+		doc: "isolate, with a member's writes as combined sections (m.Do) instead of isolations"},
 	{name: "rwmutex", new: newRWMutexGuard,
 		doc: "sync.RWMutex: RLock around each batch, Lock for the admin"},
 	{name: "rbmutex", new: newRBMutexGuard,
@@ -60,9 +68,20 @@ var guards = []implementation{
 		cannot: map[string]string{
 			"upgrade": "two members running the sync point at once would each wait for the other's answer",
 		}},
+	{name: "mutex", new: newMutexGuard, extra: true,
+		doc: "sync.Mutex: Lock around each batch and each write, and for the admin"},
 }
 
 func (g implementation) id() string { return g.name }
+
+// runs reports whether the implementation runs workload w.
+func (g implementation) runs(w workload) bool {
+	if w.impls != nil {
+		return slices.Contains(w.impls, g.name)
+	}
+	_, no := g.cannot[w.name]
+	return !no && !g.extra
+}
 
 func guardNames() []string { return names(guards) }
 

@@ -44,11 +44,21 @@ func TestEveryGuardRunsEveryWorkload(t *testing.T) {
 		}
 		for _, wait := range waits {
 			for _, g := range guards {
-				if _, no := g.cannot[w.name]; no {
+				if !g.runs(w) {
 					continue
 				}
 				t.Run(fmt.Sprintf("%s/%s/%s", w.name, wait, g.name), func(t *testing.T) {
-					m := measure(shortParams(w.name, g.name, wait), nil)
+					p := shortParams(w.name, g.name, wait)
+					m := measure(p, nil)
+					if m.jobs == 0 || len(m.samples) == 0 {
+						// A machine busy with other work may leave a
+						// brief run no processor time: give it longer
+						// once before calling it stuck.
+						t.Logf("no progress in %v (%d jobs, %d admin operations): once more, 5 times as long",
+							p.duration, m.jobs, len(m.samples))
+						p.duration *= 5
+						m = merge(m, measure(p, nil))
+					}
 					if m.jobs == 0 || len(m.samples) == 0 {
 						t.Errorf("no progress: %d jobs, %d admin operations", m.jobs, len(m.samples))
 					}

@@ -19,6 +19,9 @@ type loopOptions struct {
 	// generation the batch read: the member re-validates what it read,
 	// as after any upgrade that may let another writer in first.
 	upgradeEvery int
+	// write makes every batch end with a short write, one record
+	// touched, in an exclusive section of its own.
+	write bool
 }
 
 // loop is a long-lived member's life: wait for a batch, process it, until
@@ -26,8 +29,10 @@ type loopOptions struct {
 // would cost as much as the cheapest batches.
 func loop(m member, s *source, o loopOptions, count *counter, torn *atomic.Uint64) {
 	var sink, done uint64
-	up := &upgrade{}
-	change := up.change // one func value for the whole loop: no allocation per upgrade
+	up, wr := &upgrade{}, &writer{}
+	// One func value each for the whole loop: no allocation per upgrade
+	// or write.
+	change, touch := up.change, wr.touch
 	untilPublish, untilUpgrade := o.publishEvery, o.upgradeEvery
 	for {
 		b, ok := m.wait(s)
@@ -49,6 +54,10 @@ func loop(m member, s *source, o loopOptions, count *counter, torn *atomic.Uint6
 			up.seen = gen
 			m.exclusive(true, change)
 		}
+		if o.write {
+			wr.at = b.seed
+			m.exclusive(true, touch)
+		}
 		if o.duty != nil {
 			o.duty.due(m)
 		}
@@ -68,3 +77,10 @@ func (u *upgrade) change(t *table) {
 		t.mutate()
 	}
 }
+
+// writer is a member's short write: one record, at.
+type writer struct {
+	at uint32
+}
+
+func (w *writer) touch(t *table) { t.touch(w.at) }

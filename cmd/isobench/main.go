@@ -14,6 +14,15 @@
 //	upgrade         the event loop, with members that sometimes change the
 //	                table themselves (isolate: m.Isolate(); RWMutex: RUnlock,
 //	                Lock, re-validate)
+//	writeheavy      every event ends with a short write of one record:
+//	                isolate, isolate-do (m.Do), RWMutex and Mutex only
+//	saturated       4 workers fed by a channel that in-process clients keep
+//	                full; the admin rewrites a map and publishes a config
+//	                (isolate: Isolate, then a grace period; RWMutex: Lock)
+//
+// oversubscribed runs at 1,000 and at 10,000 members. Under some tables,
+// goal lines compare isolate with a peer on the median over the rounds of
+// the per-round ratios (issue 18's goals), and say whether each is met.
 //
 // The implementations:
 //
@@ -23,6 +32,8 @@
 //	cow        atomic.Pointer copy-on-write: one load per batch, a full copy per change
 //	seedref    HAProxy's 2018 shared-mask rendez-vous (internal/seedref)
 //	syncpoint  the sync point it replaced: the admin wakes every member, waits for all
+//	mutex      sync.Mutex: Lock around each batch and write (writeheavy only)
+//	isolate-do isolate, its members' writes as combined sections (writeheavy only)
 //
 // Columns: jobs/s (events, or requests), its ratio to isolate's with the
 // same settings, and the range of that ratio over the rounds (how much the
@@ -40,7 +51,8 @@
 //		[-cpu 1,2,...] [-json] [-png file] [-cpuprofile file]
 //	go run ./cmd/isobench -from file [-json] [-png file]
 //
-// By default every workload runs, about 25 s in all. Each run is split into
+// By default every workload runs: 25 s of runs, about 40 s in all with the
+// setup of each (10,000 members to start, for one). Each run is split into
 // -rounds parts, and the implementations take turns, so that a change in
 // the machine's load affects all alike. With several -reads values, a sweep
 // table shows jobs/s by -reads. Progress goes to stderr when it is a

@@ -28,7 +28,7 @@ func newProgress(w io.Writer, total time.Duration) *progress {
 // start announces a run.
 func (p *progress) start(r params) {
 	if p != nil {
-		p.bar.Describe(fmt.Sprintf("%-14s %-9s GOMAXPROCS=%d reads=%d", r.workload, r.impl, r.procs, r.reads))
+		p.bar.Describe(fmt.Sprintf("%-14s %-10s GOMAXPROCS=%d reads=%d", r.workload, r.impl, r.procs, r.reads))
 	}
 }
 

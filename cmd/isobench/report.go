@@ -38,6 +38,7 @@ func writeTables(w io.Writer, rs []result) error {
 		if n := blockNote(block); n != "" {
 			fmt.Fprintf(tw, "  note: %s\n", n)
 		}
+		writeGoals(tw, block)
 		block = nil
 	}
 	key := ""
@@ -49,9 +50,9 @@ func writeTables(w io.Writer, rs []result) error {
 			}
 			key = r.key()
 			fmt.Fprintf(tw, "%s: %s\n%s measured=%.1fs\n", r.Workload, workloadNamed(r.Workload).doc, r.settings(), r.Seconds)
-			fmt.Fprintf(tw, "  %-9s\tjobs/s\tvs isolate\tin a round\tadmin ops/s\tadmin p50\tp99\tmax\tp99 vs isolate\tCPU s/Mjobs\tvs isolate\t\n", "impl")
+			fmt.Fprintf(tw, "  %-10s\tjobs/s\tvs isolate\tin a round\tadmin ops/s\tadmin p50\tp99\tmax\tp99 vs isolate\tCPU s/Mjobs\tvs isolate\t\n", "impl")
 		}
-		fmt.Fprintf(tw, "  %-9s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t", r.Impl,
+		fmt.Fprintf(tw, "  %-10s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t", r.Impl,
 			si(r.JobsPerSec), times(r.JobsRatio), span(r.JobsRatioMin, r.JobsRatioMax), r.AdminPerSec,
 			us(r.AdminP50us), us(r.AdminP99us), us(r.AdminMaxus), times(r.AdminP99Ratio),
 			optional(r.CPUPerMJobs, "%.3f"), times(r.CPURatio))
@@ -84,10 +85,10 @@ func writeLegend(w io.Writer, rs []result) error {
 		if !ran[g.name] {
 			continue
 		}
-		fmt.Fprintf(w, "  %-9s  %s\n", g.name, g.doc)
+		fmt.Fprintf(w, "  %-10s  %s\n", g.name, g.doc)
 		for _, wl := range workloads {
 			if why, ok := g.cannot[wl.name]; ok && ran[wl.name] {
-				fmt.Fprintf(w, "  %-9s  (not in %s: %s)\n", "", wl.name, why)
+				fmt.Fprintf(w, "  %-10s  (not in %s: %s)\n", "", wl.name, why)
 			}
 		}
 	}

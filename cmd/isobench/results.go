@@ -45,6 +45,9 @@ type result struct {
 	Torn          uint64   `json:"torn"`
 	// Warning says why a figure of the row is not to be trusted.
 	Warning string `json:"warning,omitempty"`
+	// Rounds are the figures of each round, from which the goals take
+	// their medians.
+	Rounds []roundStats `json:"rounds,omitempty"`
 	// perRound is the jobs/s of each round.
 	perRound []float64
 }
@@ -126,6 +129,7 @@ func row(m measurement) result {
 		AdminP99us:   micros(admin.P99),
 		AdminMaxus:   micros(admin.Max),
 		Torn:         m.torn,
+		Rounds:       m.rounds,
 		perRound:     m.perRound,
 	}
 	if m.sleep != 0 {

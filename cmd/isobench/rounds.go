@@ -8,8 +8,9 @@ import "time"
 // the time.
 
 // round returns the runs of one round, in the order they run: every
-// GOMAXPROCS, workload, -reads value and implementation that can run the
-// workload, each run the whole duration.
+// GOMAXPROCS, workload, number of members (-members, or the workload's
+// defaults), -reads value and implementation that runs the workload, each
+// run the whole duration.
 func (c config) round() []params {
 	var ps []params
 	for _, procs := range c.cpus {
@@ -19,12 +20,17 @@ func (c config) round() []params {
 			if reads == nil {
 				reads = []int{w.reads}
 			}
-			for _, k := range reads {
-				for _, impl := range c.impls {
-					if _, no := implementationNamed(impl).cannot[name]; no {
-						continue
+			members := []int{c.members}
+			if c.members == 0 {
+				members = append([]int{w.members(procs)}, w.moreMembers...)
+			}
+			for _, n := range members {
+				for _, k := range reads {
+					for _, impl := range c.impls {
+						if implementationNamed(impl).runs(w) {
+							ps = append(ps, c.params(w, impl, procs, n, k))
+						}
 					}
-					ps = append(ps, c.params(w, impl, procs, k))
 				}
 			}
 		}
@@ -32,13 +38,14 @@ func (c config) round() []params {
 	return ps
 }
 
-// params returns the parameters of workload w's run under impl.
-func (c config) params(w workload, impl string, procs, reads int) params {
+// params returns the parameters of workload w's run under impl with
+// members members.
+func (c config) params(w workload, impl string, procs, members, reads int) params {
 	p := params{
 		workload:     w.name,
 		impl:         impl,
 		procs:        procs,
-		members:      c.members,
+		members:      members,
 		reads:        reads,
 		batch:        c.batch,
 		wait:         c.wait,
@@ -46,9 +53,6 @@ func (c config) params(w workload, impl string, procs, reads int) params {
 		duration:     c.duration,
 		sleep:        c.sleep,
 		upgradeEvery: c.upgradeEvery,
-	}
-	if p.members == 0 {
-		p.members = w.members(procs)
 	}
 	if p.batch == 0 {
 		p.batch = w.batch
@@ -94,6 +98,7 @@ func merge(acc, b measurement) measurement {
 	acc.elapsed += b.elapsed
 	acc.jobs += b.jobs
 	acc.perRound = append(acc.perRound, b.perRound...)
+	acc.rounds = append(acc.rounds, b.rounds...)
 	acc.samples = append(acc.samples, b.samples...)
 	acc.cpu += b.cpu
 	acc.cpuOK = acc.cpuOK && b.cpuOK

@@ -33,7 +33,7 @@ func TestRoundDefaults(t *testing.T) {
 	for _, p := range c.round() {
 		seen[p.workload]++
 		w := workloadNamed(p.workload)
-		if p.members != w.members(3) || p.reads != w.reads || p.batch != w.batch {
+		if !slices.Contains(append([]int{w.members(3)}, w.moreMembers...), p.members) || p.reads != w.reads || p.batch != w.batch {
 			t.Errorf("%s/%s: members %d reads %d batch %d, want the workload's", p.workload, p.impl, p.members, p.reads, p.batch)
 		}
 		if (p.wait != "") != w.waits || (p.sleep != 0) != w.sleeps || (p.upgradeEvery != 0) != w.upgrades {
@@ -42,8 +42,21 @@ func TestRoundDefaults(t *testing.T) {
 		if _, no := implementationNamed(p.impl).cannot[p.workload]; no {
 			t.Errorf("%s runs %s, which it cannot", p.impl, p.workload)
 		}
+		if w.impls != nil && !slices.Contains(w.impls, p.impl) {
+			t.Errorf("%s runs %s, which names only %v", p.impl, p.workload, w.impls)
+		}
+		if w.impls == nil && implementationNamed(p.impl).extra {
+			t.Errorf("%s, an extra, runs %s, which does not name it", p.impl, p.workload)
+		}
 	}
-	if seen["upgrade"] != len(guards)-1 || seen["eventloop"] != len(guards) {
+	general := 0
+	for _, g := range guards {
+		if !g.extra {
+			general++
+		}
+	}
+	if seen["upgrade"] != general-1 || seen["eventloop"] != general || seen["oversubscribed"] != 2*general ||
+		seen["saturated"] != 2 || seen["writeheavy"] != 4 {
 		t.Errorf("runs per workload: %v", seen)
 	}
 	if w := workloadNamed("eventloop"); w.members(3) != 3 {

@@ -57,6 +57,8 @@ type measurement struct {
 	// torn counts batches and dumps that saw a table changing under
 	// them: a broken implementation. It must be zero.
 	torn uint64
+	// rounds are the figures of each round, in order, for the goals.
+	rounds []roundStats
 }
 
 // run is the state of one run that its workload's goroutines share.
@@ -76,6 +78,10 @@ type running struct {
 	jobs func() uint64
 	// stop ends the workload and waits until its goroutines are done.
 	stop func()
+	// admin, if not nil, returns the operations of the workload's own
+	// admin, once stopped: for workloads whose admin does more than the
+	// guard's admin operation.
+	admin func() []timed
 }
 
 // measure runs p's workload under p's implementation. tick, if not nil, is
@@ -107,7 +113,10 @@ func measure(p params, tick func(time.Duration)) measurement {
 	if r.duty != nil {
 		ops = r.duty.ops
 	}
-	return measurement{
+	if h.admin != nil {
+		ops = h.admin()
+	}
+	m := measurement{
 		params:   p,
 		elapsed:  to.Sub(from),
 		jobs:     jobs1 - jobs0,
@@ -117,6 +126,8 @@ func measure(p params, tick func(time.Duration)) measurement {
 		cpuOK:    ok0 && ok1,
 		torn:     r.torn.Load(),
 	}
+	m.rounds = []roundStats{m.stats()}
+	return m
 }
 
 // sleepUntil sleeps until start+d, calling tick about every 100 ms.

@@ -56,6 +56,12 @@ func (t *table) mutate() {
 	t.gen = g
 }
 
+// touch is a short write: it counts one more use of the record at idx,
+// in the current generation.
+func (t *table) touch(idx uint32) {
+	t.recs[idx%tableSize].value++
+}
+
 // dump reads every record, as "show fd" would, and reports whether they
 // were all of the table's generation.
 func (t *table) dump() (sum uint64, ok bool) {

@@ -188,14 +188,10 @@ func (s *rcuStore) join() handle {
 	return &rcuHandle{s: s, m: m, idle: m.Idle()}
 }
 
-// settle waits for the funcs deferred so far: they run in order, so once
-// the last one has run, every version retired so far is in the pool. It
-// must not be called by a running member.
-func (s *rcuStore) settle() {
-	done := make(chan struct{})
-	s.iso.Defer(func() { close(done) })
-	<-done
-}
+// settle waits for the funcs deferred so far (Barrier): once they have run,
+// every version retired so far is in the pool or dropped. It must not be
+// called by a running member (Barrier may wait for its idle entry).
+func (s *rcuStore) settle() { s.iso.Barrier() }
 
 func (s *rcuStore) counts() bufferCounts {
 	return bufferCounts{allocated: s.allocated.Load(), recycled: s.recycled.Load(), dropped: s.pool.dropped.Load()}
