@@ -170,7 +170,7 @@
 //	Busy, Poll                        TryIsolate, release funcs
 //	Isolate, IsolateFull, ...Context  Defer, Isolated, Stats, Blockers
 //	Do, Synchronize, ...Context,
-//	Barrier
+//	Barrier, BarrierContext
 //
 // The End of a scope nested in another harmless or idle scope returns at
 // once, and so does Poll while no isolation is in progress and no plain one
@@ -213,9 +213,6 @@
 //     deferred func's return (or its runtime.Goexit) before the next one's
 //     start and before the return of each Barrier or BarrierContext that
 //     waits for it (one that began after that func's Defer returned).
-//
-//   - The return of every func deferred before a call of Barrier is
-//     synchronized before Barrier returns.
 //
 // So what a member wrote before it became harmless is visible inside the
 // isolated sections that run meanwhile, and what an isolated section wrote
