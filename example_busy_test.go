@@ -56,7 +56,7 @@ func ExampleMember_Busy() {
 	defer m.Leave()
 
 	sc := m.Busy()
-	_, ok := iso.TryIsolate()
+	_, ok := iso.TryIsolate() //isolate:ok the example shows that it fails while m is busy
 	fmt.Println("isolated while busy:", ok)
 	sc.End()
 

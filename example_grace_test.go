@@ -123,7 +123,7 @@ func ExampleIsolator_SynchronizeContext() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	err := iso.SynchronizeContext(ctx)
+	err := iso.SynchronizeContext(ctx) //isolate:ok the example shows a grace period that gives up on a running member
 	fmt.Println(errors.Is(err, context.DeadlineExceeded))
 	// Output: true
 }

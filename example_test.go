@@ -79,7 +79,7 @@ func ExampleIsolator_IsolateContext() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	release, err := iso.IsolateContext(ctx)
+	release, err := iso.IsolateContext(ctx) //isolate:ok the example shows a request that gives up on a running member
 	if errors.Is(err, context.DeadlineExceeded) {
 		fmt.Println("gave up:", err)
 		return
@@ -180,6 +180,7 @@ func ExampleIsolator_OnStall() {
 	go func() {
 		m := iso.JoinNamed("conn-reader")
 		close(joined)
+		//isolate:ok the bug that the stall report names
 		<-reported // blocks without a harmless scope: the bug
 		m.Leave()  // lets the isolation in
 	}()
@@ -224,23 +225,25 @@ func ExampleMember_Isolate() {
 func ExampleIsolator_Blockers() {
 	var iso isolate.Isolator
 	busy := iso.JoinNamed("busy") // running
-	calm := iso.JoinNamed("calm")
+	calm := iso.JoinNamed("calm") //isolate:ok no isolation is requested yet: Join does not wait
 	end := calm.Harmless()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		//isolate:ok the request gives up: it is never granted
 		_, _ = iso.IsolateContext(ctx) // waits for busy
 	}()
 	for len(iso.Blockers()) == 0 {
+		//isolate:ok busy keeps running on purpose: it is the blocker shown
 		time.Sleep(time.Millisecond) // until the request is queued
 	}
 	for _, b := range iso.Blockers() {
 		fmt.Println(b)
 	}
 	cancel()
-	<-done
+	<-done //isolate:ok the request has given up: done is closed at once
 	end.End()
 	calm.Leave()
 	busy.Leave()
