@@ -29,7 +29,7 @@ func (w *walker) blockOp(n ast.Node, desc string, op int, e *env) {
 			if op == opCall {
 				w.reportf(n.Pos(), "%s, called while %s runs: wrap the call in a scope (sc := %s.Harmless(); …; sc.End())", desc, k, k)
 			} else {
-				w.reportf(n.Pos(), "%s blocks while %s runs: wrap it in a scope (sc := %s.Harmless(); …; sc.End())", desc, k, k)
+				w.reportf(n.Pos(), "%s blocks while %s runs: wrap it in a scope (sc := %s.Harmless(); …; sc.End()), or %s.Idle() if it waits for the next job", desc, k, k, k)
 			}
 			return
 		}
@@ -179,7 +179,7 @@ func (w *walker) isolatorWait(c *ast.CallExpr, api apiCall, ik mkey, ikOK bool, 
 			w.reportf(c.Pos(), "%s from running member %s waits for %s itself: %s", desc, k, k, fix)
 			return
 		case st == stRunning:
-			w.reportf(c.Pos(), "%s blocks while %s runs: if %s is a member of this Isolator, %s; otherwise wrap it in a scope (sc := %s.Harmless(); …; sc.End())", desc, k, k, fix, k)
+			w.reportf(c.Pos(), "%s blocks while %s runs: if %s is a member of this Isolator, %s; otherwise wrap it in a scope (sc := %s.Harmless(); …; sc.End()), or %s.Idle() if it waits for the next job", desc, k, k, fix, k, k)
 			return
 		case st == stHarmless && same && (api.full() || strings.HasPrefix(api.name, "Synchronize") || api.name == "Barrier"):
 			w.reportf(c.Pos(), "%s inside %s's Harmless scope waits for %s itself to be idle: use an Idle scope", desc, k, k)
