@@ -69,7 +69,7 @@ type combiner struct {
 	// active is set while someone combines (see the table above).
 	active bool
 	// spare are outsiders' sections kept for reuse (at most maxSpare).
-	spare []*section
+	spare spares[section]
 }
 
 // A section is one Do call's func and its outcome.
@@ -169,7 +169,7 @@ func (iso *Isolator) Do(f func()) {
 	}
 	c := &iso.comb
 	c.mu.Lock()
-	sec := c.takeSpare()
+	sec := c.spare.take()
 	combine := c.enqueue(sec, f)
 	c.mu.Unlock()
 	if combine {
@@ -184,7 +184,7 @@ func (iso *Isolator) Do(f func()) {
 	sec.failed, sec.value = false, nil
 	c.mu.Lock()
 	sec.queued = false
-	c.keepSpare(sec)
+	c.spare.keep(sec)
 	c.mu.Unlock()
 	raise(failed, value)
 }
@@ -203,26 +203,6 @@ func (c *combiner) enqueue(sec *section, f func()) (combine bool) {
 	combine = !c.active
 	c.active = true
 	return combine
-}
-
-// takeSpare returns an outsider's section for reuse, or a new one; mu is
-// held.
-func (c *combiner) takeSpare() *section {
-	if n := len(c.spare); n > 0 {
-		sec := c.spare[n-1]
-		c.spare[n-1] = nil
-		c.spare = c.spare[:n-1]
-		return sec
-	}
-	return new(section)
-}
-
-// keepSpare keeps the outsider's section sec for reuse, if there is room;
-// mu is held.
-func (c *combiner) keepSpare(sec *section) {
-	if len(c.spare) < maxSpare {
-		c.spare = append(c.spare, sec)
-	}
 }
 
 // combine runs the queue under one isolation of the member, whose section
@@ -248,7 +228,7 @@ func (m Member) combine(own *section) {
 // own is at the queue's head (invariant 2).
 func (iso *Isolator) combine(own *section) {
 	iso.mu.Lock()
-	req := iso.spareRequest()
+	req := iso.spare.take()
 	req.full = false
 	iso.acquire(req, abort{}, false)
 	grant := req.grants

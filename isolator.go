@@ -226,7 +226,7 @@ type Isolator struct {
 	// plain and the full queue's head.
 	watching [2]watched
 	// spare are requests of outsiders, kept for reuse (at most maxSpare).
-	spare  []*request
+	spare  spares[request]
 	counts counters
 	// diag is the state of stall reports.
 	diag diagState
@@ -337,35 +337,16 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 		return nil, a.err()
 	}
 	iso.mu.Lock()
-	req := iso.spareRequest()
+	req := iso.spare.take()
 	req.full = full
 	if err := iso.acquire(req, a, try); err != nil {
 		iso.mu.Lock()
-		iso.keepSpare(req)
+		iso.spare.keep(req)
 		iso.mu.Unlock()
 		return nil, err
 	}
 	grant := req.grants
 	return func() { iso.releaseOutsider(req, grant) }, nil
-}
-
-// spareRequest returns a request for an outsider, kept for reuse or new
-// (under mu).
-func (iso *Isolator) spareRequest() *request {
-	if n := len(iso.spare); n > 0 {
-		req := iso.spare[n-1]
-		iso.spare[n-1] = nil
-		iso.spare = iso.spare[:n-1]
-		return req
-	}
-	return new(request)
-}
-
-// keepSpare keeps the outsider's request req for reuse, if there is room.
-func (iso *Isolator) keepSpare(req *request) {
-	if len(iso.spare) < maxSpare {
-		iso.spare = append(iso.spare, req)
-	}
 }
 
 // acquire grants req, which the caller made under mu, at once if no
@@ -471,7 +452,7 @@ func (iso *Isolator) releaseOutsider(req *request, grant uint64) {
 		panic("isolate: release of an isolation that is not held (released twice?)")
 	}
 	iso.releaseLocked(req)
-	iso.keepSpare(req)
+	iso.spare.keep(req)
 	iso.mu.Unlock()
 }
 

@@ -37,3 +37,25 @@ func (q *requestQueue) remove(r *request) {
 	}
 	r.before, r.after = nil, nil
 }
+
+// spares are outsiders' objects (requests, Do's sections) kept for reuse,
+// at most maxSpare, under the lock of the structure that holds them.
+type spares[T any] []*T
+
+// take returns an object kept for reuse, or a new one.
+func (s *spares[T]) take() *T {
+	if n := len(*s); n > 0 {
+		x := (*s)[n-1]
+		(*s)[n-1] = nil
+		*s = (*s)[:n-1]
+		return x
+	}
+	return new(T)
+}
+
+// keep keeps x for reuse, if there is room.
+func (s *spares[T]) keep(x *T) {
+	if len(*s) < maxSpare {
+		*s = append(*s, x)
+	}
+}
