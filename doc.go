@@ -130,6 +130,10 @@
 //     idle (a member that joined with [Isolator.JoinIdle], between its
 //     [Member.Busy] scopes): a running member in transit keeps every
 //     isolation waiting.
+//   - An Isolator (a package-level one too) may serve one testing/synctest
+//     bubble after another, and plain code before or after them; but not a
+//     bubble's goroutines and goroutines outside it at once: the waits use
+//     channels, which synctest forbids across a bubble's boundary.
 //
 // Mistakes announce themselves. Misuse that can be detected (a stale End,
 // called again, out of order or after its scope ended; a second call of a
