@@ -156,25 +156,32 @@ func (iso *Isolator) reportStall(req *request, gen uint64) {
 		iso.mu.Unlock()
 		return
 	}
+	blockers := iso.blockersLocked()
+	holder := iso.holderLocked()
+	if len(blockers) == 0 && holder == nil {
+		// Nobody blocks and no isolation holds: the last blocker's kick is
+		// in flight, and the wait is over but for the grant. No report,
+		// but the next look is armed as if one were made.
+		req.stall.due = nextDue(after, waited)
+		req.stall.rearm(req.stall.due - waited)
+		iso.mu.Unlock()
+		return
+	}
 	count := req.stall.reported(after, waited, &iso.diag.stalls)
-	kind := StallIsolation
+	// req is read under mu only: once mu is unlocked the request may be
+	// granted, released and reused by another isolate, which writes it.
+	kind, methods := StallIsolation, isolateMethods
 	if req.full {
-		kind = StallFullIsolation
+		kind, methods = StallFullIsolation, isolateFullMethods
 	}
 	requester := req.who()
-	blockers := iso.blockersLocked()
 	isolated := iso.isolatedLocked()
-	holder := iso.holderLocked()
 	named := iso.namedLocked()
 	onStall := iso.OnStall
 	iso.mu.Unlock()
 
 	r := StallReport{Kind: kind, Requester: requester.requester(), Waited: waited, Count: count, Blockers: infos(blockers, isolated)}
 	r.Holder = holder.requesterOrNil()
-	methods := isolateMethods
-	if req.full {
-		methods = isolateFullMethods
-	}
 	r.locate(infos(named, isolated), methods, false)
 	r.send(onStall)
 }
