@@ -146,16 +146,26 @@ func (m Member) Idle() Scope {
 // for any running member. End never blocks: the member is idle (counting an
 // idle entry, which grace periods see) or harmless again.
 //
-// Busy in a running member, or inside the member's own isolated section,
-// changes nothing (but that its End must still be called). End is bound to
-// its scope as Harmless's is.
+// Busy in a running member changes nothing (but that its End must still
+// be called). Inside the member's own isolated section it never blocks: it
+// changes nothing either, unless a harmless or idle scope opened inside
+// the section made the member harmless or idle; Busy then makes it run
+// until End, as that scope's End would. End is bound to its scope as
+// Harmless's is.
 func (m Member) Busy() Scope {
 	s := m.state()
 	s.reserve()
 	tag := s.push(kindBusy, s.mode)
-	// In its own section the member runs already, whatever its mode says:
-	// End then finds the mode unchanged, and changes nothing either.
-	if s.mode != stateRunning && s.own == 0 {
+	// In its own section the member's word says what the section began in
+	// (running for a member that asked from an idle scope: see grant in
+	// schedule.go) as long as its mode is the one it asked in: End then
+	// finds the mode unchanged, and changes nothing either. A harmless or
+	// idle scope opened inside the section published its state, an idle
+	// one an idle entry that grace periods see: Busy publishes running
+	// again, as that scope's End would, whose slow path finds that the
+	// member holds the grant and does not wait; End publishes the scope's
+	// state again, an idle one with a new idle entry (restore).
+	if s.mode != stateRunning && (s.own == 0 || s.mode != s.stack[s.own-1].prev) {
 		s.resume()
 	}
 	return Scope{s, tag}
