@@ -229,6 +229,8 @@ func (iso *Isolator) namedLocked() []watched {
 // from one dump of all goroutines (none if no member is named), and finds
 // the requester among named: a request through the Isolator (in one of
 // methods) by a goroutine that joined a named member is that member's.
+// A member that joined idle is left out of both: it may have been handed
+// to another goroutine since (see JoinIdleNamed).
 // It returns the goroutines of the dump: every one if all is set.
 func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map[uint64]goroutineTrace {
 	want := map[uint64]bool{}
@@ -240,8 +242,8 @@ func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map
 		return nil
 	}
 	where := func(mi *MemberInfo) {
-		if mi == nil || mi.Goroutine == 0 {
-			return
+		if mi == nil || mi.Goroutine == 0 || mi.JoinedIdle {
+			return // a member that joined idle may be on another goroutine
 		}
 		t, ok := traces[mi.Goroutine]
 		if !ok {
@@ -266,7 +268,7 @@ func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map
 	for i := range named {
 		mi := &named[i]
 		t, ok := traces[mi.Goroutine]
-		if !ok || !callsInto(t.frames, methods, r.Requester.Caller) {
+		if !ok || mi.JoinedIdle || !callsInto(t.frames, methods, r.Requester.Caller) {
 			continue
 		}
 		where(mi)
