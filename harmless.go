@@ -115,11 +115,12 @@ func (m Member) Harmless() Scope {
 // never blocks; End waits while any isolation is in progress or requested.
 //
 // Idle panics inside a harmless scope, where the member may hold
-// references. Harmless and Idle scopes nested inside Idle change nothing.
-// End is bound to its scope as Harmless's is.
+// references, and inside a busy scope opened in a harmless scope, which
+// runs on with them. Harmless and Idle scopes nested inside Idle change
+// nothing. End is bound to its scope as Harmless's is.
 func (m Member) Idle() Scope {
 	s := m.state()
-	if s.mode == stateHarmless {
+	if s.mode == stateHarmless || s.depth > 0 && s.mode == stateRunning && s.busyInHarmless() {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	s.reserve()
@@ -169,6 +170,21 @@ func (m Member) Busy() Scope {
 		s.resume()
 	}
 	return Scope{s, tag}
+}
+
+// busyInHarmless reports whether the member, running, runs in a busy scope
+// opened in a harmless scope: the innermost open scope that did not open
+// running was opened harmless (then only a busy scope made it run) or
+// idle.
+//
+//go:noinline
+func (s *member) busyInHarmless() bool {
+	for d := s.depth - 1; d >= 0; d-- {
+		if prev := s.stack[d].prev; prev != stateRunning {
+			return prev == stateHarmless
+		}
+	}
+	return false
 }
 
 // restore puts a member whose busy scope ended back in its mode from before
