@@ -92,7 +92,7 @@ func ExampleIsolator_IsolateContext() {
 // that an isolation requested meanwhile gets in.
 func ExampleMember_Poll() {
 	var iso isolate.Isolator
-	var sum int
+	var sum int64
 	joined, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
@@ -100,7 +100,7 @@ func ExampleMember_Poll() {
 		defer m.Leave()
 		close(joined)
 		for i := range 1_000_000 {
-			sum += i
+			sum += int64(i)
 			if i%1024 == 0 {
 				m.Poll() // one load unless an isolation is requested
 			}

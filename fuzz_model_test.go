@@ -341,10 +341,25 @@ func (m *fuzzModel) memberIsolate(i int, v fuzzVariant) fuzzResult {
 		}
 		mm.push(kindIsolate, false)
 		return frOK
-	case v.full && mm.mode == fmHarmless:
+	case v.full && mm.mayHoldReferences():
 		return frPanic // it may hold references
 	}
 	return m.request(i, v)
+}
+
+// mayHoldReferences reports whether Idle and IsolateFull panic: mm is
+// harmless, or runs in a busy scope opened harmless (the innermost scope
+// not opened running was opened harmless).
+func (mm *fuzzMember) mayHoldReferences() bool {
+	if mm.mode != fmRunning {
+		return mm.mode == fmHarmless
+	}
+	for d := len(mm.stack) - 1; d >= 0; d-- {
+		if prev := mm.stack[d].prev; prev != fmRunning {
+			return prev == fmHarmless
+		}
+	}
+	return false
 }
 
 // push opens a scope of kind k on mm, in its current mode.
@@ -372,14 +387,15 @@ func (m *fuzzModel) joinIdle(i int) fuzzResult {
 
 func (m *fuzzModel) open(i int, k scopeKind) fuzzResult {
 	mm := &m.mem[i]
-	if !mm.joined || (k == kindIdle && mm.mode == fmHarmless) {
+	if !mm.joined || (k == kindIdle && mm.mayHoldReferences()) {
 		return frPanic
 	}
 	mm.push(k, false)
 	if k == kindBusy {
 		// Runs, from idle or harmless as a scope's end would; in a
-		// running member or its own section, nothing changes.
-		if mm.mode == fmRunning || mm.own > 0 {
+		// running member, or in its own section in the mode it asked
+		// in, nothing changes.
+		if mm.mode == fmRunning || mm.own > 0 && mm.mode == mm.stack[mm.own-1].prev {
 			return frOK
 		}
 		return m.resume(i, mm.mode)

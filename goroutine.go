@@ -21,7 +21,9 @@ import (
 //
 // The id is the goroutine that joined. A member handed to another goroutine
 // (allowed while idle) is no longer on it: reports say "joined on goroutine
-// N" and show that goroutine, which may have exited or moved on.
+// N" and show that goroutine, which may have exited or moved on. A member
+// that joined idle (JoinIdleNamed) is handed on as a rule, for each
+// callback: reports say it may have been, and show no goroutine for it.
 
 // goroutineID returns the id of the calling goroutine.
 func goroutineID() uint64 {

@@ -115,11 +115,12 @@ func (m Member) Harmless() Scope {
 // never blocks; End waits while any isolation is in progress or requested.
 //
 // Idle panics inside a harmless scope, where the member may hold
-// references. Harmless and Idle scopes nested inside Idle change nothing.
-// End is bound to its scope as Harmless's is.
+// references, and inside a busy scope opened in a harmless scope, which
+// runs on with them. Harmless and Idle scopes nested inside Idle change
+// nothing. End is bound to its scope as Harmless's is.
 func (m Member) Idle() Scope {
 	s := m.state()
-	if s.mode == stateHarmless {
+	if s.mode == stateHarmless || s.depth > 0 && s.mode == stateRunning && s.busyInHarmless() {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	s.reserve()
@@ -146,19 +147,44 @@ func (m Member) Idle() Scope {
 // for any running member. End never blocks: the member is idle (counting an
 // idle entry, which grace periods see) or harmless again.
 //
-// Busy in a running member, or inside the member's own isolated section,
-// changes nothing (but that its End must still be called). End is bound to
-// its scope as Harmless's is.
+// Busy in a running member changes nothing (but that its End must still
+// be called). Inside the member's own isolated section it never blocks: it
+// changes nothing either, unless a harmless or idle scope opened inside
+// the section made the member harmless or idle; Busy then makes it run
+// until End, as that scope's End would. End is bound to its scope as
+// Harmless's is.
 func (m Member) Busy() Scope {
 	s := m.state()
 	s.reserve()
 	tag := s.push(kindBusy, s.mode)
-	// In its own section the member runs already, whatever its mode says:
-	// End then finds the mode unchanged, and changes nothing either.
-	if s.mode != stateRunning && s.own == 0 {
+	// In its own section the member's word says what the section began in
+	// (running for a member that asked from an idle scope: see grant in
+	// schedule.go) as long as its mode is the one it asked in: End then
+	// finds the mode unchanged, and changes nothing either. A harmless or
+	// idle scope opened inside the section published its state, an idle
+	// one an idle entry that grace periods see: Busy publishes running
+	// again, as that scope's End would, whose slow path finds that the
+	// member holds the grant and does not wait; End publishes the scope's
+	// state again, an idle one with a new idle entry (restore).
+	if s.mode != stateRunning && (s.own == 0 || s.mode != s.stack[s.own-1].prev) {
 		s.resume()
 	}
 	return Scope{s, tag}
+}
+
+// busyInHarmless reports whether the member, running, runs in a busy scope
+// opened in a harmless scope: the innermost open scope that did not open
+// running was opened harmless (then only a busy scope made it run) or
+// idle.
+//
+//go:noinline
+func (s *member) busyInHarmless() bool {
+	for d := s.depth - 1; d >= 0; d-- {
+		if prev := s.stack[d].prev; prev != stateRunning {
+			return prev == stateHarmless
+		}
+	}
+	return false
 }
 
 // restore puts a member whose busy scope ended back in its mode from before

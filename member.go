@@ -157,7 +157,7 @@ const maxDepth = 1000
 // running); it is reported as leaked by [Isolator.Blockers], [Isolator.Stats]
 // and stall reports once the garbage collector has found it unreachable.
 func (iso *Isolator) Join() Member {
-	m := iso.join(nil)
+	m := iso.join(nil, false)
 	m.s.resume()
 	return m
 }
@@ -169,7 +169,7 @@ func (iso *Isolator) Join() Member {
 // [MemberInfo]); that costs a walk of the goroutine's stack, microseconds
 // that Join does not pay.
 func (iso *Isolator) JoinNamed(name string) Member {
-	m := iso.join(&name)
+	m := iso.join(&name, false)
 	m.s.resume()
 	return m
 }
@@ -189,23 +189,28 @@ func (iso *Isolator) JoinNamed(name string) Member {
 // Such a member may be handed from goroutine to goroutine between its
 // scopes (see [Member]). It must call Leave when done, as any member.
 func (iso *Isolator) JoinIdle() Member {
-	return iso.join(nil)
+	return iso.join(nil, true)
 }
 
 // JoinIdleNamed is [Isolator.JoinIdle] for a member with a name, as
-// [Isolator.JoinNamed] names one.
+// [Isolator.JoinNamed] names one. It records the joining goroutine too,
+// but a callback member is handed from goroutine to goroutine, which
+// nothing records (that would cost Busy a walk of the stack): a stall
+// report names the member and the goroutine that joined it, and says that
+// the member may have been handed to another goroutine, not where that
+// goroutine waits (see [MemberInfo]).
 func (iso *Isolator) JoinIdleNamed(name string) Member {
-	return iso.join(&name)
+	return iso.join(&name, true)
 }
 
 // join claims a slot for a member named name (nil: named after its slot),
-// and returns it idle: the slot's word is idle already (slots.go,
+// joining idle if idle is set (for reports), and returns it idle: the slot's word is idle already (slots.go,
 // invariant 1), and so is the state's mode. Join and JoinNamed then make
 // it run.
-func (iso *Isolator) join(name *string) Member {
+func (iso *Isolator) join(name *string, idle bool) Member {
 	sl := iso.claim()
 	if name != nil || sl.label.Load() != nil {
-		sl.name(name)
+		sl.name(name, idle)
 	}
 	s := sl.spare
 	if s == nil {

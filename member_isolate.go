@@ -30,8 +30,8 @@ func (m Member) IsolateContext(ctx context.Context) (release func(), err error) 
 
 // IsolateFull is [Member.Isolate] that waits until every other member is
 // idle (see [Member.Idle]). While it waits, the member counts as idle, so it
-// must hold no references: IsolateFull panics inside a harmless scope, as
-// Idle does. Inside the member's own plain isolated section it panics too:
+// must hold no references: IsolateFull panics inside a harmless scope, and
+// inside a busy scope opened in one, as Idle does. Inside the member's own plain isolated section it panics too:
 // a plain isolation cannot be upgraded to a full one.
 func (m Member) IsolateFull() (release func()) {
 	release, _ = m.isolate(abort{}, true, false)
@@ -69,7 +69,7 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 		s.reserve()
 		return m.pushIsolate(false), nil
 	}
-	if full && s.mode == stateHarmless {
+	if full && (s.mode == stateHarmless || s.depth > 0 && s.mode == stateRunning && s.busyInHarmless()) {
 		panic("isolate: IsolateFull inside a Harmless scope (the member may hold references)")
 	}
 	if a.ended() {

@@ -317,6 +317,22 @@ var misuseCases = []misuseCase{
 		inner := m.Harmless()
 		return func() { m.Idle() }, func() { inner.End(); outer.End() }
 	}},
+	{"Idle inside Busy inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m Member) (func(), func()) {
+		outer := m.Harmless()
+		busy := m.Busy()
+		return func() { m.Idle() }, func() { busy.End(); outer.End() }
+	}},
+	{"Idle inside Busy inside Busy inside Harmless", "Idle inside a Harmless scope", func(_ *Isolator, m Member) (func(), func()) {
+		outer := m.Harmless()
+		busy := m.Busy()
+		inner := m.Busy()
+		return func() { m.Idle() }, func() { inner.End(); busy.End(); outer.End() }
+	}},
+	{"IsolateFull inside Busy inside Harmless", msgFullInHarmless, func(_ *Isolator, m Member) (func(), func()) {
+		outer := m.Harmless()
+		busy := m.Busy()
+		return func() { m.IsolateFull() }, func() { busy.End(); outer.End() }
+	}},
 	{"IsolateFull inside own plain isolation", "IsolateFull inside a plain isolated section", func(_ *Isolator, m Member) (func(), func()) {
 		rel := m.Isolate()
 		return func() { m.IsolateFull() }, rel

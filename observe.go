@@ -178,12 +178,18 @@ type MemberInfo struct {
 	// its stack); 0 for a member that joined unnamed. A member handed to
 	// another goroutine is no longer on it.
 	Goroutine uint64
+	// JoinedIdle is set for a member that joined idle with a name
+	// (JoinIdleNamed): such a member is typically handed to another
+	// goroutine for each callback, which Goroutine does not follow, so
+	// a stall report does not say where Goroutine waits (WaitReason and
+	// Stack are empty).
+	JoinedIdle bool
 	// WaitReason is what goroutine Goroutine was doing when a stall
 	// report was made, in the words of the runtime's goroutine dump
 	// ("chan receive", "select", "sleep", "IO wait", "sync.Mutex.Lock",
 	// "runnable" for one that was computing), or "exited" if it no longer
 	// exists; empty outside stall reports ([Isolator.Blockers] takes no
-	// dump) and when Goroutine is 0.
+	// dump), when Goroutine is 0, and for a member that joined idle.
 	WaitReason string
 	// Stack is that goroutine's top frames then, innermost first, without
 	// the runtime's own or this package's unexported ones; Function, File
@@ -196,6 +202,10 @@ type MemberInfo struct {
 // standard library), for logs:
 //
 //	worker-1 (running; joined on goroutine 42: chan receive in main.work at /src/main.go:31)
+//
+// or, for a named member that joined idle, which goroutine joined it:
+//
+//	conn-7 (running; joined on goroutine 42; this member may have been handed to another goroutine)
 func (mi MemberInfo) String() string {
 	var b strings.Builder
 	b.WriteString(mi.Name)
@@ -204,7 +214,9 @@ func (mi MemberInfo) String() string {
 	if mi.Leaked {
 		b.WriteString(", leaked: dropped without Leave")
 	}
-	if mi.Goroutine != 0 && mi.WaitReason != "" {
+	if mi.Goroutine != 0 && mi.JoinedIdle {
+		fmt.Fprintf(&b, "; joined on goroutine %d; this member may have been handed to another goroutine", mi.Goroutine)
+	} else if mi.Goroutine != 0 && mi.WaitReason != "" {
 		fmt.Fprintf(&b, "; joined on goroutine %d", mi.Goroutine)
 		if mi.WaitReason == goroutineExited {
 			b.WriteString(", which has exited: the member was handed on")
@@ -226,27 +238,31 @@ const goroutineExited = "exited"
 // slotDiag is what diagnostics keep in a member's slot.
 type slotDiag struct {
 	// goid is the goroutine that joined with a name; 0: unknown.
-	goid atomic.Uint64
+	// joinedIdle is set if that join was JoinIdleNamed.
+	goid       atomic.Uint64
+	joinedIdle atomic.Bool
 	// heldSince is when the member was held back (under mu, while it is in
 	// Isolator.held).
 	heldSince time.Time
 }
 
 // name names the member that joins on sl (nil: unnamed, named after its
-// slot), and records the goroutine of a named one. Joins call it when the
-// member is named or the slot's last member was.
-func (sl *slot) name(name *string) {
+// slot), idle if idle is set, and records the goroutine of a named one.
+// Joins call it when the member is named or the slot's last member was.
+func (sl *slot) name(name *string, idle bool) {
 	sl.label.Store(name)
 	var id uint64
 	if name != nil {
 		id = goroutineID()
 	}
+	sl.diag.joinedIdle.Store(idle)
 	sl.diag.goid.Store(id)
 }
 
 // info describes the member on s, in state word st.
 func (s *slot) info(st uint32) MemberInfo {
 	mi := MemberInfo{Slot: s.index, State: stateOf(st), Leaked: s.leaked.Load(), Goroutine: s.diag.goid.Load()}
+	mi.JoinedIdle = mi.Goroutine != 0 && s.diag.joinedIdle.Load()
 	if p := s.label.Load(); p != nil {
 		mi.Name = *p
 	} else {

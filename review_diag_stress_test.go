@@ -113,12 +113,8 @@ func reviewReportsUnderLoad(t *testing.T, d time.Duration, nobody bool) {
 	t.Logf("%d reports", reports.Load())
 }
 
-// Exclusion holds and the report path works under load (without the race
-// detector: see TestReviewReportPathRace).
+// Exclusion holds and the report path works under load.
 func TestReviewReportsUnderLoad(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the report path races (TestReviewReportPathRace)")
-	}
 	reviewReportsUnderLoad(t, 300*time.Millisecond, false)
 }
 
@@ -128,7 +124,6 @@ func TestReviewReportsUnderLoad(t *testing.T) {
 // writes req.full under mu (isolator.go, isolate: "req.full = full"). The
 // race detector reports it within a few hundred reports.
 func TestReviewReportPathRace(t *testing.T) {
-	t.Skip("bug: reportStall reads req.full after unlocking iso.mu; an outsider reusing the spare request writes it (data race under -race)")
 	reviewReportsUnderLoad(t, 300*time.Millisecond, false)
 }
 
@@ -139,6 +134,5 @@ func TestReviewReportPathRace(t *testing.T) {
 // case ("every member has been idle: over, but for the waiter's
 // wake-up"). Probabilistic: it fails within a second or two of load.
 func TestReviewRequestReportNamesNobody(t *testing.T) {
-	t.Skip("bug: reportStall reports a request that nobody blocks and no isolation holds (a kick in flight): a report naming nobody")
 	reviewReportsUnderLoad(t, 3*time.Second, true)
 }

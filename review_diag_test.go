@@ -1,6 +1,7 @@
 package isolate
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -36,12 +37,13 @@ func reviewHandler(got chan Member, stuck <-chan struct{}, done chan<- struct{})
 }
 
 // A callback member (JoinIdleNamed in the accept loop, Busy in a handler
-// goroutine) blocks an isolation: the report names it, running, and says
-// where it waits. The goroutine that JoinIdleNamed recorded is the accept
-// loop's, which waits for the next connection: the report must not present
-// the accept loop's stack as where the blocker waits.
+// goroutine) blocks an isolation: the report names it, running. The
+// goroutine that JoinIdleNamed recorded is the accept loop's, which waits
+// for the next connection: the report must not present the accept loop's
+// stack as where the blocker waits, and says instead that the member may
+// have been handed to another goroutine (recording the goroutine at each
+// Busy would cost a walk of its stack).
 func TestReviewStallReportOfHandedOverMember(t *testing.T) {
-	t.Skip("bug (low; a limitation goroutine.go states, but JoinIdleNamed documents exactly this hand-over): JoinIdleNamed records the joining goroutine (observe.go slot.name) and Busy never updates it: a stall report of a callback member shows the accept loop's stack as where the blocker waits")
 	synctest.Test(t, func(t *testing.T) {
 		iso, reports := reportSink(time.Second)
 		conns := make(chan chan Member)
@@ -64,8 +66,16 @@ func TestReviewStallReportOfHandedOverMember(t *testing.T) {
 		if len(r.Blockers) != 1 || r.Blockers[0].Name != "conn" || r.Blockers[0].State != StateRunning {
 			t.Fatalf("blockers %v, want conn running", r.Blockers)
 		}
-		if b := r.Blockers[0]; reviewStackHas(b, "reviewAcceptLoop") {
+		b := r.Blockers[0]
+		if reviewStackHas(b, "reviewAcceptLoop") || b.WaitReason != "" || len(b.Stack) != 0 {
 			t.Errorf("the blocker is said to wait in the accept loop (%s, %v); it waits in reviewHandler", b.WaitReason, b.Stack)
+		}
+		if !b.JoinedIdle || b.Goroutine == 0 {
+			t.Errorf("the blocker is not reported as joined idle on a goroutine: %+v", b)
+		}
+		want := fmt.Sprintf("conn (running; joined on goroutine %d; this member may have been handed to another goroutine)", b.Goroutine)
+		if got := b.String(); got != want {
+			t.Errorf("the blocker reads %q, want %q", got, want)
 		}
 		close(stuck)
 		(<-isolated)()

@@ -58,7 +58,6 @@ func TestReviewGraceIdleJoinedIsolates(t *testing.T) {
 // must wait for it. Busy's "changes nothing inside the member's own
 // isolated section" leaves the word idle instead.
 func TestReviewGraceBusyInsideIdleInsideOwnSection(t *testing.T) {
-	t.Skip("bug: Busy (harmless.go) skips resume when s.own != 0, so a busy scope inside an idle scope inside the member's own section leaves its word idle: Synchronize returns while the member is busy")
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)

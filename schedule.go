@@ -389,6 +389,9 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) (woke bool) {
 	}
 	clear(iso.held[len(kept):])
 	iso.held = shrunk(kept)
+	if len(iso.held) == 0 {
+		iso.heldOver()
+	}
 	return woke
 }
 

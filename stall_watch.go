@@ -17,14 +17,15 @@ import (
 //	                        wait path; reports who blocks it
 //	a grace period          its own timer, armed on its wait path;
 //	                        reports the members never idle since
-//	held members and Joins  one timer per Isolator, armed by a hold while
-//	                        it is not (diagState.held), disarmed when it
-//	                        fires and finds nobody held; reports the
+//	held members and Joins  one timer per hold episode (diagState.held),
+//	                        armed by the first hold, stopped when the
+//	                        last held member is admitted; reports the
 //	                        isolation that holds them and who waits
 //
-// Each wait (and each arming of the held timer) gets a timer of its own,
-// stopped by the waiter or re-armed only by its own func: a timer made in
-// a testing/synctest bubble must not be touched from outside it. A report
+// Each wait (and each hold episode) gets a timer of its own, stopped by the
+// waiter (by the admitter of the last held member) or re-armed only by its
+// own func: a timer made in a testing/synctest bubble must not be touched
+// from outside it. A report
 // func checks, under the lock, that its wait goes on and that a report is
 // due: a timer that fires late, for an earlier wait, does nothing.
 //
@@ -124,6 +125,8 @@ type diagState struct {
 	held      stallClock
 	heldBy    *request
 	heldGrant uint64
+	// heldFake is set if held's timer was made in a synctest bubble.
+	heldFake bool
 }
 
 // watchStall arranges, under mu, for req, about to wait, to be reported if
@@ -156,25 +159,32 @@ func (iso *Isolator) reportStall(req *request, gen uint64) {
 		iso.mu.Unlock()
 		return
 	}
+	blockers := iso.blockersLocked()
+	holder := iso.holderLocked()
+	if len(blockers) == 0 && holder == nil {
+		// Nobody blocks and no isolation holds: the last blocker's kick is
+		// in flight, and the wait is over but for the grant. No report,
+		// but the next look is armed as if one were made.
+		req.stall.due = nextDue(after, waited)
+		req.stall.rearm(req.stall.due - waited)
+		iso.mu.Unlock()
+		return
+	}
 	count := req.stall.reported(after, waited, &iso.diag.stalls)
-	kind := StallIsolation
+	// req is read under mu only: once mu is unlocked the request may be
+	// granted, released and reused by another isolate, which writes it.
+	kind, methods := StallIsolation, isolateMethods
 	if req.full {
-		kind = StallFullIsolation
+		kind, methods = StallFullIsolation, isolateFullMethods
 	}
 	requester := req.who()
-	blockers := iso.blockersLocked()
 	isolated := iso.isolatedLocked()
-	holder := iso.holderLocked()
 	named := iso.namedLocked()
 	onStall := iso.OnStall
 	iso.mu.Unlock()
 
 	r := StallReport{Kind: kind, Requester: requester.requester(), Waited: waited, Count: count, Blockers: infos(blockers, isolated)}
 	r.Holder = holder.requesterOrNil()
-	methods := isolateMethods
-	if req.full {
-		methods = isolateFullMethods
-	}
 	r.locate(infos(named, isolated), methods, false)
 	r.send(onStall)
 }
@@ -219,6 +229,8 @@ func (iso *Isolator) namedLocked() []watched {
 // from one dump of all goroutines (none if no member is named), and finds
 // the requester among named: a request through the Isolator (in one of
 // methods) by a goroutine that joined a named member is that member's.
+// A member that joined idle is left out of both: it may have been handed
+// to another goroutine since (see JoinIdleNamed).
 // It returns the goroutines of the dump: every one if all is set.
 func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map[uint64]goroutineTrace {
 	want := map[uint64]bool{}
@@ -230,8 +242,8 @@ func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map
 		return nil
 	}
 	where := func(mi *MemberInfo) {
-		if mi == nil || mi.Goroutine == 0 {
-			return
+		if mi == nil || mi.Goroutine == 0 || mi.JoinedIdle {
+			return // a member that joined idle may be on another goroutine
 		}
 		t, ok := traces[mi.Goroutine]
 		if !ok {
@@ -256,7 +268,7 @@ func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map
 	for i := range named {
 		mi := &named[i]
 		t, ok := traces[mi.Goroutine]
-		if !ok || !callsInto(t.frames, methods, r.Requester.Caller) {
+		if !ok || mi.JoinedIdle || !callsInto(t.frames, methods, r.Requester.Caller) {
 			continue
 		}
 		where(mi)
@@ -331,13 +343,38 @@ func (iso *Isolator) watchHeld(s *slot) {
 	now := time.Now()
 	s.diag.heldSince = now
 	d := &iso.diag
-	// A timer that should have fired long ago was made in a synctest
-	// bubble that has ended: it never will.
+	// Each hold episode (from the first member held to the admission of
+	// the last, heldOver) arms a timer of its own: a timer of an earlier
+	// episode may belong to a synctest bubble that has ended, and never
+	// fire. One that should have fired long ago was made in such a bubble
+	// and left armed by an episode that went on past it: it never will.
 	if c := &d.held; c.timer == nil || now.Sub(c.fireAt) > after || now.Before(c.fireAt.Add(-c.due-after)) {
 		gen := c.next()
 		c.start(after, func() { iso.reportHeld(gen) })
+		// A time from a synctest bubble has no monotonic reading.
+		d.heldFake = now == now.Round(0)
 		d.heldBy = nil // a new count
 	}
+}
+
+// heldOver ends a hold episode, under mu, when admitHeld has admitted the
+// last held member: its timer is stopped, so that no timer outlives its
+// work, and a report func that runs already finds it is not current. A
+// timer made in a synctest bubble is stopped only from inside one (the
+// runtime forbids the rest); the admitter of the bubble's members is one
+// of its goroutines, unless the Isolator crosses the bubble's boundary:
+// then the timer is left to fire and do nothing.
+func (iso *Isolator) heldOver() {
+	d := &iso.diag
+	c := &d.held
+	if c.timer == nil {
+		return
+	}
+	c.next()
+	if now := time.Now(); !d.heldFake || now == now.Round(0) {
+		c.timer.Stop()
+	}
+	c.timer = nil
 }
 
 // reportHeld reports the isolation in progress if members have been held
