@@ -3,6 +3,8 @@ package isolate
 import (
 	"runtime"
 	"sync/atomic"
+
+	"github.com/isolatekit/isolate/arch"
 )
 
 // A Member is one goroutine's membership in an [Isolator]: the handle that
@@ -204,6 +206,7 @@ func (iso *Isolator) JoinIdleNamed(name string) Member {
 // it run.
 func (iso *Isolator) join(name *string) Member {
 	sl := iso.claim()
+	sl.diag.g.Store(arch.G())
 	if name != nil || sl.label.Load() != nil {
 		sl.name(name)
 	}

@@ -227,6 +227,10 @@ const goroutineExited = "exited"
 type slotDiag struct {
 	// goid is the goroutine that joined with a name; 0: unknown.
 	goid atomic.Uint64
+	// g is the goroutine that joined, as arch.G identifies it (0 on ports
+	// without it): a report compares it with a requester's (see
+	// joinedOnLocked).
+	g atomic.Uintptr
 	// heldSince is when the member was held back (under mu, while it is in
 	// Isolator.held).
 	heldSince time.Time
