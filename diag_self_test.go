@@ -127,3 +127,69 @@ func TestUnnamedJoinInsideOwnIsolationIsReported(t *testing.T) {
 	release()
 	<-left
 }
+
+// A member joined idle, as a callback framework's accept hook joins one,
+// runs on other goroutines: the goroutine that joined it and then asks
+// through the Isolator is reported as an outsider, not as that member.
+func TestStallReportIdleJoinerIsNoRequester(t *testing.T) {
+	iso, reports := reportSink(20 * time.Millisecond)
+	cb := iso.JoinIdle() // member-0, on this goroutine
+	inside, stop, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() { // the callback: runs the member
+		sc := cb.Busy()
+		close(inside)
+		<-stop
+		sc.End()
+		close(done)
+	}()
+	<-inside
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	asked := make(chan error)
+	go func() {
+		_, err := iso.IsolateContext(ctx)
+		asked <- err
+	}()
+	r := awaitReport(t, reports, "request", func(StallReport) bool { return true })
+	assert.Nil(t, r.Requester.Member, "the accept hook's goroutine runs no member")
+	assert.False(t, r.WaitsForItself)
+	assert.Equal(t, []string{"member-0"}, names(r.Blockers))
+	cancel()
+	require.ErrorIs(t, <-asked, context.Canceled)
+	close(stop)
+	<-done
+	cb.Leave()
+}
+
+// An unnamed member whose goroutine joins again, from a harmless scope,
+// while another member holds the isolation, is the Join's requester; it
+// does not wait for itself.
+func TestUnnamedMemberJoiningBehindOthersIsolation(t *testing.T) {
+	skipWithoutG(t)
+	iso, reports := reportSink(20 * time.Millisecond)
+	owner := iso.JoinNamed("owner") // member-0, on this goroutine
+	ready, proceed, left := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		m := iso.Join() // member-1
+		sc := m.Harmless()
+		close(ready)
+		<-proceed
+		other := iso.Join() // member-2, held by the owner's isolation
+		other.Leave()
+		sc.End()
+		m.Leave()
+		close(left)
+	}()
+	<-ready
+	release := owner.Isolate()
+	close(proceed)
+	r := awaitReport(t, reports, "join", func(r StallReport) bool { return r.Kind == StallJoin })
+	require.NotNil(t, r.Requester.Member, "report: %v", r)
+	assert.Equal(t, "member-1", r.Requester.Member.Name)
+	assert.Equal(t, StateHarmless, r.Requester.Member.State)
+	assert.False(t, r.WaitsForItself)
+	assert.Contains(t, r.String(), "Join by member member-1 (harmless")
+	release()
+	<-left
+	owner.Leave()
+}

@@ -159,7 +159,7 @@ const maxDepth = 1000
 // running); it is reported as leaked by [Isolator.Blockers], [Isolator.Stats]
 // and stall reports once the garbage collector has found it unreachable.
 func (iso *Isolator) Join() Member {
-	m := iso.join(nil)
+	m := iso.join(nil, arch.G())
 	m.s.resume()
 	return m
 }
@@ -171,7 +171,7 @@ func (iso *Isolator) Join() Member {
 // [MemberInfo]); that costs a walk of the goroutine's stack, microseconds
 // that Join does not pay.
 func (iso *Isolator) JoinNamed(name string) Member {
-	m := iso.join(&name)
+	m := iso.join(&name, arch.G())
 	m.s.resume()
 	return m
 }
@@ -191,22 +191,24 @@ func (iso *Isolator) JoinNamed(name string) Member {
 // Such a member may be handed from goroutine to goroutine between its
 // scopes (see [Member]). It must call Leave when done, as any member.
 func (iso *Isolator) JoinIdle() Member {
-	return iso.join(nil)
+	return iso.join(nil, 0)
 }
 
 // JoinIdleNamed is [Isolator.JoinIdle] for a member with a name, as
 // [Isolator.JoinNamed] names one.
 func (iso *Isolator) JoinIdleNamed(name string) Member {
-	return iso.join(&name)
+	return iso.join(&name, 0)
 }
 
 // join claims a slot for a member named name (nil: named after its slot),
 // and returns it idle: the slot's word is idle already (slots.go,
 // invariant 1), and so is the state's mode. Join and JoinNamed then make
-// it run.
-func (iso *Isolator) join(name *string) Member {
+// it run. g is the joining goroutine (arch.G), recorded for stall reports:
+// 0 for the idle joins of callback frameworks, whose members run on other
+// goroutines than the one that joins them.
+func (iso *Isolator) join(name *string, g uintptr) Member {
 	sl := iso.claim()
-	sl.diag.g.Store(arch.G())
+	sl.diag.g.Store(g)
 	if name != nil || sl.label.Load() != nil {
 		sl.name(name)
 	}

@@ -227,13 +227,14 @@ const goroutineExited = "exited"
 type slotDiag struct {
 	// goid is the goroutine that joined with a name; 0: unknown.
 	goid atomic.Uint64
-	// g is the goroutine that joined, as arch.G identifies it (0 on ports
-	// without it): a report compares it with a requester's (see
-	// joinedOnLocked).
+	// g is the goroutine that joined with Join or JoinNamed, as arch.G
+	// identifies it (0: joined idle, or a port without it): a report
+	// compares it with a requester's (see joinedOnLocked).
 	g atomic.Uintptr
-	// heldSince is when the member was held back (under mu, while it is in
-	// Isolator.held).
+	// heldSince is when the member was held back, and heldG the goroutine
+	// (arch.G) held (under mu, while it is in Isolator.held).
 	heldSince time.Time
+	heldG     uintptr
 }
 
 // name names the member that joins on sl (nil: unnamed, named after its

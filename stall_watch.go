@@ -34,15 +34,16 @@ import (
 // call sites; names, frames and strings are made after. If named members
 // are involved, a report takes one dump of every goroutine (see
 // goroutine.go) to say where each waits, and to find a member that asked
-// through the Isolator and waits for itself. Every member, named or not,
-// also has its goroutine's arch.G recorded at Join, and a request or grace
-// period its requester's when it has to wait: a requester whose G is a
-// joined member's is that member, without a dump. A G identifies a
-// goroutine only while it lives, and a member handed to another goroutine
-// keeps its joiner's: this is a diagnostic, which may (rarely) name the
-// wrong member, never a rule that anything depends on. A member dropped without Leave
-// is named leaked once a garbage collection has found it (the library
-// never forces one).
+// through the Isolator and waits for itself. A member that joins with Join
+// or JoinNamed also has its goroutine's arch.G recorded (not one that joins
+// idle: callback frameworks run those on other goroutines), and a request,
+// a grace period or a held member its waiting goroutine's: a requester
+// whose G is a joined member's is that member, without a dump. A G
+// identifies a goroutine only while it lives, and a member handed to
+// another goroutine keeps its joiner's: this is a diagnostic, which may
+// (rarely) name the wrong member, never a rule that anything depends on.
+// A member dropped without Leave is named leaked once a garbage collection
+// has found it (the library never forces one).
 
 // defaultStallAfter is StallAfter's value when it is zero.
 const defaultStallAfter = time.Second
@@ -369,7 +370,7 @@ func (iso *Isolator) watchHeld(s *slot) {
 		return
 	}
 	now := time.Now()
-	s.diag.heldSince = now
+	s.diag.heldSince, s.diag.heldG = now, arch.G()
 	d := &iso.diag
 	// A timer that should have fired long ago was made in a synctest
 	// bubble that has ended: it never will.
@@ -459,7 +460,7 @@ func (iso *Isolator) reportHeld(gen uint64) {
 func (iso *Isolator) joinerLocked(isolated *slot) []watched {
 	var joiner []watched
 	for _, s := range iso.held {
-		found := iso.joinedOnLocked(s.diag.g.Load(), s)
+		found := iso.joinedOnLocked(s.diag.heldG, s)
 		if len(found) > 0 && (found[0].slot == isolated || joiner == nil) {
 			joiner = found
 		}
