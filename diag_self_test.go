@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +193,53 @@ func TestUnnamedMemberJoiningBehindOthersIsolation(t *testing.T) {
 	release()
 	<-left
 	owner.Leave()
+}
+
+// A callback member (joined idle) whose Busy scope asks through the
+// Isolator is the requester and waits for itself; once the scope has
+// ended, its goroutine asks as an outsider.
+func TestStallReportFindsBusyCallbackAskingThroughIsolator(t *testing.T) {
+	skipWithoutG(t)
+	iso, reports := reportSink(20 * time.Millisecond)
+	cb := iso.JoinIdle() // member-0, joined on this goroutine
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { // a callback, on another goroutine
+		sc := cb.Busy()
+		_, err := iso.IsolateContext(ctx) // the mistake
+		sc.End()
+		done <- err
+	}()
+	r := awaitReport(t, reports, "busy self-wait", func(r StallReport) bool { return r.Requester.Member != nil })
+	assert.Equal(t, "member-0", r.Requester.Member.Name)
+	assert.True(t, r.WaitsForItself)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+
+	// The same goroutine, after its callback, asks as an outsider.
+	blocker := make(chan Member)
+	stop := make(chan struct{})
+	go func() {
+		m := iso.Join() // member-1, running: blocks
+		blocker <- m
+		<-stop
+		m.Leave()
+	}()
+	<-blocker
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() {
+		sc := cb.Busy()
+		sc.End()                           // the callback is over
+		_, err := iso.IsolateContext(ctx2) // an outsider's request
+		done <- err
+	}()
+	r = awaitReport(t, reports, "after the callback", func(r StallReport) bool {
+		return slices.Equal(names(r.Blockers), []string{"member-1"}) // not a late report of the first wait
+	})
+	assert.Nil(t, r.Requester.Member, "report: %v", r)
+	assert.False(t, r.WaitsForItself)
+	cancel2()
+	require.ErrorIs(t, <-done, context.Canceled)
+	close(stop)
+	cb.Leave()
 }

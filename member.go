@@ -208,7 +208,7 @@ func (iso *Isolator) JoinIdleNamed(name string) Member {
 // goroutines than the one that joins them.
 func (iso *Isolator) join(name *string, g uintptr) Member {
 	sl := iso.claim()
-	sl.diag.g.Store(g)
+	sl.diag.setG(g)
 	if name != nil || sl.label.Load() != nil {
 		sl.name(name)
 	}

@@ -227,15 +227,35 @@ const goroutineExited = "exited"
 type slotDiag struct {
 	// goid is the goroutine that joined with a name; 0: unknown.
 	goid atomic.Uint64
-	// g is the goroutine that joined with Join or JoinNamed, as arch.G
-	// identifies it (0: joined idle, or a port without it): a report
-	// compares it with a requester's (see joinedOnLocked).
-	g atomic.Uintptr
+	// g is the goroutine that joined with Join or JoinNamed, or that runs
+	// the member in a Busy scope, as arch.G identifies it (0: joined idle,
+	// or since a Busy scope made it idle or harmless again, or a port
+	// without it): a report compares it with a requester's (see
+	// joinedOnLocked). See setG.
+	g uintptr
 	// heldSince is when the member was held back, and heldG the goroutine
 	// (arch.G) held (under mu, while it is in Isolator.held).
 	heldSince time.Time
 	heldG     uintptr
 }
+
+// setG records the goroutine g that joins. Join's goroutine stores, and a
+// report's loads atomically, maybe meanwhile. Where the race detector sees
+// the two, the store is atomic too; elsewhere it is plain, as setTop's is,
+// because an atomic store is a locked instruction on amd64, which costs
+// Join+Leave a tenth more: a load of an aligned machine word (a uintptr is
+// one on every port) sees one of the values written, never a mix (the Go
+// memory model), and a stale one only names a member wrongly in a report.
+func (d *slotDiag) setG(g uintptr) {
+	if raceEnabled {
+		atomic.StoreUintptr(&d.g, g)
+	} else {
+		d.g = g
+	}
+}
+
+// loadG returns the goroutine recorded by setG.
+func (d *slotDiag) loadG() uintptr { return atomic.LoadUintptr(&d.g) }
 
 // name names the member that joins on sl (nil: unnamed, named after its
 // slot), and records the goroutine of a named one. Joins call it when the

@@ -34,16 +34,17 @@ import (
 // call sites; names, frames and strings are made after. If named members
 // are involved, a report takes one dump of every goroutine (see
 // goroutine.go) to say where each waits, and to find a member that asked
-// through the Isolator and waits for itself. A member that joins with Join
-// or JoinNamed also has its goroutine's arch.G recorded (not one that joins
-// idle: callback frameworks run those on other goroutines), and a request,
-// a grace period or a held member its waiting goroutine's: a requester
-// whose G is a joined member's is that member, without a dump. A G
-// identifies a goroutine only while it lives, and a member handed to
-// another goroutine keeps its joiner's: this is a diagnostic, which may
-// (rarely) name the wrong member, never a rule that anything depends on.
-// A member dropped without Leave is named leaked once a garbage collection
-// has found it (the library never forces one).
+// through the Isolator and waits for itself. Without a dump, reports also
+// compare goroutines by arch.G: a member records its goroutine's when it
+// joins with Join or JoinNamed (not when it joins idle: callback
+// frameworks run those on other goroutines), and when a Busy scope makes
+// it run, until that scope's End; a request, a grace period or a held
+// member records its waiting goroutine's. A requester whose G is a joined
+// member's is that member. A G identifies a goroutine only while it lives,
+// and a member handed to another goroutine keeps its joiner's: this is a
+// diagnostic, which may (rarely) name the wrong member, never a rule that
+// anything depends on. A member dropped without Leave is named leaked once
+// a garbage collection has found it (the library never forces one).
 
 // defaultStallAfter is StallAfter's value when it is zero.
 const defaultStallAfter = time.Second
@@ -299,7 +300,7 @@ func (iso *Isolator) joinedOnLocked(g uintptr, not *slot) []watched {
 		return nil
 	}
 	iso.eachMember(func(s *slot) {
-		if len(found) == 0 && s != not && s.diag.g.Load() == g {
+		if len(found) == 0 && s != not && s.diag.loadG() == g {
 			found = append(found, watched{slot: s, seen: s.state.Load()})
 		}
 	})
