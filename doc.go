@@ -153,9 +153,12 @@
 // where its goroutine waits: the wait reason ("chan receive", "IO wait",
 // "sync.Mutex.Lock") and the top frames.
 //
-// A named member that asks through the Isolator (Isolate, IsolateFull,
+// A member that asks through the Isolator (Isolate, IsolateFull,
 // Synchronize), or joins again inside its own isolation, is the report's
-// requester, and the report says that it waits for itself.
+// requester, and the report says that it waits for itself. The goroutine
+// that joined it with Join or JoinNamed is recorded, cheaply, on amd64 and
+// arm64 (named members are found on every port): a member joined idle, for
+// callbacks on other goroutines, is found only if it is named.
 //
 // A stall that lasts is reported again, at intervals that double from
 // StallAfter up to a minute, with the total wait. Members held back for

@@ -122,9 +122,11 @@ type graceWaiter struct {
 	// (under graceState.mu).
 	watching *slot
 	// since is when the wait began; pc where the grace period was asked
-	// for (0: unknown).
+	// for (0: unknown), g the goroutine that asked (arch.G; 0: unknown,
+	// or the Isolator's own, for deferred funcs).
 	since time.Time
 	pc    uintptr
+	g     uintptr
 	// spin is set when a caller waits (Synchronize) and spinning can
 	// help: worth a spin before parking. The Isolator's goroutine never
 	// spins for deferred funcs.
@@ -216,7 +218,7 @@ func (iso *Isolator) synchronize(a abort, pc uintptr) error {
 		// Spinning can help only if every member waited for may run
 		// on a processor of its own, the caller's aside: otherwise some
 		// of them wait for a processor, which the spin would hold.
-		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc, spin: len(pend) < spin.Processors(), yield: true}
+		w := &graceWaiter{pend: pend, since: time.Now(), pc: pc, g: arch.G(), spin: len(pend) < spin.Processors(), yield: true}
 		if err := iso.awaitIdle(w, a); err != nil {
 			return err
 		}

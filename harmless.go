@@ -1,6 +1,10 @@
 package isolate
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/isolatekit/isolate/arch"
+)
 
 // A Scope is one harmless, idle or busy scope of a member, from the call
 // that opened it ([Member.Harmless], [Member.Idle], [Member.Busy]) to its
@@ -167,6 +171,9 @@ func (m Member) Busy() Scope {
 	// member holds the grant and does not wait; End publishes the scope's
 	// state again, an idle one with a new idle entry (restore).
 	if s.mode != stateRunning && (s.own == 0 || s.mode != s.stack[s.own-1].prev) {
+		// A callback member runs on this goroutine until End: stall
+		// reports find it by its G (see stall_watch.go), End forgets it.
+		s.slot.diag.setG(arch.G())
 		s.resume()
 	}
 	return Scope{s, tag}
@@ -188,8 +195,10 @@ func (s *member) busyInHarmless() bool {
 }
 
 // restore puts a member whose busy scope ended back in its mode from before
-// the scope, prev (harmless or idle), as Harmless or Idle would.
+// the scope, prev (harmless or idle), as Harmless or Idle would. The member
+// runs on no goroutine that reports can tell from here on.
 func (s *member) restore(prev uint32) {
+	s.slot.diag.setG(0)
 	if prev == stateIdle {
 		s.mode = stateIdle
 		s.count = nextCount(s.count)

@@ -264,9 +264,10 @@ type request struct {
 	waitCounted bool
 	waited      time.Duration
 	maxBefore   time.Duration
-	// pc is where the requester called, recorded when it has to wait;
-	// zero otherwise.
+	// pc is where the requester called and g its goroutine (arch.G),
+	// recorded when it has to wait; zero otherwise.
 	pc uintptr
+	g  uintptr
 	// stall reports the wait if it lasts, again if it goes on.
 	stall stallClock
 	// task spans the isolated section while runtime/trace is on.

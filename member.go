@@ -3,6 +3,8 @@ package isolate
 import (
 	"runtime"
 	"sync/atomic"
+
+	"github.com/isolatekit/isolate/arch"
 )
 
 // A Member is one goroutine's membership in an [Isolator]: the handle that
@@ -157,7 +159,7 @@ const maxDepth = 1000
 // running); it is reported as leaked by [Isolator.Blockers], [Isolator.Stats]
 // and stall reports once the garbage collector has found it unreachable.
 func (iso *Isolator) Join() Member {
-	m := iso.join(nil, false)
+	m := iso.join(nil, false, arch.G())
 	m.s.resume()
 	return m
 }
@@ -169,7 +171,7 @@ func (iso *Isolator) Join() Member {
 // [MemberInfo]); that costs a walk of the goroutine's stack, microseconds
 // that Join does not pay.
 func (iso *Isolator) JoinNamed(name string) Member {
-	m := iso.join(&name, false)
+	m := iso.join(&name, false, arch.G())
 	m.s.resume()
 	return m
 }
@@ -189,7 +191,7 @@ func (iso *Isolator) JoinNamed(name string) Member {
 // Such a member may be handed from goroutine to goroutine between its
 // scopes (see [Member]). It must call Leave when done, as any member.
 func (iso *Isolator) JoinIdle() Member {
-	return iso.join(nil, true)
+	return iso.join(nil, true, 0)
 }
 
 // JoinIdleNamed is [Isolator.JoinIdle] for a member with a name, as
@@ -200,15 +202,18 @@ func (iso *Isolator) JoinIdle() Member {
 // the member may have been handed to another goroutine, not where that
 // goroutine waits (see [MemberInfo]).
 func (iso *Isolator) JoinIdleNamed(name string) Member {
-	return iso.join(&name, true)
+	return iso.join(&name, true, 0)
 }
 
 // join claims a slot for a member named name (nil: named after its slot),
-// joining idle if idle is set (for reports), and returns it idle: the slot's word is idle already (slots.go,
-// invariant 1), and so is the state's mode. Join and JoinNamed then make
-// it run.
-func (iso *Isolator) join(name *string, idle bool) Member {
+// joining idle if idle is set (for reports), and returns it idle: the
+// slot's word is idle already (slots.go, invariant 1), and so is the
+// state's mode. Join and JoinNamed then make it run. g is the joining goroutine (arch.G), recorded for stall reports:
+// 0 for the idle joins of callback frameworks, whose members run on other
+// goroutines than the one that joins them.
+func (iso *Isolator) join(name *string, idle bool, g uintptr) Member {
 	sl := iso.claim()
+	sl.diag.setG(g)
 	if name != nil || sl.label.Load() != nil {
 		sl.name(name, idle)
 	}

@@ -241,10 +241,37 @@ type slotDiag struct {
 	// joinedIdle is set if that join was JoinIdleNamed.
 	goid       atomic.Uint64
 	joinedIdle atomic.Bool
-	// heldSince is when the member was held back (under mu, while it is in
-	// Isolator.held).
-	heldSince time.Time
+	// g is the goroutine that joined with Join or JoinNamed, or that runs
+	// the member in a Busy scope, as arch.G identifies it (0: joined idle,
+	// or since a Busy scope made it idle or harmless again, or a port
+	// without it): a report compares it with a requester's (see
+	// joinedOnLocked). See setG.
+	g uintptr
+	// heldSince is when the member was held back (time.Now().UnixNano():
+	// a wall clock, enough for a report, in 8 bytes, so that a slot stays
+	// two cache lines), and heldG the goroutine (arch.G) held (under mu,
+	// while it is in Isolator.held).
+	heldSince int64
+	heldG     uintptr
 }
+
+// setG records the goroutine g that joins. Join's goroutine stores, and a
+// report's loads atomically, maybe meanwhile. Where the race detector sees
+// the two, the store is atomic too; elsewhere it is plain, as setTop's is,
+// because an atomic store is a locked instruction on amd64, which costs
+// Join+Leave a tenth more: a load of an aligned machine word (a uintptr is
+// one on every port) sees one of the values written, never a mix (the Go
+// memory model), and a stale one only names a member wrongly in a report.
+func (d *slotDiag) setG(g uintptr) {
+	if raceEnabled {
+		atomic.StoreUintptr(&d.g, g)
+	} else {
+		d.g = g
+	}
+}
+
+// loadG returns the goroutine recorded by setG.
+func (d *slotDiag) loadG() uintptr { return atomic.LoadUintptr(&d.g) }
 
 // name names the member that joins on sl (nil: unnamed, named after its
 // slot), idle if idle is set, and records the goroutine of a named one.

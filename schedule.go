@@ -231,7 +231,7 @@ func (iso *Isolator) queueOf(req *request) *requestQueue {
 func (iso *Isolator) enqueue(req *request) {
 	iso.tickets++
 	req.ticket = iso.tickets
-	req.pc = 0 // known once it has to wait
+	req.pc, req.g = 0, 0 // known once it has to wait
 	iso.queueOf(req).push(req)
 	iso.gate.Add(weight(req))
 }

@@ -82,8 +82,12 @@ type slot struct {
 	_ [slotPad]byte
 }
 
-// slotPad rounds a slot up to two cache lines.
-const slotPad = 2*cacheLine - 80 - unsafe.Sizeof(slotDiag{})
+// slotPad rounds a slot up to whole cache lines (two on 64-bit ports);
+// slotFields is the size of its fields.
+const (
+	slotFields = 80 + unsafe.Sizeof(slotDiag{})
+	slotPad    = (slotFields+cacheLine-1)/cacheLine*cacheLine - slotFields
+)
 
 // paddedState is a slot's state word on a cache line of its own, with the
 // slot's leaked flag, which is written once at most.

@@ -61,7 +61,9 @@ type StallReport struct {
 	// Kind is what waits.
 	Kind StallKind
 	// Requester is who asked. A request made through the Isolator by a
-	// goroutine that joined a named member is that member's.
+	// goroutine that joined a member (with Join or JoinNamed; on the
+	// ports where [github.com/isolatekit/isolate/arch.G] is 0, with JoinNamed only), or by a goroutine
+	// that joined a named member, is that member's.
 	Requester Requester
 	// WaitsForItself is set when the Requester is a member that keeps its
 	// own request waiting: it asked through the Isolator (Isolate,

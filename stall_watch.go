@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/isolatekit/isolate/arch"
 )
 
 // Stall reports. A wait that lasts longer than StallAfter is reported by a
@@ -33,9 +35,17 @@ import (
 // call sites; names, frames and strings are made after. If named members
 // are involved, a report takes one dump of every goroutine (see
 // goroutine.go) to say where each waits, and to find a member that asked
-// through the Isolator and waits for itself. A member dropped without Leave
-// is named leaked once a garbage collection has found it (the library
-// never forces one).
+// through the Isolator and waits for itself. Without a dump, reports also
+// compare goroutines by arch.G: a member records its goroutine's when it
+// joins with Join or JoinNamed (not when it joins idle: callback
+// frameworks run those on other goroutines), and when a Busy scope makes
+// it run, until that scope's End; a request, a grace period or a held
+// member records its waiting goroutine's. A requester whose G is a joined
+// member's is that member. A G identifies a goroutine only while it lives,
+// and a member handed to another goroutine keeps its joiner's: this is a
+// diagnostic, which may (rarely) name the wrong member, never a rule that
+// anything depends on. A member dropped without Leave is named leaked once
+// a garbage collection has found it (the library never forces one).
 
 // defaultStallAfter is StallAfter's value when it is zero.
 const defaultStallAfter = time.Second
@@ -143,7 +153,7 @@ func (iso *Isolator) watchStall(req *request) *time.Timer {
 	// (or a variant): runtime.Callers counts inlined frames too.
 	// TestStallReportNamesBlockerAndHolder checks the count.
 	runtime.Callers(6, pc[:])
-	req.pc = pc[0]
+	req.pc, req.g = pc[0], arch.G()
 	gen := req.stall.next()
 	return req.stall.start(after, func() { iso.reportStall(req, gen) })
 }
@@ -180,11 +190,13 @@ func (iso *Isolator) reportStall(req *request, gen uint64) {
 	requester := req.who()
 	isolated := iso.isolatedLocked()
 	named := iso.namedLocked()
+	self := iso.joinedOnLocked(req.g, nil)
 	onStall := iso.OnStall
 	iso.mu.Unlock()
 
 	r := StallReport{Kind: kind, Requester: requester.requester(), Waited: waited, Count: count, Blockers: infos(blockers, isolated)}
 	r.Holder = holder.requesterOrNil()
+	r.askedBy(infos(self, isolated))
 	r.locate(infos(named, isolated), methods, false)
 	r.send(onStall)
 }
@@ -272,11 +284,39 @@ func (r *StallReport) locate(named []MemberInfo, methods []string, all bool) map
 			continue
 		}
 		where(mi)
-		r.Requester.Member = mi
-		r.WaitsForItself = slices.ContainsFunc(r.Blockers, func(b MemberInfo) bool { return b.Slot == mi.Slot })
+		r.askedBy([]MemberInfo{*mi})
 		return traces
 	}
 	return traces
+}
+
+// askedBy makes the member of self (none: nothing to do), whose goroutine
+// made the report's request through the Isolator, its Requester, unless it
+// has one: it waits for itself if it blocks the request.
+func (r *StallReport) askedBy(self []MemberInfo) {
+	if len(self) == 0 || r.Requester.Member != nil {
+		return
+	}
+	mi := &self[0]
+	r.Requester.Member = mi
+	r.WaitsForItself = slices.ContainsFunc(r.Blockers, func(b MemberInfo) bool { return b.Slot == mi.Slot }) ||
+		r.Holder != nil && r.Holder.Member != nil && r.Holder.Member.Slot == mi.Slot
+}
+
+// joinedOnLocked returns the member (at most one) other than on slot not
+// that the goroutine g (arch.G) joined, in slot order; none if g is 0
+// (under mu).
+func (iso *Isolator) joinedOnLocked(g uintptr, not *slot) []watched {
+	var found []watched
+	if g == 0 {
+		return nil
+	}
+	iso.eachMember(func(s *slot) {
+		if len(found) == 0 && s != not && s.diag.loadG() == g {
+			found = append(found, watched{slot: s, seen: s.state.Load()})
+		}
+	})
+	return found
 }
 
 // watchGraceStall arranges for the grace period w, about to wait, to be
@@ -321,6 +361,7 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 	iso.mu.Lock() // never under g.mu
 	named := iso.namedLocked()
 	isolated := iso.isolatedLocked()
+	self := iso.joinedOnLocked(w.g, nil)
 	iso.mu.Unlock()
 	r := StallReport{
 		Kind:      StallGracePeriod,
@@ -329,6 +370,7 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 		Count:     count,
 		Blockers:  infos(blockers, isolated),
 	}
+	r.askedBy(infos(self, isolated))
 	r.locate(infos(named, isolated), graceMethods, false)
 	r.send(iso.OnStall)
 }
@@ -341,7 +383,7 @@ func (iso *Isolator) watchHeld(s *slot) {
 		return
 	}
 	now := time.Now()
-	s.diag.heldSince = now
+	s.diag.heldSince, s.diag.heldG = now.UnixNano(), arch.G()
 	d := &iso.diag
 	// Each hold episode (from the first member held to the admission of
 	// the last, heldOver) arms a timer of its own: a timer of an earlier
@@ -397,11 +439,11 @@ func (iso *Isolator) reportHeld(gen uint64) {
 	}
 	oldest := iso.held[0].diag.heldSince
 	for _, s := range iso.held[1:] {
-		if s.diag.heldSince.Before(oldest) {
+		if s.diag.heldSince < oldest {
 			oldest = s.diag.heldSince
 		}
 	}
-	waited := time.Since(oldest)
+	waited := time.Duration(time.Now().UnixNano() - oldest)
 	o := iso.owner
 	if o == nil || o != d.heldBy || o.grants != d.heldGrant {
 		d.held.due, d.held.count = after, 0 // a new grant: a new wait
@@ -433,6 +475,7 @@ func (iso *Isolator) reportHeld(gen uint64) {
 	}
 	isolated := iso.isolatedLocked()
 	named := iso.namedLocked()
+	joiner := iso.joinerLocked(isolated)
 	onStall := iso.OnStall
 	iso.mu.Unlock()
 
@@ -445,15 +488,38 @@ func (iso *Isolator) reportHeld(gen uint64) {
 	}
 	named2 := infos(named, isolated)
 	traces := r.locate(named2, nil, true)
-	r.findJoin(named2, traces)
+	r.findJoin(infos(joiner, isolated), named2, traces)
 	r.send(onStall)
 }
 
+// joinerLocked returns the member (at most one) whose goroutine joins
+// again and is held, found by arch.G: the holder's (isolated) if it is one
+// (under mu).
+func (iso *Isolator) joinerLocked(isolated *slot) []watched {
+	var joiner []watched
+	for _, s := range iso.held {
+		found := iso.joinedOnLocked(s.diag.heldG, s)
+		if len(found) > 0 && (found[0].slot == isolated || joiner == nil) {
+			joiner = found
+		}
+	}
+	return joiner
+}
+
 // findJoin makes a held-isolation report a join report if a goroutine waits
-// in Join: a named member's, the holder's first (it waits for itself), or,
+// in Join: joiner's (a member whose goroutine joins again, found by
+// arch.G), a named member's, the holder's first (it waits for itself), or,
 // failing those, any goroutine of traces that waits in Join: an outsider,
 // whose call site is then the Requester's.
-func (r *StallReport) findJoin(named []MemberInfo, traces map[uint64]goroutineTrace) {
+func (r *StallReport) findJoin(joiner, named []MemberInfo, traces map[uint64]goroutineTrace) {
+	if len(joiner) > 0 {
+		if h := r.Holder; h != nil && h.Member != nil && h.Member.Slot == joiner[0].Slot {
+			joiner = []MemberInfo{*h.Member} // where it waits, if named
+		}
+		r.Kind = StallJoin
+		r.askedBy(joiner)
+		return
+	}
 	joins := func(mi *MemberInfo) bool {
 		return mi != nil && callsInto(mi.Stack, joinMethods, runtime.Frame{})
 	}

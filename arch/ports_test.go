@@ -35,7 +35,7 @@ var asmPorts = []string{"amd64", "arm64"}
 
 // implemented are the functions that every port must define exactly once,
 // in Go or in assembly.
-var implemented = []string{"Pause", "pauseN", "PauseN"}
+var implemented = []string{"Pause", "pauseN", "PauseN", "G", "getg"}
 
 var textRE = regexp.MustCompile(`(?m)^TEXT\s+·(\w+)\(SB\)`)
 
@@ -107,7 +107,7 @@ func TestPortCoverage(t *testing.T) {
 				t.Errorf("%s: %s has %d assembly bodies but %d Go declarations", port, fn, texts[fn], decls[fn])
 			}
 		}
-		for _, fn := range []string{"Pause", "pauseN"} {
+		for _, fn := range []string{"Pause", "pauseN", "getg"} {
 			if gotAsm := texts[fn] == 1; gotAsm != wantAsm {
 				t.Errorf("%s: %s in assembly: %t, want %t", port, fn, gotAsm, wantAsm)
 			}
