@@ -26,23 +26,7 @@ func skipWithoutG(t *testing.T) {
 // arch.G, without a goroutine dump.
 func TestStallReportFindsUnnamedMemberAskingThroughIsolator(t *testing.T) {
 	skipWithoutG(t)
-	for _, c := range []struct {
-		name string
-		kind StallKind
-		ask  func(context.Context, *Isolator) error
-	}{
-		{"Isolate", StallIsolation, func(ctx context.Context, iso *Isolator) error {
-			_, err := iso.IsolateContext(ctx)
-			return err
-		}},
-		{"IsolateFull", StallFullIsolation, func(ctx context.Context, iso *Isolator) error {
-			_, err := iso.IsolateFullContext(ctx)
-			return err
-		}},
-		{"Synchronize", StallGracePeriod, func(ctx context.Context, iso *Isolator) error {
-			return iso.SynchronizeContext(ctx)
-		}},
-	} {
+	for _, c := range askCases {
 		t.Run(c.name, func(t *testing.T) {
 			iso, reports := reportSink(20 * time.Millisecond)
 			other := iso.Join() // idle, on this goroutine: blocks nothing, asks nothing
@@ -59,7 +43,7 @@ func TestStallReportFindsUnnamedMemberAskingThroughIsolator(t *testing.T) {
 			assert.Equal(t, "member-1", r.Requester.Member.Name)
 			assert.Equal(t, StateRunning, r.Requester.Member.State)
 			assert.True(t, r.WaitsForItself)
-			assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_self_test.go"), "call site: %+v", r.Requester.Caller)
+			assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "call site: %+v", r.Requester.Caller) // askCases calls there
 			assert.Equal(t, []string{"member-1"}, names(r.Blockers))
 			assert.Contains(t, r.String(), "requested by member member-1 (running")
 			assert.Contains(t, r.String(), "it waits for itself")

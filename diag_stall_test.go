@@ -165,26 +165,30 @@ func TestStallReportShowsWhereBlockerWaits(t *testing.T) {
 	}
 }
 
+// askCases are the requests that a goroutine makes through the Isolator,
+// each with the kind of report it stalls as.
+var askCases = []struct {
+	name string
+	kind StallKind
+	ask  func(context.Context, *Isolator) error
+}{
+	{"Isolate", StallIsolation, func(ctx context.Context, iso *Isolator) error {
+		_, err := iso.IsolateContext(ctx)
+		return err
+	}},
+	{"IsolateFull", StallFullIsolation, func(ctx context.Context, iso *Isolator) error {
+		_, err := iso.IsolateFullContext(ctx)
+		return err
+	}},
+	{"Synchronize", StallGracePeriod, func(ctx context.Context, iso *Isolator) error {
+		return iso.SynchronizeContext(ctx)
+	}},
+}
+
 // A member's goroutine that asks through the Isolator is the report's
 // requester, and the report says it waits for itself.
 func TestStallReportFindsMemberAskingThroughIsolator(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		kind StallKind
-		ask  func(context.Context, *Isolator) error
-	}{
-		{"Isolate", StallIsolation, func(ctx context.Context, iso *Isolator) error {
-			_, err := iso.IsolateContext(ctx)
-			return err
-		}},
-		{"IsolateFull", StallFullIsolation, func(ctx context.Context, iso *Isolator) error {
-			_, err := iso.IsolateFullContext(ctx)
-			return err
-		}},
-		{"Synchronize", StallGracePeriod, func(ctx context.Context, iso *Isolator) error {
-			return iso.SynchronizeContext(ctx)
-		}},
-	} {
+	for _, c := range askCases {
 		t.Run(c.name, func(t *testing.T) {
 			iso, reports := reportSink(20 * time.Millisecond)
 			other := iso.JoinNamed("other") // idle: blocks nothing
