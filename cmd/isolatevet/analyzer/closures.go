@@ -2,7 +2,6 @@ package analyzer
 
 import (
 	"go/ast"
-	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/types/typeutil"
@@ -17,43 +16,13 @@ import (
 func localFuncs(info *types.Info, body ast.Node) map[types.Object]*ast.FuncLit {
 	lits := map[types.Object]*ast.FuncLit{}
 	count := map[types.Object]int{}
-	note := func(id *ast.Ident, rhs ast.Expr) {
-		obj := info.Defs[id]
-		if obj == nil {
-			obj = info.Uses[id]
-		}
-		if obj == nil {
-			return
-		}
+	assignments(info, body, func(obj types.Object, rhs ast.Expr) {
 		count[obj]++
 		if lit, ok := rhs.(*ast.FuncLit); ok {
 			lits[obj] = lit
 		}
-	}
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			for i, l := range n.Lhs {
-				if id, ok := ast.Unparen(l).(*ast.Ident); ok {
-					var r ast.Expr // nil: not one value per variable
-					if len(n.Rhs) == len(n.Lhs) {
-						r = n.Rhs[i]
-					}
-					note(id, r)
-				}
-			}
-		case *ast.ValueSpec:
-			for i, id := range n.Names {
-				if len(n.Values) == len(n.Names) {
-					note(id, n.Values[i])
-				}
-			}
-		case *ast.UnaryExpr:
-			if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND {
-				count[info.Uses[id]] += 2
-			}
-		}
-		return true
+	}, func(obj types.Object) {
+		count[obj] += 2
 	})
 	for obj := range lits {
 		if count[obj] != 1 {

@@ -70,46 +70,14 @@ func netWrappers(info *types.Info, body ast.Node) map[types.Object]bool {
 	}
 	assigned := map[types.Object][]ast.Expr{}
 	var order []types.Object
-	note := func(lhs ast.Expr, rhs ast.Expr) {
-		id, ok := ast.Unparen(lhs).(*ast.Ident)
-		if !ok || id.Name == "_" {
-			return
-		}
-		obj := info.Defs[id]
-		if obj == nil {
-			obj = info.Uses[id]
-		}
-		if obj == nil {
-			return
-		}
+	escaped := map[types.Object]bool{}
+	assignments(info, body, func(obj types.Object, rhs ast.Expr) {
 		if _, seen := assigned[obj]; !seen {
 			order = append(order, obj)
 		}
-		assigned[obj] = append(assigned[obj], rhs)
-	}
-	escaped := map[types.Object]bool{}
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			for i, l := range n.Lhs {
-				var r ast.Expr // nil: not a single value from a wrapper
-				if len(n.Rhs) == len(n.Lhs) {
-					r = n.Rhs[i]
-				}
-				note(l, r)
-			}
-		case *ast.ValueSpec:
-			for i, id := range n.Names {
-				if len(n.Values) == len(n.Names) {
-					note(id, n.Values[i])
-				}
-			}
-		case *ast.UnaryExpr:
-			if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op.String() == "&" {
-				escaped[info.Uses[id]] = true // may be assigned through the pointer
-			}
-		}
-		return true
+		assigned[obj] = append(assigned[obj], rhs) // nil: not a single value from a wrapper
+	}, func(obj types.Object) {
+		escaped[obj] = true // may be assigned through the pointer
 	})
 	w := map[types.Object]bool{}
 	for changed := true; changed; {
