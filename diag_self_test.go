@@ -87,30 +87,7 @@ func TestStallReportOutsiderIsNoMember(t *testing.T) {
 // waits for itself, and is reported as the requester.
 func TestUnnamedJoinInsideOwnIsolationIsReported(t *testing.T) {
 	skipWithoutG(t)
-	iso, reports := reportSink(20 * time.Millisecond)
-	handoff := make(chan func())
-	left := make(chan struct{})
-	go func() {
-		m := iso.Join() // member-0
-		release := m.Isolate()
-		handoff <- release  // so that the test can end the deadlock
-		other := iso.Join() // the mistake: waits for m's own isolation
-		other.Leave()
-		m.Leave()
-		close(left)
-	}()
-	release := <-handoff
-	r := awaitReport(t, reports, "join in own isolation", func(r StallReport) bool { return r.Kind == StallJoin })
-	require.NotNil(t, r.Requester.Member)
-	assert.Equal(t, "member-0", r.Requester.Member.Name)
-	assert.Equal(t, StateIsolated, r.Requester.Member.State)
-	assert.True(t, r.WaitsForItself)
-	require.NotNil(t, r.Holder)
-	require.NotNil(t, r.Holder.Member)
-	assert.Equal(t, "member-0", r.Holder.Member.Name)
-	assert.Contains(t, r.String(), "it waits for itself")
-	release()
-	<-left
+	joinInsideOwnIsolation(t, (*Isolator).Join, "member-0")
 }
 
 // A member joined idle, as a callback framework's accept hook joins one,

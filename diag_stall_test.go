@@ -355,11 +355,19 @@ func TestUnnamedJoinBehindHeldIsolationIsReported(t *testing.T) {
 // A member whose goroutine joins again inside its own isolation waits for
 // itself: a deadlock, reported as such.
 func TestJoinInsideOwnIsolationIsReported(t *testing.T) {
+	joinInsideOwnIsolation(t, func(iso *Isolator) Member { return iso.JoinNamed("worker-1") }, "worker-1")
+}
+
+// joinInsideOwnIsolation runs a member, joined by join and named name in
+// reports, whose goroutine joins again inside its own isolation, and checks
+// the report of the deadlock.
+func joinInsideOwnIsolation(t *testing.T, join func(*Isolator) Member, name string) {
+	t.Helper()
 	iso, reports := reportSink(20 * time.Millisecond)
 	handoff := make(chan func())
 	left := make(chan struct{})
 	go func() {
-		m := iso.JoinNamed("worker-1")
+		m := join(iso)
 		release := m.Isolate()
 		handoff <- release  // so that the test can end the deadlock
 		other := iso.Join() // the mistake: waits for m's own isolation
@@ -370,12 +378,12 @@ func TestJoinInsideOwnIsolationIsReported(t *testing.T) {
 	release := <-handoff
 	r := awaitReport(t, reports, "join in own isolation", func(r StallReport) bool { return r.Kind == StallJoin })
 	require.NotNil(t, r.Requester.Member)
-	assert.Equal(t, "worker-1", r.Requester.Member.Name)
+	assert.Equal(t, name, r.Requester.Member.Name)
 	assert.Equal(t, StateIsolated, r.Requester.Member.State)
 	assert.True(t, r.WaitsForItself)
 	require.NotNil(t, r.Holder)
 	require.NotNil(t, r.Holder.Member)
-	assert.Equal(t, "worker-1", r.Holder.Member.Name)
+	assert.Equal(t, name, r.Holder.Member.Name)
 	assert.Contains(t, r.String(), "it waits for itself")
 	release() // the member's goroutine no longer touches m until Join returns
 	<-left
