@@ -349,13 +349,6 @@ func (w *graceWaiter) spinUntilIdle(p awaiting) bool {
 	return false
 }
 
-// idleSince reports whether a member whose word read count at the snapshot,
-// in a state that was not idle, has been idle since, now that it reads word
-// (point 1 above).
-func idleSince(word, count uint32) bool {
-	return word&stateMask == stateIdle || word&countMask != count
-}
-
 // leave takes w out of the waiters, and out of the watch of its member
 // (under mu).
 func (g *graceState) leave(w *graceWaiter) {

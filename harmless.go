@@ -1,86 +1,8 @@
 package isolate
 
 import (
-	"sync/atomic"
-
 	"github.com/isolatekit/isolate/arch"
 )
-
-// A Scope is one harmless, idle or busy scope of a member, from the call
-// that opened it ([Member.Harmless], [Member.Idle], [Member.Busy]) to its
-// End. It is a small value, as runtime/trace's Region is, so that opening a
-// scope allocates nothing:
-//
-//	defer m.Harmless().End()
-//
-// A Scope is bound to the one scope it opened: it names it by a number
-// that the member's state never gives out again, in this membership or a
-// later one. The zero Scope is no scope: its End panics.
-type Scope struct {
-	s   *member
-	tag uint64
-}
-
-// End ends the scope. It must be called once, by the goroutine that holds
-// the member (see [Member]), in the reverse order of opening. The End of a
-// harmless or idle scope may block: the member runs again, and waits for
-// an isolation in progress or requested to end first, as the scope's doc
-// says; the End of a busy scope never blocks.
-//
-// An End that is not the innermost open scope's panics, and changes
-// nothing: called twice, after its scope ended otherwise, out of order,
-// or after the membership is over (however many scopes and memberships
-// came since), with one exception: the End of a scope that Leave ended is
-// a no-op, once. This holds whichever goroutine calls it, once its scope
-// has ended (the end synchronized before the call): such an End reads one
-// word of the member, atomically, and the race detector reports no race
-// with the member's goroutine.
-func (sc Scope) End() {
-	s := sc.s
-	if s == nil || s.loadTop() != sc.tag {
-		sc.endMisuse()
-		return
-	}
-	e := &s.stack[s.depth-1]
-	s.pop(e)
-	if e.prev != s.mode {
-		if e.prev == stateRunning {
-			s.resume()
-		} else {
-			s.restore(e.prev)
-		}
-	}
-}
-
-var endMisuseMessages = [...]string{
-	kindHarmless: "isolate: Harmless scope ended twice or out of order",
-	kindIdle:     "isolate: Idle scope ended twice or out of order",
-	kindBusy:     "isolate: Busy scope ended twice or out of order",
-}
-
-// endMisuse handles the End of a scope that is not the innermost open one:
-// a scope that Leave ended (a no-op, once), or misuse. It writes nothing
-// but the ended flag of a scope that Leave ended, so that a stale End
-// from another goroutine is no data race.
-//
-//go:noinline
-func (sc Scope) endMisuse() {
-	s := sc.s
-	if s == nil {
-		panic("isolate: End of the zero Scope")
-	}
-	if s.left.Load() { // then leaveEnded is set, for good
-		for i := range s.leaveEnded {
-			if e := &s.leaveEnded[i]; e.tag == sc.tag {
-				if e.ended.CompareAndSwap(false, true) {
-					return
-				}
-				break
-			}
-		}
-	}
-	panic(endMisuseMessages[kindOf(sc.tag)])
-}
 
 // Harmless marks the member harmless until the scope's End is called: it
 // promises not to touch the shared state the Isolator protects, so that an
@@ -209,29 +131,6 @@ func (s *member) restore(prev uint32) {
 	s.mode = stateHarmless
 }
 
-// setTop sets the tag of the innermost open scope: the member's own
-// goroutine writes it, and an End's check, maybe on another goroutine,
-// loads it atomically. Where the race detector sees the two, the store is
-// atomic too, so that such an End is no data race; elsewhere it is a
-// plain store (an atomic one is a locked instruction on amd64, as
-// costly as the scope's swap): a load of an aligned machine word sees one
-// of the values written, never a mix (the Go memory model), and no tag is
-// ever written again, so an End that loads a stale tag still fails its
-// check. On 32-bit ports, where a tag is two words, the store is atomic.
-func (s *member) setTop(tag uint64) {
-	if plainTop {
-		s.top = tag
-	} else {
-		atomic.StoreUint64(&s.top, tag)
-	}
-}
-
-// plainTop is set where setTop may store plainly.
-const plainTop = !raceEnabled && ^uint(0)>>63 == 1
-
-// loadTop returns the tag of the innermost open scope.
-func (s *member) loadTop() uint64 { return atomic.LoadUint64(&s.top) }
-
 // Poll is a safepoint for members that run long without blocking: if an
 // isolation is in progress or a plain one requested, the member becomes
 // harmless until no isolation is in progress or requested (Poll blocks
@@ -293,12 +192,6 @@ func (s *member) passAwaited(st uint32) (woke bool) {
 	}
 	s.iso.grace.handOn(s.slot)
 	return false
-}
-
-// nextCount returns the count bits after count and one more idle entry: the
-// count wraps within its bits.
-func nextCount(count uint32) uint32 {
-	return (count + idleOne) & countMask
 }
 
 // publish writes st (harmless or idle) in the member's word on a slow path

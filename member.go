@@ -106,48 +106,6 @@ type member struct {
 	stackBuf [4]scope
 }
 
-type scopeKind uint8
-
-// The kinds of scopes; a scope's tag holds its kind in its low bits.
-const (
-	kindHarmless scopeKind = iota
-	kindIdle
-	kindIsolate
-	kindBusy
-)
-
-// tagStep is the step of member.serial: the bits below it hold a tag's
-// kind.
-const tagStep = 4
-
-// scope is an open Harmless, Idle, Busy or Isolate scope.
-type scope struct {
-	// tag names the scope: the state's serial when it opened, with its
-	// kind in the low bits. Never 0.
-	tag uint64
-	// below is member.top before the scope opened.
-	below uint64
-	// prev is the member's mode when the scope opened.
-	prev uint32
-	// holds is set on the isolate scope that holds the grant (not on
-	// isolations nested in it).
-	holds bool
-}
-
-// kind returns the kind of the scope named tag.
-func kindOf(tag uint64) scopeKind { return scopeKind(tag % tagStep) }
-
-// A leftScope is a scope that Leave ended; its End is a no-op once.
-type leftScope struct {
-	tag   uint64
-	ended atomic.Bool
-}
-
-// maxDepth is the number of scopes a member may have open at once. A deeper
-// stack is a bug: an end func that is never called, typically `defer
-// m.Harmless()` with one pair of parentheses, in a loop.
-const maxDepth = 1000
-
 // Join makes the calling goroutine a member, running. It may block: it
 // never returns inside someone else's isolated section, and like a member
 // ending an idle scope, it waits while an isolation is in progress or
@@ -282,49 +240,4 @@ func (m Member) dead() {
 		panic("isolate: use of the zero Member (not returned by Join)")
 	}
 	panic("isolate: use of a Member after Leave")
-}
-
-// reserve makes room for one more scope, before anything changes: it
-// panics if maxDepth scopes are open.
-func (s *member) reserve() {
-	if s.depth == len(s.stack) {
-		s.grow()
-	}
-}
-
-// push opens a scope of kind k at the top of the stack, the member being in
-// mode prev, and returns its tag. The caller reserved room, and sets holds
-// for an isolate scope (push stays inlinable).
-func (s *member) push(k scopeKind, prev uint32) uint64 {
-	d := s.depth
-	e := &s.stack[d]
-	s.serial += tagStep
-	tag := s.serial | uint64(k)
-	// Field by field, not a composite literal: that zeroes the entry with
-	// one wide store and patches it with narrow ones, and the End's
-	// loads of the entry then wait for all of them (no store forwarding).
-	e.tag, e.below, e.prev, e.holds = tag, s.top, prev, false
-	s.setTop(tag)
-	s.depth = d + 1
-	return tag
-}
-
-// pop ends the innermost open scope, e, which the caller checked.
-func (s *member) pop(e *scope) {
-	s.setTop(e.below)
-	s.depth--
-}
-
-// grow doubles the scope stack, after checking that it may grow. It is out
-// of line: inlined in reserve, it would give the scopes' fast paths its
-// frame.
-//
-//go:noinline
-func (s *member) grow() {
-	if len(s.stack) >= maxDepth {
-		panic("isolate: 1000 scopes open at once: an End is never called " +
-			"(`defer m.Harmless()` instead of `defer m.Harmless().End()`?)")
-	}
-	n := min(len(s.stack), maxDepth-len(s.stack))
-	s.stack = append(s.stack, make([]scope, n)...)
 }

@@ -5,7 +5,6 @@ import (
 	"iter"
 	"math/bits"
 	"runtime/trace"
-	"sync/atomic"
 )
 
 // This file holds the part of the protocol that runs under Isolator.mu:
@@ -194,14 +193,6 @@ func (iso *Isolator) unwatch(req *request) {
 	}
 }
 
-// memberSlot returns the slot of req's member; nil for an outsider's request.
-func (req *request) memberSlot() *slot {
-	if req.member == nil {
-		return nil
-	}
-	return req.member.slot
-}
-
 // kick runs schedule for a member whose state change an isolator watched,
 // and reports whether that woke a parked goroutine (see handOff).
 func (iso *Isolator) kick() (woke bool) {
@@ -209,156 +200,6 @@ func (iso *Isolator) kick() (woke bool) {
 	woke = iso.schedule()
 	iso.mu.Unlock()
 	return woke
-}
-
-// weight is what a request adds to the gate while it is pending.
-func weight(req *request) uint64 {
-	if req.full {
-		return gateFull
-	}
-	return gatePlain
-}
-
-func (iso *Isolator) queueOf(req *request) *requestQueue {
-	if req.full {
-		return &iso.fullQ
-	}
-	return &iso.plainQ
-}
-
-// enqueue makes req pending and publishes it in the gate (invariant 1: before
-// any scan that may grant it).
-func (iso *Isolator) enqueue(req *request) {
-	iso.tickets++
-	req.ticket = iso.tickets
-	req.pc, req.g = 0, 0 // known once it has to wait
-	iso.queueOf(req).push(req)
-	iso.gate.Add(weight(req))
-}
-
-// unqueue takes req out of its queue and its watches; the caller fixes the
-// gate.
-func (iso *Isolator) unqueue(req *request) {
-	iso.queueOf(req).remove(req)
-	iso.unwatch(req)
-	iso.rescan()
-}
-
-// rescan makes the next scans start from the first slot (invariant 2).
-func (iso *Isolator) rescan() {
-	iso.plainCursor, iso.fullCursor = 0, 0
-}
-
-// grantAtOnce grants req, made under mu while no isolation is in progress or
-// requested, if every other member is in the state it needs, and reports
-// whether it did. It publishes the grant itself in the gate before it
-// scans, rather than a pending request first: to a member the two mean the
-// same (both keep every scope end and Join from running on, see holds), so
-// the Dekker pair of invariant 1 is the same, and an uncontended isolation
-// saves a gate write and the queues. If the scan finds a blocker, the gate
-// goes back to what it was and the cursors to the first slot (members may
-// change state once mu is unlocked); nothing was watched, nobody held.
-func (iso *Isolator) grantAtOnce(req *request) bool {
-	need := stateHarmless
-	if req.full {
-		need = stateIdle
-	}
-	iso.gate.Add(gateGranted)
-	cursor := 0 // not the queues' cursors: this scan serves no queue
-	if w := iso.scan(&cursor, req, need); w.slot != nil {
-		iso.gate.And(^gateGranted)
-		iso.rescan()
-		return false
-	}
-	iso.owner = req
-	if m := req.member; m != nil && sectionState(req.prev) != req.prev {
-		setState(m.state, sectionState(req.prev)) // its word still says prev
-	}
-	iso.granted(req)
-	return true
-}
-
-// grant makes req the owner and wakes its goroutine, reporting whether it
-// was parked. A member's state goes
-// back to what it was before it asked: nobody scans while the grant is held,
-// and the release leaves the member in that state (invariant 3). A member
-// that asked from an idle scope runs its section, though, and may take
-// references there: its word says running until the release makes it idle
-// again, so that a grace period waits for it.
-func (iso *Isolator) grant(req *request) (woke bool) {
-	iso.unqueue(req)
-	iso.owner = req
-	iso.gate.Add(gateGranted - weight(req))
-	if m := req.member; m != nil {
-		setState(m.state, sectionState(req.prev))
-	}
-	iso.granted(req)
-	return !req.asking && req.signal()
-}
-
-// sectionState is what the word of a member that asked in state prev says
-// while it holds its grant: prev, but running for idle (see grant).
-func sectionState(prev uint32) uint32 {
-	if prev == stateIdle {
-		return stateRunning
-	}
-	return prev
-}
-
-// granted does the bookkeeping of req's grant.
-func (iso *Isolator) granted(req *request) {
-	req.grants++
-	iso.counts.countGrant(req)
-	if trace.IsEnabled() {
-		_, req.task = trace.NewTask(context.Background(), "isolate: isolated section")
-	}
-}
-
-// releaseLocked ends the isolation that req holds: the members it held back
-// run first (invariant 4), then schedule looks for the next grant. A member
-// that isolated from an idle scope is idle again (see grant): it is its own
-// goroutine that releases, or rolls back, its grant.
-func (iso *Isolator) releaseLocked(req *request) {
-	if m := req.member; m != nil && req.prev == stateIdle {
-		m.publish(stateIdle)
-	}
-	if req.task != nil {
-		req.task.End()
-		req.task = nil
-	}
-	iso.owner = nil
-	fullPending := iso.gate.And(^gateGranted)&gateFullMask != 0
-	if len(iso.held) > 0 {
-		iso.admitHeld(func(from uint32) bool {
-			return from == stateHarmless || req.full || !fullPending
-		})
-	}
-	iso.schedule()
-}
-
-// withdrawLocked takes back the pending request req. A member's state goes
-// back to what it was before it asked, except that a member that was running
-// is held while someone else's isolation is in progress: withdrawLocked then
-// reports true and the member must wait on its slot.
-//
-// Such a member stays in the state it waited in, idle for a full request (it
-// holds no references: neither the full isolation in progress nor a grace
-// period may wait for it), and is admitted by the rule of a member ending a
-// harmless scope, at the end of the isolation: it does not wait for other
-// pending requests.
-func (iso *Isolator) withdrawLocked(req *request) (held bool) {
-	iso.unqueue(req)
-	iso.gate.Add(-weight(req))
-	if m := req.member; m != nil {
-		if req.prev == stateRunning && iso.owner != nil {
-			iso.hold(m.slot, stateHarmless)
-			held = true
-		} else {
-			setState(m.state, req.prev)
-		}
-	}
-	iso.schedule()
-	return held
 }
 
 // hold records that the member on s waits for the gate to let it run, as a
@@ -393,19 +234,6 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) (woke bool) {
 		iso.heldOver()
 	}
 	return woke
-}
-
-// shrunk returns s, or a copy of it in a smaller array if s uses less than a
-// quarter of a large one: slices that a burst made grow give the memory back.
-func shrunk[E any](s []E) []E {
-	const small = 64
-	if cap(s) <= small || len(s) >= cap(s)/4 {
-		return s
-	}
-	if len(s) == 0 {
-		return nil
-	}
-	return append(make([]E, 0, 2*len(s)), s...)
 }
 
 // resumeSlow is the slow path of member m going from state from to running:
@@ -452,19 +280,5 @@ func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
 		s.wait(first, nil)
-	}
-}
-
-// setState writes st in the state word w of a member that is not moving
-// itself (it waits, or the caller is its goroutine under mu), keeping the
-// count (invariant 7: this never moves a word into idle from another state)
-// and the awaited flag (invariant 8); it drops the watched flag (see
-// "Writes" in the protocol).
-func setState(w *atomic.Uint32, st uint32) {
-	for {
-		old := w.Load()
-		if w.CompareAndSwap(old, old&(countMask|stateAwaited)|st) {
-			return
-		}
 	}
 }

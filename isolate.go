@@ -1,6 +1,78 @@
 package isolate
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Isolate waits until every member is harmless, idle or waiting to isolate
+// itself, and returns with the calling goroutine isolated: no member runs
+// until release is called. Call it from a goroutine that is not a member
+// (a member isolates with [Member.Isolate]; through the Isolator it would wait
+// for itself).
+//
+// release may be called from any goroutine, once: it is bound to this one
+// isolation, and a second call panics, whatever has happened since. Calling
+// Isolate again before release deadlocks, as locking a sync.Mutex twice
+// does.
+//
+// Typical use:
+//
+//	defer iso.Isolate()()
+func (iso *Isolator) Isolate() (release func()) {
+	release, _ = iso.isolate(abort{}, false, false)
+	return release
+}
+
+// IsolateContext is [Isolator.Isolate] that gives up when ctx is done. It
+// then returns a nil release and an error wrapping ctx.Err(), and leaves no
+// trace: members it held back run on, later isolations are unaffected.
+func (iso *Isolator) IsolateContext(ctx context.Context) (release func(), err error) {
+	return iso.isolate(abortBy(ctx), false, false)
+}
+
+// IsolateFull is [Isolator.Isolate] that waits until every member is idle
+// (see [Member.Idle]), so that the isolated section may free or replace
+// objects that members could otherwise hold between jobs.
+func (iso *Isolator) IsolateFull() (release func()) {
+	release, _ = iso.isolate(abort{}, true, false)
+	return release
+}
+
+// IsolateFullContext is [Isolator.IsolateFull] that gives up when ctx is
+// done, as [Isolator.IsolateContext] does.
+func (iso *Isolator) IsolateFullContext(ctx context.Context) (release func(), err error) {
+	return iso.isolate(abortBy(ctx), true, false)
+}
+
+// TryIsolate isolates the calling goroutine if that needs no waiting: no
+// isolation is in progress or requested and every member is harmless. It
+// reports whether it did; on false it leaves no trace.
+func (iso *Isolator) TryIsolate() (release func(), ok bool) {
+	release, err := iso.isolate(abort{}, false, true)
+	return release, err == nil
+}
+
+// errWouldWait is what isolate returns when try is set and it would wait.
+var errWouldWait = errors.New("isolate: isolation would wait")
+
+func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
+	if a.ended() {
+		return nil, a.err()
+	}
+	iso.mu.Lock()
+	req := iso.spare.take()
+	req.full = full
+	if err := iso.acquire(req, a, try); err != nil {
+		iso.mu.Lock()
+		iso.spare.keep(req)
+		iso.mu.Unlock()
+		return nil, err
+	}
+	grant := req.grants
+	return func() { iso.releaseOutsider(req, grant) }, nil
+}
 
 // Isolate waits until every other member is harmless, idle or waiting to
 // isolate itself, and returns with the member isolated: no other member runs
@@ -84,20 +156,6 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	return m.pushIsolate(true), nil
 }
 
-// lockRequest readies the member's request for an isolation (full or
-// plain), after reserving room for its isolate scope so that the grant
-// finds room, and returns it with mu locked, for Isolator.acquire.
-func (s *member) lockRequest(full bool) *request {
-	s.reserve()
-	if s.req == nil {
-		s.req = &request{member: s}
-	}
-	req := s.req
-	s.iso.mu.Lock()
-	req.full, req.prev = full, s.mode
-	return req
-}
-
 // pushIsolate opens an isolate scope, the one holding the grant if holds is
 // set, and returns its release func, bound to it by its tag. The caller
 // reserved room.
@@ -130,13 +188,32 @@ func (m Member) release(tag uint64) {
 	}
 }
 
-// releaseMember ends the isolation that the member's request req holds.
-func (iso *Isolator) releaseMember(req *request) {
-	iso.mu.Lock()
-	if iso.owner != req {
-		iso.mu.Unlock()
-		panic("isolate: internal error: member released an isolation it does not hold")
+// abort is what may end a wait for an isolation: the context of the
+// ...Context forms. The zero value, for the forms without one, never ends
+// and spares their fast path the context's interface calls.
+type abort struct{ ctx context.Context }
+
+// abortBy returns the abort of ctx, which must not be nil.
+func abortBy(ctx context.Context) abort {
+	if ctx == nil {
+		panic("isolate: nil Context")
 	}
-	iso.releaseLocked(req)
-	iso.mu.Unlock()
+	return abort{ctx}
+}
+
+func (a abort) ended() bool {
+	return a.ctx != nil && a.ctx.Err() != nil
+}
+
+// done is closed when a ends; nil (never ready) for the zero abort.
+func (a abort) done() <-chan struct{} {
+	if a.ctx == nil {
+		return nil
+	}
+	return a.ctx.Done()
+}
+
+// err is the error of a request that a ended.
+func (a abort) err() error {
+	return fmt.Errorf("isolate: isolation abandoned: %w", a.ctx.Err())
 }

@@ -1,0 +1,372 @@
+package isolate
+
+import (
+	"context"
+	"runtime/trace"
+	"time"
+)
+
+// A request is one goroutine's wish to isolate itself.
+type request struct {
+	waiter
+	member *member // nil for an outsider
+	full   bool
+	// prev is the member's state from before it asked, restored when the
+	// request is granted or withdrawn (members only).
+	prev uint32
+	// before and after link the request into its queue while it is
+	// pending.
+	before, after *request
+	// since is when the request started to wait; zero if it did not.
+	// waitCounted is set when its grant counted a wait: waited long,
+	// maxBefore the longest wait counted before it, kept so that a grant
+	// rolled back is taken back from the statistics (uncountGrant).
+	since       time.Time
+	waitCounted bool
+	waited      time.Duration
+	maxBefore   time.Duration
+	// pc is where the requester called and g its goroutine (arch.G),
+	// recorded when it has to wait; zero otherwise.
+	pc uintptr
+	g  uintptr
+	// stall reports the wait if it lasts, again if it goes on.
+	stall stallClock
+	// task spans the isolated section while runtime/trace is on.
+	task *trace.Task
+	// ticket is the request's place in arrival order, across both queues.
+	ticket uint64
+	// grants counts the grants of this request object: an outsider's
+	// release func is bound to the grant whose number it carries.
+	grants uint64
+	// asking is set while the requester itself runs the first schedule,
+	// under mu: a grant then is seen at once, without a signal.
+	asking bool
+}
+
+// acquire grants req, which the caller made under mu, at once if no
+// isolation is in progress or requested and every other member is in the
+// state it needs; failing that, it returns errWouldWait if try is set, and
+// otherwise queues req and waits for its grant. mu is unlocked on return.
+func (iso *Isolator) acquire(req *request, a abort, try bool) error {
+	if iso.quietLocked() && iso.grantAtOnce(req) {
+		iso.mu.Unlock()
+		return nil
+	}
+	if try {
+		iso.mu.Unlock()
+		return errWouldWait
+	}
+	if m := req.member; m != nil {
+		// Waiting counts as harmless, or idle for a full request (as
+		// in HAProxy): the member touches nothing while it waits. A
+		// watched flag this clears needs no kick: awaitGrant
+		// schedules.
+		waitIn := stateHarmless
+		if req.full || req.prev == stateIdle {
+			waitIn = stateIdle
+		}
+		m.publish(waitIn)
+	}
+	return iso.awaitGrant(req, a)
+}
+
+// awaitGrant queues req and waits until it is granted; mu is held on entry
+// and unlocked on return. If a ends first, the request is withdrawn and an
+// error returned.
+func (iso *Isolator) awaitGrant(req *request, a abort) error {
+	iso.enqueue(req)
+	req.asking = true // a grant now needs no wake-up: we are not waiting
+	iso.schedule()
+	req.asking = false
+	if iso.owner == req {
+		iso.mu.Unlock()
+		return nil
+	}
+	req.arm()
+	req.since = time.Now()
+	if stall := iso.watchStall(req); stall != nil {
+		defer stall.Stop()
+	}
+	// Only the request next in line may spin: what it waits for (the
+	// isolated section, or the members that block it) runs, and the wait
+	// may be short. Every request behind it parks at once, and stays
+	// parked until its grant: a waiter that spins behind others only
+	// takes a processor from the goroutines it waits for.
+	next := iso.nextInLine(req)
+	iso.mu.Unlock()
+	if trace.IsEnabled() {
+		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
+	}
+	if req.wait(next, a.done()) {
+		return nil
+	}
+	iso.mu.Lock()
+	iso.counts.abandoned++
+	req.since = time.Time{}
+	held := false
+	if iso.owner == req {
+		// Granted as a ended: roll the grant back, as
+		// x/sync/semaphore does, so that the caller sees one outcome,
+		// and the statistics too.
+		iso.counts.uncountGrant(req)
+		iso.releaseLocked(req)
+	} else {
+		held = iso.withdrawLocked(req)
+	}
+	iso.mu.Unlock()
+	if held {
+		req.member.slot.wait(false, nil) // withdrawn while someone else is isolated
+	}
+	return a.err()
+}
+
+// nextInLine reports whether req, pending, is the request that the next
+// grant goes to unless members block it: the older of the two queue heads.
+// (A full head that members keep from being eligible may be passed by a
+// younger plain one; its wait is then long, and parking is right for it.)
+func (iso *Isolator) nextInLine(req *request) bool {
+	other := iso.plainQ.head
+	if !req.full {
+		other = iso.fullQ.head
+	}
+	return iso.queueOf(req).head == req && (other == nil || req.ticket < other.ticket)
+}
+
+// quietLocked reports whether no isolation is in progress or requested.
+func (iso *Isolator) quietLocked() bool {
+	return iso.owner == nil && iso.plainQ.head == nil && iso.fullQ.head == nil
+}
+
+// releaseOutsider ends the outsider's isolation that req holds, if it is the
+// grant numbered grant: a release func works once.
+func (iso *Isolator) releaseOutsider(req *request, grant uint64) {
+	iso.mu.Lock()
+	if iso.owner != req || req.grants != grant {
+		iso.mu.Unlock()
+		panic("isolate: release of an isolation that is not held (released twice?)")
+	}
+	iso.releaseLocked(req)
+	iso.spare.keep(req)
+	iso.mu.Unlock()
+}
+
+// lockRequest readies the member's request for an isolation (full or
+// plain), after reserving room for its isolate scope so that the grant
+// finds room, and returns it with mu locked, for Isolator.acquire.
+func (s *member) lockRequest(full bool) *request {
+	s.reserve()
+	if s.req == nil {
+		s.req = &request{member: s}
+	}
+	req := s.req
+	s.iso.mu.Lock()
+	req.full, req.prev = full, s.mode
+	return req
+}
+
+// releaseMember ends the isolation that the member's request req holds.
+func (iso *Isolator) releaseMember(req *request) {
+	iso.mu.Lock()
+	if iso.owner != req {
+		iso.mu.Unlock()
+		panic("isolate: internal error: member released an isolation it does not hold")
+	}
+	iso.releaseLocked(req)
+	iso.mu.Unlock()
+}
+
+// memberSlot returns the slot of req's member; nil for an outsider's request.
+func (req *request) memberSlot() *slot {
+	if req.member == nil {
+		return nil
+	}
+	return req.member.slot
+}
+
+// weight is what a request adds to the gate while it is pending.
+func weight(req *request) uint64 {
+	if req.full {
+		return gateFull
+	}
+	return gatePlain
+}
+
+func (iso *Isolator) queueOf(req *request) *requestQueue {
+	if req.full {
+		return &iso.fullQ
+	}
+	return &iso.plainQ
+}
+
+// enqueue makes req pending and publishes it in the gate (invariant 1: before
+// any scan that may grant it).
+func (iso *Isolator) enqueue(req *request) {
+	iso.tickets++
+	req.ticket = iso.tickets
+	req.pc, req.g = 0, 0 // known once it has to wait
+	iso.queueOf(req).push(req)
+	iso.gate.Add(weight(req))
+}
+
+// unqueue takes req out of its queue and its watches; the caller fixes the
+// gate.
+func (iso *Isolator) unqueue(req *request) {
+	iso.queueOf(req).remove(req)
+	iso.unwatch(req)
+	iso.rescan()
+}
+
+// rescan makes the next scans start from the first slot (invariant 2).
+func (iso *Isolator) rescan() {
+	iso.plainCursor, iso.fullCursor = 0, 0
+}
+
+// grantAtOnce grants req, made under mu while no isolation is in progress or
+// requested, if every other member is in the state it needs, and reports
+// whether it did. It publishes the grant itself in the gate before it
+// scans, rather than a pending request first: to a member the two mean the
+// same (both keep every scope end and Join from running on, see holds), so
+// the Dekker pair of invariant 1 is the same, and an uncontended isolation
+// saves a gate write and the queues. If the scan finds a blocker, the gate
+// goes back to what it was and the cursors to the first slot (members may
+// change state once mu is unlocked); nothing was watched, nobody held.
+func (iso *Isolator) grantAtOnce(req *request) bool {
+	need := stateHarmless
+	if req.full {
+		need = stateIdle
+	}
+	iso.gate.Add(gateGranted)
+	cursor := 0 // not the queues' cursors: this scan serves no queue
+	if w := iso.scan(&cursor, req, need); w.slot != nil {
+		iso.gate.And(^gateGranted)
+		iso.rescan()
+		return false
+	}
+	iso.owner = req
+	if m := req.member; m != nil && sectionState(req.prev) != req.prev {
+		setState(m.state, sectionState(req.prev)) // its word still says prev
+	}
+	iso.granted(req)
+	return true
+}
+
+// grant makes req the owner and wakes its goroutine, reporting whether it
+// was parked. A member's state goes
+// back to what it was before it asked: nobody scans while the grant is held,
+// and the release leaves the member in that state (invariant 3). A member
+// that asked from an idle scope runs its section, though, and may take
+// references there: its word says running until the release makes it idle
+// again, so that a grace period waits for it.
+func (iso *Isolator) grant(req *request) (woke bool) {
+	iso.unqueue(req)
+	iso.owner = req
+	iso.gate.Add(gateGranted - weight(req))
+	if m := req.member; m != nil {
+		setState(m.state, sectionState(req.prev))
+	}
+	iso.granted(req)
+	return !req.asking && req.signal()
+}
+
+// sectionState is what the word of a member that asked in state prev says
+// while it holds its grant: prev, but running for idle (see grant).
+func sectionState(prev uint32) uint32 {
+	if prev == stateIdle {
+		return stateRunning
+	}
+	return prev
+}
+
+// granted does the bookkeeping of req's grant.
+func (iso *Isolator) granted(req *request) {
+	req.grants++
+	iso.counts.countGrant(req)
+	if trace.IsEnabled() {
+		_, req.task = trace.NewTask(context.Background(), "isolate: isolated section")
+	}
+}
+
+// releaseLocked ends the isolation that req holds: the members it held back
+// run first (invariant 4), then schedule looks for the next grant. A member
+// that isolated from an idle scope is idle again (see grant): it is its own
+// goroutine that releases, or rolls back, its grant.
+func (iso *Isolator) releaseLocked(req *request) {
+	if m := req.member; m != nil && req.prev == stateIdle {
+		m.publish(stateIdle)
+	}
+	if req.task != nil {
+		req.task.End()
+		req.task = nil
+	}
+	iso.owner = nil
+	fullPending := iso.gate.And(^gateGranted)&gateFullMask != 0
+	if len(iso.held) > 0 {
+		iso.admitHeld(func(from uint32) bool {
+			return from == stateHarmless || req.full || !fullPending
+		})
+	}
+	iso.schedule()
+}
+
+// withdrawLocked takes back the pending request req. A member's state goes
+// back to what it was before it asked, except that a member that was running
+// is held while someone else's isolation is in progress: withdrawLocked then
+// reports true and the member must wait on its slot.
+//
+// Such a member stays in the state it waited in, idle for a full request (it
+// holds no references: neither the full isolation in progress nor a grace
+// period may wait for it), and is admitted by the rule of a member ending a
+// harmless scope, at the end of the isolation: it does not wait for other
+// pending requests.
+func (iso *Isolator) withdrawLocked(req *request) (held bool) {
+	iso.unqueue(req)
+	iso.gate.Add(-weight(req))
+	if m := req.member; m != nil {
+		if req.prev == stateRunning && iso.owner != nil {
+			iso.hold(m.slot, stateHarmless)
+			held = true
+		} else {
+			setState(m.state, req.prev)
+		}
+	}
+	iso.schedule()
+	return held
+}
+
+// A requestQueue is a FIFO of pending requests, linked through them so that
+// queuing never allocates.
+type requestQueue struct {
+	head, tail *request
+}
+
+func (q *requestQueue) push(r *request) {
+	r.before, r.after = q.tail, nil
+	if q.tail == nil {
+		q.head = r
+	} else {
+		q.tail.after = r
+	}
+	q.tail = r
+}
+
+func (q *requestQueue) len() int {
+	n := 0
+	for r := q.head; r != nil; r = r.after {
+		n++
+	}
+	return n
+}
+
+func (q *requestQueue) remove(r *request) {
+	if r.before == nil {
+		q.head = r.after
+	} else {
+		r.before.after = r.after
+	}
+	if r.after == nil {
+		q.tail = r.before
+	} else {
+		r.after.before = r.before
+	}
+	r.before, r.after = nil, nil
+}

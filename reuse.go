@@ -1,0 +1,41 @@
+package isolate
+
+// spares are outsiders' objects (requests, Do's sections) kept for reuse,
+// at most maxSpare, under the lock of the structure that holds them.
+type spares[T any] []*T
+
+// take returns an object kept for reuse, or a new one.
+func (s *spares[T]) take() *T {
+	if n := len(*s); n > 0 {
+		x := (*s)[n-1]
+		(*s)[n-1] = nil
+		*s = (*s)[:n-1]
+		return x
+	}
+	return new(T)
+}
+
+// keep keeps x for reuse, if there is room.
+func (s *spares[T]) keep(x *T) {
+	if len(*s) < maxSpare {
+		*s = append(*s, x)
+	}
+}
+
+// maxSpare is how many outsiders' requests an Isolator keeps for reuse: as
+// many as outsiders that isolate at once in a usual program, so that a
+// burst of them does not stay allocated.
+const maxSpare = 8
+
+// shrunk returns s, or a copy of it in a smaller array if s uses less than a
+// quarter of a large one: slices that a burst made grow give the memory back.
+func shrunk[E any](s []E) []E {
+	const small = 64
+	if cap(s) <= small || len(s) >= cap(s)/4 {
+		return s
+	}
+	if len(s) == 0 {
+		return nil
+	}
+	return append(make([]E, 0, 2*len(s)), s...)
+}
