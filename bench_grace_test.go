@@ -123,7 +123,7 @@ func BenchmarkHarmlessAwaited(b *testing.B) {
 			done := make(chan struct{})
 			if awaited {
 				go func() { iso.Synchronize(); close(done) }()
-				for m.s.state.Load()&stateAwaited == 0 {
+				for m.mb.word.Load()&stateAwaited == 0 {
 					runtime.Gosched()
 				}
 			} else {

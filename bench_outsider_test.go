@@ -28,7 +28,7 @@ func BenchmarkOutsiderParts(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			iso.mu.Lock()
-			req := iso.spare.take()
+			req := iso.freeRequests.take()
 			req.full = false
 			if err := iso.acquire(req, abort{}, false); err != nil {
 				b.Fatal(err)

@@ -69,7 +69,7 @@ type combiner struct {
 	// active is set while someone combines (see the table above).
 	active bool
 	// spare are outsiders' sections kept for reuse (at most maxSpare).
-	spare spares[section]
+	freeSections freeList[section]
 }
 
 // A section is one Do call's func and its outcome.
@@ -123,22 +123,22 @@ type section struct {
 // same edges as one that returns; a Do that panics on misuse (a nil f, a
 // Do of the member whose section is running) establishes none.
 func (m Member) Do(f func()) {
-	s := m.state()
+	mb := m.live()
 	if f == nil {
 		panic("isolate: Do with a nil func")
 	}
-	if s.own > 0 {
+	if mb.own > 0 {
 		f()
 		return
 	}
-	sec := s.do
+	sec := mb.do
 	if sec == nil {
 		sec = new(section)
-		s.do = sec
+		mb.do = sec
 	} else if sec.queued {
 		panic("isolate: Do inside a section of the same member (a section must not use a Member)")
 	}
-	c := &s.iso.comb
+	c := &mb.iso.comb
 	c.mu.Lock()
 	combine := c.enqueue(sec, f)
 	c.mu.Unlock()
@@ -169,7 +169,7 @@ func (iso *Isolator) Do(f func()) {
 	}
 	c := &iso.comb
 	c.mu.Lock()
-	sec := c.spare.take()
+	sec := c.freeSections.take()
 	combine := c.enqueue(sec, f)
 	c.mu.Unlock()
 	if combine {
@@ -184,7 +184,7 @@ func (iso *Isolator) Do(f func()) {
 	sec.failed, sec.value = false, nil
 	c.mu.Lock()
 	sec.queued = false
-	c.spare.keep(sec)
+	c.freeSections.keep(sec)
 	c.mu.Unlock()
 	raise(failed, value)
 }
@@ -208,27 +208,27 @@ func (c *combiner) enqueue(sec *section, f func()) (combine bool) {
 // combine runs the queue under one isolation of the member, whose section
 // own is at the queue's head (invariant 2).
 func (m Member) combine(own *section) {
-	s := m.s
+	mb := m.mb
 	// As Member.isolate does (at the same depth, for stall reports): the
 	// member waits harmless, or idle inside an idle scope.
-	s.iso.acquire(s.lockRequest(false), abort{}, false)
-	s.own, s.ownFull = s.depth+1, false
+	mb.iso.acquire(mb.lockRequest(false), abort{}, false)
+	mb.own, mb.ownFull = mb.depth+1, false
 	tag := m.openIsolate(true)
 	b := batch{own: own}
 	defer func() {
 		// Also on runtime.Goexit in a section (see the protocol).
-		b.abandon(&s.iso.comb)
+		b.abandon(&mb.iso.comb)
 		m.release(tag)
 		b.wake()
 	}()
-	s.iso.comb.run(&b)
+	mb.iso.comb.run(&b)
 }
 
 // combine runs the queue under one isolation of an outsider, whose section
 // own is at the queue's head (invariant 2).
 func (iso *Isolator) combine(own *section) {
 	iso.mu.Lock()
-	req := iso.spare.take()
+	req := iso.freeRequests.take()
 	req.full = false
 	iso.acquire(req, abort{}, false)
 	grant := req.grants

@@ -54,8 +54,8 @@ func (iso *Isolator) Defer(f func()) {
 	}
 	g := &iso.grace
 	g.mu.Lock()
-	buf := g.spare
-	g.spare = nil
+	buf := g.snapBuf
+	g.snapBuf = nil
 	before := g.snapshots
 	g.mu.Unlock()
 	// The snapshot begins f's grace period here, not when the Isolator's
@@ -72,7 +72,7 @@ func (iso *Isolator) Defer(f func()) {
 		// it running.
 		b := g.batches[n-1]
 		b.funcs = append(b.funcs, f)
-		g.keepSpare(b.pend)
+		g.keepSnapBuf(b.pend)
 		b.pend, b.installed = pend, g.snapshots
 	} else {
 		var pcs [1]uintptr
@@ -106,10 +106,10 @@ func covers(old, pend []awaiting) bool {
 }
 
 // keepSpare keeps the snapshot buffer pend for reuse (under mu).
-func (g *graceState) keepSpare(pend []awaiting) {
+func (g *graceDomain) keepSnapBuf(pend []awaiting) {
 	clear(pend) // its slots may belong to groups retired since
-	if cap(pend) > cap(g.spare) {
-		g.spare = pend[:0]
+	if cap(pend) > cap(g.snapBuf) {
+		g.snapBuf = pend[:0]
 	}
 }
 
@@ -139,7 +139,7 @@ func (iso *Isolator) runDeferred(rest *deferBatch) {
 			}
 			g.periods.Add(1)
 			g.mu.Lock()
-			g.keepSpare(b.pend)
+			g.keepSnapBuf(b.pend)
 			g.mu.Unlock()
 			b.pend = nil
 		}
@@ -171,7 +171,7 @@ func (iso *Isolator) runFunc(f func(), b *deferBatch) {
 
 // ran1 counts one deferred func run, and releases the Barrier calls that
 // waited for it.
-func (g *graceState) ran1() {
+func (g *graceDomain) ran1() {
 	n := g.ran.Add(1)
 	if at := g.barrierAt.Load(); at != 0 && n >= at {
 		g.releaseBarriers()
@@ -255,7 +255,7 @@ func barrierAbandoned(a abort) error {
 }
 
 // releaseBarriers wakes the Barrier calls whose funcs have all run.
-func (g *graceState) releaseBarriers() {
+func (g *graceDomain) releaseBarriers() {
 	g.mu.Lock()
 	n := g.ran.Load()
 	g.barriers = shrunk(slices.DeleteFunc(g.barriers, func(b *barrierWaiter) bool {
@@ -270,14 +270,14 @@ func (g *graceState) releaseBarriers() {
 }
 
 // dropBarrier takes b out of the waiting Barrier calls (under mu).
-func (g *graceState) dropBarrier(b *barrierWaiter) {
+func (g *graceDomain) dropBarrier(b *barrierWaiter) {
 	g.barriers = shrunk(slices.DeleteFunc(g.barriers, func(o *barrierWaiter) bool { return o == b }))
 	g.setBarrierAt()
 }
 
 // setBarrierAt sets barrierAt after a change of the waiting Barrier calls
 // (under mu).
-func (g *graceState) setBarrierAt() {
+func (g *graceDomain) setBarrierAt() {
 	at := uint64(0)
 	for _, b := range g.barriers {
 		if at == 0 || b.upTo < at {

@@ -12,14 +12,14 @@ import (
 
 // watchHeld notes, under mu, that the member on s is held back from now
 // on, and arms the held members' report if it is not armed.
-func (iso *Isolator) watchHeld(s *slot) {
+func (iso *Isolator) watchHeld(sl *slot) {
 	after := iso.stallAfter()
 	if after < 0 {
 		return
 	}
 	now := time.Now()
-	s.diag.heldSince, s.diag.heldG = now.UnixNano(), arch.G()
-	d := &iso.diag
+	sl.diag.heldSince, sl.diag.heldG = now.UnixNano(), arch.G()
+	d := &iso.stalls
 	// Each hold episode (from the first member held to the admission of
 	// the last, heldOver) arms a timer of its own: a timer of an earlier
 	// episode may belong to a synctest bubble that has ended, and never
@@ -42,7 +42,7 @@ func (iso *Isolator) watchHeld(s *slot) {
 // of its goroutines, unless the Isolator crosses the bubble's boundary:
 // then the timer is left to fire and do nothing.
 func (iso *Isolator) heldOver() {
-	d := &iso.diag
+	d := &iso.stalls
 	c := &d.held
 	if c.timer == nil {
 		return
@@ -61,7 +61,7 @@ func (iso *Isolator) heldOver() {
 // left to that request's own report.
 func (iso *Isolator) reportHeld(gen uint64) {
 	iso.mu.Lock()
-	d := &iso.diag
+	d := &iso.stalls
 	after := iso.stallAfter()
 	if !d.held.current(gen) {
 		iso.mu.Unlock()
@@ -73,9 +73,9 @@ func (iso *Isolator) reportHeld(gen uint64) {
 		return
 	}
 	oldest := iso.held[0].diag.heldSince
-	for _, s := range iso.held[1:] {
-		if s.diag.heldSince < oldest {
-			oldest = s.diag.heldSince
+	for _, sl := range iso.held[1:] {
+		if sl.diag.heldSince < oldest {
+			oldest = sl.diag.heldSince
 		}
 	}
 	waited := time.Duration(time.Now().UnixNano() - oldest)
@@ -96,11 +96,11 @@ func (iso *Isolator) reportHeld(gen uint64) {
 		iso.mu.Unlock()
 		return
 	}
-	count := d.held.reported(after, waited, &d.stalls)
+	count := d.held.reported(after, waited, &d.reported)
 	holder := iso.holderLocked()
-	var held []watched
-	for _, s := range iso.held {
-		held = append(held, watched{slot: s, seen: s.state.Load()})
+	var held []sighting
+	for _, sl := range iso.held {
+		held = append(held, sighting{slot: sl, seen: sl.word.Load()})
 	}
 	var pending []party
 	for _, q := range []*requestQueue{&iso.plainQ, &iso.fullQ} {
@@ -130,10 +130,10 @@ func (iso *Isolator) reportHeld(gen uint64) {
 // joinerLocked returns the member (at most one) whose goroutine joins
 // again and is held, found by arch.G: the holder's (isolated) if it is one
 // (under mu).
-func (iso *Isolator) joinerLocked(isolated *slot) []watched {
-	var joiner []watched
-	for _, s := range iso.held {
-		found := iso.joinedOnLocked(s.diag.heldG, s)
+func (iso *Isolator) joinerLocked(isolated *slot) []sighting {
+	var joiner []sighting
+	for _, sl := range iso.held {
+		found := iso.joinedOnLocked(sl.diag.heldG, sl)
 		if len(found) > 0 && (found[0].slot == isolated || joiner == nil) {
 			joiner = found
 		}

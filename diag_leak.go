@@ -27,8 +27,8 @@ import (
 
 // watchLeak arranges for the slot of s to be marked leaked if s becomes
 // unreachable.
-func watchLeak(s *member) runtime.Cleanup {
-	return runtime.AddCleanup(s, markLeaked, s.slot.leaked)
+func watchLeak(mb *member) runtime.Cleanup {
+	return runtime.AddCleanup(mb, markLeaked, mb.slot.leaked)
 }
 
 func markLeaked(leaked *atomic.Bool) {

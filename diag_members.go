@@ -164,13 +164,13 @@ func (sl *slot) name(name *string, idle bool) {
 }
 
 // info describes the member on s, in state word st.
-func (s *slot) info(st uint32) MemberInfo {
-	mi := MemberInfo{Slot: s.index, State: stateOf(st), Leaked: s.leaked.Load(), Goroutine: s.diag.goid.Load()}
-	mi.JoinedIdle = mi.Goroutine != 0 && s.diag.joinedIdle.Load()
-	if p := s.label.Load(); p != nil {
+func (sl *slot) info(st uint32) MemberInfo {
+	mi := MemberInfo{Slot: sl.index, State: stateOf(st), Leaked: sl.leaked.Load(), Goroutine: sl.diag.goid.Load()}
+	mi.JoinedIdle = mi.Goroutine != 0 && sl.diag.joinedIdle.Load()
+	if p := sl.label.Load(); p != nil {
 		mi.Name = *p
 	} else {
-		mi.Name = fmt.Sprintf("member-%d", s.index)
+		mi.Name = fmt.Sprintf("member-%d", sl.index)
 	}
 	return mi
 }
@@ -200,14 +200,14 @@ func (iso *Isolator) isolatedLocked() *slot {
 // blockersLocked returns the slots and states of the members that Blockers
 // describes, under mu, where it only collects: naming them waits until mu
 // is unlocked.
-func (iso *Isolator) blockersLocked() []watched {
-	var found []watched
+func (iso *Isolator) blockersLocked() []sighting {
+	var found []sighting
 	if iso.plainQ.head == nil && iso.fullQ.head == nil {
 		return found
 	}
 	if o := iso.owner; o != nil {
 		if m := o.member; m != nil {
-			found = append(found, watched{slot: m.slot, seen: m.state.Load()})
+			found = append(found, sighting{slot: m.slot, seen: m.word.Load()})
 		}
 		return found
 	}
@@ -218,8 +218,8 @@ func (iso *Isolator) blockersLocked() []watched {
 		plain := len(found)
 		found = slices.AppendSeq(found, iso.blockers(0, h.memberSlot(), stateIdle))
 		if plain > 0 {
-			slices.SortStableFunc(found, func(a, b watched) int { return a.slot.index - b.slot.index })
-			found = slices.CompactFunc(found, func(a, b watched) bool { return a.slot == b.slot })
+			slices.SortStableFunc(found, func(a, b sighting) int { return a.slot.index - b.slot.index })
+			found = slices.CompactFunc(found, func(a, b sighting) bool { return a.slot == b.slot })
 		}
 	}
 	return found
@@ -227,7 +227,7 @@ func (iso *Isolator) blockersLocked() []watched {
 
 // infos describes the members found; the one on isolated (nil: none) holds
 // the isolation.
-func infos(found []watched, isolated *slot) []MemberInfo {
+func infos(found []sighting, isolated *slot) []MemberInfo {
 	var mis []MemberInfo
 	for _, w := range found {
 		mi := w.slot.info(w.seen)

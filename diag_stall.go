@@ -125,9 +125,9 @@ func (c *stallClock) reported(after, waited time.Duration, stalls *atomic.Uint64
 
 // diagState is an Isolator's state of stall reports (under mu, but the
 // counter).
-type diagState struct {
+type stallReports struct {
 	// stalls counts the waits reported.
-	stalls atomic.Uint64
+	reported atomic.Uint64
 	// held schedules the reports of held members: armed at a hold while
 	// it is not (timer nil), it looks at the held members when it fires,
 	// and is disarmed when it finds none. Its count is for the grant
@@ -180,7 +180,7 @@ func (iso *Isolator) reportStall(req *request, gen uint64) {
 		iso.mu.Unlock()
 		return
 	}
-	count := req.stall.reported(after, waited, &iso.diag.stalls)
+	count := req.stall.reported(after, waited, &iso.stalls.reported)
 	// req is read under mu only: once mu is unlocked the request may be
 	// granted, released and reused by another isolate, which writes it.
 	kind, methods := StallIsolation, isolateMethods
@@ -227,11 +227,11 @@ func (iso *Isolator) holderLocked() *party {
 
 // namedLocked collects the members that joined with a name, whose
 // goroutines a report can find (under mu).
-func (iso *Isolator) namedLocked() []watched {
-	var named []watched
-	iso.eachMember(func(s *slot) {
-		if s.diag.goid.Load() != 0 {
-			named = append(named, watched{slot: s, seen: s.state.Load()})
+func (iso *Isolator) namedLocked() []sighting {
+	var named []sighting
+	iso.eachMember(func(sl *slot) {
+		if sl.diag.goid.Load() != 0 {
+			named = append(named, sighting{slot: sl, seen: sl.word.Load()})
 		}
 	})
 	return named
@@ -306,14 +306,14 @@ func (r *StallReport) askedBy(self []MemberInfo) {
 // joinedOnLocked returns the member (at most one) other than on slot not
 // that the goroutine g (arch.G) joined, in slot order; none if g is 0
 // (under mu).
-func (iso *Isolator) joinedOnLocked(g uintptr, not *slot) []watched {
-	var found []watched
+func (iso *Isolator) joinedOnLocked(g uintptr, not *slot) []sighting {
+	var found []sighting
 	if g == 0 {
 		return nil
 	}
-	iso.eachMember(func(s *slot) {
-		if len(found) == 0 && s != not && s.diag.loadG() == g {
-			found = append(found, watched{slot: s, seen: s.state.Load()})
+	iso.eachMember(func(sl *slot) {
+		if len(found) == 0 && sl != not && sl.diag.loadG() == g {
+			found = append(found, sighting{slot: sl, seen: sl.word.Load()})
 		}
 	})
 	return found
@@ -346,17 +346,17 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 		g.mu.Unlock()
 		return // over meanwhile, or a late timer
 	}
-	var blockers []watched
+	var blockers []sighting
 	for _, p := range w.pend[w.at.Load():] {
-		if word := p.slot.state.Load(); !idleSince(word, p.count) {
-			blockers = append(blockers, watched{slot: p.slot, seen: word})
+		if word := p.slot.word.Load(); !idleSince(word, p.count) {
+			blockers = append(blockers, sighting{slot: p.slot, seen: word})
 		}
 	}
 	if len(blockers) == 0 {
 		g.mu.Unlock()
 		return // every member has been idle: over, but for the waiter's wake-up
 	}
-	count := c.reported(iso.stallAfter(), waited, &iso.diag.stalls)
+	count := c.reported(iso.stallAfter(), waited, &iso.stalls.reported)
 	g.mu.Unlock()
 	iso.mu.Lock() // never under g.mu
 	named := iso.namedLocked()
@@ -389,7 +389,7 @@ type party struct {
 func (req *request) who() party {
 	p := party{pc: req.pc}
 	if m := req.member; m != nil {
-		p.slot, p.seen = m.slot, m.state.Load()
+		p.slot, p.seen = m.slot, m.word.Load()
 	}
 	return p
 }

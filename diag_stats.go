@@ -48,7 +48,7 @@ func (iso *Isolator) Stats() Stats {
 		MaxWait:        iso.counts.maxWait,
 		Requests:       iso.plainQ.len() + iso.fullQ.len(),
 		Held:           len(iso.held),
-		Stalls:         iso.diag.stalls.Load(),
+		Stalls:         iso.stalls.reported.Load(),
 	}
 	g := &iso.grace
 	ran := g.ran.Load() // before deferredAll: a func runs after it is counted there
@@ -58,9 +58,9 @@ func (iso *Isolator) Stats() Stats {
 	g.mu.Unlock()
 	st.GracePeriods = g.periods.Load()
 	st.DeferredPending = int(st.Deferred - ran)
-	iso.eachMember(func(s *slot) {
+	iso.eachMember(func(sl *slot) {
 		st.Members++
-		if s.leaked.Load() {
+		if sl.leaked.Load() {
 			st.Leaked++
 		}
 	})

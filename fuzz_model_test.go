@@ -363,13 +363,13 @@ func (mm *fuzzMember) mayHoldReferences() bool {
 }
 
 // push opens a scope of kind k on mm, in its current mode.
-func (mm *fuzzMember) push(k scopeKind, holds bool) {
+func (mm *fuzzMember) push(k scopeKind, ownsGrant bool) {
 	d := len(mm.stack)
 	for len(mm.opens) <= d {
 		mm.opens = append(mm.opens, 0)
 	}
 	mm.opens[d]++
-	mm.stack = append(mm.stack, fuzzScope{kind: k, holds: holds, prev: mm.mode, opened: mm.opens[d]})
+	mm.stack = append(mm.stack, fuzzScope{kind: k, holds: ownsGrant, prev: mm.mode, opened: mm.opens[d]})
 }
 
 func (m *fuzzModel) join(i int) fuzzResult {

@@ -81,7 +81,7 @@ import (
 // parking keeps it watched until it parks on another one or returns.
 
 // graceState is an Isolator's grace periods and deferred funcs.
-type graceState struct {
+type graceDomain struct {
 	mu sync.Mutex // guards the fields below but the atomic counters
 	// waiters are the grace periods waiting for a member's idle entry.
 	waiters []*graceWaiter
@@ -89,7 +89,7 @@ type graceState struct {
 	// not taken yet, oldest first; spare is a snapshot's buffer, for
 	// reuse; running is set while the Isolator's goroutine runs.
 	batches []*deferBatch
-	spare   []awaiting
+	snapBuf []awaiting
 	running bool
 	// snapshots counts the snapshots that Defer calls have installed in
 	// a batch: it orders them (see Defer).
@@ -268,13 +268,13 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 			g.mu.Unlock()
 		}
 		w.arm() // before the load (point 3 above)
-		word := p.slot.state.Load()
+		word := p.slot.word.Load()
 		if idleSince(word, p.count) {
 			at++
 			w.at.Store(int64(at))
 			continue
 		}
-		if word&stateAwaited == 0 && !p.slot.state.CompareAndSwap(word, word|stateAwaited) {
+		if word&stateAwaited == 0 && !p.slot.word.CompareAndSwap(word, word|stateAwaited) {
 			continue // the member moved: look again
 		}
 		// Yielding helps a member that runs (it may be waiting for a
@@ -311,7 +311,7 @@ func (iso *Isolator) askYield(w *graceWaiter, yield bool) {
 // setYielding makes w one of the yielders or not, and sets or clears
 // gateYield in gate when the first one comes or the last one goes (under
 // mu).
-func (g *graceState) setYielding(w *graceWaiter, yield bool, gate *atomic.Uint64) {
+func (g *graceDomain) setYielding(w *graceWaiter, yield bool, gate *atomic.Uint64) {
 	if w.yielding == yield {
 		return
 	}
@@ -337,7 +337,7 @@ func (iso *Isolator) leaveGrace(w *graceWaiter) {
 // budget: graceSpin from its start, graceSpinChecks checks at a time.
 func (w *graceWaiter) spinUntilIdle(p awaiting) bool {
 	for i := 1; i <= graceSpinChecks; i++ {
-		if idleSince(p.slot.state.Load(), p.count) {
+		if idleSince(p.slot.word.Load(), p.count) {
 			return true
 		}
 		if i%64 == 0 && time.Since(w.since) > graceSpin {
@@ -351,14 +351,14 @@ func (w *graceWaiter) spinUntilIdle(p awaiting) bool {
 
 // leave takes w out of the waiters, and out of the watch of its member
 // (under mu).
-func (g *graceState) leave(w *graceWaiter) {
+func (g *graceDomain) leave(w *graceWaiter) {
 	g.unwatch(w)
 	g.waiters = shrunk(slices.DeleteFunc(g.waiters, func(o *graceWaiter) bool { return o == w }))
 }
 
 // kick wakes every waiting grace period: a member they may wait for has
 // become idle. It reports whether it woke a parked goroutine (see handOff).
-func (g *graceState) kick() (woke bool) {
+func (g *graceDomain) wakeAll() (woke bool) {
 	g.mu.Lock()
 	for _, w := range g.waiters {
 		woke = w.signal() || woke
@@ -370,26 +370,26 @@ func (g *graceState) kick() (woke bool) {
 // unwatch ends w's watch of its member: unless another waiter watches the
 // same member, nothing relies on its awaited flag any more, and the flag
 // is cleared (under mu: "No trace" above).
-func (g *graceState) unwatch(w *graceWaiter) {
-	s := w.watching
+func (g *graceDomain) unwatch(w *graceWaiter) {
+	sl := w.watching
 	w.watching = nil
-	if s != nil && !g.watched(s) {
-		clearFlag(s, stateAwaited)
+	if sl != nil && !g.watches(sl) {
+		clearFlag(sl, stateAwaited)
 	}
 }
 
 // watched reports whether a waiter watches the member on s (under mu).
-func (g *graceState) watched(s *slot) bool {
-	return slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == s })
+func (g *graceDomain) watches(sl *slot) bool {
+	return slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == sl })
 }
 
 // handOn sets the awaited flag of the member on s again, which the
 // member's move into a state other than idle has just taken from its word,
 // if a waiter still watches it ("No trace" above).
-func (g *graceState) handOn(s *slot) {
+func (g *graceDomain) handOn(sl *slot) {
 	g.mu.Lock()
-	if g.watched(s) {
-		s.state.Or(stateAwaited)
+	if g.watches(sl) {
+		sl.word.Or(stateAwaited)
 	}
 	g.mu.Unlock()
 }

@@ -70,7 +70,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 		time.Sleep(10 * time.Microsecond)
 	}
 	g.mu.Lock()
-	g.spare = make([]awaiting, 0, 4) // Defer takes it in its first section
+	g.snapBuf = make([]awaiting, 0, 4) // Defer takes it in its first section
 	g.mu.Unlock()
 
 	d1 := make(chan struct{})
@@ -80,7 +80,7 @@ func reviewDeferMergeOnce(t *testing.T) (bug bool) {
 	}()
 	for {
 		g.mu.Lock()
-		if g.spare == nil {
+		if g.snapBuf == nil {
 			break // D1 is past its first section: hold mu
 		}
 		g.mu.Unlock()
@@ -146,7 +146,7 @@ func TestAwaitedScopeEndTakesNoIsolatorLock(t *testing.T) {
 	m := iso.Join()
 	done := make(chan struct{})
 	go func() { iso.Synchronize(); close(done) }()
-	for m.s.state.Load()&stateAwaited == 0 {
+	for m.mb.word.Load()&stateAwaited == 0 {
 		time.Sleep(10 * time.Microsecond)
 	}
 	end := m.Harmless() // the flag is handed on under graceState.mu, not Isolator.mu

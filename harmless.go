@@ -24,15 +24,15 @@ import (
 // it means that some End is never called (`m.Harmless()` without `.End()`
 // is the usual mistake; isolatevet reports it).
 func (m Member) Harmless() Scope {
-	s := m.state()
-	prev := s.mode
-	s.reserve()
+	mb := m.live()
+	prev := mb.mode
+	mb.reserve()
 	if prev == stateRunning {
 		// Publish first: the swap then finds no store of ours to wait for.
-		s.enter(stateHarmless)
-		s.mode = stateHarmless
+		mb.enter(stateHarmless)
+		mb.mode = stateHarmless
 	}
-	return Scope{s, s.push(kindHarmless, prev)}
+	return Scope{mb, mb.push(kindHarmless, prev)}
 }
 
 // Idle marks the member idle until the scope's End is called: harmless, and holding no
@@ -45,18 +45,18 @@ func (m Member) Harmless() Scope {
 // runs on with them. Harmless and Idle scopes nested inside Idle change
 // nothing. End is bound to its scope as Harmless's is.
 func (m Member) Idle() Scope {
-	s := m.state()
-	if s.mode == stateHarmless || s.depth > 0 && s.mode == stateRunning && s.busyInHarmless() {
+	mb := m.live()
+	if mb.mode == stateHarmless || mb.depth > 0 && mb.mode == stateRunning && mb.busyInHarmless() {
 		panic("isolate: Idle inside a Harmless scope")
 	}
-	s.reserve()
-	prev := s.mode
+	mb.reserve()
+	prev := mb.mode
 	if prev == stateRunning {
-		s.mode = stateIdle
-		s.count = nextCount(s.count)
-		s.enter(stateIdle)
+		mb.mode = stateIdle
+		mb.count = nextCount(mb.count)
+		mb.enter(stateIdle)
 	}
-	return Scope{s, s.push(kindIdle, prev)}
+	return Scope{mb, mb.push(kindIdle, prev)}
 }
 
 // Busy makes the member run until the scope's End is called, which puts it
@@ -80,9 +80,9 @@ func (m Member) Idle() Scope {
 // until End, as that scope's End would. End is bound to its scope as
 // Harmless's is.
 func (m Member) Busy() Scope {
-	s := m.state()
-	s.reserve()
-	tag := s.push(kindBusy, s.mode)
+	mb := m.live()
+	mb.reserve()
+	tag := mb.push(kindBusy, mb.mode)
 	// In its own section the member's word says what the section began in
 	// (running for a member that asked from an idle scope: see grant in
 	// schedule.go) as long as its mode is the one it asked in: End then
@@ -92,13 +92,13 @@ func (m Member) Busy() Scope {
 	// again, as that scope's End would, whose slow path finds that the
 	// member holds the grant and does not wait; End publishes the scope's
 	// state again, an idle one with a new idle entry (restore).
-	if s.mode != stateRunning && (s.own == 0 || s.mode != s.stack[s.own-1].prev) {
+	if mb.mode != stateRunning && (mb.own == 0 || mb.mode != mb.stack[mb.own-1].prev) {
 		// A callback member runs on this goroutine until End: stall
 		// reports find it by its G (see stall_watch.go), End forgets it.
-		s.slot.diag.setG(arch.G())
-		s.resume()
+		mb.slot.diag.setG(arch.G())
+		mb.resume()
 	}
-	return Scope{s, tag}
+	return Scope{mb, tag}
 }
 
 // busyInHarmless reports whether the member, running, runs in a busy scope
@@ -107,9 +107,9 @@ func (m Member) Busy() Scope {
 // idle.
 //
 //go:noinline
-func (s *member) busyInHarmless() bool {
-	for d := s.depth - 1; d >= 0; d-- {
-		if prev := s.stack[d].prev; prev != stateRunning {
+func (mb *member) busyInHarmless() bool {
+	for d := mb.depth - 1; d >= 0; d-- {
+		if prev := mb.stack[d].prev; prev != stateRunning {
 			return prev == stateHarmless
 		}
 	}
@@ -119,16 +119,16 @@ func (s *member) busyInHarmless() bool {
 // restore puts a member whose busy scope ended back in its mode from before
 // the scope, prev (harmless or idle), as Harmless or Idle would. The member
 // runs on no goroutine that reports can tell from here on.
-func (s *member) restore(prev uint32) {
-	s.slot.diag.setG(0)
+func (mb *member) restore(prev uint32) {
+	mb.slot.diag.setG(0)
 	if prev == stateIdle {
-		s.mode = stateIdle
-		s.count = nextCount(s.count)
-		s.enter(stateIdle)
+		mb.mode = stateIdle
+		mb.count = nextCount(mb.count)
+		mb.enter(stateIdle)
 		return
 	}
-	s.enter(stateHarmless)
-	s.mode = stateHarmless
+	mb.enter(stateHarmless)
+	mb.mode = stateHarmless
 }
 
 // Poll is a safepoint for members that run long without blocking: if an
@@ -145,22 +145,22 @@ func (m Member) Poll() {
 }
 
 func (m Member) pollSlow() {
-	s := m.state()
-	if s.mode != stateRunning || s.own > 0 {
+	mb := m.live()
+	if mb.mode != stateRunning || mb.own > 0 {
 		return
 	}
-	s.mode = stateHarmless
-	s.enter(stateHarmless)
-	s.resume()
+	mb.mode = stateHarmless
+	mb.enter(stateHarmless)
+	mb.resume()
 }
 
 // enter publishes that the member is harmless or idle (st; a caller moving
 // into idle has made s.mode idle), and kicks an isolator or a grace period
 // that waits for this change. Such a caller has counted the idle entry in
 // s.count (invariant 7; not here, so that enter inlines).
-func (s *member) enter(st uint32) {
-	if old := s.state.Swap(s.count | st); old >= stateWatched {
-		s.flagged(old)
+func (mb *member) enter(st uint32) {
+	if old := mb.word.Swap(mb.count | st); old >= stateWatched {
+		mb.flagged(old)
 	}
 }
 
@@ -171,13 +171,13 @@ func (s *member) enter(st uint32) {
 // watched flag kicks the Isolator.
 //
 //go:noinline
-func (s *member) flagged(old uint32) {
+func (mb *member) flagged(old uint32) {
 	woke := false
 	if old&stateAwaited != 0 {
-		woke = s.passAwaited(s.mode)
+		woke = mb.passAwaited(mb.mode)
 	}
 	if old&stateWatched != 0 {
-		woke = s.iso.kick() || woke
+		woke = mb.iso.reschedule() || woke
 	}
 	handOff(woke)
 }
@@ -186,35 +186,35 @@ func (s *member) flagged(old uint32) {
 // cleared, on to st if a grace period still watches the member, or wakes
 // the grace periods if st is idle (grace.go); it reports whether that woke
 // a parked goroutine (see handOff).
-func (s *member) passAwaited(st uint32) (woke bool) {
+func (mb *member) passAwaited(st uint32) (woke bool) {
 	if st == stateIdle {
-		return s.iso.grace.kick()
+		return mb.iso.grace.wakeAll()
 	}
-	s.iso.grace.handOn(s.slot)
+	mb.iso.grace.handOn(mb.slot)
 	return false
 }
 
 // publish writes st (harmless or idle) in the member's word on a slow path
 // of its own goroutine, as enter does, and returns the old word. It kicks
 // no isolator: the callers hold mu and schedule.
-func (s *member) publish(st uint32) (old uint32) {
-	if st == stateIdle && s.state.Load()&stateMask != stateIdle {
-		s.count = nextCount(s.count)
+func (mb *member) publish(st uint32) (old uint32) {
+	if st == stateIdle && mb.word.Load()&stateMask != stateIdle {
+		mb.count = nextCount(mb.count)
 	}
-	old = s.state.Swap(s.count | st)
+	old = mb.word.Swap(mb.count | st)
 	if old&stateAwaited != 0 {
-		s.passAwaited(st)
+		mb.passAwaited(st)
 	}
 	return old
 }
 
 // resume publishes that the member runs, then checks the gate (invariant 1):
 // if an isolation holds it, or an isolator watched it, the slow path decides.
-func (s *member) resume() {
-	from := s.mode
-	s.mode = stateRunning
-	if old := s.state.Swap(s.count | stateRunning); old >= stateWatched || holds(from, s.gate.Load()) {
-		s.resumeSlow(from, old)
+func (mb *member) resume() {
+	from := mb.mode
+	mb.mode = stateRunning
+	if old := mb.word.Swap(mb.count | stateRunning); old >= stateWatched || holds(from, mb.gate.Load()) {
+		mb.resumeSlow(from, old)
 	}
 }
 
@@ -224,12 +224,12 @@ func (s *member) resume() {
 // that holds the member.
 //
 //go:noinline
-func (s *member) resumeSlow(from, old uint32) {
+func (mb *member) resumeSlow(from, old uint32) {
 	if old&stateAwaited != 0 {
-		s.passAwaited(stateRunning)
-		if old&stateWatched == 0 && !holds(from, s.gate.Load()) {
+		mb.passAwaited(stateRunning)
+		if old&stateWatched == 0 && !holds(from, mb.gate.Load()) {
 			return
 		}
 	}
-	s.iso.resumeSlow(s, from, old&stateWatched != 0)
+	mb.iso.admitOrHold(mb, from, old&stateWatched != 0)
 }

@@ -198,7 +198,7 @@ func (t *slotTable) len() int {
 
 // hasLeft reports whether m's membership is over.
 func hasLeft(m Member) bool {
-	return m.s.gen.Load() != m.gen
+	return m.mb.gen.Load() != m.gen
 }
 
 // isolatesAtOnce checks that an outsider's TryIsolate succeeds on iso (no

@@ -62,11 +62,11 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 		return nil, a.err()
 	}
 	iso.mu.Lock()
-	req := iso.spare.take()
+	req := iso.freeRequests.take()
 	req.full = full
 	if err := iso.acquire(req, a, try); err != nil {
 		iso.mu.Lock()
-		iso.spare.keep(req)
+		iso.freeRequests.keep(req)
 		iso.mu.Unlock()
 		return nil, err
 	}
@@ -128,20 +128,20 @@ func (m Member) TryIsolate() (release func(), ok bool) {
 // Isolated reports whether the member runs isolated: inside the section of
 // its own Isolate, IsolateFull or TryIsolate.
 func (m Member) Isolated() bool {
-	s := m.s
-	return s != nil && s.gen.Load() == m.gen && s.own > 0
+	mb := m.mb
+	return mb != nil && mb.gen.Load() == m.gen && mb.own > 0
 }
 
 func (m Member) isolate(a abort, full, try bool) (func(), error) {
-	s := m.state()
-	if s.own > 0 {
-		if full && !s.ownFull {
+	mb := m.live()
+	if mb.own > 0 {
+		if full && !mb.ownFull {
 			panic("isolate: IsolateFull inside a plain isolated section (no upgrade)")
 		}
-		s.reserve()
+		mb.reserve()
 		return m.pushIsolate(false), nil
 	}
-	if full && (s.mode == stateHarmless || s.depth > 0 && s.mode == stateRunning && s.busyInHarmless()) {
+	if full && (mb.mode == stateHarmless || mb.depth > 0 && mb.mode == stateRunning && mb.busyInHarmless()) {
 		panic("isolate: IsolateFull inside a Harmless scope (the member may hold references)")
 	}
 	if a.ended() {
@@ -149,42 +149,42 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	}
 	// iso.acquire is called from here, not from a helper: stall reports
 	// find the caller of Isolate at a fixed depth (stall.go).
-	if err := s.iso.acquire(s.lockRequest(full), a, try); err != nil {
+	if err := mb.iso.acquire(mb.lockRequest(full), a, try); err != nil {
 		return nil, err
 	}
-	s.own, s.ownFull = s.depth+1, full
+	mb.own, mb.ownFull = mb.depth+1, full
 	return m.pushIsolate(true), nil
 }
 
 // pushIsolate opens an isolate scope, the one holding the grant if holds is
 // set, and returns its release func, bound to it by its tag. The caller
 // reserved room.
-func (m Member) pushIsolate(holds bool) func() {
-	tag := m.openIsolate(holds)
+func (m Member) pushIsolate(ownsGrant bool) func() {
+	tag := m.openIsolate(ownsGrant)
 	return func() { m.release(tag) }
 }
 
 // openIsolate opens an isolate scope as pushIsolate does and returns its
 // tag, for a caller that releases it itself (Do).
-func (m Member) openIsolate(holds bool) uint64 {
-	s := m.s
-	tag := s.push(kindIsolate, s.mode)
-	s.stack[s.depth-1].holds = holds
+func (m Member) openIsolate(ownsGrant bool) uint64 {
+	mb := m.mb
+	tag := mb.push(kindIsolate, mb.mode)
+	mb.stack[mb.depth-1].ownsGrant = ownsGrant
 	return tag
 }
 
 // release ends the isolate scope named tag, which must be the innermost
 // open scope of a member that has not left.
 func (m Member) release(tag uint64) {
-	s := m.state()
-	if s.loadTop() != tag {
+	mb := m.live()
+	if mb.loadTop() != tag {
 		panic("isolate: isolation released twice or out of order")
 	}
-	e := &s.stack[s.depth-1]
-	s.pop(e)
-	if e.holds {
-		s.own, s.ownFull = 0, false
-		s.iso.releaseMember(s.req)
+	e := &mb.stack[mb.depth-1]
+	mb.pop(e)
+	if e.ownsGrant {
+		mb.own, mb.ownFull = 0, false
+		mb.iso.releaseMember(mb.req)
 	}
 }
 

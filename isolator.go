@@ -181,16 +181,16 @@ type Isolator struct {
 	plainCursor, fullCursor int
 	// watching are the blockers that schedule asked to kick it, for the
 	// plain and the full queue's head.
-	watching [2]watched
+	watching [2]sighting
 	// spare are requests of outsiders, kept for reuse (at most maxSpare).
-	spare  spares[request]
-	counts counters
+	freeRequests freeList[request]
+	counts       counters
 	// diag is the state of stall reports.
-	diag diagState
+	stalls stallReports
 
 	// grace is the grace periods' and deferred funcs' state, under its
 	// own lock, which may be taken under mu (never the other way round).
-	grace graceState
+	grace graceDomain
 
 	// comb queues the sections of Do (combine.go), under its own lock,
 	// never taken with mu held.

@@ -45,7 +45,7 @@ type Member struct {
 	gate *atomic.Uint64
 	// s is the member's state. It goes back to its slot at Leave, for
 	// the slot's next member: gen tells this membership from later ones.
-	s   *member
+	mb   *member
 	gen uint64
 }
 
@@ -71,7 +71,7 @@ type member struct {
 	gate *atomic.Uint64 // &iso.gate, to save a load
 	slot *slot
 	// state is the slot's state word, kept here to save a load.
-	state *atomic.Uint32
+	word *atomic.Uint32
 	// mode is the state the member last published in its slot, count the
 	// count bits of its word (protocol invariant 7), which only the
 	// member's own goroutine changes.
@@ -118,7 +118,7 @@ type member struct {
 // and stall reports once the garbage collector has found it unreachable.
 func (iso *Isolator) Join() Member {
 	m := iso.join(nil, false, arch.G())
-	m.s.resume()
+	m.mb.resume()
 	return m
 }
 
@@ -130,7 +130,7 @@ func (iso *Isolator) Join() Member {
 // that Join does not pay.
 func (iso *Isolator) JoinNamed(name string) Member {
 	m := iso.join(&name, false, arch.G())
-	m.s.resume()
+	m.mb.resume()
 	return m
 }
 
@@ -175,26 +175,26 @@ func (iso *Isolator) join(name *string, idle bool, g uintptr) Member {
 	if name != nil || sl.label.Load() != nil {
 		sl.name(name, idle)
 	}
-	s := sl.spare
-	if s == nil {
-		s = iso.newMember(sl)
+	mb := sl.kept
+	if mb == nil {
+		mb = iso.newMember(sl)
 	}
-	sl.spare = nil // while joined, only handles keep s reachable
-	return Member{gate: &iso.gate, s: s, gen: s.gen.Load()}
+	sl.kept = nil // while joined, only handles keep s reachable
+	return Member{gate: &iso.gate, mb: mb, gen: mb.gen.Load()}
 }
 
 // newMember makes the state of the slot sl, idle.
 func (iso *Isolator) newMember(sl *slot) *member {
-	s := &member{iso: iso, gate: &iso.gate, slot: sl, state: sl.state, mode: stateIdle}
+	mb := &member{iso: iso, gate: &iso.gate, slot: sl, word: sl.word, mode: stateIdle}
 	// The slot's word goes on counting from where its last member left
 	// it: a count that went back could match a grace period's snapshot.
-	s.count = sl.state.Load() & countMask
-	s.gen.Store(1) // a Member with gen 0 is the zero Member
-	s.stack = s.stackBuf[:]
+	mb.count = sl.word.Load() & countMask
+	mb.gen.Store(1) // a Member with gen 0 is the zero Member
+	mb.stack = mb.stackBuf[:]
 	if !iso.DisableLeakCheck {
-		s.cleanup = watchLeak(s)
+		mb.cleanup = watchLeak(mb)
 	}
-	return s
+	return mb
 }
 
 // Leave ends the membership. It never blocks. Harmless, idle and busy
@@ -202,41 +202,41 @@ func (iso *Isolator) newMember(sl *slot) *member {
 // that deferred Ends may run in any order. Leave panics if the member is
 // isolated, or has left already.
 func (m Member) Leave() {
-	s := m.state()
-	if s.own > 0 {
+	mb := m.live()
+	if mb.own > 0 {
 		panic("isolate: Leave while isolated (release first)")
 	}
-	s.gen.Add(1) // every handle of this membership is dead from here on
+	mb.gen.Add(1) // every handle of this membership is dead from here on
 	// Not running: the next Join resumes from idle.
-	s.mode = stateIdle
-	keep := s
-	if s.depth > 0 {
-		s.leaveEnded = make([]leftScope, s.depth)
-		for d := range s.leaveEnded {
-			s.leaveEnded[d].tag = s.stack[d].tag
+	mb.mode = stateIdle
+	keep := mb
+	if mb.depth > 0 {
+		mb.leaveEnded = make([]leftScope, mb.depth)
+		for d := range mb.leaveEnded {
+			mb.leaveEnded[d].tag = mb.stack[d].tag
 		}
-		s.stack = nil
-		s.left.Store(true) // after leaveEnded: see member.left
-		s.cleanup.Stop()
+		mb.stack = nil
+		mb.left.Store(true) // after leaveEnded: see member.left
+		mb.cleanup.Stop()
 		keep = nil
 	}
-	s.depth = 0
-	s.setTop(0)
-	s.count = nextCount(s.count) // leaving is an idle entry: a grace period stops waiting
-	s.iso.vacate(s.slot, keep, s.count|stateIdle)
+	mb.depth = 0
+	mb.setTop(0)
+	mb.count = nextCount(mb.count) // leaving is an idle entry: a grace period stops waiting
+	mb.iso.vacate(mb.slot, keep, mb.count|stateIdle)
 }
 
 // state returns the state of m's membership; it panics if the membership
 // is over, or m is the zero Member.
-func (m Member) state() *member {
-	if m.gen == 0 || m.s.gen.Load() != m.gen { // the zero Member has gen 0
+func (m Member) live() *member {
+	if m.gen == 0 || m.mb.gen.Load() != m.gen { // the zero Member has gen 0
 		m.dead()
 	}
-	return m.s
+	return m.mb
 }
 
 func (m Member) dead() {
-	if m.s == nil {
+	if m.mb == nil {
 		panic("isolate: use of the zero Member (not returned by Join)")
 	}
 	panic("isolate: use of a Member after Leave")

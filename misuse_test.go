@@ -415,13 +415,13 @@ func snapshot(iso *Isolator, m Member) misuseState {
 	if s.owner != nil {
 		s.grants = s.owner.grants
 	}
-	s.spare = len(iso.spare)
+	s.spare = len(iso.freeRequests)
 	iso.mu.Unlock()
-	st := m.s
+	st := m.mb
 	s.state = st
 	s.mode = st.mode
-	if st.state != nil {
-		s.word = st.state.Load()
+	if st.word != nil {
+		s.word = st.word.Load()
 	}
 	s.depth, s.own, s.stack = st.depth, st.own, len(st.stack)
 	s.ownFull, s.left = st.ownFull, st.left.Load()
@@ -505,7 +505,7 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 		idle := m.Idle()
 		outer := m.Harmless()
 		inner := m.Harmless()
-		sl := m.s.slot
+		sl := m.mb.slot
 		m.Leave()
 		// The slot is free: an isolation proceeds at once.
 		goOp(func() { iso.IsolateFull()() }).wait(t, "full isolation after Leave in scopes")
@@ -514,13 +514,13 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 		// touch it.
 		a := newActor(t)
 		m2 := a.join(t, &iso)
-		require.Same(t, sl, m2.s.slot, "the slot is reused")
-		word := m2.s.state.Load()
+		require.Same(t, sl, m2.mb.slot, "the slot is reused")
+		word := m2.mb.word.Load()
 		require.Equal(t, stateRunning, word&stateMask)
 		outer.End()
 		idle.End()
 		inner.End()
-		assert.Equal(t, word, m2.s.state.Load(), "a stale end changed the new member's state")
+		assert.Equal(t, word, m2.mb.word.Load(), "a stale end changed the new member's state")
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)
 		o.blocked(t, "isolation while the new member runs")

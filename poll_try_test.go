@@ -19,7 +19,7 @@ func TestPollLetsIsolationRun(t *testing.T) {
 		m := a.join(t, &iso)
 		a.do(t, "Poll with nothing pending", func() {
 			m.Poll()
-			assert.Equal(t, stateRunning, m.s.state.Load()&stateMask, "Poll changed the state")
+			assert.Equal(t, stateRunning, m.mb.word.Load()&stateMask, "Poll changed the state")
 		})
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)

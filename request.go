@@ -146,21 +146,21 @@ func (iso *Isolator) releaseOutsider(req *request, grant uint64) {
 		panic("isolate: release of an isolation that is not held (released twice?)")
 	}
 	iso.releaseLocked(req)
-	iso.spare.keep(req)
+	iso.freeRequests.keep(req)
 	iso.mu.Unlock()
 }
 
 // lockRequest readies the member's request for an isolation (full or
 // plain), after reserving room for its isolate scope so that the grant
 // finds room, and returns it with mu locked, for Isolator.acquire.
-func (s *member) lockRequest(full bool) *request {
-	s.reserve()
-	if s.req == nil {
-		s.req = &request{member: s}
+func (mb *member) lockRequest(full bool) *request {
+	mb.reserve()
+	if mb.req == nil {
+		mb.req = &request{member: mb}
 	}
-	req := s.req
-	s.iso.mu.Lock()
-	req.full, req.prev = full, s.mode
+	req := mb.req
+	mb.iso.mu.Lock()
+	req.full, req.prev = full, mb.mode
 	return req
 }
 
@@ -244,7 +244,7 @@ func (iso *Isolator) grantAtOnce(req *request) bool {
 	}
 	iso.owner = req
 	if m := req.member; m != nil && sectionState(req.prev) != req.prev {
-		setState(m.state, sectionState(req.prev)) // its word still says prev
+		setState(m.word, sectionState(req.prev)) // its word still says prev
 	}
 	iso.granted(req)
 	return true
@@ -262,7 +262,7 @@ func (iso *Isolator) grant(req *request) (woke bool) {
 	iso.owner = req
 	iso.gate.Add(gateGranted - weight(req))
 	if m := req.member; m != nil {
-		setState(m.state, sectionState(req.prev))
+		setState(m.word, sectionState(req.prev))
 	}
 	iso.granted(req)
 	return !req.asking && req.signal()
@@ -326,7 +326,7 @@ func (iso *Isolator) withdrawLocked(req *request) (held bool) {
 			iso.hold(m.slot, stateHarmless)
 			held = true
 		} else {
-			setState(m.state, req.prev)
+			setState(m.word, req.prev)
 		}
 	}
 	iso.schedule()

@@ -2,10 +2,10 @@ package isolate
 
 // spares are outsiders' objects (requests, Do's sections) kept for reuse,
 // at most maxSpare, under the lock of the structure that holds them.
-type spares[T any] []*T
+type freeList[T any] []*T
 
 // take returns an object kept for reuse, or a new one.
-func (s *spares[T]) take() *T {
+func (s *freeList[T]) take() *T {
 	if n := len(*s); n > 0 {
 		x := (*s)[n-1]
 		(*s)[n-1] = nil
@@ -16,8 +16,8 @@ func (s *spares[T]) take() *T {
 }
 
 // keep keeps x for reuse, if there is room.
-func (s *spares[T]) keep(x *T) {
-	if len(*s) < maxSpare {
+func (s *freeList[T]) keep(x *T) {
+	if len(*s) < maxFree {
 		*s = append(*s, x)
 	}
 }
@@ -25,7 +25,7 @@ func (s *spares[T]) keep(x *T) {
 // maxSpare is how many outsiders' requests an Isolator keeps for reuse: as
 // many as outsiders that isolate at once in a usual program, so that a
 // burst of them does not stay allocated.
-const maxSpare = 8
+const maxFree = 8
 
 // shrunk returns s, or a copy of it in a smaller array if s uses less than a
 // quarter of a large one: slices that a burst made grow give the memory back.

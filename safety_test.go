@@ -65,12 +65,12 @@ func TestDeadHandleNeverTouchesTheReusedState(t *testing.T) {
 		old := iso.Join()
 		oldEnd := old.Harmless()
 		oldEnd.End()
-		state := old.s
+		state := old.mb
 		old.Leave()
 
 		a := newActor(t)
 		m := a.join(t, &iso)
-		require.Same(t, state, m.s, "the state is reused")
+		require.Same(t, state, m.mb, "the state is reused")
 		var end func()
 		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		before := snapshot(&iso, m)
@@ -117,8 +117,8 @@ func TestWithdrawnRequestLeavesNoWatchedFlag(t *testing.T) {
 	m := iso.Join()
 	_, ok := iso.TryIsolate()
 	require.False(t, ok)
-	assert.Zero(t, m.s.state.Load()&stateWatched, "watched flag left by a withdrawn request")
-	assert.Equal(t, [2]watched{}, iso.watching)
+	assert.Zero(t, m.mb.word.Load()&stateWatched, "watched flag left by a withdrawn request")
+	assert.Equal(t, [2]sighting{}, iso.watching)
 
 	// Nor does a request abandoned through its context, nor a granted
 	// one.
@@ -129,11 +129,11 @@ func TestWithdrawnRequestLeavesNoWatchedFlag(t *testing.T) {
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)
 		o.blocked(t, "isolation while the member runs")
-		assert.NotZero(t, m.s.state.Load()&stateWatched, "the blocker is watched")
+		assert.NotZero(t, m.mb.word.Load()&stateWatched, "the blocker is watched")
 		var end func()
 		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		o.wait(t, "isolation")
-		assert.Equal(t, [2]watched{}, iso.watching)
+		assert.Equal(t, [2]sighting{}, iso.watching)
 		rel()
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})
@@ -210,7 +210,7 @@ func TestHeldAndSpareShrink(t *testing.T) {
 			(<-releases)()
 		}
 		iso.mu.Lock()
-		assert.LessOrEqual(t, len(iso.spare), maxSpare)
+		assert.LessOrEqual(t, len(iso.freeRequests), maxFree)
 		iso.mu.Unlock()
 	})
 }

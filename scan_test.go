@@ -36,11 +36,11 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 			if rng.IntN(10) == 0 {
 				st |= stateWatched
 			}
-			m.s.state.Store(st)
+			m.mb.word.Store(st)
 		}
 		var req request
 		if k := rng.IntN(len(ms)); ms[k] != (Member{}) && rng.IntN(2) == 0 {
-			req.member = ms[k].s
+			req.member = ms[k].mb
 		}
 		need := stateHarmless
 		if rng.IntN(2) == 0 {
@@ -50,10 +50,10 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 		from := rng.IntN(len(iso.table.Load().groups) * groupSize)
 		var want *slot
 		for _, m := range ms {
-			if m != (Member{}) && m.s.slot.index >= from && m.s != req.member &&
-				m.s.state.Load()&need != need &&
-				(want == nil || m.s.slot.index < want.index) {
-				want = m.s.slot
+			if m != (Member{}) && m.mb.slot.index >= from && m.mb != req.member &&
+				m.mb.word.Load()&need != need &&
+				(want == nil || m.mb.slot.index < want.index) {
+				want = m.mb.slot
 			}
 		}
 		cursor := from
@@ -63,7 +63,7 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 		if want != nil {
 			wantCursor = want.index
 		}
-		if got != want || cursor != wantCursor || (got != nil && seen != got.state.Load()) {
+		if got != want || cursor != wantCursor || (got != nil && seen != got.word.Load()) {
 			t.Fatalf("iteration %d (%d slots, from %d, need %d): scan found %v (cursor %d), want %v (cursor %d)",
 				iter, len(ms), from, need, got, cursor, want, wantCursor)
 		}

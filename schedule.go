@@ -31,7 +31,7 @@ func (iso *Isolator) schedule() (woke bool) {
 		// harmless but not idle, and would block it forever). An eligible
 		// full request waits for an older plain one: otherwise a member
 		// isolating full back to back starves every plain request.
-		var w [2]watched
+		var w [2]sighting
 		if full != nil {
 			w[queueFull] = iso.scan(&iso.fullCursor, full, stateIdle)
 			if w[queueFull].slot == nil && (plain == nil || full.ticket < plain.ticket) {
@@ -60,7 +60,7 @@ const (
 
 // watched is a member that blocks the head of a queue: its slot, the state
 // the scan saw, and the request it blocks.
-type watched struct {
+type sighting struct {
 	slot *slot
 	seen uint32
 	req  *request
@@ -70,13 +70,13 @@ type watched struct {
 // bits of need, skipping req's own member. It leaves *cursor at that member
 // so that the next scan resumes there (invariant 2), and returns it with the
 // state it saw, or a zero watched when there is none.
-func (iso *Isolator) scan(cursor *int, req *request, need uint32) watched {
+func (iso *Isolator) scan(cursor *int, req *request, need uint32) sighting {
 	for w := range iso.blockers(*cursor, req.memberSlot(), need) {
 		*cursor = w.slot.index
 		w.req = req
 		return w
 	}
-	return watched{}
+	return sighting{}
 }
 
 // blockers yields, in slot order from the slot index from on, the members
@@ -84,8 +84,8 @@ func (iso *Isolator) scan(cursor *int, req *request, need uint32) watched {
 // none), with the state it saw (req is not set). A grace period's snapshot
 // runs it without mu: a group retired meanwhile has only idle slots and is
 // skipped (slots.go, invariants 1 and 2).
-func (iso *Isolator) blockers(from int, self *slot, need uint32) iter.Seq[watched] {
-	return func(yield func(watched) bool) {
+func (iso *Isolator) blockers(from int, self *slot, need uint32) iter.Seq[sighting] {
+	return func(yield func(sighting) bool) {
 		t := iso.table.Load()
 		if t == nil {
 			return
@@ -101,7 +101,7 @@ func (iso *Isolator) blockers(from int, self *slot, need uint32) iter.Seq[watche
 			for ; occupied != 0; occupied &= occupied - 1 {
 				i := bits.TrailingZeros64(occupied)
 				st := g.states[i].Load()
-				if blocks(st, need) && &g.slots[i] != self && !yield(watched{slot: &g.slots[i], seen: st}) {
+				if blocks(st, need) && &g.slots[i] != self && !yield(sighting{slot: &g.slots[i], seen: st}) {
 					return
 				}
 			}
@@ -142,7 +142,7 @@ func (g *slotGroup) all(need uint32) bool {
 // changed since its scan; schedule then looks again. An old flag is cleared
 // only if no new watch names its member, which keeps the flag of a member
 // that blocks both heads (model mutant CLEAR_OTHER: a deadlock otherwise).
-func (iso *Isolator) watch(w [2]watched) bool {
+func (iso *Isolator) watch(w [2]sighting) bool {
 	old := iso.watching
 	iso.watching = w
 	ok := setWatched(w[queueFull]) && setWatched(w[queuePlain])
@@ -156,23 +156,23 @@ func (iso *Isolator) watch(w [2]watched) bool {
 
 // setWatched sets the watched flag of w's member, if it is still in the
 // state the scan saw (invariant 5).
-func setWatched(w watched) bool {
+func setWatched(w sighting) bool {
 	if w.slot == nil || w.seen&stateWatched != 0 {
 		return true
 	}
-	return w.slot.state.CompareAndSwap(w.seen, w.seen|stateWatched)
+	return w.slot.word.CompareAndSwap(w.seen, w.seen|stateWatched)
 }
 
 // clearFlag clears the flag (watched or awaited) of the member on s (nil:
 // none), if it is set. The member may change its state meanwhile: its Swap
 // clears the flag too, and what it does because it saw the flag (a kick, a
 // hand-on) only costs one more look (see the protocol and grace.go).
-func clearFlag(s *slot, flag uint32) {
-	if s == nil {
+func clearFlag(sl *slot, flag uint32) {
+	if sl == nil {
 		return
 	}
-	for st := s.state.Load(); st&flag != 0; st = s.state.Load() {
-		if s.state.CompareAndSwap(st, st&^flag) {
+	for st := sl.word.Load(); st&flag != 0; st = sl.word.Load() {
+		if sl.word.CompareAndSwap(st, st&^flag) {
 			return
 		}
 	}
@@ -189,13 +189,13 @@ func (iso *Isolator) unwatch(req *request) {
 		if other := iso.watching[1-q].slot; w.slot != other {
 			clearFlag(w.slot, stateWatched)
 		}
-		*w = watched{}
+		*w = sighting{}
 	}
 }
 
 // kick runs schedule for a member whose state change an isolator watched,
 // and reports whether that woke a parked goroutine (see handOff).
-func (iso *Isolator) kick() (woke bool) {
+func (iso *Isolator) reschedule() (woke bool) {
 	iso.mu.Lock()
 	woke = iso.schedule()
 	iso.mu.Unlock()
@@ -206,11 +206,11 @@ func (iso *Isolator) kick() (woke bool) {
 // member ending a scope of state from would (its word holds from, or idle
 // for a withdrawn full request). The Isolator will set it running and wake
 // it.
-func (iso *Isolator) hold(s *slot, from uint32) {
-	s.heldFrom = from
-	s.arm()
-	iso.held = append(iso.held, s)
-	iso.watchHeld(s)
+func (iso *Isolator) hold(sl *slot, from uint32) {
+	sl.heldFrom = from
+	sl.arm()
+	iso.held = append(iso.held, sl)
+	iso.watchHeld(sl)
 }
 
 // admitHeld sets running and wakes every held member for which mayRun holds,
@@ -219,13 +219,13 @@ func (iso *Isolator) hold(s *slot, from uint32) {
 // held list gives back what a burst of held members made it grow.
 func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) (woke bool) {
 	kept := iso.held[:0]
-	for _, s := range iso.held {
-		if !mayRun(s.heldFrom) {
-			kept = append(kept, s)
+	for _, sl := range iso.held {
+		if !mayRun(sl.heldFrom) {
+			kept = append(kept, sl)
 			continue
 		}
-		setState(s.state, stateRunning)
-		woke = s.signal() || woke
+		setState(sl.word, stateRunning)
+		woke = sl.signal() || woke
 		iso.rescan()
 	}
 	clear(iso.held[len(kept):])
@@ -244,7 +244,7 @@ func (iso *Isolator) admitHeld(mayRun func(from uint32) bool) (woke bool) {
 // A held member goes back to from: to a scan nothing changed, so schedule
 // runs only for a kick, when the member was watched before it came here or
 // while it waited for mu (a scan may have seen it running then).
-func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
+func (iso *Isolator) admitOrHold(m *member, from uint32, watched bool) {
 	if g := iso.gate.Load(); !watched && !holds(from, g&^gateYield) {
 		// Only a grace period's wish: let the members it waits for run
 		// (see the gate in the protocol), once per park of the grace
@@ -257,7 +257,7 @@ func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
 		}
 		return
 	}
-	s, own := m.slot, m.req
+	sl, own := m.slot, m.req
 	iso.mu.Lock()
 	held, first := false, false
 	if (own == nil || iso.owner != own) && holds(from, iso.gate.Load()&^gateYield) {
@@ -268,7 +268,7 @@ func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
 		// a member held by a request that waits for members (which
 		// may wait long).
 		first = len(iso.held) == 0 && iso.owner != nil
-		iso.hold(s, from)
+		iso.hold(sl, from)
 		held = true
 	}
 	if watched {
@@ -279,6 +279,6 @@ func (iso *Isolator) resumeSlow(m *member, from uint32, watched bool) {
 		if trace.IsEnabled() {
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
-		s.wait(first, nil)
+		sl.wait(first, nil)
 	}
 }

@@ -27,7 +27,7 @@ type scope struct {
 	prev uint32
 	// holds is set on the isolate scope that holds the grant (not on
 	// isolations nested in it).
-	holds bool
+	ownsGrant bool
 }
 
 // kind returns the kind of the scope named tag.
@@ -46,33 +46,33 @@ const maxDepth = 1000
 
 // reserve makes room for one more scope, before anything changes: it
 // panics if maxDepth scopes are open.
-func (s *member) reserve() {
-	if s.depth == len(s.stack) {
-		s.grow()
+func (mb *member) reserve() {
+	if mb.depth == len(mb.stack) {
+		mb.grow()
 	}
 }
 
 // push opens a scope of kind k at the top of the stack, the member being in
 // mode prev, and returns its tag. The caller reserved room, and sets holds
 // for an isolate scope (push stays inlinable).
-func (s *member) push(k scopeKind, prev uint32) uint64 {
-	d := s.depth
-	e := &s.stack[d]
-	s.serial += tagStep
-	tag := s.serial | uint64(k)
+func (mb *member) push(k scopeKind, prev uint32) uint64 {
+	d := mb.depth
+	e := &mb.stack[d]
+	mb.serial += tagStep
+	tag := mb.serial | uint64(k)
 	// Field by field, not a composite literal: that zeroes the entry with
 	// one wide store and patches it with narrow ones, and the End's
 	// loads of the entry then wait for all of them (no store forwarding).
-	e.tag, e.below, e.prev, e.holds = tag, s.top, prev, false
-	s.setTop(tag)
-	s.depth = d + 1
+	e.tag, e.below, e.prev, e.ownsGrant = tag, mb.top, prev, false
+	mb.setTop(tag)
+	mb.depth = d + 1
 	return tag
 }
 
 // pop ends the innermost open scope, e, which the caller checked.
-func (s *member) pop(e *scope) {
-	s.setTop(e.below)
-	s.depth--
+func (mb *member) pop(e *scope) {
+	mb.setTop(e.below)
+	mb.depth--
 }
 
 // grow doubles the scope stack, after checking that it may grow. It is out
@@ -80,13 +80,13 @@ func (s *member) pop(e *scope) {
 // frame.
 //
 //go:noinline
-func (s *member) grow() {
-	if len(s.stack) >= maxDepth {
+func (mb *member) grow() {
+	if len(mb.stack) >= maxDepth {
 		panic("isolate: 1000 scopes open at once: an End is never called " +
 			"(`defer m.Harmless()` instead of `defer m.Harmless().End()`?)")
 	}
-	n := min(len(s.stack), maxDepth-len(s.stack))
-	s.stack = append(s.stack, make([]scope, n)...)
+	n := min(len(mb.stack), maxDepth-len(mb.stack))
+	mb.stack = append(mb.stack, make([]scope, n)...)
 }
 
 // A Scope is one harmless, idle or busy scope of a member, from the call
@@ -119,18 +119,18 @@ type Scope struct {
 // word of the member, atomically, and the race detector reports no race
 // with the member's goroutine.
 func (sc Scope) End() {
-	s := sc.s
-	if s == nil || s.loadTop() != sc.tag {
+	mb := sc.s
+	if mb == nil || mb.loadTop() != sc.tag {
 		sc.endMisuse()
 		return
 	}
-	e := &s.stack[s.depth-1]
-	s.pop(e)
-	if e.prev != s.mode {
+	e := &mb.stack[mb.depth-1]
+	mb.pop(e)
+	if e.prev != mb.mode {
 		if e.prev == stateRunning {
-			s.resume()
+			mb.resume()
 		} else {
-			s.restore(e.prev)
+			mb.restore(e.prev)
 		}
 	}
 }
@@ -148,13 +148,13 @@ var endMisuseMessages = [...]string{
 //
 //go:noinline
 func (sc Scope) endMisuse() {
-	s := sc.s
-	if s == nil {
+	mb := sc.s
+	if mb == nil {
 		panic("isolate: End of the zero Scope")
 	}
-	if s.left.Load() { // then leaveEnded is set, for good
-		for i := range s.leaveEnded {
-			if e := &s.leaveEnded[i]; e.tag == sc.tag {
+	if mb.left.Load() { // then leaveEnded is set, for good
+		for i := range mb.leaveEnded {
+			if e := &mb.leaveEnded[i]; e.tag == sc.tag {
 				if e.ended.CompareAndSwap(false, true) {
 					return
 				}
@@ -174,11 +174,11 @@ func (sc Scope) endMisuse() {
 // of the values written, never a mix (the Go memory model), and no tag is
 // ever written again, so an End that loads a stale tag still fails its
 // check. On 32-bit ports, where a tag is two words, the store is atomic.
-func (s *member) setTop(tag uint64) {
+func (mb *member) setTop(tag uint64) {
 	if plainTop {
-		s.top = tag
+		mb.top = tag
 	} else {
-		atomic.StoreUint64(&s.top, tag)
+		atomic.StoreUint64(&mb.top, tag)
 	}
 }
 
@@ -186,4 +186,4 @@ func (s *member) setTop(tag uint64) {
 const plainTop = !raceEnabled && ^uint(0)>>63 == 1
 
 // loadTop returns the tag of the innermost open scope.
-func (s *member) loadTop() uint64 { return atomic.LoadUint64(&s.top) }
+func (mb *member) loadTop() uint64 { return atomic.LoadUint64(&mb.top) }

@@ -27,14 +27,14 @@ func TestStaleEndAcrossMemberships(t *testing.T) {
 		stale[0].End()
 		stale = append(stale, old.Idle())
 		stale[1].End()
-		state := old.s
+		state := old.mb
 		old.Leave()
 
 		a := newActor(t)
 		for membership := range 3 {
 			var m Member
 			a.do(t, "Join", func() { m = iso.Join() })
-			require.Same(t, state, m.s, "the state is reused")
+			require.Same(t, state, m.mb, "the state is reused")
 			for opened := range 3 { // 0, 1 and 2 scopes at depth 0 since
 				var now Scope
 				a.do(t, "open", func() {
@@ -157,7 +157,7 @@ func TestStaleEndWhileTheStateIsReused(t *testing.T) {
 	stale[0].End()
 	stale = append(stale, old.Idle())
 	stale[1].End()
-	state := old.s
+	state := old.mb
 	old.Leave()
 
 	var stop atomic.Bool
@@ -185,7 +185,7 @@ func TestStaleEndWhileTheStateIsReused(t *testing.T) {
 		} else {
 			m = iso.JoinIdle()
 		}
-		if m.s == state {
+		if m.mb == state {
 			reused++
 		}
 		if p := panicOf(func() {

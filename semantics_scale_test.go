@@ -25,7 +25,7 @@ func TestS9ThousandsOfMembers(t *testing.T) {
 		stop := parkHarmless(t, &iso, n)
 		a := newActor(t)
 		last := a.join(t, &iso) // slot n: in group n/64
-		require.Equal(t, n, last.s.slot.index)
+		require.Equal(t, n, last.mb.slot.index)
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)
 		o.blocked(t, "isolation while the last member runs")
@@ -128,7 +128,7 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 		for i := range n {
 			ops[i] = goOp(func() {
 				m := iso.Join()
-				slots[i] = m.s.slot
+				slots[i] = m.mb.slot
 				var end func()
 				if i%2 == 0 {
 					end = m.Harmless().End
@@ -143,8 +143,8 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 		}
 		ready.Wait()
 		words := make([]uint32, len(slots))
-		for i, s := range slots {
-			words[i] = s.state.Load()
+		for i, sl := range slots {
+			words[i] = sl.word.Load()
 		}
 		a := newActor(t)
 		worker := a.join(t, &iso)
@@ -170,20 +170,20 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 				a.do(t, "worker end", end)
 			}
 		}
-		for i, s := range slots {
+		for i, sl := range slots {
 			want := stateHarmless
 			if i%2 == 1 {
 				want = stateIdle
 			}
 			assert.Equal(t, want, words[i]&stateMask, "parked member %d's state", i)
-			assert.Equal(t, words[i], s.state.Load(), "parked member %d's state word was written", i)
+			assert.Equal(t, words[i], sl.word.Load(), "parked member %d's state word was written", i)
 		}
 		close(quit)
 		for _, o := range ops {
 			o.wait(t, "parked member's end")
 		}
-		for _, s := range slots {
-			assert.Zero(t, s.phase.Load(), "a parked member was held at its end")
+		for _, sl := range slots {
+			assert.Zero(t, sl.phase.Load(), "a parked member was held at its end")
 		}
 		a.do(t, "Leave", worker.Leave)
 	})

@@ -49,7 +49,7 @@ type slot struct {
 	// state is the member's published state (see the protocol), alone on
 	// its cache line in the group's states: the harmless fast path writes
 	// no line that anything else writes.
-	state *atomic.Uint32
+	word *atomic.Uint32
 	// heldFrom is the state by whose rule a held member is admitted: the
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
@@ -72,7 +72,7 @@ type slot struct {
 	// (nil while a member holds it, or before the first Join). Only the
 	// goroutine that holds the slot reads or writes it: claim and vacate
 	// synchronize through group.occupied.
-	spare *member
+	kept *member
 	// diag is what stall reports need of the member: its goroutine, and
 	// since when it is held.
 	diag slotDiag
@@ -172,11 +172,11 @@ func (iso *Isolator) grow(seen *slotTable) {
 	}
 	g := &slotGroup{pos: at, states: new([groupSize]paddedState)}
 	for i := range g.slots {
-		s := &g.slots[i]
-		s.group, s.bit, s.index = g, 1<<i, at*groupSize+i
-		s.state = &g.states[i].Uint32
-		s.leaked = &g.states[i].leaked
-		s.state.Store(stateIdle) // not yet visible to anyone
+		sl := &g.slots[i]
+		sl.group, sl.bit, sl.index = g, 1<<i, at*groupSize+i
+		sl.word = &g.states[i].Uint32
+		sl.leaked = &g.states[i].leaked
+		sl.word.Store(stateIdle) // not yet visible to anyone
 	}
 	iso.table.Store(&slotTable{groups: slices.Insert(slices.Clone(groups), at, g)})
 }
@@ -186,18 +186,18 @@ func (iso *Isolator) grow(seen *slotTable) {
 // the idle word, with the member's count, that the slot keeps meanwhile. If
 // an isolator or a grace period waits for that member, it is kicked. If the
 // slot's group is now empty, empty groups are retired.
-func (iso *Isolator) vacate(s *slot, keep *member, idle uint32) {
-	s.spare = keep
-	old := s.state.Swap(idle) // invariant 1: before the bit is cleared
-	if s.group.occupied.And(^s.bit) == s.bit {
+func (iso *Isolator) vacate(sl *slot, keep *member, idle uint32) {
+	sl.kept = keep
+	old := sl.word.Swap(idle) // invariant 1: before the bit is cleared
+	if sl.group.occupied.And(^sl.bit) == sl.bit {
 		iso.shrink()
 	}
 	woke := false
 	if old&stateAwaited != 0 {
-		woke = iso.grace.kick()
+		woke = iso.grace.wakeAll()
 	}
 	if old&stateWatched != 0 {
-		woke = iso.kick() || woke
+		woke = iso.reschedule() || woke
 	}
 	handOff(woke)
 }
@@ -232,9 +232,9 @@ func (iso *Isolator) shrink() {
 // cleanups must not fire for slots that no longer exist.
 func (g *slotGroup) retire() {
 	for i := range g.slots {
-		if m := g.slots[i].spare; m != nil {
+		if m := g.slots[i].kept; m != nil {
 			m.cleanup.Stop()
-			g.slots[i].spare = nil
+			g.slots[i].kept = nil
 		}
 	}
 }
