@@ -14,7 +14,7 @@ func Example_main() {
 
 // The root README shows this program as it is, so that it cannot rot.
 func TestREADMEShowsTheProgram(t *testing.T) {
-	readme, err := os.ReadFile("../../../README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,6 +23,6 @@ func TestREADMEShowsTheProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(readme), "```go\n"+string(src)+"```\n") {
-		t.Error("README.md does not show cmd/isobench/quickstart/main.go as it is, in a ```go block")
+		t.Error("README.md does not show examples/quickstart/main.go as it is, in a ```go block")
 	}
 }
