@@ -111,7 +111,7 @@ func BenchmarkIdle(b *testing.B) {
 
 // BenchmarkHarmlessAwaited measures the harmless scopes of a member that a
 // grace period waits for: each move hands the awaited flag on (the slow path
-// of enter and resume, under graceState.mu) until the member's next idle
+// of enter and resume, under graceDomain.mu) until the member's next idle
 // entry. A grace period watches one member at a time, so one member pays it
 // per waiting grace period. The peer is the same scope when no grace period
 // waits.
@@ -123,7 +123,7 @@ func BenchmarkHarmlessAwaited(b *testing.B) {
 			done := make(chan struct{})
 			if awaited {
 				go func() { iso.Synchronize(); close(done) }()
-				for m.mb.word.Load()&stateAwaited == 0 {
+				for !m.mb.word.load().awaited() {
 					runtime.Gosched()
 				}
 			} else {

@@ -13,39 +13,8 @@ import (
 // waits parked (a member waits in a harmless scope, so that the combiner's
 // isolation can be granted) until its section has run.
 //
-// The queue and the combiner's role, under combiner.mu (never held with
-// Isolator.mu, never held while a section runs):
-//
-//	active  queue      meaning
-//	false   empty      nobody combines: the next Do combines
-//	true    any        a combiner holds or awaits the isolation, or one
-//	                   was told to take over (handoff below)
-//
-// Invariants:
-//
-//  1. The queue is not empty only while active is set: a combiner clears
-//     active only when it finds the queue empty, under mu. So a section
-//     queued while active is set is run by the current combiner or by one
-//     it hands over to, never left behind.
-//  2. A combiner's own section is the head of the queue when it starts
-//     combining (it queued on an empty queue, or it was handed the queue
-//     with its section first), so it runs first, under the combiner's
-//     isolation, and sections run in arrival order.
-//  3. A combiner runs whole batches (everything queued when it looks) while
-//     it has run fewer than maxCombined sections; then, if the queue is not
-//     empty, it hands over: it marks the queue head's section to combine
-//     (active stays set) and signals it after its release. So an isolation
-//     runs a bounded number of sections, and every queued section runs:
-//     the handoff goes to the oldest one (FIFO, no starvation).
-//  4. A caller is signaled only after the isolation under which its
-//     section ran is released, and after its outcome (panic value or
-//     Goexit) is written: a member then ends its harmless scope without
-//     finding the gate held by the isolation that ran its section, and
-//     the signal orders the section's effects before the caller's return.
-//  5. A section node is in one queue or batch at a time: a member's node
-//     is reused by its next Do only after its signal (a section that calls
-//     its own member's Do panics instead); an outsider's comes from a pool
-//     of at most maxSpare.
+// The queue and the combiner's role (the table of active and queue) and
+// the invariants C1 to C5 are in isolator.go's essay.
 //
 // A section that calls runtime.Goexit ends the goroutine that runs it: the
 // combiner then puts the sections of its batch that did not run back at the
@@ -53,7 +22,7 @@ import (
 // signals the callers whose sections ran, in its deferred calls; the
 // section's own caller calls runtime.Goexit when signaled.
 
-// maxCombined bounds the sections of one isolation (invariant 3): once it
+// maxCombined bounds the sections of one isolation (C3): once it
 // has run this many, its combiner takes no further batch and hands over, so
 // an isolation runs fewer than maxCombined sections plus one batch (at most
 // one section per caller). Enough that a crowd of writers shares few
@@ -66,9 +35,9 @@ type combiner struct {
 	mu sync.Mutex
 	// head and tail are the queued sections, in arrival order.
 	head, tail *section
-	// active is set while someone combines (see the table above).
+	// active is set while someone combines (the table in isolator.go).
 	active bool
-	// spare are outsiders' sections kept for reuse (at most maxSpare).
+	// freeSections are outsiders' sections kept for reuse (at most maxFree).
 	freeSections freeList[section]
 }
 
@@ -206,7 +175,7 @@ func (c *combiner) enqueue(sec *section, f func()) (combine bool) {
 }
 
 // combine runs the queue under one isolation of the member, whose section
-// own is at the queue's head (invariant 2).
+// own is at the queue's head (C2).
 func (m Member) combine(own *section) {
 	mb := m.mb
 	// As Member.isolate does (at the same depth, for stall reports): the
@@ -216,7 +185,7 @@ func (m Member) combine(own *section) {
 	tag := m.openIsolate(true)
 	b := batch{own: own}
 	defer func() {
-		// Also on runtime.Goexit in a section (see the protocol).
+		// Also on runtime.Goexit in a section (see above).
 		b.abandon(&mb.iso.comb)
 		m.release(tag)
 		b.wake()
@@ -225,7 +194,7 @@ func (m Member) combine(own *section) {
 }
 
 // combine runs the queue under one isolation of an outsider, whose section
-// own is at the queue's head (invariant 2).
+// own is at the queue's head (C2).
 func (iso *Isolator) combine(own *section) {
 	iso.mu.Lock()
 	req := iso.freeRequests.take()
@@ -234,7 +203,7 @@ func (iso *Isolator) combine(own *section) {
 	grant := req.grants
 	b := batch{own: own}
 	defer func() {
-		// Also on runtime.Goexit in a section (see the protocol).
+		// Also on runtime.Goexit in a section (see above).
 		b.abandon(&iso.comb)
 		iso.releaseOutsider(req, grant)
 		b.wake()
@@ -336,7 +305,7 @@ func (b *batch) abandon(c *combiner) {
 }
 
 // wake signals the callers whose sections ran, then the one that takes over
-// combining (invariant 4). A caller may reuse its section once signaled.
+// combining (C4). A caller may reuse its section once signaled.
 func (b *batch) wake() {
 	for sec := b.done; sec != nil; {
 		next := sec.next

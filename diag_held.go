@@ -8,7 +8,7 @@ import (
 )
 
 // Reports of members held back by a long-held isolation, and of Joins that
-// wait behind one (see the table of what waits in stall_watch.go).
+// wait behind one (see the table of what waits in diag_stall.go).
 
 // watchHeld notes, under mu, that the member on s is held back from now
 // on, and arms the held members' report if it is not armed.
@@ -100,7 +100,7 @@ func (iso *Isolator) reportHeld(gen uint64) {
 	holder := iso.holderLocked()
 	var held []sighting
 	for _, sl := range iso.held {
-		held = append(held, sighting{slot: sl, seen: sl.word.Load()})
+		held = append(held, sighting{slot: sl, seen: sl.word.load()})
 	}
 	var pending []party
 	for _, q := range []*requestQueue{&iso.plainQ, &iso.fullQ} {

@@ -163,9 +163,9 @@ func (sl *slot) name(name *string, idle bool) {
 	sl.diag.goid.Store(id)
 }
 
-// info describes the member on s, in state word st.
-func (sl *slot) info(st uint32) MemberInfo {
-	mi := MemberInfo{Slot: sl.index, State: stateOf(st), Leaked: sl.leaked.Load(), Goroutine: sl.diag.goid.Load()}
+// info describes the member on sl, whose word was st.
+func (sl *slot) info(st stateBits) MemberInfo {
+	mi := MemberInfo{Slot: sl.index, State: st.public(), Leaked: sl.leaked.Load(), Goroutine: sl.diag.goid.Load()}
 	mi.JoinedIdle = mi.Goroutine != 0 && sl.diag.joinedIdle.Load()
 	if p := sl.label.Load(); p != nil {
 		mi.Name = *p
@@ -206,17 +206,17 @@ func (iso *Isolator) blockersLocked() []sighting {
 		return found
 	}
 	if o := iso.owner; o != nil {
-		if m := o.member; m != nil {
-			found = append(found, sighting{slot: m.slot, seen: m.word.Load()})
+		if mb := o.member; mb != nil {
+			found = append(found, sighting{slot: mb.slot, seen: mb.word.load()})
 		}
 		return found
 	}
 	if h := iso.plainQ.head; h != nil {
-		found = slices.AppendSeq(found, iso.blockers(0, h.memberSlot(), stateHarmless))
+		found = slices.AppendSeq(found, iso.blockers(0, h.memberSlot(), modeHarmless))
 	}
 	if h := iso.fullQ.head; h != nil {
 		plain := len(found)
-		found = slices.AppendSeq(found, iso.blockers(0, h.memberSlot(), stateIdle))
+		found = slices.AppendSeq(found, iso.blockers(0, h.memberSlot(), modeIdle))
 		if plain > 0 {
 			slices.SortStableFunc(found, func(a, b sighting) int { return a.slot.index - b.slot.index })
 			found = slices.CompactFunc(found, func(a, b sighting) bool { return a.slot == b.slot })

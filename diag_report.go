@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// What a stall report says, and how it is written; stall_watch.go says when
+// What a stall report says, and how it is written; diag_stall.go says when
 // reports are made.
 
 // A StallKind is what waited in a stall report.

@@ -19,7 +19,7 @@ import (
 //	                        wait path; reports who blocks it
 //	a grace period          its own timer, armed on its wait path;
 //	                        reports the members never idle since
-//	held members and Joins  one timer per hold episode (diagState.held),
+//	held members and Joins  one timer per hold episode (stallReports.held),
 //	                        armed by the first hold, stopped when the
 //	                        last held member is admitted; reports the
 //	                        isolation that holds them and who waits
@@ -34,7 +34,7 @@ import (
 // Under the Isolator's locks a report only collects slots, state words and
 // call sites; names, frames and strings are made after. If named members
 // are involved, a report takes one dump of every goroutine (see
-// goroutine.go) to say where each waits, and to find a member that asked
+// diag_goroutine.go) to say where each waits, and to find a member that asked
 // through the Isolator and waits for itself. Without a dump, reports also
 // compare goroutines by arch.G: a member records its goroutine's when it
 // joins with Join or JoinNamed (not when it joins idle: callback
@@ -123,7 +123,7 @@ func (c *stallClock) reported(after, waited time.Duration, stalls *atomic.Uint64
 	return c.count
 }
 
-// diagState is an Isolator's state of stall reports (under mu, but the
+// stallReports is what an Isolator keeps of its stall reports (under mu, but the
 // counter).
 type stallReports struct {
 	// stalls counts the waits reported.
@@ -231,7 +231,7 @@ func (iso *Isolator) namedLocked() []sighting {
 	var named []sighting
 	iso.eachMember(func(sl *slot) {
 		if sl.diag.goid.Load() != 0 {
-			named = append(named, sighting{slot: sl, seen: sl.word.Load()})
+			named = append(named, sighting{slot: sl, seen: sl.word.load()})
 		}
 	})
 	return named
@@ -313,7 +313,7 @@ func (iso *Isolator) joinedOnLocked(g uintptr, not *slot) []sighting {
 	}
 	iso.eachMember(func(sl *slot) {
 		if len(found) == 0 && sl != not && sl.diag.loadG() == g {
-			found = append(found, sighting{slot: sl, seen: sl.word.Load()})
+			found = append(found, sighting{slot: sl, seen: sl.word.load()})
 		}
 	})
 	return found
@@ -337,7 +337,7 @@ func (iso *Isolator) watchGraceStall(w *graceWaiter) *time.Timer {
 // reportGraceStall reports the grace period w, if it still waits and a
 // report is due, with the members that have not been idle since it began;
 // not at all if there are none (the waiter has yet to see it). A timer's
-// goroutine runs it; under graceState.mu it only collects.
+// goroutine runs it; under graceDomain.mu it only collects.
 func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 	g := &iso.grace
 	g.mu.Lock()
@@ -348,7 +348,7 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 	}
 	var blockers []sighting
 	for _, p := range w.pend[w.at.Load():] {
-		if word := p.slot.word.Load(); !idleSince(word, p.count) {
+		if word := p.slot.word.load(); !word.idleSince(p.count) {
 			blockers = append(blockers, sighting{slot: p.slot, seen: word})
 		}
 	}
@@ -380,7 +380,7 @@ func (iso *Isolator) reportGraceStall(w *graceWaiter, c *stallClock) {
 // holds the isolation.
 type party struct {
 	slot     *slot
-	seen     uint32
+	seen     stateBits
 	pc       uintptr
 	isolated bool
 }
@@ -388,8 +388,8 @@ type party struct {
 // who collects who made req (under mu).
 func (req *request) who() party {
 	p := party{pc: req.pc}
-	if m := req.member; m != nil {
-		p.slot, p.seen = m.slot, m.word.Load()
+	if mb := req.member; mb != nil {
+		p.slot, p.seen = mb.slot, mb.word.load()
 	}
 	return p
 }

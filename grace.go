@@ -24,41 +24,13 @@ import (
 // reuse or free it: no member can still hold it. Nobody stops, and nobody is
 // woken: readers take no lock, and members that are idle cost one load.
 //
-// The protocol, on the state words of the isolation protocol (isolator.go):
-//
-//	snapshot  one scan, without locks, records each member that is not
-//	          idle with its idle count (invariant 7); none: the grace
-//	          period is over.
-//	wait      for each recorded member in turn: it is done if its word
-//	          reads idle or its count has moved on; otherwise the waiter
-//	          sets its awaited flag by CompareAndSwap against the word
-//	          it read, and parks.
-//	kick      the member's next move into idle sees the flag (invariant
-//	          8) and wakes every waiting grace period, which look again.
-//
-// Why it holds:
-//
-//  1. A member recorded at count c that reads idle, or a count other than c,
-//     has moved into idle since the snapshot: only such moves change the
-//     count. So an idle state between two looks is not missed, and the
-//     fast path writes nothing for it.
-//  2. A member not recorded was idle at some moment after the call, or had
-//     no slot: if it runs later, its Swap to running comes after the
-//     snapshot's load in the order of sequentially consistent atomics, so
-//     it loads what the writer published before the call, never the
-//     version being retired. A member that joins later is the same case.
-//  3. No lost wake-up: the waiter arms before it loads the word, and the
-//     flag is set only on the word it read. A move into idle before the
-//     CompareAndSwap makes it fail (the waiter looks again); one after it
-//     finds the flag and kicks, which the armed waiter keeps.
-//  4. Nobody is held back: the flag only sends the member's next transition
-//     to a slow path that takes no Isolator lock (a hand-on or a kick, each
-//     a short section under graceState.mu, which no one holds while it
-//     waits). Members never wait for a grace period.
-//
+// The protocol runs on the state words of the isolation protocol: its
+// steps (snapshot, wait, kick) and why it holds (G1 to G4) are in
+// isolator.go's essay, with P7 and P8, the idle count and the awaited flag.
+
 // Waiters share the flag: a kick wakes them all, each looks at its own
 // member. Each waiter names the member whose flag it relies on (watching,
-// under graceState.mu, before it loads the member's word).
+// under graceDomain.mu, before it loads the member's word).
 //
 // No trace. The flag is on a member's word only while a waiter watches the
 // member, so that once no grace period waits no member pays its slow path:
@@ -66,9 +38,9 @@ import (
 //   - it is set by a watching waiter's CompareAndSwap, or by the member's
 //     hand-on (passAwaited: its Swap into harmless or running took the
 //     flag), which sets it again only if a waiter still watches the member,
-//     under graceState.mu;
+//     under graceDomain.mu;
 //   - a waiter that stops watching a member (it moves on to the next one,
-//     returns or gives up) clears the flag, under graceState.mu, unless
+//     returns or gives up) clears the flag, under graceDomain.mu, unless
 //     another waiter watches the member.
 //
 // The lock orders each hand-on with each clear: a hand-on before the clear
@@ -80,13 +52,13 @@ import (
 // mutant CARRY_UNWATCHED.) A waiter that moves past a member without
 // parking keeps it watched until it parks on another one or returns.
 
-// graceState is an Isolator's grace periods and deferred funcs.
+// graceDomain is an Isolator's grace periods and deferred funcs.
 type graceDomain struct {
 	mu sync.Mutex // guards the fields below but the atomic counters
 	// waiters are the grace periods waiting for a member's idle entry.
 	waiters []*graceWaiter
 	// batches are the deferred funcs that the Isolator's goroutine has
-	// not taken yet, oldest first; spare is a snapshot's buffer, for
+	// not taken yet, oldest first; snapBuf is a snapshot's buffer, for
 	// reuse; running is set while the Isolator's goroutine runs.
 	batches []*deferBatch
 	snapBuf []awaiting
@@ -95,7 +67,7 @@ type graceDomain struct {
 	// a batch: it orders them (see Defer).
 	snapshots uint64
 	// yielders counts the parked Synchronize calls: while there are any,
-	// the Isolator's gate has gateYield set. yieldGen counts their parks:
+	// the Isolator's gate has its yield bit set. yieldGen counts their parks:
 	// a member yields once per park (see Isolator.resumeSlow).
 	yielders int
 	yieldGen atomic.Uint32
@@ -119,7 +91,7 @@ type graceWaiter struct {
 	pend []awaiting
 	at   atomic.Int64
 	// watching is the member whose awaited flag the waiter relies on
-	// (under graceState.mu).
+	// (under graceDomain.mu).
 	watching *slot
 	// since is when the wait began; pc where the grace period was asked
 	// for (0: unknown), g the goroutine that asked (arch.G; 0: unknown,
@@ -132,9 +104,9 @@ type graceWaiter struct {
 	// spins for deferred funcs.
 	spin bool
 	// yield is set when a caller waits (Synchronize): once it parks, it
-	// asks members ending idle scopes to yield (gateYield), so that the
+	// asks members ending idle scopes to yield (the gate's yield bit), so that the
 	// members it waits for get to run; yielding says it did (under
-	// graceState.mu).
+	// graceDomain.mu).
 	yield, yielding bool
 }
 
@@ -153,7 +125,7 @@ const (
 // of its word at the snapshot.
 type awaiting struct {
 	slot  *slot
-	count uint32
+	count idleCount
 }
 
 // Synchronize waits for a grace period: it returns once every member that
@@ -230,8 +202,8 @@ func (iso *Isolator) synchronize(a abort, pc uintptr) error {
 // snapshot appends to pend the members that are not idle now, each with its
 // idle count, and returns it: what a grace period that begins now waits for.
 func (iso *Isolator) snapshot(pend []awaiting) []awaiting {
-	for w := range iso.blockers(0, nil, stateIdle) {
-		pend = append(pend, awaiting{w.slot, w.seen & countMask})
+	for w := range iso.blockers(0, nil, modeIdle) {
+		pend = append(pend, awaiting{w.slot, w.seen.count()})
 	}
 	return pend
 }
@@ -267,19 +239,19 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 			w.watching = p.slot
 			g.mu.Unlock()
 		}
-		w.arm() // before the load (point 3 above)
-		word := p.slot.word.Load()
-		if idleSince(word, p.count) {
+		w.arm() // before the load (G3)
+		word := p.slot.word.load()
+		if word.idleSince(p.count) {
 			at++
 			w.at.Store(int64(at))
 			continue
 		}
-		if word&stateAwaited == 0 && !p.slot.word.CompareAndSwap(word, word|stateAwaited) {
+		if !p.slot.word.await(word) {
 			continue // the member moved: look again
 		}
 		// Yielding helps a member that runs (it may be waiting for a
 		// processor), not one in a harmless scope, which blocks.
-		if yield := w.yield && word&stateMask == stateRunning; yield != w.yielding {
+		if yield := w.yield && word.mode() == modeRunning; yield != w.yielding {
 			iso.askYield(w, yield)
 		}
 		if w.yielding {
@@ -300,7 +272,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 
 // askYield makes members ending idle scopes yield (yield set) while the
 // grace period w, parked, waits for a running member, or stops asking
-// (see gateYield).
+// (the gate's yield bit, see isolator.go).
 func (iso *Isolator) askYield(w *graceWaiter, yield bool) {
 	g := &iso.grace
 	g.mu.Lock()
@@ -309,24 +281,24 @@ func (iso *Isolator) askYield(w *graceWaiter, yield bool) {
 }
 
 // setYielding makes w one of the yielders or not, and sets or clears
-// gateYield in gate when the first one comes or the last one goes (under
+// the gate's yield bit when the first one comes or the last one goes (under
 // mu).
-func (g *graceDomain) setYielding(w *graceWaiter, yield bool, gate *atomic.Uint64) {
+func (g *graceDomain) setYielding(w *graceWaiter, yield bool, gate *gateWord) {
 	if w.yielding == yield {
 		return
 	}
 	w.yielding = yield
 	if yield {
 		if g.yielders++; g.yielders == 1 {
-			gate.Or(gateYield)
+			gate.askYield()
 		}
 	} else if g.yielders--; g.yielders == 0 {
-		gate.And(^gateYield)
+		gate.stopYield()
 	}
 }
 
 // leaveGrace takes w out of the waiters, and out of the yielders if it was
-// one (under graceState.mu).
+// one (under graceDomain.mu).
 func (iso *Isolator) leaveGrace(w *graceWaiter) {
 	iso.grace.leave(w)
 	iso.grace.setYielding(w, false, &iso.gate)
@@ -337,7 +309,7 @@ func (iso *Isolator) leaveGrace(w *graceWaiter) {
 // budget: graceSpin from its start, graceSpinChecks checks at a time.
 func (w *graceWaiter) spinUntilIdle(p awaiting) bool {
 	for i := 1; i <= graceSpinChecks; i++ {
-		if idleSince(p.slot.word.Load(), p.count) {
+		if p.slot.word.load().idleSince(p.count) {
 			return true
 		}
 		if i%64 == 0 && time.Since(w.since) > graceSpin {
@@ -374,22 +346,22 @@ func (g *graceDomain) unwatch(w *graceWaiter) {
 	sl := w.watching
 	w.watching = nil
 	if sl != nil && !g.watches(sl) {
-		clearFlag(sl, stateAwaited)
+		sl.word.unawait()
 	}
 }
 
-// watched reports whether a waiter watches the member on s (under mu).
+// watches reports whether a waiter watches the member on sl (under mu).
 func (g *graceDomain) watches(sl *slot) bool {
 	return slices.ContainsFunc(g.waiters, func(o *graceWaiter) bool { return o.watching == sl })
 }
 
-// handOn sets the awaited flag of the member on s again, which the
-// member's move into a state other than idle has just taken from its word,
+// handOn sets the awaited flag of the member on sl again, which the
+// member's move into a mode other than idle has just taken from its word,
 // if a waiter still watches it ("No trace" above).
 func (g *graceDomain) handOn(sl *slot) {
 	g.mu.Lock()
 	if g.watches(sl) {
-		sl.word.Or(stateAwaited)
+		sl.word.reawait()
 	}
 	g.mu.Unlock()
 }

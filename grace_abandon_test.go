@@ -98,7 +98,7 @@ func TestAbandonedGracePeriodLeavesNoFlag(t *testing.T) {
 		idleOften.Store(false)
 		// No grace period waits now.
 		bad := false
-		iso.eachMember(func(sl *slot) { bad = bad || sl.word.Load()&stateAwaited != 0 })
+		iso.eachMember(func(sl *slot) { bad = bad || sl.word.load().awaited() })
 		if bad {
 			flagged++
 		}

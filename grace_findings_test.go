@@ -21,7 +21,7 @@ import (
 // alone allowed it; now a batch is joined only by a snapshot that began
 // after the batch's were installed).
 //
-// The interleaving is forced by holding graceState.mu while D1 is
+// The interleaving is forced by holding graceDomain.mu while D1 is
 // between its snapshot and its merge (D1 took g.spare: it is past its
 // first critical section), then letting D2 (this goroutine) barge in
 // while it has the only processor.
@@ -146,10 +146,10 @@ func TestAwaitedScopeEndTakesNoIsolatorLock(t *testing.T) {
 	m := iso.Join()
 	done := make(chan struct{})
 	go func() { iso.Synchronize(); close(done) }()
-	for m.mb.word.Load()&stateAwaited == 0 {
+	for !m.mb.word.load().awaited() {
 		time.Sleep(10 * time.Microsecond)
 	}
-	end := m.Harmless() // the flag is handed on under graceState.mu, not Isolator.mu
+	end := m.Harmless() // the flag is handed on under graceDomain.mu, not Isolator.mu
 	iso.mu.Lock()
 	ended := make(chan struct{})
 	go func() { end.End(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)

@@ -27,10 +27,10 @@ func TestSynchronizeWithoutMembersOrAllIdle(t *testing.T) {
 		m := a.join(t, &iso)
 		var end func()
 		a.do(t, "Idle", func() { end = m.Idle().End })
-		word := m.mb.word.Load()
+		word := m.mb.word.load()
 		goOp(iso.Synchronize).wait(t, "Synchronize while the only member is idle")
 		require.NoError(t, iso.SynchronizeContext(context.Background()))
-		assert.Equal(t, word, m.mb.word.Load(), "the idle member's word was written")
+		assert.Equal(t, word, m.mb.word.load(), "the idle member's word was written")
 		st := iso.Stats()
 		assert.Equal(t, uint64(3), st.GracePeriods)
 		assert.Zero(t, st.Synchronizing)
@@ -60,8 +60,8 @@ func TestSynchronizeWaitsForRunningAndHarmlessMembers(t *testing.T) {
 		sync.blocked(t, "Synchronize while B runs")
 		b.do(t, "B Idle scope", func() { mb.Idle().End() })
 		sync.wait(t, "Synchronize once both were idle")
-		assert.Zero(t, ma.mb.word.Load()&stateAwaited, "A keeps an awaited flag")
-		assert.Zero(t, mb.mb.word.Load()&stateAwaited, "B keeps an awaited flag")
+		assert.False(t, ma.mb.word.load().awaited(), "A keeps an awaited flag")
+		assert.False(t, mb.mb.word.load().awaited(), "B keeps an awaited flag")
 		a.do(t, "A Leave", ma.Leave)
 		b.do(t, "B Leave", mb.Leave)
 	})
@@ -110,7 +110,7 @@ func TestSynchronizeHoldsNobodyBack(t *testing.T) {
 		ma, mb, mc := a.join(t, &iso), b.join(t, &iso), c.join(t, &iso)
 		var endC func()
 		c.do(t, "C Idle", func() { endC = mc.Idle().End })
-		wordC := mc.mb.word.Load()
+		wordC := mc.mb.word.load()
 
 		sync := goOp(iso.Synchronize)
 		sync.blocked(t, "Synchronize while A and B run")
@@ -128,7 +128,7 @@ func TestSynchronizeHoldsNobodyBack(t *testing.T) {
 			b.do(t, "B end", endB)
 		}
 		sync.blocked(t, "Synchronize while A and B never were idle")
-		assert.Equal(t, wordC, mc.mb.word.Load(), "the idle member's word was written")
+		assert.Equal(t, wordC, mc.mb.word.load(), "the idle member's word was written")
 		a.do(t, "A Idle scope", func() { ma.Idle().End() })
 		b.do(t, "B Idle scope", func() { mb.Idle().End() })
 		sync.wait(t, "Synchronize")
@@ -146,11 +146,11 @@ func TestSynchronizeSeesBriefIdleStates(t *testing.T) {
 	m := iso.Join()
 	// The grace period looks at m while it runs, before the idle entry
 	// below, and m runs again before the grace period looks again.
-	pend := slices.Collect(iso.blockers(0, nil, stateIdle))
+	pend := slices.Collect(iso.blockers(0, nil, modeIdle))
 	require.Len(t, pend, 1)
 	m.Idle().End()
-	w := &graceWaiter{pend: []awaiting{{pend[0].slot, pend[0].seen & countMask}}}
-	require.Equal(t, stateRunning, m.mb.word.Load()&stateMask)
+	w := &graceWaiter{pend: []awaiting{{pend[0].slot, pend[0].seen.count()}}}
+	require.Equal(t, modeRunning, m.mb.word.load().mode())
 	require.NoError(t, iso.awaitIdle(w, abort{}), "a brief idle state was missed")
 	m.Leave()
 
@@ -187,11 +187,11 @@ func TestSynchronizeContextLeavesNoTrace(t *testing.T) {
 		var err error
 		sync := goOp(func() { err = iso.SynchronizeContext(ctx) })
 		sync.blocked(t, "SynchronizeContext while the member runs")
-		require.NotZero(t, m.mb.word.Load()&stateAwaited, "the member is awaited")
+		require.True(t, m.mb.word.load().awaited(), "the member is awaited")
 		cancel()
 		sync.wait(t, "SynchronizeContext after cancel")
 		require.ErrorIs(t, err, context.Canceled)
-		assert.Zero(t, m.mb.word.Load()&stateAwaited, "awaited flag left by an abandoned grace period")
+		assert.False(t, m.mb.word.load().awaited(), "awaited flag left by an abandoned grace period")
 		assert.Zero(t, iso.Stats().Synchronizing)
 		assert.Zero(t, iso.Stats().GracePeriods)
 		require.ErrorIs(t, iso.SynchronizeContext(ctx), context.Canceled, "ended context")

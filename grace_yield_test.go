@@ -24,7 +24,7 @@ func TestGraceYieldHoldsNobody(t *testing.T) {
 			defer cancel()
 			sync := goOp(func() { _ = iso.SynchronizeContext(ctx) })
 			sync.blocked(t, "Synchronize while a member runs")
-			assert.NotZero(t, iso.gate.Load()&gateYield, "a parked Synchronize asks for yields")
+			assert.True(t, iso.gate.load().yield(), "a parked Synchronize asks for yields")
 
 			// The other member ends its idle scope: it yields and runs
 			// on, twice (the second time without yielding).
@@ -38,7 +38,7 @@ func TestGraceYieldHoldsNobody(t *testing.T) {
 				a.do(t, "busy goes idle", func() { busy.Idle().End() })
 			}
 			sync.wait(t, "Synchronize")
-			assert.Zero(t, iso.gate.Load(), "the gate after the grace period")
+			assert.Zero(t, iso.gate.load(), "the gate after the grace period")
 			a.do(t, "Leave", busy.Leave)
 			b.do(t, "Leave", other.Leave)
 		})

@@ -27,10 +27,10 @@ func (m Member) Harmless() Scope {
 	mb := m.live()
 	prev := mb.mode
 	mb.reserve()
-	if prev == stateRunning {
+	if prev == modeRunning {
 		// Publish first: the swap then finds no store of ours to wait for.
-		mb.enter(stateHarmless)
-		mb.mode = stateHarmless
+		mb.enter(modeHarmless)
+		mb.mode = modeHarmless
 	}
 	return Scope{mb, mb.push(kindHarmless, prev)}
 }
@@ -46,15 +46,15 @@ func (m Member) Harmless() Scope {
 // nothing. End is bound to its scope as Harmless's is.
 func (m Member) Idle() Scope {
 	mb := m.live()
-	if mb.mode == stateHarmless || mb.depth > 0 && mb.mode == stateRunning && mb.busyInHarmless() {
+	if mb.mode == modeHarmless || mb.depth > 0 && mb.mode == modeRunning && mb.busyInHarmless() {
 		panic("isolate: Idle inside a Harmless scope")
 	}
 	mb.reserve()
 	prev := mb.mode
-	if prev == stateRunning {
-		mb.mode = stateIdle
-		mb.count = nextCount(mb.count)
-		mb.enter(stateIdle)
+	if prev == modeRunning {
+		mb.mode = modeIdle
+		mb.count = mb.count.next()
+		mb.enter(modeIdle)
 	}
 	return Scope{mb, mb.push(kindIdle, prev)}
 }
@@ -92,9 +92,9 @@ func (m Member) Busy() Scope {
 	// again, as that scope's End would, whose slow path finds that the
 	// member holds the grant and does not wait; End publishes the scope's
 	// state again, an idle one with a new idle entry (restore).
-	if mb.mode != stateRunning && (mb.own == 0 || mb.mode != mb.stack[mb.own-1].prev) {
+	if mb.mode != modeRunning && (mb.own == 0 || mb.mode != mb.stack[mb.own-1].prev) {
 		// A callback member runs on this goroutine until End: stall
-		// reports find it by its G (see stall_watch.go), End forgets it.
+		// reports find it by its G (see diag_stall.go), End forgets it.
 		mb.slot.diag.setG(arch.G())
 		mb.resume()
 	}
@@ -109,8 +109,8 @@ func (m Member) Busy() Scope {
 //go:noinline
 func (mb *member) busyInHarmless() bool {
 	for d := mb.depth - 1; d >= 0; d-- {
-		if prev := mb.stack[d].prev; prev != stateRunning {
-			return prev == stateHarmless
+		if prev := mb.stack[d].prev; prev != modeRunning {
+			return prev == modeHarmless
 		}
 	}
 	return false
@@ -119,117 +119,121 @@ func (mb *member) busyInHarmless() bool {
 // restore puts a member whose busy scope ended back in its mode from before
 // the scope, prev (harmless or idle), as Harmless or Idle would. The member
 // runs on no goroutine that reports can tell from here on.
-func (mb *member) restore(prev uint32) {
+func (mb *member) restore(prev mode) {
 	mb.slot.diag.setG(0)
-	if prev == stateIdle {
-		mb.mode = stateIdle
-		mb.count = nextCount(mb.count)
-		mb.enter(stateIdle)
+	if prev == modeIdle {
+		mb.mode = modeIdle
+		mb.count = mb.count.next()
+		mb.enter(modeIdle)
 		return
 	}
-	mb.enter(stateHarmless)
-	mb.mode = stateHarmless
+	mb.enter(modeHarmless)
+	mb.mode = modeHarmless
 }
 
 // Poll is a safepoint for members that run long without blocking: if an
 // isolation is in progress or a plain one requested, the member becomes
 // harmless until no isolation is in progress or requested (Poll blocks
 // meanwhile), then runs on.
-// Otherwise Poll costs one load. A pending full isolation alone does not
+// Otherwise Poll costs one load. It inlines: that load is at the call
+// site. A pending full isolation alone does not
 // stop it: it waits for members to be idle, which Poll cannot make them.
 // Inside a harmless, idle or own isolated scope Poll does nothing.
 func (m Member) Poll() {
-	if g := m.gate; g == nil || g.Load()&gateHoldsHarmless != 0 {
+	if m.gate.holdsHarmless() {
 		m.pollSlow()
 	}
 }
 
 func (m Member) pollSlow() {
 	mb := m.live()
-	if mb.mode != stateRunning || mb.own > 0 {
+	if mb.mode != modeRunning || mb.own > 0 {
 		return
 	}
-	mb.mode = stateHarmless
-	mb.enter(stateHarmless)
+	mb.mode = modeHarmless
+	mb.enter(modeHarmless)
 	mb.resume()
 }
 
-// enter publishes that the member is harmless or idle (st; a caller moving
-// into idle has made s.mode idle), and kicks an isolator or a grace period
-// that waits for this change. Such a caller has counted the idle entry in
-// s.count (invariant 7; not here, so that enter inlines).
-func (mb *member) enter(st uint32) {
-	if old := mb.word.Swap(mb.count | st); old >= stateWatched {
+// enter publishes that the member is harmless or idle (to; a caller moving
+// into idle has made mb.mode idle), and kicks an isolator or a grace period
+// that waits for this move. Such a caller has counted the idle entry in
+// mb.count (P7). It does not inline (its cost is just over the budget):
+// the fast paths call it.
+func (mb *member) enter(to mode) {
+	if old := mb.word.swap(to, mb.count); old.flagged() {
 		mb.flagged(old)
 	}
 }
 
 // flagged is the slow path of enter's move, which found the flags of the
 // word old set: the awaited flag is handed on, or reported if the member's
-// mode is idle (invariant 8; Harmless sets its mode only after enter, so
+// mode is idle (P8; Harmless sets its mode only after enter, so
 // flagged sees running there, and hands the flag on as for harmless), and a
 // watched flag kicks the Isolator.
 //
 //go:noinline
-func (mb *member) flagged(old uint32) {
+func (mb *member) flagged(old stateBits) {
 	woke := false
-	if old&stateAwaited != 0 {
+	if old.awaited() {
 		woke = mb.passAwaited(mb.mode)
 	}
-	if old&stateWatched != 0 {
+	if old.watched() {
 		woke = mb.iso.reschedule() || woke
 	}
 	handOff(woke)
 }
 
-// passAwaited hands an awaited flag, which the member's move to st has just
-// cleared, on to st if a grace period still watches the member, or wakes
-// the grace periods if st is idle (grace.go); it reports whether that woke
-// a parked goroutine (see handOff).
-func (mb *member) passAwaited(st uint32) (woke bool) {
-	if st == stateIdle {
+// passAwaited hands an awaited flag, which the member's move to mode to has
+// just cleared, on to to if a grace period still watches the member, or
+// wakes the grace periods if to is idle (P8, grace.go); it reports whether
+// that woke a parked goroutine (see handOff).
+func (mb *member) passAwaited(to mode) (woke bool) {
+	if to == modeIdle {
 		return mb.iso.grace.wakeAll()
 	}
 	mb.iso.grace.handOn(mb.slot)
 	return false
 }
 
-// publish writes st (harmless or idle) in the member's word on a slow path
-// of its own goroutine, as enter does, and returns the old word. It kicks
-// no isolator: the callers hold mu and schedule.
-func (mb *member) publish(st uint32) (old uint32) {
-	if st == stateIdle && mb.word.Load()&stateMask != stateIdle {
-		mb.count = nextCount(mb.count)
+// publish writes mode to (harmless or idle) in the member's word on a slow
+// path of its own goroutine, as enter does, and returns the old word. It
+// kicks no isolator: the callers hold mu and schedule.
+func (mb *member) publish(to mode) (old stateBits) {
+	if to == modeIdle && mb.word.load().mode() != modeIdle {
+		mb.count = mb.count.next()
 	}
-	old = mb.word.Swap(mb.count | st)
-	if old&stateAwaited != 0 {
-		mb.passAwaited(st)
+	old = mb.word.swap(to, mb.count)
+	if old.awaited() {
+		mb.passAwaited(to)
 	}
 	return old
 }
 
-// resume publishes that the member runs, then checks the gate (invariant 1):
-// if an isolation holds it, or an isolator watched it, the slow path decides.
+// resume publishes that the member runs, then checks the gate (P1): if an
+// isolation holds it back, or an isolator watched it, the slow path
+// decides. It does not inline (its cost is over the budget): its callers
+// call it.
 func (mb *member) resume() {
 	from := mb.mode
-	mb.mode = stateRunning
-	if old := mb.word.Swap(mb.count | stateRunning); old >= stateWatched || holds(from, mb.gate.Load()) {
+	mb.mode = modeRunning
+	if old := mb.word.swap(modeRunning, mb.count); old.flagged() || mb.gate.load().holdsBack(from) {
 		mb.resumeSlow(from, old)
 	}
 }
 
-// resumeSlow is out of line, so that resume stays short (it does not
-// inline: its callers call it). old is the word that resume's Swap replaced: an awaited flag in it goes on (invariant 8), and
-// takes no lock; the Isolator's slow path is for a watched flag or a gate
-// that holds the member.
+// resumeSlow is out of line, so that resume stays short. old is the word
+// that resume's swap replaced: an awaited flag in it goes on (P8), and
+// takes no lock; the Isolator's slow path (admitOrHold) is for a watched
+// flag or a gate that holds the member back.
 //
 //go:noinline
-func (mb *member) resumeSlow(from, old uint32) {
-	if old&stateAwaited != 0 {
-		mb.passAwaited(stateRunning)
-		if old&stateWatched == 0 && !holds(from, mb.gate.Load()) {
+func (mb *member) resumeSlow(from mode, old stateBits) {
+	if old.awaited() {
+		mb.passAwaited(modeRunning)
+		if !old.watched() && !mb.gate.load().holdsBack(from) {
 			return
 		}
 	}
-	mb.iso.admitOrHold(mb, from, old&stateWatched != 0)
+	mb.iso.admitOrHold(mb, from, old.watched())
 }

@@ -141,14 +141,14 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 		mb.reserve()
 		return m.pushIsolate(false), nil
 	}
-	if full && (mb.mode == stateHarmless || mb.depth > 0 && mb.mode == stateRunning && mb.busyInHarmless()) {
+	if full && (mb.mode == modeHarmless || mb.depth > 0 && mb.mode == modeRunning && mb.busyInHarmless()) {
 		panic("isolate: IsolateFull inside a Harmless scope (the member may hold references)")
 	}
 	if a.ended() {
 		return nil, a.err()
 	}
 	// iso.acquire is called from here, not from a helper: stall reports
-	// find the caller of Isolate at a fixed depth (stall.go).
+	// find the caller of Isolate at a fixed depth (diag_stall.go).
 	if err := mb.iso.acquire(mb.lockRequest(full), a, try); err != nil {
 		return nil, err
 	}

@@ -42,41 +42,41 @@ import (
 type Member struct {
 	// gate is the Isolator's gate, kept in the handle so that Poll's fast
 	// path is a single load.
-	gate *atomic.Uint64
-	// s is the member's state. It goes back to its slot at Leave, for
+	gate *gateWord
+	// mb is the membership's record. It goes back to its slot at Leave, for
 	// the slot's next member: gen tells this membership from later ones.
-	mb   *member
+	mb  *member
 	gen uint64
 }
 
-// A member is the state of a membership. It belongs to a slot and is reused
+// A member is the record of a membership. It belongs to a slot and is reused
 // by the slot's next member, so that Join allocates nothing (nor pays for a
 // leak cleanup) in steady state; the generation in the Member handle is what
 // tells memberships apart.
 type member struct {
 	// top is the tag of the innermost open scope (see scope.tag), 0 when
 	// none: an End or a release checks with one compare that it ends the
-	// innermost scope. Tags are never reused on a state, across its
+	// innermost scope. Tags are never reused on a record, across its
 	// memberships too, so that a stale End never matches. The member's
 	// goroutine writes it (setTop), an End may load it from any
 	// goroutine (loadTop).
 	// It comes first: 64-bit atomics need the alignment that only the
 	// first word of an allocated struct has on 32-bit ports.
 	top uint64
-	// gen numbers the memberships that used this state: a handle whose
+	// gen numbers the memberships that used this record: a handle whose
 	// gen differs is dead. Atomic only so that a dead handle used while
 	// another goroutine's Leave moves gen on is no data race.
 	gen  atomic.Uint64
 	iso  *Isolator
-	gate *atomic.Uint64 // &iso.gate, to save a load
+	gate *gateWord // &iso.gate, to save a load
 	slot *slot
-	// state is the slot's state word, kept here to save a load.
-	word *atomic.Uint32
-	// mode is the state the member last published in its slot, count the
-	// count bits of its word (protocol invariant 7), which only the
+	// word is the slot's state word, kept here to save a load.
+	word *stateWord
+	// mode is the mode the member last published in its slot, count the
+	// count bits of its word (P7), which only the
 	// member's own goroutine changes.
-	mode  uint32
-	count uint32
+	mode  mode
+	count idleCount
 	// own is one more than the depth of the scope that holds the grant,
 	// 0 when the member is not isolated; ownFull tells its kind.
 	own     int
@@ -85,21 +85,21 @@ type member struct {
 	// steps, never on the fast path's way.
 	stack []scope
 	depth int
-	// serial counts the scopes ever opened on this state (in steps of
+	// serial counts the scopes ever opened on this record (in steps of
 	// tagStep): it makes the tags.
 	serial uint64
 	// req is the member's isolation request, allocated at its first use.
 	req *request
 	// do is its section for Do (combine.go), allocated at its first use.
 	do *section
-	// leaveEnded are the scopes that Leave ended, by depth. Such a state
+	// leaveEnded are the scopes that Leave ended, by depth. Such a record
 	// is not reused (left is set): their Ends must stay no-ops, once.
 	// left is atomic, and leaveEnded written before it is set, so that a
 	// stale End of an earlier membership, on another goroutine, may read
 	// them while a later one leaves.
 	leaveEnded []leftScope
 	left       atomic.Bool
-	// cleanup marks the slot leaked if the state becomes unreachable while
+	// cleanup marks the slot leaked if the record becomes unreachable while
 	// a member holds it: its handle was dropped without Leave.
 	cleanup runtime.Cleanup
 
@@ -165,8 +165,8 @@ func (iso *Isolator) JoinIdleNamed(name string) Member {
 
 // join claims a slot for a member named name (nil: named after its slot),
 // joining idle if idle is set (for reports), and returns it idle: the
-// slot's word is idle already (slots.go, invariant 1), and so is the
-// state's mode. Join and JoinNamed then make it run. g is the joining goroutine (arch.G), recorded for stall reports:
+// slot's word is idle already (T1), and so is the
+// record's mode. Join and JoinNamed then make it run. g is the joining goroutine (arch.G), recorded for stall reports:
 // 0 for the idle joins of callback frameworks, whose members run on other
 // goroutines than the one that joins them.
 func (iso *Isolator) join(name *string, idle bool, g uintptr) Member {
@@ -183,12 +183,12 @@ func (iso *Isolator) join(name *string, idle bool, g uintptr) Member {
 	return Member{gate: &iso.gate, mb: mb, gen: mb.gen.Load()}
 }
 
-// newMember makes the state of the slot sl, idle.
+// newMember makes the member record of the slot sl, idle.
 func (iso *Isolator) newMember(sl *slot) *member {
-	mb := &member{iso: iso, gate: &iso.gate, slot: sl, word: sl.word, mode: stateIdle}
+	mb := &member{iso: iso, gate: &iso.gate, slot: sl, word: sl.word, mode: modeIdle}
 	// The slot's word goes on counting from where its last member left
 	// it: a count that went back could match a grace period's snapshot.
-	mb.count = sl.word.Load() & countMask
+	mb.count = sl.word.load().count()
 	mb.gen.Store(1) // a Member with gen 0 is the zero Member
 	mb.stack = mb.stackBuf[:]
 	if !iso.DisableLeakCheck {
@@ -208,7 +208,7 @@ func (m Member) Leave() {
 	}
 	mb.gen.Add(1) // every handle of this membership is dead from here on
 	// Not running: the next Join resumes from idle.
-	mb.mode = stateIdle
+	mb.mode = modeIdle
 	keep := mb
 	if mb.depth > 0 {
 		mb.leaveEnded = make([]leftScope, mb.depth)
@@ -222,12 +222,12 @@ func (m Member) Leave() {
 	}
 	mb.depth = 0
 	mb.setTop(0)
-	mb.count = nextCount(mb.count) // leaving is an idle entry: a grace period stops waiting
-	mb.iso.vacate(mb.slot, keep, mb.count|stateIdle)
+	mb.count = mb.count.next() // leaving is an idle entry: a grace period stops waiting
+	mb.iso.vacate(mb.slot, keep, mb.count)
 }
 
-// state returns the state of m's membership; it panics if the membership
-// is over, or m is the zero Member.
+// live returns the record of m's membership; it panics if the membership
+// is over, or m is the zero Member. It inlines.
 func (m Member) live() *member {
 	if m.gen == 0 || m.mb.gen.Load() != m.gen { // the zero Member has gen 0
 		m.dead()

@@ -386,12 +386,13 @@ func afterLeave(use func(m Member)) func(*Isolator, Member) (func(), func()) {
 
 // misuseState is what a misuse must leave unchanged.
 type misuseState struct {
-	gate              uint64
+	gate              gateBits
 	owner             *request
 	grants            uint64
 	plain, full, held int
 	state             *member // the handle's
-	mode, word        uint32
+	mode              mode
+	word              stateBits
 	depth, own, stack int
 	ownFull, left     bool
 	scopes            []scope
@@ -408,7 +409,7 @@ type leftSnapshot struct {
 }
 
 func snapshot(iso *Isolator, m Member) misuseState {
-	s := misuseState{gate: iso.gate.Load()}
+	s := misuseState{gate: iso.gate.load()}
 	s.plain, s.full, s.held = queued(iso)
 	iso.mu.Lock()
 	s.owner = iso.owner
@@ -421,7 +422,7 @@ func snapshot(iso *Isolator, m Member) misuseState {
 	s.state = st
 	s.mode = st.mode
 	if st.word != nil {
-		s.word = st.word.Load()
+		s.word = st.word.load()
 	}
 	s.depth, s.own, s.stack = st.depth, st.own, len(st.stack)
 	s.ownFull, s.left = st.ownFull, st.left.Load()
@@ -515,12 +516,12 @@ func TestLeaveInsideOpenScopes(t *testing.T) {
 		a := newActor(t)
 		m2 := a.join(t, &iso)
 		require.Same(t, sl, m2.mb.slot, "the slot is reused")
-		word := m2.mb.word.Load()
-		require.Equal(t, stateRunning, word&stateMask)
+		word := m2.mb.word.load()
+		require.Equal(t, modeRunning, word.mode())
 		outer.End()
 		idle.End()
 		inner.End()
-		assert.Equal(t, word, m2.mb.word.Load(), "a stale end changed the new member's state")
+		assert.Equal(t, word, m2.mb.word.load(), "a stale end changed the new member's state")
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)
 		o.blocked(t, "isolation while the new member runs")

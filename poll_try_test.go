@@ -19,7 +19,7 @@ func TestPollLetsIsolationRun(t *testing.T) {
 		m := a.join(t, &iso)
 		a.do(t, "Poll with nothing pending", func() {
 			m.Poll()
-			assert.Equal(t, stateRunning, m.mb.word.Load()&stateMask, "Poll changed the state")
+			assert.Equal(t, modeRunning, m.mb.word.load().mode(), "Poll changed the state")
 		})
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)
@@ -86,7 +86,7 @@ func TestTryIsolate(t *testing.T) {
 			t.Helper()
 			plain, full, held := queued(&iso)
 			assert.Equal(t, [3]int{}, [3]int{plain, full, held}, what)
-			assert.Zero(t, iso.gate.Load(), what)
+			assert.Zero(t, iso.gate.load(), what)
 		}
 		_, ok = iso.TryIsolate()
 		assert.False(t, ok, "outsider while members run")

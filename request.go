@@ -6,14 +6,30 @@ import (
 	"time"
 )
 
+// The life of a request: a goroutine's wish to isolate itself, from its
+// call to its release. Isolate's walk (isolate.go makes the request, a
+// member's or an outsider's, and locks Isolator.mu):
+//
+//	acquire      quiet? grantAtOnce: publish the grant, scan, done (P3)
+//	             try? give up; a member publishes harmless or idle
+//	awaitGrant   enqueue (gate.request, P1), schedule (schedule.go), and
+//	             unless granted: arm the stall report, wait (spin only if
+//	             next in line), or withdraw when the context ends
+//	grant        schedule finds every other member in the mode the
+//	             request needs (P2): unqueue, gate.grant, signal
+//	release      the release func (isolate.go) -> releaseLocked: clear
+//	             the grant, admit the held members (P4), schedule the next
+//	withdraw     a request whose context ended: unqueue, gate.withdraw,
+//	             the member back in its mode, or held (P4)
+
 // A request is one goroutine's wish to isolate itself.
 type request struct {
 	waiter
 	member *member // nil for an outsider
 	full   bool
-	// prev is the member's state from before it asked, restored when the
+	// prev is the member's mode from before it asked, restored when the
 	// request is granted or withdrawn (members only).
-	prev uint32
+	prev mode
 	// before and after link the request into its queue while it is
 	// pending.
 	before, after *request
@@ -43,9 +59,69 @@ type request struct {
 	asking bool
 }
 
+// memberSlot returns the slot of req's member; nil for an outsider's request.
+func (req *request) memberSlot() *slot {
+	if req.member == nil {
+		return nil
+	}
+	return req.member.slot
+}
+
+// A requestQueue is a FIFO of pending requests, linked through them so that
+// queuing never allocates.
+type requestQueue struct {
+	head, tail *request
+}
+
+func (q *requestQueue) push(r *request) {
+	r.before, r.after = q.tail, nil
+	if q.tail == nil {
+		q.head = r
+	} else {
+		q.tail.after = r
+	}
+	q.tail = r
+}
+
+func (q *requestQueue) len() int {
+	n := 0
+	for r := q.head; r != nil; r = r.after {
+		n++
+	}
+	return n
+}
+
+func (q *requestQueue) remove(r *request) {
+	if r.before == nil {
+		q.head = r.after
+	} else {
+		r.before.after = r.after
+	}
+	if r.after == nil {
+		q.tail = r.before
+	} else {
+		r.after.before = r.before
+	}
+	r.before, r.after = nil, nil
+}
+
+// lockRequest readies the member's request for an isolation (full or
+// plain), after reserving room for its isolate scope so that the grant
+// finds room, and returns it with mu locked, for Isolator.acquire.
+func (mb *member) lockRequest(full bool) *request {
+	mb.reserve()
+	if mb.req == nil {
+		mb.req = &request{member: mb}
+	}
+	req := mb.req
+	mb.iso.mu.Lock()
+	req.full, req.prev = full, mb.mode
+	return req
+}
+
 // acquire grants req, which the caller made under mu, at once if no
 // isolation is in progress or requested and every other member is in the
-// state it needs; failing that, it returns errWouldWait if try is set, and
+// mode it needs; failing that, it returns errWouldWait if try is set, and
 // otherwise queues req and waits for its grant. mu is unlocked on return.
 func (iso *Isolator) acquire(req *request, a abort, try bool) error {
 	if iso.quietLocked() && iso.grantAtOnce(req) {
@@ -56,18 +132,52 @@ func (iso *Isolator) acquire(req *request, a abort, try bool) error {
 		iso.mu.Unlock()
 		return errWouldWait
 	}
-	if m := req.member; m != nil {
+	if mb := req.member; mb != nil {
 		// Waiting counts as harmless, or idle for a full request (as
 		// in HAProxy): the member touches nothing while it waits. A
 		// watched flag this clears needs no kick: awaitGrant
 		// schedules.
-		waitIn := stateHarmless
-		if req.full || req.prev == stateIdle {
-			waitIn = stateIdle
+		waitIn := modeHarmless
+		if req.full || req.prev == modeIdle {
+			waitIn = modeIdle
 		}
-		m.publish(waitIn)
+		mb.publish(waitIn)
 	}
 	return iso.awaitGrant(req, a)
+}
+
+// quietLocked reports whether no isolation is in progress or requested.
+func (iso *Isolator) quietLocked() bool {
+	return iso.owner == nil && iso.plainQ.head == nil && iso.fullQ.head == nil
+}
+
+// grantAtOnce grants req, made under mu while no isolation is in progress or
+// requested, if every other member is in the mode it needs, and reports
+// whether it did. It publishes the grant itself in the gate before it
+// scans, rather than a pending request first: to a member the two mean the
+// same (both keep every scope end and Join from running on, see
+// gateBits.holdsBack), so the Dekker pair of P1 is the same, and an uncontended isolation
+// saves a gate write and the queues. If the scan finds a blocker, the gate
+// goes back to what it was and the cursors to the first slot (members may
+// move once mu is unlocked); nothing was watched, nobody held.
+func (iso *Isolator) grantAtOnce(req *request) bool {
+	need := modeHarmless
+	if req.full {
+		need = modeIdle
+	}
+	iso.gate.grantAtOnce()
+	cursor := 0 // not the queues' cursors: this scan serves no queue
+	if w := iso.scan(&cursor, req, need); w.slot != nil {
+		iso.gate.ungrant()
+		iso.rescan()
+		return false
+	}
+	iso.owner = req
+	if mb := req.member; mb != nil && sectionMode(req.prev) != req.prev {
+		mb.word.set(sectionMode(req.prev)) // its word still says prev
+	}
+	iso.granted(req)
+	return true
 }
 
 // awaitGrant queues req and waits until it is granted; mu is held on entry
@@ -132,9 +242,70 @@ func (iso *Isolator) nextInLine(req *request) bool {
 	return iso.queueOf(req).head == req && (other == nil || req.ticket < other.ticket)
 }
 
-// quietLocked reports whether no isolation is in progress or requested.
-func (iso *Isolator) quietLocked() bool {
-	return iso.owner == nil && iso.plainQ.head == nil && iso.fullQ.head == nil
+// enqueue makes req pending and publishes it in the gate (P1: before any
+// scan that may grant it).
+func (iso *Isolator) enqueue(req *request) {
+	iso.tickets++
+	req.ticket = iso.tickets
+	req.pc, req.g = 0, 0 // known once it has to wait
+	iso.queueOf(req).push(req)
+	iso.gate.request(req.full)
+}
+
+func (iso *Isolator) queueOf(req *request) *requestQueue {
+	if req.full {
+		return &iso.fullQ
+	}
+	return &iso.plainQ
+}
+
+// unqueue takes req out of its queue and its watches; the caller fixes the
+// gate.
+func (iso *Isolator) unqueue(req *request) {
+	iso.queueOf(req).remove(req)
+	iso.unwatch(req)
+	iso.rescan()
+}
+
+// rescan makes the next scans start from the first slot (P2).
+func (iso *Isolator) rescan() {
+	iso.plainCursor, iso.fullCursor = 0, 0
+}
+
+// grant makes req the owner and wakes its goroutine, reporting whether it
+// was parked. A member's mode goes back to what it was before it asked:
+// nobody scans while the grant is held, and the release leaves the member
+// in that mode (P3). A member
+// that asked from an idle scope runs its section, though, and may take
+// references there: its word says running until the release makes it idle
+// again, so that a grace period waits for it.
+func (iso *Isolator) grant(req *request) (woke bool) {
+	iso.unqueue(req)
+	iso.owner = req
+	iso.gate.grant(req.full)
+	if mb := req.member; mb != nil {
+		mb.word.set(sectionMode(req.prev))
+	}
+	iso.granted(req)
+	return !req.asking && req.signal()
+}
+
+// sectionMode is what the word of a member that asked in mode prev says
+// while it holds its grant: prev, but running for idle (see grant).
+func sectionMode(prev mode) mode {
+	if prev == modeIdle {
+		return modeRunning
+	}
+	return prev
+}
+
+// granted does the bookkeeping of req's grant.
+func (iso *Isolator) granted(req *request) {
+	req.grants++
+	iso.counts.countGrant(req)
+	if trace.IsEnabled() {
+		_, req.task = trace.NewTask(context.Background(), "isolate: isolated section")
+	}
 }
 
 // releaseOutsider ends the outsider's isolation that req holds, if it is the
@@ -150,20 +321,6 @@ func (iso *Isolator) releaseOutsider(req *request, grant uint64) {
 	iso.mu.Unlock()
 }
 
-// lockRequest readies the member's request for an isolation (full or
-// plain), after reserving room for its isolate scope so that the grant
-// finds room, and returns it with mu locked, for Isolator.acquire.
-func (mb *member) lockRequest(full bool) *request {
-	mb.reserve()
-	if mb.req == nil {
-		mb.req = &request{member: mb}
-	}
-	req := mb.req
-	mb.iso.mu.Lock()
-	req.full, req.prev = full, mb.mode
-	return req
-}
-
 // releaseMember ends the isolation that the member's request req holds.
 func (iso *Isolator) releaseMember(req *request) {
 	iso.mu.Lock()
@@ -175,198 +332,49 @@ func (iso *Isolator) releaseMember(req *request) {
 	iso.mu.Unlock()
 }
 
-// memberSlot returns the slot of req's member; nil for an outsider's request.
-func (req *request) memberSlot() *slot {
-	if req.member == nil {
-		return nil
-	}
-	return req.member.slot
-}
-
-// weight is what a request adds to the gate while it is pending.
-func weight(req *request) uint64 {
-	if req.full {
-		return gateFull
-	}
-	return gatePlain
-}
-
-func (iso *Isolator) queueOf(req *request) *requestQueue {
-	if req.full {
-		return &iso.fullQ
-	}
-	return &iso.plainQ
-}
-
-// enqueue makes req pending and publishes it in the gate (invariant 1: before
-// any scan that may grant it).
-func (iso *Isolator) enqueue(req *request) {
-	iso.tickets++
-	req.ticket = iso.tickets
-	req.pc, req.g = 0, 0 // known once it has to wait
-	iso.queueOf(req).push(req)
-	iso.gate.Add(weight(req))
-}
-
-// unqueue takes req out of its queue and its watches; the caller fixes the
-// gate.
-func (iso *Isolator) unqueue(req *request) {
-	iso.queueOf(req).remove(req)
-	iso.unwatch(req)
-	iso.rescan()
-}
-
-// rescan makes the next scans start from the first slot (invariant 2).
-func (iso *Isolator) rescan() {
-	iso.plainCursor, iso.fullCursor = 0, 0
-}
-
-// grantAtOnce grants req, made under mu while no isolation is in progress or
-// requested, if every other member is in the state it needs, and reports
-// whether it did. It publishes the grant itself in the gate before it
-// scans, rather than a pending request first: to a member the two mean the
-// same (both keep every scope end and Join from running on, see holds), so
-// the Dekker pair of invariant 1 is the same, and an uncontended isolation
-// saves a gate write and the queues. If the scan finds a blocker, the gate
-// goes back to what it was and the cursors to the first slot (members may
-// change state once mu is unlocked); nothing was watched, nobody held.
-func (iso *Isolator) grantAtOnce(req *request) bool {
-	need := stateHarmless
-	if req.full {
-		need = stateIdle
-	}
-	iso.gate.Add(gateGranted)
-	cursor := 0 // not the queues' cursors: this scan serves no queue
-	if w := iso.scan(&cursor, req, need); w.slot != nil {
-		iso.gate.And(^gateGranted)
-		iso.rescan()
-		return false
-	}
-	iso.owner = req
-	if m := req.member; m != nil && sectionState(req.prev) != req.prev {
-		setState(m.word, sectionState(req.prev)) // its word still says prev
-	}
-	iso.granted(req)
-	return true
-}
-
-// grant makes req the owner and wakes its goroutine, reporting whether it
-// was parked. A member's state goes
-// back to what it was before it asked: nobody scans while the grant is held,
-// and the release leaves the member in that state (invariant 3). A member
-// that asked from an idle scope runs its section, though, and may take
-// references there: its word says running until the release makes it idle
-// again, so that a grace period waits for it.
-func (iso *Isolator) grant(req *request) (woke bool) {
-	iso.unqueue(req)
-	iso.owner = req
-	iso.gate.Add(gateGranted - weight(req))
-	if m := req.member; m != nil {
-		setState(m.word, sectionState(req.prev))
-	}
-	iso.granted(req)
-	return !req.asking && req.signal()
-}
-
-// sectionState is what the word of a member that asked in state prev says
-// while it holds its grant: prev, but running for idle (see grant).
-func sectionState(prev uint32) uint32 {
-	if prev == stateIdle {
-		return stateRunning
-	}
-	return prev
-}
-
-// granted does the bookkeeping of req's grant.
-func (iso *Isolator) granted(req *request) {
-	req.grants++
-	iso.counts.countGrant(req)
-	if trace.IsEnabled() {
-		_, req.task = trace.NewTask(context.Background(), "isolate: isolated section")
-	}
-}
-
 // releaseLocked ends the isolation that req holds: the members it held back
-// run first (invariant 4), then schedule looks for the next grant. A member
+// run first (P4), then schedule looks for the next grant. A member
 // that isolated from an idle scope is idle again (see grant): it is its own
 // goroutine that releases, or rolls back, its grant.
 func (iso *Isolator) releaseLocked(req *request) {
-	if m := req.member; m != nil && req.prev == stateIdle {
-		m.publish(stateIdle)
+	if mb := req.member; mb != nil && req.prev == modeIdle {
+		mb.publish(modeIdle)
 	}
 	if req.task != nil {
 		req.task.End()
 		req.task = nil
 	}
 	iso.owner = nil
-	fullPending := iso.gate.And(^gateGranted)&gateFullMask != 0
+	fullPending := iso.gate.release()
 	if len(iso.held) > 0 {
-		iso.admitHeld(func(from uint32) bool {
-			return from == stateHarmless || req.full || !fullPending
+		iso.admitHeld(func(from mode) bool {
+			return from == modeHarmless || req.full || !fullPending
 		})
 	}
 	iso.schedule()
 }
 
-// withdrawLocked takes back the pending request req. A member's state goes
+// withdrawLocked takes back the pending request req. A member's mode goes
 // back to what it was before it asked, except that a member that was running
 // is held while someone else's isolation is in progress: withdrawLocked then
 // reports true and the member must wait on its slot.
 //
-// Such a member stays in the state it waited in, idle for a full request (it
+// Such a member stays in the mode it waited in, idle for a full request (it
 // holds no references: neither the full isolation in progress nor a grace
 // period may wait for it), and is admitted by the rule of a member ending a
 // harmless scope, at the end of the isolation: it does not wait for other
 // pending requests.
 func (iso *Isolator) withdrawLocked(req *request) (held bool) {
 	iso.unqueue(req)
-	iso.gate.Add(-weight(req))
-	if m := req.member; m != nil {
-		if req.prev == stateRunning && iso.owner != nil {
-			iso.hold(m.slot, stateHarmless)
+	iso.gate.withdraw(req.full)
+	if mb := req.member; mb != nil {
+		if req.prev == modeRunning && iso.owner != nil {
+			iso.hold(mb.slot, modeHarmless)
 			held = true
 		} else {
-			setState(m.word, req.prev)
+			mb.word.set(req.prev)
 		}
 	}
 	iso.schedule()
 	return held
-}
-
-// A requestQueue is a FIFO of pending requests, linked through them so that
-// queuing never allocates.
-type requestQueue struct {
-	head, tail *request
-}
-
-func (q *requestQueue) push(r *request) {
-	r.before, r.after = q.tail, nil
-	if q.tail == nil {
-		q.head = r
-	} else {
-		q.tail.after = r
-	}
-	q.tail = r
-}
-
-func (q *requestQueue) len() int {
-	n := 0
-	for r := q.head; r != nil; r = r.after {
-		n++
-	}
-	return n
-}
-
-func (q *requestQueue) remove(r *request) {
-	if r.before == nil {
-		q.head = r.after
-	} else {
-		r.before.after = r.after
-	}
-	if r.after == nil {
-		q.tail = r.before
-	} else {
-		r.after.before = r.before
-	}
-	r.before, r.after = nil, nil
 }

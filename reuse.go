@@ -1,7 +1,7 @@
 package isolate
 
 // spares are outsiders' objects (requests, Do's sections) kept for reuse,
-// at most maxSpare, under the lock of the structure that holds them.
+// at most maxFree, under the lock of the structure that holds them.
 type freeList[T any] []*T
 
 // take returns an object kept for reuse, or a new one.
@@ -22,7 +22,7 @@ func (s *freeList[T]) keep(x *T) {
 	}
 }
 
-// maxSpare is how many outsiders' requests an Isolator keeps for reuse: as
+// maxFree is how many outsiders' requests an Isolator keeps for reuse: as
 // many as outsiders that isolate at once in a usual program, so that a
 // burst of them does not stay allocated.
 const maxFree = 8

@@ -117,7 +117,7 @@ func TestWithdrawnRequestLeavesNoWatchedFlag(t *testing.T) {
 	m := iso.Join()
 	_, ok := iso.TryIsolate()
 	require.False(t, ok)
-	assert.Zero(t, m.mb.word.Load()&stateWatched, "watched flag left by a withdrawn request")
+	assert.False(t, m.mb.word.load().watched(), "watched flag left by a withdrawn request")
 	assert.Equal(t, [2]sighting{}, iso.watching)
 
 	// Nor does a request abandoned through its context, nor a granted
@@ -129,7 +129,7 @@ func TestWithdrawnRequestLeavesNoWatchedFlag(t *testing.T) {
 		var rel func()
 		o := isolateOp(iso.Isolate, &rel)
 		o.blocked(t, "isolation while the member runs")
-		assert.NotZero(t, m.mb.word.Load()&stateWatched, "the blocker is watched")
+		assert.True(t, m.mb.word.load().watched(), "the blocker is watched")
 		var end func()
 		a.do(t, "Harmless", func() { end = m.Harmless().End })
 		o.wait(t, "isolation")

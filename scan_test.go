@@ -26,32 +26,33 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 				continue
 			}
 			// Mostly idle, so that whole groups pass the shortcut.
-			st := stateIdle
+			st := modeIdle
 			switch r := rng.IntN(100); {
 			case r < 2:
-				st = stateRunning
+				st = modeRunning
 			case r < 10:
-				st = stateHarmless
+				st = modeHarmless
 			}
+			word := uint32(st)
 			if rng.IntN(10) == 0 {
-				st |= stateWatched
+				word |= wordWatched
 			}
-			m.mb.word.Store(st)
+			m.mb.word.v.Store(word)
 		}
 		var req request
 		if k := rng.IntN(len(ms)); ms[k] != (Member{}) && rng.IntN(2) == 0 {
 			req.member = ms[k].mb
 		}
-		need := stateHarmless
+		need := modeHarmless
 		if rng.IntN(2) == 0 {
-			need = stateIdle
+			need = modeIdle
 		}
 
 		from := rng.IntN(len(iso.table.Load().groups) * groupSize)
 		var want *slot
 		for _, m := range ms {
 			if m != (Member{}) && m.mb.slot.index >= from && m.mb != req.member &&
-				m.mb.word.Load()&need != need &&
+				m.mb.word.load().blocks(need) &&
 				(want == nil || m.mb.slot.index < want.index) {
 				want = m.mb.slot
 			}
@@ -63,7 +64,7 @@ func TestScanFindsFirstBlocker(t *testing.T) {
 		if want != nil {
 			wantCursor = want.index
 		}
-		if got != want || cursor != wantCursor || (got != nil && seen != got.word.Load()) {
+		if got != want || cursor != wantCursor || (got != nil && seen != got.word.load()) {
 			t.Fatalf("iteration %d (%d slots, from %d, need %d): scan found %v (cursor %d), want %v (cursor %d)",
 				iter, len(ms), from, need, got, cursor, want, wantCursor)
 		}

@@ -18,13 +18,13 @@ const tagStep = 4
 
 // scope is an open Harmless, Idle, Busy or Isolate scope.
 type scope struct {
-	// tag names the scope: the state's serial when it opened, with its
+	// tag names the scope: the record's serial when it opened, with its
 	// kind in the low bits. Never 0.
 	tag uint64
 	// below is member.top before the scope opened.
 	below uint64
 	// prev is the member's mode when the scope opened.
-	prev uint32
+	prev mode
 	// holds is set on the isolate scope that holds the grant (not on
 	// isolations nested in it).
 	ownsGrant bool
@@ -45,7 +45,7 @@ type leftScope struct {
 const maxDepth = 1000
 
 // reserve makes room for one more scope, before anything changes: it
-// panics if maxDepth scopes are open.
+// panics if maxDepth scopes are open. It inlines.
 func (mb *member) reserve() {
 	if mb.depth == len(mb.stack) {
 		mb.grow()
@@ -53,9 +53,9 @@ func (mb *member) reserve() {
 }
 
 // push opens a scope of kind k at the top of the stack, the member being in
-// mode prev, and returns its tag. The caller reserved room, and sets holds
-// for an isolate scope (push stays inlinable).
-func (mb *member) push(k scopeKind, prev uint32) uint64 {
+// mode prev, and returns its tag. The caller reserved room, and sets
+// ownsGrant for an isolate scope (so that push inlines). It inlines.
+func (mb *member) push(k scopeKind, prev mode) uint64 {
 	d := mb.depth
 	e := &mb.stack[d]
 	mb.serial += tagStep
@@ -69,7 +69,8 @@ func (mb *member) push(k scopeKind, prev uint32) uint64 {
 	return tag
 }
 
-// pop ends the innermost open scope, e, which the caller checked.
+// pop ends the innermost open scope, e, which the caller checked. It
+// inlines.
 func (mb *member) pop(e *scope) {
 	mb.setTop(e.below)
 	mb.depth--
@@ -97,7 +98,7 @@ func (mb *member) grow() {
 //	defer m.Harmless().End()
 //
 // A Scope is bound to the one scope it opened: it names it by a number
-// that the member's state never gives out again, in this membership or a
+// that the member's record never gives out again, in this membership or a
 // later one. The zero Scope is no scope: its End panics.
 type Scope struct {
 	s   *member
@@ -127,7 +128,7 @@ func (sc Scope) End() {
 	e := &mb.stack[mb.depth-1]
 	mb.pop(e)
 	if e.prev != mb.mode {
-		if e.prev == stateRunning {
+		if e.prev == modeRunning {
 			mb.resume()
 		} else {
 			mb.restore(e.prev)
@@ -174,6 +175,7 @@ func (sc Scope) endMisuse() {
 // of the values written, never a mix (the Go memory model), and no tag is
 // ever written again, so an End that loads a stale tag still fails its
 // check. On 32-bit ports, where a tag is two words, the store is atomic.
+// It inlines.
 func (mb *member) setTop(tag uint64) {
 	if plainTop {
 		mb.top = tag
@@ -185,5 +187,5 @@ func (mb *member) setTop(tag uint64) {
 // plainTop is set where setTop may store plainly.
 const plainTop = !raceEnabled && ^uint(0)>>63 == 1
 
-// loadTop returns the tag of the innermost open scope.
+// loadTop returns the tag of the innermost open scope. It inlines.
 func (mb *member) loadTop() uint64 { return atomic.LoadUint64(&mb.top) }

@@ -155,12 +155,12 @@ func TestBusyInsideRunningChangesNothing(t *testing.T) {
 		for _, open := range []func(Member) Scope{Member.Harmless, Member.Idle} {
 			outer := open(m)
 			rel := m.Isolate()
-			word := m.mb.word.Load()
+			word := m.mb.word.load()
 			inner := m.Busy()
-			assert.Equal(t, word, m.mb.word.Load(), "Busy in the own section changed the word")
+			assert.Equal(t, word, m.mb.word.load(), "Busy in the own section changed the word")
 			assert.True(t, m.Isolated())
 			inner.End()
-			assert.Equal(t, word, m.mb.word.Load(), "End of Busy in the own section changed the word")
+			assert.Equal(t, word, m.mb.word.load(), "End of Busy in the own section changed the word")
 			rel()
 			outer.End()
 		}

@@ -76,7 +76,7 @@ func TestS6IsolateContextGivesUp(t *testing.T) {
 				assert.True(t, strings.HasPrefix(err.Error(), "isolate: "), "%s: %v", tc.name, err)
 				plain, full, held := queued(&iso)
 				assert.Equal(t, [3]int{}, [3]int{plain, full, held}, tc.name+": no trace in the queues")
-				assert.Zero(t, iso.gate.Load(), tc.name+": no trace in the gate")
+				assert.Zero(t, iso.gate.load(), tc.name+": no trace in the gate")
 			}
 		}
 

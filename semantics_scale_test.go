@@ -142,9 +142,9 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 			})
 		}
 		ready.Wait()
-		words := make([]uint32, len(slots))
+		words := make([]stateBits, len(slots))
 		for i, sl := range slots {
-			words[i] = sl.word.Load()
+			words[i] = sl.word.load()
 		}
 		a := newActor(t)
 		worker := a.join(t, &iso)
@@ -171,12 +171,12 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 			}
 		}
 		for i, sl := range slots {
-			want := stateHarmless
+			want := modeHarmless
 			if i%2 == 1 {
-				want = stateIdle
+				want = modeIdle
 			}
-			assert.Equal(t, want, words[i]&stateMask, "parked member %d's state", i)
-			assert.Equal(t, words[i], sl.word.Load(), "parked member %d's state word was written", i)
+			assert.Equal(t, want, words[i].mode(), "parked member %d's state", i)
+			assert.Equal(t, words[i], sl.word.load(), "parked member %d's state word was written", i)
 		}
 		close(quit)
 		for _, o := range ops {

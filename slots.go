@@ -12,7 +12,7 @@ import (
 // Members live in slots, in groups of 64 whose occupancy is one uint64 mask,
 // so that a scan visits only occupied slots and a Join never copies the
 // table. A slot is reused after its member leaves, and so is the member
-// state it keeps (see member.go): a Join in steady state allocates only the
+// record it keeps (see member.go): a Join in steady state allocates only the
 // member's handle.
 //
 // Nothing grows forever: when a Leave empties a group while another group is
@@ -24,19 +24,7 @@ import (
 // costs the groups below it nothing. The next growth fills the lowest free
 // position.
 //
-// Invariants of the table:
-//
-//  1. A slot whose bit is clear in its group's occupied mask holds stateIdle
-//     (with the count of its last member) without the watched or awaited
-//     flag: vacate swaps it in before it clears the bit, and a watch only
-//     ever sets a flag on a state that lacked what its waiter needs, which
-//     idle never does. So a claimed slot needs
-//     no write of its state word before scans may see it.
-//  2. A retired group's occupied mask is all ones, set by CompareAndSwap
-//     from zero under Isolator.mu: a claimer that still reads the old table
-//     finds it full, and a group with a member is never retired.
-//  3. Scans, Stats and Blockers read the table under mu, where retirement
-//     happens, so they never visit a retired group.
+// The table's invariants are T1 to T3 in isolator.go.
 
 const groupSize = 64
 
@@ -46,14 +34,14 @@ const cacheLine = max(unsafe.Sizeof(cpu.CacheLinePad{}), 64)
 
 // A slot is one member's place in the table.
 type slot struct {
-	// state is the member's published state (see the protocol), alone on
+	// word is the member's published state (see the protocol), alone on
 	// its cache line in the group's states: the harmless fast path writes
 	// no line that anything else writes.
-	word *atomic.Uint32
-	// heldFrom is the state by whose rule a held member is admitted: the
+	word *stateWord
+	// heldFrom is the mode by whose rule a held member is admitted: the
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
-	heldFrom uint32
+	heldFrom mode
 	// yielded is the grace periods' yield generation for which the member
 	// last yielded (see Isolator.resumeSlow); only its goroutine uses it.
 	yielded uint32
@@ -66,9 +54,9 @@ type slot struct {
 	label atomic.Pointer[string]
 	// leaked is set when the member became unreachable without Leave. It
 	// lives in the group's states, which hold no pointers, so that the
-	// leak cleanup's argument reaches no member state (see leak.go).
+	// leak cleanup's argument reaches no member record (see diag_leak.go).
 	leaked *atomic.Bool
-	// spare is the member state that the next member of this slot reuses
+	// kept is the member record that the next member of this slot reuses
 	// (nil while a member holds it, or before the first Join). Only the
 	// goroutine that holds the slot reads or writes it: claim and vacate
 	// synchronize through group.occupied.
@@ -76,7 +64,7 @@ type slot struct {
 	// diag is what stall reports need of the member: its goroutine, and
 	// since when it is held.
 	diag slotDiag
-	// Joins and Leaves write label and spare: a slot takes whole cache
+	// Joins and Leaves write label and kept: a slot takes whole cache
 	// lines, so that members joining and leaving at once on neighbouring
 	// slots do not take each other's lines.
 	_ [slotPad]byte
@@ -89,10 +77,10 @@ const (
 	slotPad    = (slotFields+cacheLine-1)/cacheLine*cacheLine - slotFields
 )
 
-// paddedState is a slot's state word on a cache line of its own, with the
+// paddedWord is a slot's state word on a cache line of its own, with the
 // slot's leaked flag, which is written once at most.
-type paddedState struct {
-	atomic.Uint32
+type paddedWord struct {
+	stateWord
 	leaked atomic.Bool
 	_      [cacheLine - 8]byte
 }
@@ -105,10 +93,10 @@ type slotGroup struct {
 	// that claims skip and scans visit.
 	occupied atomic.Uint64
 	slots    [groupSize]slot
-	// states holds the slots' state words. It is allocated apart, as an
+	// words holds the slots' state words. It is allocated apart, as an
 	// object without pointers (so without a malloc header) whose size is
 	// a multiple of the page size: its lines are cache-line aligned.
-	states *[groupSize]paddedState
+	words *[groupSize]paddedWord
 }
 
 // retired is the occupied mask of a group taken out of the table.
@@ -132,7 +120,7 @@ func (t *slotTable) from(i int) []*slotGroup {
 }
 
 // claim hands out a free slot, growing the table when every slot is taken.
-// The slot is occupied, so scans visit it, in state idle (invariant 1).
+// The slot is occupied, so scans visit it, idle (T1).
 func (iso *Isolator) claim() *slot {
 	for {
 		t := iso.table.Load()
@@ -170,33 +158,33 @@ func (iso *Isolator) grow(seen *slotTable) {
 			break
 		}
 	}
-	g := &slotGroup{pos: at, states: new([groupSize]paddedState)}
+	g := &slotGroup{pos: at, words: new([groupSize]paddedWord)}
 	for i := range g.slots {
 		sl := &g.slots[i]
 		sl.group, sl.bit, sl.index = g, 1<<i, at*groupSize+i
-		sl.word = &g.states[i].Uint32
-		sl.leaked = &g.states[i].leaked
-		sl.word.Store(stateIdle) // not yet visible to anyone
+		sl.word = &g.words[i].stateWord
+		sl.leaked = &g.words[i].leaked
+		sl.word.init() // not yet visible to anyone
 	}
 	iso.table.Store(&slotTable{groups: slices.Insert(slices.Clone(groups), at, g)})
 }
 
 // vacate takes the slot of a leaving member out of scans and frees it; keep
-// is the member state the slot's next member reuses (nil: a new one), idle
-// the idle word, with the member's count, that the slot keeps meanwhile. If
+// is the member record the slot's next member reuses (nil: a new one), and
+// the slot's word keeps idle with the member's count c meanwhile. If
 // an isolator or a grace period waits for that member, it is kicked. If the
 // slot's group is now empty, empty groups are retired.
-func (iso *Isolator) vacate(sl *slot, keep *member, idle uint32) {
+func (iso *Isolator) vacate(sl *slot, keep *member, c idleCount) {
 	sl.kept = keep
-	old := sl.word.Swap(idle) // invariant 1: before the bit is cleared
+	old := sl.word.swap(modeIdle, c) // T1: before the bit is cleared
 	if sl.group.occupied.And(^sl.bit) == sl.bit {
 		iso.shrink()
 	}
 	woke := false
-	if old&stateAwaited != 0 {
+	if old.awaited() {
 		woke = iso.grace.wakeAll()
 	}
-	if old&stateWatched != 0 {
+	if old.watched() {
 		woke = iso.reschedule() || woke
 	}
 	handOff(woke)
@@ -228,12 +216,12 @@ func (iso *Isolator) shrink() {
 	}
 }
 
-// retire lets the member states that g's slots keep go: their leak
+// retire lets the member records that g's slots keep go: their leak
 // cleanups must not fire for slots that no longer exist.
 func (g *slotGroup) retire() {
 	for i := range g.slots {
-		if m := g.slots[i].kept; m != nil {
-			m.cleanup.Stop()
+		if mb := g.slots[i].kept; mb != nil {
+			mb.cleanup.Stop()
 			g.slots[i].kept = nil
 		}
 	}

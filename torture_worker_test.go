@@ -21,7 +21,7 @@ type tortureWorker struct {
 	// a read while running until its next idle state.
 	rcuRef *rcuObj
 	// mode is the member's state as its scopes make it.
-	mode uint32
+	mode mode
 	// own is set while the member holds its own isolation; ownFull
 	// tells its kind.
 	own, ownFull bool
@@ -112,8 +112,8 @@ func (w *tortureWorker) readRCU() {
 func (w *tortureWorker) work() {
 	switch {
 	case w.own:
-		w.tt.inSection(w.id, w.ownFull, w.mode == stateRunning)
-	case w.mode == stateRunning:
+		w.tt.inSection(w.id, w.ownFull, w.mode == modeRunning)
+	case w.mode == modeRunning:
 		w.useShared()
 	default:
 		torturePause(w.rng) // harmless or idle: touch nothing, maybe block
@@ -143,7 +143,7 @@ func (w *tortureWorker) op(depth int) {
 	case r < 88:
 		w.poll()
 	case r < 90:
-		if depth > 0 && !w.own && w.mode != stateRunning {
+		if depth > 0 && !w.own && w.mode != modeRunning {
 			w.leaveInScope()
 		}
 	default:
@@ -153,7 +153,7 @@ func (w *tortureWorker) op(depth int) {
 
 // scope runs a few ops inside a harmless or idle scope.
 func (w *tortureWorker) scope(depth int, idle bool) {
-	if idle && w.mode == stateHarmless {
+	if idle && w.mode == modeHarmless {
 		return // Idle inside Harmless panics
 	}
 	prev := w.mode
@@ -167,7 +167,7 @@ func (w *tortureWorker) scope(depth int, idle bool) {
 		}
 		w.rcuRef = nil // an idle entry, even inside the member's own isolation
 		end = w.m.Idle().End
-		w.mode = stateIdle
+		w.mode = modeIdle
 		if !w.own && w.rng.IntN(4) == 0 {
 			// Idle, the member waits for nobody but the others;
 			// inside its own isolation it would wait for the
@@ -177,8 +177,8 @@ func (w *tortureWorker) scope(depth int, idle bool) {
 	} else {
 		w.tt.harmless.Add(1)
 		end = w.m.Harmless().End
-		if w.mode == stateRunning {
-			w.mode = stateHarmless
+		if w.mode == modeRunning {
+			w.mode = modeHarmless
 		}
 	}
 	w.ops(depth+1, w.rng.IntN(4))
@@ -208,7 +208,7 @@ func (w *tortureWorker) isolate(depth int) {
 	tt, rng := w.tt, w.rng
 	// IsolateFull inside a harmless scope panics: the member may hold
 	// references there.
-	full := rng.IntN(4) == 0 && w.mode != stateHarmless
+	full := rng.IntN(4) == 0 && w.mode != modeHarmless
 	if w.own {
 		// Nested in the member's own isolation: returns at once.
 		var release func()
@@ -284,7 +284,7 @@ func (w *tortureWorker) loop() {
 		}
 		w.m = tt.iso.Join()
 		tt.joins.Add(1)
-		w.mode, w.left, w.leftEnds = stateRunning, false, w.leftEnds[:0]
+		w.mode, w.left, w.leftEnds = modeRunning, false, w.leftEnds[:0]
 		w.setHolding(true)
 		w.setRunning(true)
 		w.useShared()

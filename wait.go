@@ -49,7 +49,7 @@ const (
 )
 
 // arm prepares w for a wait; it runs under the lock that signal runs under
-// (Isolator.mu, or graceState.mu for a grace period), or on the waiter's
+// (Isolator.mu, or graceDomain.mu for a grace period), or on the waiter's
 // goroutine before it looks again at the condition signal reports.
 func (w *waiter) arm() {
 	w.phase.Swap(waitWaiting) // a Swap, not a Store: see "Writes" in the protocol
