@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 )
 
+// What diagnostics say of members: their State, MemberInfo, what a slot
+// keeps for reports, and Blockers.
+
 // A State is what a member has published of itself: whether it may touch
 // the shared structure now.
 type State uint8

@@ -5,6 +5,8 @@ import (
 	"time"
 )
 
+// Statistics: Stats, and the counters that the slow paths keep for it.
+
 // Stats is a snapshot of an Isolator's activity, from [Isolator.Stats]. Each
 // field counts one thing.
 type Stats struct {

@@ -4,6 +4,11 @@ import (
 	"github.com/isolatekit/isolate/arch"
 )
 
+// A member's moves between modes: the scopes that make them (Harmless,
+// Idle, Busy), Poll, and the moves themselves on the member's state word
+// (enter, resume, publish), with their slow paths. The scope stack that
+// records the scopes is in scope.go.
+
 // Harmless marks the member harmless until the scope's End is called: it
 // promises not to touch the shared state the Isolator protects, so that an
 // isolation may run meanwhile. Harmless never blocks; End waits for such an

@@ -6,6 +6,11 @@ import (
 	"fmt"
 )
 
+// The isolation API: Isolate, IsolateFull, TryIsolate and their Context
+// forms, of outsiders (through the Isolator) and of members (through their
+// Member, nesting inside their own section), with their release funcs. Each
+// makes a request and hands it to acquire (request.go).
+
 // Isolate waits until every member is harmless, idle or waiting to isolate
 // itself, and returns with the calling goroutine isolated: no member runs
 // until release is called. Call it from a goroutine that is not a member

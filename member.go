@@ -7,6 +7,9 @@ import (
 	"github.com/isolatekit/isolate/arch"
 )
 
+// Membership: the Member handle, the member record it refers to (reused
+// by the slot's next member), Join in its forms, and Leave.
+
 // A Member is one goroutine's membership in an [Isolator]: the handle that
 // Join returns. While a member is running (neither harmless nor idle), no
 // isolation begins; while it is harmless or idle, an isolation may run, and

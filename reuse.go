@@ -1,6 +1,10 @@
 package isolate
 
-// spares are outsiders' objects (requests, Do's sections) kept for reuse,
+// Nothing grows forever: what a burst allocates is given back. Free lists
+// keep a few objects for reuse; shrunk gives back the arrays of slices that
+// a burst made grow.
+
+// freeList are outsiders' objects (requests, Do's sections) kept for reuse,
 // at most maxFree, under the lock of the structure that holds them.
 type freeList[T any] []*T
 

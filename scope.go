@@ -2,6 +2,12 @@ package isolate
 
 import "sync/atomic"
 
+// The scope stack: every Harmless, Idle, Busy and Isolate scope a member
+// opens is pushed on its record's stack and named by a tag that the record
+// never gives out again, so that an End or a release func is bound to its
+// one scope (Scope.End, Member.release). The member's moves between modes
+// that the scopes make are in harmless.go.
+
 type scopeKind uint8
 
 // The kinds of scopes; a scope's tag holds its kind in its low bits.
