@@ -4,7 +4,7 @@ package isolate
 // keep a few objects for reuse; shrunk gives back the arrays of slices that
 // a burst made grow.
 
-// freeList are outsiders' objects (requests, Do's sections) kept for reuse,
+// A freeList holds outsiders' objects (requests, Do's sections) for reuse,
 // at most maxFree, under the lock of the structure that holds them.
 type freeList[T any] []*T
 
