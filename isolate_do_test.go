@@ -482,7 +482,7 @@ func TestDoStallReportNamesCallSite(t *testing.T) {
 	}()
 	r := <-reports
 	assert.Nil(t, r.Requester.Member, "an outsider asked")
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "combine_test.go"), "the outsider's Do: %+v", r.Requester.Caller)
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "isolate_do_test.go"), "the outsider's Do: %+v", r.Requester.Caller)
 	stuck.Leave()
 	<-done
 	stuck = iso.JoinNamed("stuck")
@@ -495,7 +495,7 @@ func TestDoStallReportNamesCallSite(t *testing.T) {
 	r = <-reports
 	require.NotNil(t, r.Requester.Member)
 	assert.Equal(t, "writer", r.Requester.Member.Name)
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "combine_test.go"), "the member's Do: %+v", r.Requester.Caller)
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "isolate_do_test.go"), "the member's Do: %+v", r.Requester.Caller)
 	stuck.Leave()
 	<-done
 }

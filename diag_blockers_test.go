@@ -135,7 +135,7 @@ func TestStallReportNamesBlockerAndHolder(t *testing.T) {
 	r := <-reports
 	assert.Equal(t, []string{"stuck"}, names(r.Blockers))
 	assert.Nil(t, r.Requester.Member, "an outsider asked")
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "observe_test.go"), "the outsider's call site: %+v", r.Requester.Caller)
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_blockers_test.go"), "the outsider's call site: %+v", r.Requester.Caller)
 	assert.Contains(t, r.String(), "requested by outsider at ")
 	assert.Contains(t, r.String(), "blocked by stuck (running; joined on goroutine ")
 	assert.Nil(t, r.Holder)
@@ -152,7 +152,7 @@ func TestStallReportNamesBlockerAndHolder(t *testing.T) {
 	r = <-reports
 	require.NotNil(t, r.Requester.Member)
 	assert.Equal(t, "waiter", r.Requester.Member.Name)
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "observe_test.go"), "the member's call site: %+v", r.Requester.Caller)
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_blockers_test.go"), "the member's call site: %+v", r.Requester.Caller)
 	require.NotNil(t, r.Holder)
 	assert.Nil(t, r.Holder.Member)
 	assert.Contains(t, r.String(), "held by outsider")
