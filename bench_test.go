@@ -450,3 +450,21 @@ func benchReadLockRB(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkWaitCPU(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		run  func(testing.TB) float64
+	}{
+		{"members-wait-isolation", membersWaitOutIsolation},
+		{"isolator-waits-member", isolatorWaitsForMember},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var sum float64
+			for range b.N {
+				sum += c.run(b)
+			}
+			b.ReportMetric(100*sum/float64(b.N), "%core")
+		})
+	}
+}

@@ -1,9 +1,13 @@
 package isolate
 
 import (
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A member joined idle isolates from idle (no busy scope) and holds the
@@ -11,7 +15,7 @@ import (
 // report names the holder, isolated, and the waiting callback member; the
 // Busy returns once the isolation is released, and no report comes after
 // the wait ended.
-func TestReviewHeldReportOfBusyWaiter(t *testing.T) {
+func TestHeldReportOfBusyWaiter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		iso, reports := reportSink(time.Second)
 		owner := iso.JoinIdleNamed("owner")
@@ -54,4 +58,59 @@ func TestReviewHeldReportOfBusyWaiter(t *testing.T) {
 		cb.Leave()
 		owner.Leave()
 	})
+}
+
+// An isolation held while members wait to run, and a Join waiting for it,
+// are reported, naming the holder and the waiters.
+func TestHeldIsolationIsReported(t *testing.T) {
+	iso, reports := reportSink(20 * time.Millisecond)
+	m := iso.JoinNamed("ends-a-scope")
+	sc := m.Harmless()
+	release := iso.Isolate() // held long: the mistake
+	ended := make(chan struct{})
+	go func() { sc.End(); close(ended) }() // handed on while harmless: held
+	eventually(t, func() bool { return iso.Stats().Held == 1 }, "member held")
+
+	r := awaitReport(t, reports, "held isolation", func(r StallReport) bool { return r.Kind == StallHeldIsolation })
+	require.NotNil(t, r.Holder)
+	assert.Nil(t, r.Holder.Member, "an outsider holds it")
+	require.Len(t, r.Waiters, 1)
+	require.NotNil(t, r.Waiters[0].Member)
+	assert.Equal(t, "ends-a-scope", r.Waiters[0].Member.Name)
+	assert.GreaterOrEqual(t, r.Waited, 20*time.Millisecond)
+	assert.Contains(t, r.String(), "isolation held by outsider has kept 1 waiting for ")
+	assert.Contains(t, r.String(), "waiting: member ends-a-scope")
+
+	joined := make(chan Member)
+	go func() { joined <- iso.JoinNamed("late") }()
+	r = awaitReport(t, reports, "join", func(r StallReport) bool { return r.Kind == StallJoin })
+	require.NotNil(t, r.Requester.Member)
+	assert.Equal(t, "late", r.Requester.Member.Name)
+	assert.False(t, r.WaitsForItself)
+	assert.ElementsMatch(t, []string{"ends-a-scope", "late"}, []string{r.Waiters[0].Member.Name, r.Waiters[1].Member.Name})
+	assert.Contains(t, r.String(), "Join by member late")
+	assert.Contains(t, r.String(), "for the isolation held by outsider")
+	assert.Equal(t, 2, iso.Stats().Held)
+	assert.GreaterOrEqual(t, iso.Stats().Stalls, uint64(1))
+
+	release()
+	<-ended
+	(<-joined).Leave()
+	m.Leave()
+}
+
+// An unnamed Join behind a held isolation is reported with its call site.
+func TestUnnamedJoinBehindHeldIsolationIsReported(t *testing.T) {
+	iso, reports := reportSink(20 * time.Millisecond)
+	release := iso.Isolate() // held long: the mistake
+	joined := make(chan Member)
+	go func() { joined <- iso.Join() }()
+	r := awaitReport(t, reports, "unnamed join", func(r StallReport) bool { return r.Kind == StallJoin })
+	assert.Nil(t, r.Requester.Member, "the goroutine that joins is no member")
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_held_test.go"), "Join's call site: %+v", r.Requester.Caller)
+	require.Len(t, r.Waiters, 1)
+	assert.Equal(t, "member-0", r.Waiters[0].Member.Name)
+	assert.Contains(t, r.String(), "Join by outsider at ")
+	release()
+	(<-joined).Leave()
 }

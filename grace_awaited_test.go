@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -43,4 +44,33 @@ func TestGraceYieldHoldsNobody(t *testing.T) {
 			b.do(t, "Leave", other.Leave)
 		})
 	}
+}
+
+// The awaited flag sends a member's scope end to a slow path that takes no
+// Isolator lock (grace.go, point 4): here mu is held by the test, as a
+// schedule or a Stats call would hold it, and the awaited member's scope
+// end must not wait for it, as no isolation is in progress or requested.
+// (It did: the slow path always went on to Isolator.resumeSlow.)
+func TestAwaitedScopeEndTakesNoIsolatorLock(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	done := make(chan struct{})
+	go func() { iso.Synchronize(); close(done) }()
+	for m.s.state.Load()&stateAwaited == 0 {
+		time.Sleep(10 * time.Microsecond)
+	}
+	end := m.Harmless() // the flag is handed on under graceState.mu, not Isolator.mu
+	iso.mu.Lock()
+	ended := make(chan struct{})
+	go func() { end.End(); close(ended) }() // m's scope end (a goroutine of its own only to observe it)
+	select {
+	case <-ended:
+	case <-time.After(100 * time.Millisecond):
+		t.Errorf("an awaited member's scope end waits for Isolator.mu (no isolation anywhere)")
+	}
+	iso.mu.Unlock()
+	<-ended
+	m.Idle().End()
+	<-done
+	m.Leave()
 }

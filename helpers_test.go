@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -196,11 +197,6 @@ func (t *slotTable) len() int {
 	return len(t.groups)
 }
 
-// hasLeft reports whether m's membership is over.
-func hasLeft(m Member) bool {
-	return m.s.gen.Load() != m.gen
-}
-
 // isolatesAtOnce checks that an outsider's TryIsolate succeeds on iso (no
 // isolation held or queued, no member in its way), and releases it.
 func isolatesAtOnce(t *testing.T, iso *Isolator, msgAndArgs ...any) {
@@ -246,4 +242,114 @@ func barrierWithin(t *testing.T, iso *Isolator, within time.Duration) Stats {
 // tests that treat scopes and isolations alike.
 func endOf(open func(Member) Scope) func(Member) func() {
 	return func(m Member) func() { return open(m).End }
+}
+
+// joinIdle makes the actor a member of iso, idle, as JoinIdle does.
+func (a *actor) joinIdle(t *testing.T, iso *Isolator) Member {
+	t.Helper()
+	var m Member
+	a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
+	return m
+}
+
+// eventually waits for cond, failing the test after a generous timeout.
+func eventually(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	require.Eventually(t, cond, 5*time.Second, time.Millisecond, what)
+}
+
+// parkHarmless starts n members of iso, each parked in a harmless scope
+// until the returned stop is called.
+func parkHarmless(tb testing.TB, iso *Isolator, n int) (stop func()) {
+	tb.Helper()
+	return parkIn(iso, n, endOf(Member.Harmless))
+}
+
+// parkIn starts n members of iso, each parked in the scope that open opens
+// until the returned stop is called.
+func parkIn(iso *Isolator, n int, open func(Member) func()) (stop func()) {
+	var ready, done sync.WaitGroup
+	quit := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for range n {
+		go func() {
+			defer done.Done()
+			m := iso.Join()
+			end := open(m)
+			ready.Done()
+			<-quit
+			end()
+			m.Leave()
+		}()
+	}
+	ready.Wait()
+	return func() {
+		close(quit)
+		done.Wait()
+	}
+}
+
+const (
+	msgHarmlessTwice  = "Harmless scope ended twice or out of order"
+	msgIdleTwice      = "Idle scope ended twice or out of order"
+	msgBusyTwice      = "Busy scope ended twice or out of order"
+	msgReleaseTwice   = "isolation released twice or out of order"
+	msgNotHeld        = "release of an isolation that is not held"
+	msgAfterLeave     = "use of a Member after Leave"
+	msgLeaveIsolated  = "Leave while isolated"
+	msgNilContext     = "nil Context"
+	msgFullInHarmless = "IsolateFull inside a Harmless scope"
+	msgTooDeep        = "1000 scopes open at once"
+)
+
+// misuseState is what a misuse must leave unchanged.
+type misuseState struct {
+	gate              uint64
+	owner             *request
+	grants            uint64
+	plain, full, held int
+	state             *member // the handle's
+	mode, word        uint32
+	depth, own, stack int
+	ownFull, left     bool
+	scopes            []scope
+	top               uint64
+	leaveEnded        []leftSnapshot
+	gatePtr           bool // the member's gate is the Isolator's
+	spare             int
+}
+
+// leftSnapshot is a scope that Leave ended, as misuseState records it.
+type leftSnapshot struct {
+	tag   uint64
+	ended bool
+}
+
+func snapshot(iso *Isolator, m Member) misuseState {
+	s := misuseState{gate: iso.gate.Load()}
+	s.plain, s.full, s.held = queued(iso)
+	iso.mu.Lock()
+	s.owner = iso.owner
+	if s.owner != nil {
+		s.grants = s.owner.grants
+	}
+	s.spare = len(iso.spare)
+	iso.mu.Unlock()
+	st := m.s
+	s.state = st
+	s.mode = st.mode
+	if st.state != nil {
+		s.word = st.state.Load()
+	}
+	s.depth, s.own, s.stack = st.depth, st.own, len(st.stack)
+	s.ownFull, s.left = st.ownFull, st.left.Load()
+	s.scopes = slices.Clone(st.stack[:st.depth])
+	s.top = st.loadTop()
+	for i := range st.leaveEnded {
+		e := &st.leaveEnded[i]
+		s.leaveEnded = append(s.leaveEnded, leftSnapshot{e.tag, e.ended.Load()})
+	}
+	s.gatePtr = m.gate == &iso.gate
+	return s
 }

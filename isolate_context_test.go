@@ -17,7 +17,7 @@ import (
 
 // S6: IsolateContext gives up when ctx ends, with an error that wraps
 // ctx.Err(), for outsiders and members, full and plain.
-func TestS6IsolateContextGivesUp(t *testing.T) {
+func TestIsolateContextGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		x := newActor(t)
@@ -94,7 +94,7 @@ func TestS6IsolateContextGivesUp(t *testing.T) {
 
 // S6: an abandoned request leaves no trace: the members and Joins it held
 // back are woken, and members are not held back afterwards.
-func TestS6AbandonedRequestWakesWhomItHeld(t *testing.T) {
+func TestAbandonedRequestWakesWhomItHeld(t *testing.T) {
 	for _, full := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "full"}[full], func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestS6AbandonedRequestWakesWhomItHeld(t *testing.T) {
 
 // S6: a member's abandoned request puts it back to running as soon as no
 // isolation is granted; it does not wait for the requests queued behind.
-func TestS6AbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
+func TestAbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -207,7 +207,7 @@ func TestS6AbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 
 // S6: a context that is done already makes IsolateContext return at once,
 // even when it would wait, and leaves no trace.
-func TestS6IsolateContextAlreadyDone(t *testing.T) {
+func TestIsolateContextAlreadyDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -260,7 +260,7 @@ func TestS6IsolateContextAlreadyDone(t *testing.T) {
 
 // S6: a grant that races with the cancellation is rolled back: the caller
 // sees one outcome, and an error leaves no isolation held.
-func TestS6GrantRacingCancellation(t *testing.T) {
+func TestGrantRacingCancellation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -310,38 +310,6 @@ func TestS6GrantRacingCancellation(t *testing.T) {
 		assert.Equal(t, uint64(2*rounds+won), st.Isolations, "grants rolled back are not counted")
 		assert.Equal(t, uint64(won), st.Waited, "the waits of grants rolled back are not counted")
 		assert.Equal(t, uint64(lost), st.Abandoned)
-		a.do(t, "end and Leave", func() { end(); m.Leave() })
-	})
-}
-
-// S7: a panic inside `defer ....Isolate()()` releases the isolation.
-func TestS7PanicInSectionReleases(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless().End })
-
-		p := panicOf(func() {
-			defer iso.Isolate()()
-			panic("boom")
-		})
-		assert.Equal(t, "boom", p)
-		isolatesAtOnce(t, &iso, "outsider's isolation released by the panic")
-
-		a.do(t, "member panics in its section", func() {
-			end()
-			p = panicOf(func() {
-				defer m.Isolate()()
-				defer m.Harmless().End()
-				panic("boom")
-			})
-			assert.False(t, m.Isolated())
-			end = m.Harmless().End
-		})
-		assert.Equal(t, "boom", p)
-		isolatesAtOnce(t, &iso, "member's isolation released by the panic")
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})
 }

@@ -2,12 +2,10 @@ package isolate
 
 import (
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -467,35 +465,4 @@ func TestDoAllocs(t *testing.T) {
 	sc := m.Harmless() // iso.Do from a running member would wait for it
 	require.Zero(t, testing.AllocsPerRun(100, func() { iso.Do(f) }), "Isolator.Do")
 	sc.End()
-}
-
-// A combiner that waits long is reported like any isolation request, at
-// the call site of its Do.
-func TestDoStallReportNamesCallSite(t *testing.T) {
-	reports := make(chan StallReport, 4)
-	iso := &Isolator{StallAfter: 20 * time.Millisecond, OnStall: func(r StallReport) { reports <- r }}
-	stuck := iso.JoinNamed("stuck")
-	done := make(chan struct{})
-	go func() {
-		iso.Do(func() {})
-		done <- struct{}{}
-	}()
-	r := <-reports
-	assert.Nil(t, r.Requester.Member, "an outsider asked")
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "isolate_do_test.go"), "the outsider's Do: %+v", r.Requester.Caller)
-	stuck.Leave()
-	<-done
-	stuck = iso.JoinNamed("stuck")
-	go func() {
-		m := iso.JoinNamed("writer")
-		m.Do(func() {})
-		m.Leave()
-		done <- struct{}{}
-	}()
-	r = <-reports
-	require.NotNil(t, r.Requester.Member)
-	assert.Equal(t, "writer", r.Requester.Member.Name)
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "isolate_do_test.go"), "the member's Do: %+v", r.Requester.Caller)
-	stuck.Leave()
-	<-done
 }

@@ -1,11 +1,14 @@
 package isolate
 
 import (
-	"fmt"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
 )
 
 // Focused tests, one or more per numbered semantic of the core issue (S1 to
@@ -20,7 +23,7 @@ import (
 
 // S1: a member cannot end a harmless scope while someone else is isolated,
 // outsider or member, and no isolation begins while a member runs.
-func TestS1MembersDoNotRunDuringIsolation(t *testing.T) {
+func TestMembersDoNotRunDuringIsolation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a, b := newActor(t), newActor(t)
@@ -54,7 +57,7 @@ func TestS1MembersDoNotRunDuringIsolation(t *testing.T) {
 }
 
 // S1: at most one goroutine is isolated at a time, whoever asks.
-func TestS1OneIsolationAtATime(t *testing.T) {
+func TestOneIsolationAtATime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a, b := newActor(t), newActor(t)
@@ -99,7 +102,7 @@ func TestS1OneIsolationAtATime(t *testing.T) {
 
 // S1: the grant is an owner, not "everyone looks harmless": an isolated
 // member that opens harmless and idle scopes lets no waiting isolator in.
-func TestS1NestedHarmlessInSectionLetsNobodyIn(t *testing.T) {
+func TestNestedHarmlessInSectionLetsNobodyIn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -132,190 +135,11 @@ func TestS1NestedHarmlessInSectionLetsNobodyIn(t *testing.T) {
 	})
 }
 
-// S2: phase fairness. Members held back by an isolation run when it ends,
-// before the next (already queued) isolation is granted, which then waits
-// for them to become harmless again.
-func TestS2ReleaseAdmitsHeldMembersFirst(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless().End })
-
-		var relA, relB func()
-		isolateOp(iso.Isolate, &relA).wait(t, "isolator A")
-		e := a.start(end)
-		waitHeld(t, &iso, 1)
-		ob := isolateOp(iso.Isolate, &relB)
-		waitQueued(t, &iso, 1, 0)
-
-		relA()
-		e.wait(t, "the member held by A, after A's release (before B)")
-		ob.blocked(t, "isolator B while the admitted member runs")
-		a.do(t, "Harmless again", func() { end = m.Harmless().End })
-		ob.wait(t, "isolator B once the member is harmless again")
-		relB()
-		a.do(t, "end", end)
-		a.do(t, "Leave", m.Leave)
-	})
-}
-
-// S2 and S3: a Join held back by an isolation is admitted when it ends,
-// before the next queued isolation.
-func TestS2ReleaseAdmitsHeldJoinFirst(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		var relA, relB func()
-		isolateOp(iso.Isolate, &relA).wait(t, "isolator A")
-		a := newActor(t)
-		var m Member
-		j := a.start(func() { m = iso.Join() })
-		waitHeld(t, &iso, 1)
-		ob := isolateOp(iso.Isolate, &relB)
-		waitQueued(t, &iso, 1, 0)
-		j.blocked(t, "Join during A's isolation")
-
-		// S4 too: an outsider's release does not wait for the next request,
-		// which cannot be granted yet.
-		goOp(relA).wait(t, "A's release with B pending")
-		j.wait(t, "Join after A's release (before B)")
-		ob.blocked(t, "isolator B while the new member runs")
-		a.do(t, "Leave", m.Leave)
-		ob.wait(t, "isolator B once the new member left")
-		relB()
-	})
-}
-
-// S2: isolators are granted in arrival order, members and outsiders alike.
-func TestS2IsolatorsGrantedInArrivalOrder(t *testing.T) {
-	for _, full := range []bool{false, true} {
-		t.Run(map[bool]string{false: "plain", true: "full"}[full], func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				testArrivalOrder(t, full)
-			})
-		})
-	}
-}
-
-// testArrivalOrder queues requests behind a holder, one at a time, and
-// checks that they are granted in that order. Odd requesters are members
-// (asking from idle scopes, so that the holder could be granted, and full
-// requests are eligible), even ones outsiders.
-func testArrivalOrder(t *testing.T, full bool) {
-	var iso Isolator
-	const n = 6
-	actors := make([]*actor, n)
-	members := make([]Member, n)
-	ends := make([]func(), n)
-	for i := 1; i < n; i += 2 {
-		actors[i] = newActor(t)
-		members[i] = actors[i].join(t, &iso)
-		actors[i].do(t, "Idle", func() { ends[i] = members[i].Idle().End })
-	}
-	var relHolder func()
-	isolateOp(iso.Isolate, &relHolder).wait(t, "holder")
-
-	var order []int // plain: appended inside isolated sections only
-	ops := make([]*op, n)
-	for i := range n {
-		section := func(release func()) {
-			order = append(order, i)
-			release()
-		}
-		switch {
-		case members[i] != (Member{}) && full:
-			ops[i] = actors[i].start(func() { section(members[i].IsolateFull()) })
-		case members[i] != (Member{}):
-			ops[i] = actors[i].start(func() { section(members[i].Isolate()) })
-		case full:
-			ops[i] = goOp(func() { section(iso.IsolateFull()) })
-		default:
-			ops[i] = goOp(func() { section(iso.Isolate()) })
-		}
-		if full {
-			waitQueued(t, &iso, 0, i+1)
-		} else {
-			waitQueued(t, &iso, i+1, 0)
-		}
-	}
-	relHolder()
-	for i, o := range ops {
-		o.wait(t, fmt.Sprintf("requester %d", i))
-	}
-	assert.Equal(t, []int{0, 1, 2, 3, 4, 5}, order)
-	for i := 1; i < n; i += 2 {
-		actors[i].do(t, "end and Leave", func() { ends[i](); members[i].Leave() })
-	}
-}
-
-// S3: Join never returns inside someone else's isolated section, nor while
-// an isolation is requested; the new member is admitted running.
-func TestS3JoinWaitsOutIsolations(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		x := newActor(t)
-		mx := x.join(t, &iso)
-
-		// Requested, not yet granted: mx runs.
-		var rel func()
-		o := isolateOp(iso.Isolate, &rel)
-		waitQueued(t, &iso, 1, 0)
-		a := newActor(t)
-		var m Member
-		j := a.start(func() { m = iso.Join() })
-		j.blocked(t, "Join while an isolation is requested")
-		var endX func()
-		x.do(t, "mx Harmless", func() { endX = mx.Harmless().End })
-		o.wait(t, "isolation once mx is harmless")
-		j.blocked(t, "Join during the isolated section")
-		rel()
-		j.wait(t, "Join after the release")
-
-		// The new member runs: the next isolation waits for it.
-		o = isolateOp(iso.Isolate, &rel)
-		o.blocked(t, "isolation while the new member runs")
-		var end func()
-		a.do(t, "new member Harmless", func() { end = m.Harmless().End })
-		o.wait(t, "isolation once the new member is harmless")
-		rel()
-		a.do(t, "end and Leave", func() { end(); m.Leave() })
-		x.do(t, "mx end and Leave", func() { endX(); mx.Leave() })
-	})
-}
-
-// S3: Leave of a member that keeps an isolation waiting lets it proceed,
-// also when members in other slots still block it.
-func TestS3LeaveOfBlockerLetsIsolationProceed(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a, b := newActor(t), newActor(t)
-		m1, m2 := a.join(t, &iso), b.join(t, &iso)
-		var rel func()
-		o := isolateOp(iso.Isolate, &rel)
-		o.blocked(t, "isolation while two members run")
-		a.do(t, "m1 Leave", m1.Leave)
-		o.blocked(t, "isolation while m2 runs")
-		b.do(t, "m2 Leave", m2.Leave)
-		o.wait(t, "isolation once both left")
-		rel()
-
-		// A member isolator waits for a running member's Leave too.
-		m1 = a.join(t, &iso)
-		m2 = b.join(t, &iso)
-		i := a.start(func() { rel = m1.Isolate() })
-		i.blocked(t, "member isolation while m2 runs")
-		b.do(t, "m2 Leave", m2.Leave)
-		i.wait(t, "member isolation once m2 left")
-		a.do(t, "release and Leave", func() { rel(); m1.Leave() })
-	})
-}
-
 // S4: release puts a member that isolated while running back to running:
 // the next isolation, queued during the section or asked after it, waits
 // for it (HAProxy 8fc707390: the next winner must not proceed while the
 // previous owner still runs), and release does not wait for it.
-func TestS4ReleaseRestoresRunning(t *testing.T) {
+func TestReleaseRestoresRunning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -345,7 +169,7 @@ func TestS4ReleaseRestoresRunning(t *testing.T) {
 // requests and then returned still marked harmless, so a third party could
 // isolate while the releaser ran. Here: m isolates, B queues, m releases,
 // B runs while m is harmless, m returns to running; then C must wait for m.
-func TestS4ReleaserNotLeftHarmless(t *testing.T) {
+func TestReleaserNotLeftHarmless(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -373,7 +197,7 @@ func TestS4ReleaserNotLeftHarmless(t *testing.T) {
 
 // S4: a member that isolated from inside a harmless scope is harmless again
 // after release: a new isolation proceeds while it stays in that scope.
-func TestS4ReleaseRestoresHarmless(t *testing.T) {
+func TestReleaseRestoresHarmless(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -395,33 +219,9 @@ func TestS4ReleaseRestoresHarmless(t *testing.T) {
 	})
 }
 
-// S5: Harmless nests in Harmless and in Idle, Idle in Idle: only the
-// outermost end makes the member run.
-func TestS5HarmlessScopesNest(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		var outer func()
-		a.do(t, "Harmless in Harmless", func() {
-			outer = m.Harmless().End
-			m.Harmless().End()
-		})
-		a.endWaitsOut(t, iso.Isolate, outer, "the inner harmless scope ended, the outer one open")
-
-		a.do(t, "Harmless and Idle in Idle", func() {
-			outer = m.Idle().End
-			m.Harmless().End()
-			m.Idle().End()
-		})
-		a.endWaitsOut(t, iso.IsolateFull, outer, "the inner scopes ended, the idle one open")
-		a.do(t, "Leave", m.Leave)
-	})
-}
-
 // S5: Isolate nests inside the member's own isolation without waiting, and
 // the inner release keeps the section.
-func TestS5IsolateNestsInOwnSection(t *testing.T) {
+func TestIsolateNestsInOwnSection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -461,36 +261,186 @@ func TestS5IsolateNestsInOwnSection(t *testing.T) {
 	})
 }
 
-// S5: HAProxy a9a9e9aac. A harmless or idle scope inside the member's own
-// isolated section, with requests pending, does not wait for its own
-// isolation when it ends.
-func TestS5HarmlessInOwnSectionDoesNotWaitForItself(t *testing.T) {
+// S7: a panic inside `defer ....Isolate()()` releases the isolation.
+func TestPanicInSectionReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
 		m := a.join(t, &iso)
-		var rel, relP, relF func()
-		a.do(t, "Isolate", func() { rel = m.Isolate() })
-		po := isolateOp(iso.Isolate, &relP)
-		waitQueued(t, &iso, 1, 0)
-		of := isolateOp(iso.IsolateFull, &relF)
-		waitQueued(t, &iso, 1, 1)
-		a.do(t, "harmless, idle and Poll inside own section, requests pending", func() {
-			m.Harmless().End()
-			m.Idle().End()
-			end := m.Harmless()
-			m.Poll()
-			end.End()
-			m.Poll()
+		var end func()
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
+
+		p := panicOf(func() {
+			defer iso.Isolate()()
+			panic("boom")
 		})
-		po.blocked(t, "plain request during the section")
-		a.do(t, "release, Idle", func() { rel(); rel = m.Idle().End })
-		// Both eligible now; the older plain one goes first.
-		po.wait(t, "plain request")
-		of.blocked(t, "full request while the plain one holds")
-		relP()
-		of.wait(t, "full request")
-		relF()
-		a.do(t, "end and Leave", func() { rel(); m.Leave() })
+		assert.Equal(t, "boom", p)
+		isolatesAtOnce(t, &iso, "outsider's isolation released by the panic")
+
+		a.do(t, "member panics in its section", func() {
+			end()
+			p = panicOf(func() {
+				defer m.Isolate()()
+				defer m.Harmless().End()
+				panic("boom")
+			})
+			assert.False(t, m.Isolated())
+			end = m.Harmless().End
+		})
+		assert.Equal(t, "boom", p)
+		isolatesAtOnce(t, &iso, "member's isolation released by the panic")
+		a.do(t, "end and Leave", func() { end(); m.Leave() })
+	})
+}
+
+// A stale release, called while another goroutine holds a newer isolation
+// (it may even reuse the same request object), panics and leaves that
+// isolation in place: a third goroutine still cannot isolate.
+func TestStaleReleaseLeavesTheHolderIsolated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a, b := newActor(t), newActor(t)
+		m := a.join(t, &iso)
+		var endM func()
+		a.do(t, "Harmless", func() { endM = m.Harmless().End })
+
+		stale := iso.Isolate()
+		stale()
+		var holder func()
+		b.do(t, "another outsider isolates", func() { holder = iso.Isolate() })
+		p := panicOf(stale)
+		require.NotNil(t, p, "a stale outsider release did not panic")
+		assert.Contains(t, p, msgNotHeld)
+		_, ok := iso.TryIsolate()
+		assert.False(t, ok, "TryIsolate succeeded while the other outsider holds its isolation")
+		assert.True(t, granted(&iso))
+		b.do(t, "release", holder)
+
+		// A member's stale release, while the member holds a newer
+		// isolation.
+		var staleM func()
+		a.do(t, "end, isolate, release, isolate again", func() {
+			endM()
+			staleM = m.Isolate()
+			staleM()
+			holder = m.Isolate()
+		})
+		a.do(t, "stale release", func() {
+			p := panicOf(staleM)
+			assert.Contains(t, p, msgReleaseTwice)
+			assert.True(t, m.Isolated(), "a stale release ended the member's isolation")
+		})
+		_, ok = iso.TryIsolate()
+		assert.False(t, ok, "TryIsolate succeeded while the member is isolated")
+		a.do(t, "release and Leave", func() { holder(); m.Leave() })
+		isolatesAtOnce(t, &iso)
+	})
+}
+
+// The memory model's first rule, for the race detector: sections of
+// different goroutines, each ending with a release, write plain data that
+// the next section reads, with no other synchronization between them.
+func TestReleaseHappensBeforeNextIsolation(t *testing.T) {
+	var iso Isolator
+	var counter int // plain: touched only in isolated sections
+	m := iso.Join()
+	defer m.Leave()
+	end := m.Idle()
+	done := make(chan struct{})
+	const rounds = 200
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range rounds {
+				var release func()
+				if (g+i)%2 == 0 {
+					release = iso.IsolateFull()
+				} else {
+					release = iso.Isolate()
+				}
+				counter++
+				release()
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	end.End()
+	defer m.Isolate()()
+	assert.Equal(t, 4*rounds, counter)
+}
+
+// S11: happens-before, as the race detector sees it. Plain data written in
+// isolated sections is read by members after their harmless ends; plain
+// data written by members before they become harmless is read in isolated
+// sections. Any missing edge is a reported race under -race.
+func TestHappensBeforeBetweenSectionsAndMembers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		const members = 4
+		iterations := 2000 // per member
+		if testing.Short() {
+			iterations = 500
+		}
+		var shared [4]int     // written in sections, read by running members
+		var own [members]int  // each written by its member while running
+		var seen [members]int // written in sections: what they saw of own
+		write := func() {
+			for i := range own {
+				if own[i] < seen[i] {
+					t.Errorf("member %d's counter went back: %d < %d", i, own[i], seen[i])
+				}
+				seen[i] = own[i]
+			}
+			shared[0]++
+			for j := 1; j < len(shared); j++ {
+				shared[j] = shared[0]
+			}
+		}
+		var finished atomic.Int32
+		var g errgroup.Group
+		for i := range members {
+			g.Go(func() error {
+				defer finished.Add(1)
+				m := iso.Join()
+				defer m.Leave()
+				for k := range iterations {
+					own[i]++
+					for j := range shared {
+						if shared[j] != shared[0] {
+							return errors.New("torn shared data seen by a running member")
+						}
+					}
+					switch k % 3 {
+					case 0:
+						m.Harmless().End()
+					case 1:
+						m.Idle().End()
+					case 2:
+						m.Poll()
+					}
+					if k%10 == 0 {
+						rel := m.Isolate()
+						write()
+						rel()
+					}
+				}
+				return nil
+			})
+		}
+		sections := 0
+		for ; finished.Load() < members; sections++ {
+			var rel func()
+			if sections%4 == 3 {
+				rel = iso.IsolateFull()
+			} else {
+				rel = iso.Isolate()
+			}
+			write()
+			rel()
+		}
+		require.NoError(t, g.Wait())
+		t.Logf("%d outsider sections", sections)
 	})
 }
