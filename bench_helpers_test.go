@@ -1,5 +1,9 @@
 package isolate
 
+// Helpers for the benchmarks (bench_*_test.go): the floor a harmless scope
+// is measured against, crowds of parked members and goroutines, and latency
+// percentiles. (parkHarmless, which tests use too, is in helpers_test.go.)
+
 import (
 	"slices"
 	"sync"
@@ -10,9 +14,6 @@ import (
 	"github.com/isolatekit/isolate/internal/cputime"
 	"golang.org/x/sys/cpu"
 )
-
-// Helpers for bench_test.go: the floor a harmless scope is measured
-// against, crowds of parked members, and latency percentiles.
 
 // floorWord is a state word alone on its cache line.
 type floorWord struct {

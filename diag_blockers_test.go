@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of Blockers and Stats: which members keep a requested isolation
+// waiting, plain or full, each named once, with their state (running,
+// harmless, isolated), and what Stats counts meanwhile. What stall reports
+// say is in diag_stall_test.go.
+
 import (
 	"context"
 	"testing"

@@ -1,5 +1,11 @@
 package isolate
 
+// Tests of what reports say of where a member's goroutine waits, from a
+// goroutine dump: the blocking call a named blocker waits in, the parse of
+// goroutine headers, and a member handed to another goroutine, which is
+// reported on the goroutine that joined it, without that goroutine's stack
+// as where it waits.
+
 import (
 	"context"
 	"fmt"
@@ -15,82 +21,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func stackHas(mi MemberInfo, fn string) bool {
-	for _, f := range mi.Stack {
-		if strings.Contains(f.Function, fn) {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptLoop joins a named member idle for each connection and hands
-// it to a handler, as JoinIdleNamed's doc shows; it then waits for the next
-// connection.
-func acceptLoop(iso *Isolator, conns <-chan chan Member) {
-	for c := range conns {
-		c <- iso.JoinIdleNamed("conn")
-	}
-}
-
-// stuckHandler runs a callback that forgets to be harmless while it waits.
-func stuckHandler(got chan Member, stuck <-chan struct{}, done chan<- struct{}) {
-	m := <-got
-	b := m.Busy()
-	<-stuck // the mistake: a blocking call outside a harmless scope
-	b.End()
-	m.Leave()
-	close(done)
-}
-
-// A callback member (JoinIdleNamed in the accept loop, Busy in a handler
-// goroutine) blocks an isolation: the report names it, running. The
-// goroutine that JoinIdleNamed recorded is the accept loop's, which waits
-// for the next connection: the report must not present the accept loop's
-// stack as where the blocker waits, and says instead that the member may
-// have been handed to another goroutine (recording the goroutine at each
-// Busy would cost a walk of its stack).
-func TestStallReportOfHandedOverMember(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		iso, reports := reportSink(time.Second)
-		conns := make(chan chan Member)
-		go acceptLoop(iso, conns)
-		got := make(chan Member)
-		stuck, done := make(chan struct{}), make(chan struct{})
-		go stuckHandler(got, stuck, done)
-		conns <- got
-		synctest.Wait() // the handler is busy, stuck
-		isolated := make(chan func())
-		go func() { isolated <- iso.Isolate() }()
-		time.Sleep(1500 * time.Millisecond)
-		synctest.Wait()
-		var r StallReport
-		select {
-		case r = <-reports:
-		default:
-			t.Fatal("no stall report after 1.5s")
-		}
-		if len(r.Blockers) != 1 || r.Blockers[0].Name != "conn" || r.Blockers[0].State != StateRunning {
-			t.Fatalf("blockers %v, want conn running", r.Blockers)
-		}
-		b := r.Blockers[0]
-		if stackHas(b, "acceptLoop") || b.WaitReason != "" || len(b.Stack) != 0 {
-			t.Errorf("the blocker is said to wait in the accept loop (%s, %v); it waits in stuckHandler", b.WaitReason, b.Stack)
-		}
-		if !b.JoinedIdle || b.Goroutine == 0 {
-			t.Errorf("the blocker is not reported as joined idle on a goroutine: %+v", b)
-		}
-		want := fmt.Sprintf("conn (running; joined on goroutine %d; this member may have been handed to another goroutine)", b.Goroutine)
-		if got := b.String(); got != want {
-			t.Errorf("the blocker reads %q, want %q", got, want)
-		}
-		close(stuck)
-		(<-isolated)()
-		<-done
-		close(conns)
-	})
-}
 
 // blockInReceive runs a named member that blocks, running, in a channel
 // receive until stop is closed.
@@ -204,6 +134,29 @@ func TestStallReportShowsWhereBlockerWaits(t *testing.T) {
 	}
 }
 
+// Goroutine headers as the runtime prints them, with the extra words of
+// GOTRACEBACK=system and the durations of long waits.
+func TestParseGoroutineHeader(t *testing.T) {
+	for _, c := range []struct {
+		line   string
+		id     uint64
+		reason string
+	}{
+		{"goroutine 1 [running]:", 1, "running"},
+		{"goroutine 42 [chan receive, 3 minutes]:", 42, "chan receive"},
+		{"goroutine 7 gp=0xc000007c00 m=nil [select, locked to thread]:", 7, "select"},
+		{"goroutine 9 [sync.Mutex.Lock]:", 9, "sync.Mutex.Lock"},
+		{"created by main.main in goroutine 1", 0, ""},
+		{"goroutine x [running]:", 0, ""},
+	} {
+		id, reason := parseHeader([]byte(c.line))
+		assert.Equal(t, c.id, id, c.line)
+		assert.Equal(t, c.reason, reason, c.line)
+	}
+	assert.Equal(t, goroutineID(), goroutineID())
+	assert.NotZero(t, goroutineID())
+}
+
 // A member handed to another goroutine is reported on the goroutine that
 // joined it, which says so rather than guess.
 func TestHandedOnMemberSaysWhereItJoined(t *testing.T) {
@@ -227,25 +180,78 @@ func TestHandedOnMemberSaysWhereItJoined(t *testing.T) {
 	m.Leave()
 }
 
-// Goroutine headers as the runtime prints them, with the extra words of
-// GOTRACEBACK=system and the durations of long waits.
-func TestParseGoroutineHeader(t *testing.T) {
-	for _, c := range []struct {
-		line   string
-		id     uint64
-		reason string
-	}{
-		{"goroutine 1 [running]:", 1, "running"},
-		{"goroutine 42 [chan receive, 3 minutes]:", 42, "chan receive"},
-		{"goroutine 7 gp=0xc000007c00 m=nil [select, locked to thread]:", 7, "select"},
-		{"goroutine 9 [sync.Mutex.Lock]:", 9, "sync.Mutex.Lock"},
-		{"created by main.main in goroutine 1", 0, ""},
-		{"goroutine x [running]:", 0, ""},
-	} {
-		id, reason := parseHeader([]byte(c.line))
-		assert.Equal(t, c.id, id, c.line)
-		assert.Equal(t, c.reason, reason, c.line)
+func stackHas(mi MemberInfo, fn string) bool {
+	for _, f := range mi.Stack {
+		if strings.Contains(f.Function, fn) {
+			return true
+		}
 	}
-	assert.Equal(t, goroutineID(), goroutineID())
-	assert.NotZero(t, goroutineID())
+	return false
+}
+
+// acceptLoop joins a named member idle for each connection and hands
+// it to a handler, as JoinIdleNamed's doc shows; it then waits for the next
+// connection.
+func acceptLoop(iso *Isolator, conns <-chan chan Member) {
+	for c := range conns {
+		c <- iso.JoinIdleNamed("conn")
+	}
+}
+
+// stuckHandler runs a callback that forgets to be harmless while it waits.
+func stuckHandler(got chan Member, stuck <-chan struct{}, done chan<- struct{}) {
+	m := <-got
+	b := m.Busy()
+	<-stuck // the mistake: a blocking call outside a harmless scope
+	b.End()
+	m.Leave()
+	close(done)
+}
+
+// A callback member (JoinIdleNamed in the accept loop, Busy in a handler
+// goroutine) blocks an isolation: the report names it, running. The
+// goroutine that JoinIdleNamed recorded is the accept loop's, which waits
+// for the next connection: the report must not present the accept loop's
+// stack as where the blocker waits, and says instead that the member may
+// have been handed to another goroutine (recording the goroutine at each
+// Busy would cost a walk of its stack).
+func TestStallReportOfHandedOverMember(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		iso, reports := reportSink(time.Second)
+		conns := make(chan chan Member)
+		go acceptLoop(iso, conns)
+		got := make(chan Member)
+		stuck, done := make(chan struct{}), make(chan struct{})
+		go stuckHandler(got, stuck, done)
+		conns <- got
+		synctest.Wait() // the handler is busy, stuck
+		isolated := make(chan func())
+		go func() { isolated <- iso.Isolate() }()
+		time.Sleep(1500 * time.Millisecond)
+		synctest.Wait()
+		var r StallReport
+		select {
+		case r = <-reports:
+		default:
+			t.Fatal("no stall report after 1.5s")
+		}
+		if len(r.Blockers) != 1 || r.Blockers[0].Name != "conn" || r.Blockers[0].State != StateRunning {
+			t.Fatalf("blockers %v, want conn running", r.Blockers)
+		}
+		b := r.Blockers[0]
+		if stackHas(b, "acceptLoop") || b.WaitReason != "" || len(b.Stack) != 0 {
+			t.Errorf("the blocker is said to wait in the accept loop (%s, %v); it waits in stuckHandler", b.WaitReason, b.Stack)
+		}
+		if !b.JoinedIdle || b.Goroutine == 0 {
+			t.Errorf("the blocker is not reported as joined idle on a goroutine: %+v", b)
+		}
+		want := fmt.Sprintf("conn (running; joined on goroutine %d; this member may have been handed to another goroutine)", b.Goroutine)
+		if got := b.String(); got != want {
+			t.Errorf("the blocker reads %q, want %q", got, want)
+		}
+		close(stuck)
+		(<-isolated)()
+		<-done
+		close(conns)
+	})
 }

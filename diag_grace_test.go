@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of grace-period stall reports (StallGracePeriod): a Synchronize or a
+// batch of deferred funcs that waits long is reported, naming the members it
+// waits for and its caller, again while it waits; a report that races with
+// the grace period's end names no member that has been idle since.
+
 import (
 	"math/rand/v2"
 	"sync"

@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of held-isolation reports (StallHeldIsolation): an isolation held
+// while members or Joins wait to run is reported, naming the holder and the
+// waiters (a callback member's Busy among them) and the call site of an
+// unnamed Join; no report comes after the wait ended.
+
 import (
 	"strings"
 	"testing"

@@ -1,5 +1,8 @@
 package isolate
 
+// Tests of leak reports: a member that becomes garbage without Leave is
+// reported, one that left is not, and DisableLeakCheck turns the check off.
+
 import (
 	"context"
 	"runtime"

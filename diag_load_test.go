@@ -1,5 +1,11 @@
 package isolate
 
+// Tests of the report path under load (every kind of report, Blockers and
+// Stats, while requests come and go): exclusion holds, every report names
+// whom it waits for, and under -race the report path does not race with the
+// requests. A test of what one report says goes in the diag_ file of its
+// kind.
+
 import (
 	"fmt"
 	"math/rand/v2"

@@ -1,5 +1,12 @@
 package isolate
 
+// Tests of whom a stall report names as the requester: a member that asks
+// through the Isolator (named or unnamed, found by its goroutine's arch.G,
+// also from a harmless or a busy scope) is the requester and waits for
+// itself, a Join inside one's own isolation is a deadlock reported as such,
+// and a goroutine that is no member (or joined one idle for others) asks as
+// an outsider.
+
 import (
 	"context"
 	"slices"

@@ -1,5 +1,19 @@
 package isolate
 
+// Tests of stall reports on isolation requests (StallReport, OnStall,
+// StallAfter): what a report says (requester, blockers, holder, its
+// String), that reports go to log/slog by default and hold up no grant,
+// that a lasting stall is reported again at doubling intervals, and Do's
+// reports. Every test waits for reports on an OnStall channel and asserts
+// what they say, never on how many came beyond "more than one".
+//
+// Elsewhere: who the requester is in diag_requester_test.go, where a
+// blocker's goroutine waits (goroutine dumps) in diag_dump_test.go, reports
+// of held isolations in diag_held_test.go, of grace periods in
+// diag_grace_test.go, reports under load in diag_load_test.go, leak reports
+// in diag_leak_test.go. The helpers that the diag_ files share (reportSink,
+// awaitReport, drain, bare, names) are here.
+
 import (
 	"bytes"
 	"context"
@@ -16,12 +30,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Stall reports: where a blocking member's goroutine waits, who asks (a
-// member that asks through the Isolator waits for itself), lasting stalls
-// reported again, isolations held while members wait, and the isolated
-// state. Every test waits for reports on an OnStall channel and asserts
-// what they say, never on how many came beyond "more than one".
 
 // reportSink returns an Isolator with a short StallAfter whose reports go
 // to the returned channel, which is large enough that OnStall never blocks

@@ -1,9 +1,9 @@
 package isolate
 
-import "strings"
-
 // fuzzModel, the reference state machine that FuzzOps (fuzz_test.go)
-// checks the Isolator against.
+// checks the Isolator against. Its grace periods are in fuzz_grace_test.go.
+
+import "strings"
 
 // Published member states in the model.
 const (

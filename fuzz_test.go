@@ -1,5 +1,12 @@
 package isolate
 
+// FuzzOps, the fuzz test of the Isolator against a reference state machine:
+// its entry, a run and its drain, the watchdog, the limits and the seed
+// corpus. The drivers and the decoding of the input are in
+// fuzz_driver_test.go, the model in fuzz_model_test.go, and grace periods'
+// part of both in fuzz_grace_test.go. A new operation goes in all of them,
+// and a seed for it here.
+
 import (
 	"fmt"
 	"os"
@@ -88,6 +95,67 @@ func FuzzOps(f *testing.F) {
 	})
 }
 
+func (r *fuzzRun) run(data []byte) {
+	for n := 0; len(data) >= 2 && n < fuzzMaxOps; n++ {
+		r.step(data[0], data[1])
+		data = data[2:]
+	}
+	r.drain()
+}
+
+// drain brings the Isolator back to rest, as the model says it can be:
+// requests are cancelled where they can be, isolations released, scopes
+// ended and members gone. Then every driver must be done, and an outsider
+// must be able to isolate at once, every deferred func must have run, and a
+// grace period must end at once.
+func (r *fuzzRun) drain() {
+	md := &r.model
+	for round := 0; ; round++ {
+		if round > 10*fuzzMaxDepth*fuzzActors {
+			r.fail("drain does not converge")
+		}
+		progress := false
+		for who := range r.actors {
+			progress = r.cancel(who) || progress
+		}
+		if md.owner >= fuzzMembers {
+			r.step(byte(foRelease), 0)
+			progress = true
+		}
+		for i := range md.mem {
+			mm := &md.mem[i]
+			if md.busy[i] || !mm.joined {
+				continue
+			}
+			progress = true
+			// Sometimes Leave with scopes open, which ends them.
+			if len(mm.stack) > 0 && (mm.own > 0 || (round+i)%3 > 0) {
+				r.step(byte(foEnd), byte(i))
+			} else {
+				r.step(byte(foLeave), byte(i))
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	for who := range r.actors {
+		if md.busy[who] {
+			r.fail("%s is still blocked after the drain", actorName(who))
+		}
+		close(r.actors[who].in)
+	}
+	release, ok := r.iso.TryIsolate()
+	if !ok {
+		r.fail("TryIsolate fails after every member left")
+	}
+	release()
+	if g := &md.grace; g.active() || g.ran != len(g.defs) {
+		r.fail("deferred funcs pending after every member left: %d of %d ran", g.ran, len(g.defs))
+	}
+	r.iso.Synchronize()
+}
+
 // fuzzHang is how long one input may run before the watchdog declares a
 // hang: a goroutine that never blocks durably (a spin, a mutex deadlock)
 // keeps synctest.Wait from returning.
@@ -125,13 +193,15 @@ func panicked(f func()) any {
 	return runOp(func() fuzzOutcome { f(); return fuzzOutcome{} }).panicked
 }
 
-// The seed corpus.
-
 // Seed helpers: the (op, arg) pair of each kind of operation.
 func seedOp(op fuzzOp, i int) []byte { return []byte{byte(op), byte(i)} }
-func seedIsolate(i, v int) []byte    { return []byte{byte(foIsolate), byte(i + fuzzMembers*v)} }
+
+func seedIsolate(i, v int) []byte { return []byte{byte(foIsolate), byte(i + fuzzMembers*v)} }
+
 func seedEndEarlier(i, n int) []byte { return []byte{byte(foEndEarlier), byte(i + fuzzMembers*n)} }
-func seedOutsider(j, v int) []byte   { return []byte{byte(foOutsider), byte(j + fuzzOutsiders*v)} }
+
+func seedOutsider(j, v int) []byte { return []byte{byte(foOutsider), byte(j + fuzzOutsiders*v)} }
+
 func seedCancel(member, outsider int) []byte {
 	return []byte{byte(foCancel), byte(member + fuzzMembers*outsider)}
 }
@@ -139,7 +209,8 @@ func seedCancel(member, outsider int) []byte {
 // seedSync synchronizes as actor who (outsider j is fuzzMembers+j) in the
 // way fuzzSyncVariants[v]; seedDefer defers n funcs at once.
 func seedSync(who, v int) []byte { return []byte{byte(foSync), byte(who + fuzzActors*v)} }
-func seedDefer(n int) []byte     { return []byte{byte(foDefer), byte(n - 1)} }
+
+func seedDefer(n int) []byte { return []byte{byte(foDefer), byte(n - 1)} }
 
 var seedRelease = []byte{byte(foRelease), 0}
 

@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of SynchronizeContext giving up: it returns the context's error and
+// leaves no trace (no awaited flag on a member, no other waiter without its
+// wake-up), however it interleaves with the members it waits for and with
+// other grace periods.
+
 import (
 	"context"
 	"math/rand/v2"
@@ -15,7 +20,7 @@ import (
 )
 
 // A SynchronizeContext that gives up leaves no awaited flag, however it
-// interleaves with the moves of the members it waits for (issue 17): here
+// interleaves with the moves of the members it waits for: here
 // members hand the flag on between running and harmless all the time,
 // while grace periods that wait for them give up at random moments, alone
 // or beside one that waits on and completes. Once every grace period has

@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of what a grace period asks of the members it waits for: the
+// awaited flag, which sends their scope ends to a slow path that takes no
+// Isolator lock, and the yield bit (gateYield); neither holds a member
+// back, and both go when the grace period ends or gives up.
+
 import (
 	"context"
 	"testing"

@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of Barrier and BarrierContext: they wait for the funcs deferred
+// before them, not for those deferred after, and what those funcs wrote is
+// synchronized before they return. How the funcs are batched and when they
+// run is in grace_defer_test.go.
+
 import (
 	"context"
 	"math/rand/v2"

@@ -1,13 +1,18 @@
 package isolate
 
+// Tests of grace periods against callback members: a busy scope is waited
+// for until its End (which counts as an idle entry), also when it is opened
+// in unusual places (a harmless scope, an idle scope inside the member's
+// own section), and a member joined idle that isolates without a busy
+// scope is waited for until its release. Busy's doc: "Busy makes the
+// member run until the scope's End is called"; Synchronize's: it waits for
+// every member that was not idle when it was called. Defer against busy
+// members is in grace_defer_test.go.
+
 import (
 	"testing"
 	"testing/synctest"
 )
-
-// Grace periods against Busy scopes opened in unusual places. Busy's doc:
-// "Busy makes the member run until the scope's End is called"; Synchronize's:
-// it waits for every member that was not idle when it was called.
 
 // A busy scope opened in a harmless scope ends harmless: a grace period
 // that began inside it goes on waiting through the harmless scope and the

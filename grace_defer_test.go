@@ -1,5 +1,12 @@
 package isolate
 
+// Tests of Defer: its funcs run once a grace period that began after their
+// Defer call is over, in batches that share one idle entry of each member,
+// in Defer order, after the busy scopes they wait for end idle; a
+// runtime.Goexit in a func ends that func alone, and a panic crashes.
+// Barrier and BarrierContext are in grace_barrier_test.go, Defer under load
+// with everything else in torture_grace_test.go.
+
 import (
 	"math/rand/v2"
 	"os"
@@ -15,80 +22,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// A runtime.Goexit in a deferred func (t.FailNow in a test) ends that func
-// alone: the funcs deferred after it run, in order, in its batch and in the
-// batches after it, and its own deferred calls run. Before, its goroutine
-// ended and no deferred func ever ran again.
-func TestDeferGoexitStopsNothingElse(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		var mu sync.Mutex
-		var ran []int
-		rec := func(i int) func() {
-			return func() {
-				mu.Lock()
-				ran = append(ran, i)
-				mu.Unlock()
-			}
-		}
-		got := func() []int {
-			mu.Lock()
-			defer mu.Unlock()
-			return slices.Clone(ran)
-		}
-		a := newActor(t)
-		m := a.join(t, &iso) // runs: the funcs wait for its idle entry
-		iso.Defer(rec(1))
-		iso.Defer(runtime.Goexit)
-		iso.Defer(rec(3))
-		iso.Defer(func() {
-			defer rec(4)()
-			runtime.Goexit()
-		})
-		iso.Defer(rec(5))
-		iso.Defer(runtime.Goexit) // the last of its batch
-		a.do(t, "A Idle scope", func() { m.Idle().End() })
-		iso.Barrier()
-		assert.Equal(t, []int{1, 3, 4, 5}, got())
-
-		iso.Defer(runtime.Goexit) // waits for A again: a batch of its own
-		iso.Defer(rec(6))
-		a.do(t, "A Idle scope", func() { m.Idle().End() })
-		iso.Barrier()
-		assert.Equal(t, []int{1, 3, 4, 5, 6}, got())
-		st := iso.Stats()
-		assert.Equal(t, uint64(8), st.Deferred)
-		assert.Zero(t, st.DeferredPending, "a func that called Goexit counts as run")
-		a.do(t, "Leave", m.Leave)
-		iso.Defer(rec(7)) // every member idle: runs at once
-		iso.Barrier()
-		assert.Equal(t, []int{1, 3, 4, 5, 6, 7}, got())
-	})
-}
-
-// A panic in a deferred func crashes the program, as a panic in any
-// goroutine does (Defer's doc): the test runs itself in a process of its
-// own, which must die of the panic.
-func TestDeferPanicCrashes(t *testing.T) {
-	if os.Getenv("ISOLATE_DEFER_PANIC") == "1" {
-		var iso Isolator
-		iso.Defer(func() { panic("a deferred func panics") })
-		iso.Barrier()
-		time.Sleep(time.Minute) // the panic ends the process first
-		return
-	}
-	if testing.Short() {
-		t.Skip("runs the test binary again")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDeferPanicCrashes$")
-	cmd.Env = append(os.Environ(), "ISOLATE_DEFER_PANIC=1")
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, "the process must die of the panic:\n%s", out)
-	assert.Contains(t, string(out), "panic: a deferred func panics")
-	assert.Contains(t, string(out), "isolate.(*Isolator).runFunc")
-}
 
 // One idle entry of each member lets every func deferred before it run,
 // those deferred while the Isolator's goroutine waits for an earlier batch
@@ -190,13 +123,13 @@ func TestDeferManyShareOneIdleEntry(t *testing.T) {
 	wg.Wait()
 }
 
-// Concurrent Defers: D1 snapshots while member M is idle (M not in S1), M
-// starts running and picks up the object that D2 then retires, D2
-// snapshots (M in S2) and appends a batch with S2; D1 then takes mu. D1
-// must not join D2's batch, whose snapshot began after its own: S1 lacks M,
-// and D2's func would run while M still holds the object (it did: covers
-// alone allowed it; now a batch is joined only by a snapshot that began
-// after the batch's were installed).
+// Concurrent Defers: D1 takes its snapshot while member M is idle (M not
+// in it), M starts running and picks up the object that D2 then retires,
+// D2 takes its snapshot (M in it) and appends a batch with it; D1 then
+// takes mu. D1 must not join D2's batch, whose snapshot began after its
+// own: D1's snapshot lacks M, and D2's func would run while M still holds
+// the object (it did when covers alone decided; now a batch is joined only
+// by a snapshot that began after the batch's were installed).
 //
 // The interleaving is forced by holding graceState.mu while D1 is
 // between its snapshot and its merge (D1 took g.spare: it is past its
@@ -430,4 +363,78 @@ func TestDeferOrderEverywhere(t *testing.T) {
 	if bad.Load() > 0 || st.DeferredPending != 0 || ran.Load() != deferred.Load() {
 		t.Fatalf("bad %d, ran %d of %d, stats %+v", bad.Load(), ran.Load(), deferred.Load(), st)
 	}
+}
+
+// A runtime.Goexit in a deferred func (t.FailNow in a test) ends that func
+// alone: the funcs deferred after it run, in order, in its batch and in the
+// batches after it, and its own deferred calls run. Before, its goroutine
+// ended and no deferred func ever ran again.
+func TestDeferGoexitStopsNothingElse(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		var mu sync.Mutex
+		var ran []int
+		rec := func(i int) func() {
+			return func() {
+				mu.Lock()
+				ran = append(ran, i)
+				mu.Unlock()
+			}
+		}
+		got := func() []int {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(ran)
+		}
+		a := newActor(t)
+		m := a.join(t, &iso) // runs: the funcs wait for its idle entry
+		iso.Defer(rec(1))
+		iso.Defer(runtime.Goexit)
+		iso.Defer(rec(3))
+		iso.Defer(func() {
+			defer rec(4)()
+			runtime.Goexit()
+		})
+		iso.Defer(rec(5))
+		iso.Defer(runtime.Goexit) // the last of its batch
+		a.do(t, "A Idle scope", func() { m.Idle().End() })
+		iso.Barrier()
+		assert.Equal(t, []int{1, 3, 4, 5}, got())
+
+		iso.Defer(runtime.Goexit) // waits for A again: a batch of its own
+		iso.Defer(rec(6))
+		a.do(t, "A Idle scope", func() { m.Idle().End() })
+		iso.Barrier()
+		assert.Equal(t, []int{1, 3, 4, 5, 6}, got())
+		st := iso.Stats()
+		assert.Equal(t, uint64(8), st.Deferred)
+		assert.Zero(t, st.DeferredPending, "a func that called Goexit counts as run")
+		a.do(t, "Leave", m.Leave)
+		iso.Defer(rec(7)) // every member idle: runs at once
+		iso.Barrier()
+		assert.Equal(t, []int{1, 3, 4, 5, 6, 7}, got())
+	})
+}
+
+// A panic in a deferred func crashes the program, as a panic in any
+// goroutine does (Defer's doc): the test runs itself in a process of its
+// own, which must die of the panic.
+func TestDeferPanicCrashes(t *testing.T) {
+	if os.Getenv("ISOLATE_DEFER_PANIC") == "1" {
+		var iso Isolator
+		iso.Defer(func() { panic("a deferred func panics") })
+		iso.Barrier()
+		time.Sleep(time.Minute) // the panic ends the process first
+		return
+	}
+	if testing.Short() {
+		t.Skip("runs the test binary again")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDeferPanicCrashes$")
+	cmd.Env = append(os.Environ(), "ISOLATE_DEFER_PANIC=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the process must die of the panic:\n%s", out)
+	assert.Contains(t, string(out), "panic: a deferred func panics")
+	assert.Contains(t, string(out), "isolate.(*Isolator).runFunc")
 }

@@ -1,5 +1,18 @@
 package isolate
 
+// Tests of grace periods: Synchronize (grace.go), whom it waits for
+// (running, harmless and isolated members) and whom not (idle members,
+// members that left or wait in a full isolation, late joiners), that it
+// holds nobody back, the happens-before edges it makes, and its trace
+// regions. Most run in synctest bubbles, as the focused tests do
+// (helpers_test.go).
+//
+// Elsewhere: SynchronizeContext giving up in grace_abandon_test.go, Defer
+// in grace_defer_test.go, Barrier in grace_barrier_test.go, callback
+// members (busy scopes, idle joins) in grace_busy_test.go, the awaited flag
+// and yield in grace_awaited_test.go, grace periods under load in
+// torture_grace_test.go, their stall reports in diag_grace_test.go.
+
 import (
 	"bytes"
 	"context"
@@ -15,9 +28,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Grace periods (grace.go), driven through the public API in synctest
-// bubbles, as the focused tests are (see semantics_core_test.go).
 
 func TestSynchronizeWithoutMembersOrAllIdle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -181,7 +191,12 @@ func TestSynchronizeSeesBriefIdleStates(t *testing.T) {
 // What a member did before its idle entry is synchronized before the return
 // of the Synchronize that waited for it, and before deferred funcs: the race
 // detector sees a reader's last use of a retired buffer before its reuse.
+// Only the race detector sees these edges: the test can fail only under
+// -race, and is skipped without it.
 func TestGracePeriodHappensBefore(t *testing.T) {
+	if !raceEnabled {
+		t.Skip("checks happens-before edges that only the race detector sees: run with -race")
+	}
 	type table struct{ buf []int }
 	var iso Isolator
 	var cur atomic.Pointer[table]

@@ -1,5 +1,21 @@
 package isolate
 
+// Helpers shared by the tests of several concepts: ops and actors, which
+// run calls on goroutines of their own so that a test can tell whether a
+// call blocks; views of an Isolator's queues and held members; the panic
+// messages of misuse and the snapshot that shows a misuse changed nothing;
+// crowds of parked members; and the storm and Barrier helpers of the
+// stress tests. A helper that one file uses goes in that file; the
+// techniques keep their own (bench_helpers_test.go, fuzz_*_test.go,
+// torture_*_test.go), and the diag_ files theirs (diag_stall_test.go).
+//
+// The focused tests (most member_, scope_, isolate_ and grace_ tests) drive
+// members on actors and check who is blocked and who is not. They run in
+// testing/synctest bubbles and never assert on time: "blocked" means "has
+// not returned once every goroutine of the test is durably blocked"
+// (synctest.Wait), exact on any machine; "returns" allows a generous
+// timeout, in the bubble's fake time.
+
 import (
 	"context"
 	"fmt"
@@ -13,13 +29,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
-
-// Helpers for the focused tests (semantics_*_test.go, full_test.go,
-// poll_try_test.go, misuse_test.go, alloc_test.go). They never assert on
-// time. The focused tests run in testing/synctest bubbles: "blocked" means
-// "has not returned once every goroutine of the test is durably blocked"
-// (synctest.Wait), exact on any machine; "returns" allows a generous
-// timeout, in the bubble's fake time.
 
 // patience is how long a call that must return may take before the test
 // fails.
@@ -130,6 +139,14 @@ func (a *actor) join(t *testing.T, iso *Isolator) Member {
 	return m
 }
 
+// joinIdle makes the actor a member of iso, idle, as JoinIdle does.
+func (a *actor) joinIdle(t *testing.T, iso *Isolator) Member {
+	t.Helper()
+	var m Member
+	a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
+	return m
+}
+
 // endWaitsOut checks that an isolation obtained with isolate proceeds at
 // once, that end (a scope end of the actor's member) then blocks until its
 // release, and returns after it.
@@ -141,6 +158,25 @@ func (a *actor) endWaitsOut(t *testing.T, isolate func() func(), end func(), wha
 	e.blocked(t, "scope end during that isolation")
 	rel()
 	e.wait(t, "scope end after the release")
+}
+
+// isolateOp starts an outsider's isolate (Isolate, IsolateFull, ...) on a
+// goroutine of its own; *release receives what it returned.
+func isolateOp(isolate func() func(), release *func()) *op {
+	return goOp(func() { *release = isolate() })
+}
+
+// panicOf calls f and returns what it panicked with, nil if it returned.
+func panicOf(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
+}
+
+// eventually waits for cond, failing the test after a generous timeout.
+func eventually(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	require.Eventually(t, cond, 5*time.Second, time.Millisecond, what)
 }
 
 // queued reports the requests pending in iso, plain and full, and the
@@ -176,17 +212,13 @@ func granted(iso *Isolator) bool {
 	return iso.owner != nil
 }
 
-// isolateOp starts an outsider's isolate (Isolate, IsolateFull, ...) on a
-// goroutine of its own; *release receives what it returned.
-func isolateOp(isolate func() func(), release *func()) *op {
-	return goOp(func() { *release = isolate() })
-}
-
-// panicOf calls f and returns what it panicked with, nil if it returned.
-func panicOf(f func()) (v any) {
-	defer func() { v = recover() }()
-	f()
-	return nil
+// isolatesAtOnce checks that an outsider's TryIsolate succeeds on iso (no
+// isolation held or queued, no member in its way), and releases it.
+func isolatesAtOnce(t *testing.T, iso *Isolator, msgAndArgs ...any) {
+	t.Helper()
+	r, ok := iso.TryIsolate()
+	require.True(t, ok, msgAndArgs...)
+	r()
 }
 
 // len returns the number of groups in t, holes included.
@@ -197,65 +229,10 @@ func (t *slotTable) len() int {
 	return len(t.groups)
 }
 
-// isolatesAtOnce checks that an outsider's TryIsolate succeeds on iso (no
-// isolation held or queued, no member in its way), and releases it.
-func isolatesAtOnce(t *testing.T, iso *Isolator, msgAndArgs ...any) {
-	t.Helper()
-	r, ok := iso.TryIsolate()
-	require.True(t, ok, msgAndArgs...)
-	r()
-}
-
-// stormFor lets the goroutines of wg, which return once stop is set, run
-// for d, then stops them: if they have not all returned within hang, the
-// test fails with every goroutine's stack (a deadlock or a lost wake-up).
-// The storm tests (grace_*_test.go) run this way.
-func stormFor(t *testing.T, iso *Isolator, d time.Duration, stop *atomic.Bool, wg *sync.WaitGroup, hang time.Duration) {
-	t.Helper()
-	time.Sleep(d)
-	stop.Store(true)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(hang):
-		buf := make([]byte, 1<<22)
-		n := runtime.Stack(buf, true)
-		t.Fatalf("stuck: %+v\n%s", iso.Stats(), buf[:min(n, 200000)])
-	}
-}
-
-// barrierWithin waits (Barrier) until every func deferred on iso so far has
-// run, and returns the Stats then; the test fails if Barrier still waits
-// after within.
-func barrierWithin(t *testing.T, iso *Isolator, within time.Duration) Stats {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	if err := iso.BarrierContext(ctx); err != nil {
-		t.Errorf("deferred funcs still pending after %v: %v", within, err)
-	}
-	return iso.Stats()
-}
-
 // endOf turns a scope opener into one that returns the scope's End, for
 // tests that treat scopes and isolations alike.
 func endOf(open func(Member) Scope) func(Member) func() {
 	return func(m Member) func() { return open(m).End }
-}
-
-// joinIdle makes the actor a member of iso, idle, as JoinIdle does.
-func (a *actor) joinIdle(t *testing.T, iso *Isolator) Member {
-	t.Helper()
-	var m Member
-	a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
-	return m
-}
-
-// eventually waits for cond, failing the test after a generous timeout.
-func eventually(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	require.Eventually(t, cond, 5*time.Second, time.Millisecond, what)
 }
 
 // parkHarmless starts n members of iso, each parked in a harmless scope
@@ -290,6 +267,9 @@ func parkIn(iso *Isolator, n int, open func(Member) func()) (stop func()) {
 	}
 }
 
+// The panic messages of misuse, after "isolate: ": the misuse table
+// (scope_misuse_test.go) and the tests of stale ends, releases and handles
+// look for them.
 const (
 	msgHarmlessTwice  = "Harmless scope ended twice or out of order"
 	msgIdleTwice      = "Idle scope ended twice or out of order"
@@ -326,6 +306,8 @@ type leftSnapshot struct {
 	ended bool
 }
 
+// snapshot records what a misuse by m must leave unchanged in iso and in
+// m's member state.
 func snapshot(iso *Isolator, m Member) misuseState {
 	s := misuseState{gate: iso.gate.Load()}
 	s.plain, s.full, s.held = queued(iso)
@@ -352,4 +334,36 @@ func snapshot(iso *Isolator, m Member) misuseState {
 	}
 	s.gatePtr = m.gate == &iso.gate
 	return s
+}
+
+// stormFor lets the goroutines of wg, which return once stop is set, run
+// for d, then stops them: if they have not all returned within hang, the
+// test fails with every goroutine's stack (a deadlock or a lost wake-up).
+// The stress tests of grace periods and the torture_ tests run this way.
+func stormFor(t *testing.T, iso *Isolator, d time.Duration, stop *atomic.Bool, wg *sync.WaitGroup, hang time.Duration) {
+	t.Helper()
+	time.Sleep(d)
+	stop.Store(true)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(hang):
+		buf := make([]byte, 1<<22)
+		n := runtime.Stack(buf, true)
+		t.Fatalf("stuck: %+v\n%s", iso.Stats(), buf[:min(n, 200000)])
+	}
+}
+
+// barrierWithin waits (Barrier) until every func deferred on iso so far has
+// run, and returns the Stats then; the test fails if Barrier still waits
+// after within.
+func barrierWithin(t *testing.T, iso *Isolator, within time.Duration) Stats {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	if err := iso.BarrierContext(ctx); err != nil {
+		t.Errorf("deferred funcs still pending after %v: %v", within, err)
+	}
+	return iso.Stats()
 }

@@ -1,5 +1,13 @@
 package isolate
 
+// Tests of the ...Context forms of isolation (IsolateContext and
+// IsolateFullContext, members' and outsiders'): a request gives up when
+// its context ends, or at once when it is done already, and leaves no
+// trace (whom it held back runs, a member's own request does not wait for
+// the others); a grant that races with the cancellation is rolled back.
+// SynchronizeContext and BarrierContext are grace_ tests. Focused tests,
+// as helpers_test.go describes.
+
 import (
 	"context"
 	"strings"
@@ -12,10 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// S6 and S7: cancellation of requests, and panics in sections.
-// See semantics_core_test.go for how these focused tests work.
-
-// S6: IsolateContext gives up when ctx ends, with an error that wraps
+// IsolateContext gives up when ctx ends, with an error that wraps
 // ctx.Err(), for outsiders and members, full and plain.
 func TestIsolateContextGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -92,7 +97,7 @@ func TestIsolateContextGivesUp(t *testing.T) {
 	})
 }
 
-// S6: an abandoned request leaves no trace: the members and Joins it held
+// An abandoned request leaves no trace: the members and Joins it held
 // back are woken, and members are not held back afterwards.
 func TestAbandonedRequestWakesWhomItHeld(t *testing.T) {
 	for _, full := range []bool{false, true} {
@@ -151,7 +156,7 @@ func TestAbandonedRequestWakesWhomItHeld(t *testing.T) {
 	}
 }
 
-// S6: a member's abandoned request puts it back to running as soon as no
+// A member's abandoned request puts it back to running as soon as no
 // isolation is granted; it does not wait for the requests queued behind.
 func TestAbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -205,7 +210,7 @@ func TestAbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 	})
 }
 
-// S6: a context that is done already makes IsolateContext return at once,
+// A context that is done already makes IsolateContext return at once,
 // even when it would wait, and leaves no trace.
 func TestIsolateContextAlreadyDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -258,7 +263,7 @@ func TestIsolateContextAlreadyDone(t *testing.T) {
 	})
 }
 
-// S6: a grant that races with the cancellation is rolled back: the caller
+// A grant that races with the cancellation is rolled back: the caller
 // sees one outcome, and an error leaves no isolation held.
 func TestGrantRacingCancellation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

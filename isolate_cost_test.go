@@ -1,5 +1,22 @@
 package isolate
 
+// Tests of what members and isolations cost, in allocations and in
+// processor time, with bounds (the benchmarks, which only measure, are in
+// bench_*_test.go; Do's allocations are in isolate_do_test.go):
+//
+//   - TestAllocs: zero allocations per scope and Poll, and one per
+//     isolation, when nothing has to wait, with other members present in
+//     harmless (or, for full isolations, idle) scopes. testing.AllocsPerRun
+//     makes one warm-up call first: the end funcs and the request are
+//     created once per member state (and depth) and reused (a wait that
+//     parks makes a channel for that park, but nothing here waits). An
+//     isolation's release func is made for it, bound to it alone: the one
+//     allocation.
+//   - TestWaitingBurnsLittleCPU: the waiting that isolation causes must not
+//     burn processor time (HAProxy's waiters spin with sched_yield and burn
+//     a core each). It measures the process's processor time across a
+//     300 ms wait; BenchmarkWaitCPU (bench_test.go) reports the same.
+
 import (
 	"context"
 	"sync"
@@ -9,14 +26,6 @@ import (
 	"github.com/isolatekit/isolate/internal/cputime"
 	"github.com/stretchr/testify/assert"
 )
-
-// Zero allocations per scope and Poll, and one per isolation, when nothing
-// has to wait, with other members present in harmless (or, for full
-// isolations, idle) scopes. testing.AllocsPerRun makes one warm-up call
-// first: the end funcs and the request are created once per member state
-// (and depth) and reused (a wait that parks makes a channel for that park,
-// but nothing here waits). An isolation's release func is made for it,
-// bound to it alone: the one allocation.
 
 type allocCase struct {
 	name string

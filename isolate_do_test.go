@@ -1,5 +1,15 @@
 package isolate
 
+// Tests of Do (combine.go), members' and outsiders': the order of the
+// sections, batches that share an isolation, how the waiting caller waits,
+// Do inside one's own isolation, panics and runtime.Goexit in sections,
+// misuse, stress under load, and allocations. Do's stall report is in
+// diag_stall_test.go, its benchmark in bench_combine_test.go.
+//
+// The focused ones queue sections behind a running member, which keeps the
+// first caller's isolation waiting, so that the queue is known when the
+// member lets it in.
+
 import (
 	"runtime"
 	"sync"
@@ -10,10 +20,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Tests of Do (combine.go). The focused ones queue sections behind a
-// running member, which keeps the first caller's isolation waiting, so that
-// the queue is known when the member lets it in.
 
 // doCall is one Do call on a goroutine of its own: ran is set by its
 // section, returned after Do returned (and saw ran set then).

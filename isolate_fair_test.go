@@ -1,5 +1,12 @@
 package isolate
 
+// Tests of the fairness of plain isolations: requests are granted in
+// arrival order, members' and outsiders' alike, and a release first admits
+// the members and Joins it held back (phase fairness), before the next
+// request. Fairness between full and plain requests is in
+// isolate_full_test.go, the order of Do's sections in isolate_do_test.go.
+// Focused tests, as helpers_test.go describes.
+
 import (
 	"fmt"
 	"testing"
@@ -8,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// S2: phase fairness. Members held back by an isolation run when it ends,
+// Phase fairness. Members held back by an isolation run when it ends,
 // before the next (already queued) isolation is granted, which then waits
 // for them to become harmless again.
 func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
@@ -37,7 +44,7 @@ func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
 	})
 }
 
-// S2 and S3: a Join held back by an isolation is admitted when it ends,
+// A Join held back by an isolation is admitted when it ends,
 // before the next queued isolation.
 func TestReleaseAdmitsHeldJoinFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -52,7 +59,7 @@ func TestReleaseAdmitsHeldJoinFirst(t *testing.T) {
 		waitQueued(t, &iso, 1, 0)
 		j.blocked(t, "Join during A's isolation")
 
-		// S4 too: an outsider's release does not wait for the next request,
+		// An outsider's release does not wait for the next request,
 		// which cannot be granted yet.
 		goOp(relA).wait(t, "A's release with B pending")
 		j.wait(t, "Join after A's release (before B)")
@@ -63,7 +70,7 @@ func TestReleaseAdmitsHeldJoinFirst(t *testing.T) {
 	})
 }
 
-// S2: isolators are granted in arrival order, members and outsiders alike.
+// Isolators are granted in arrival order, members and outsiders alike.
 func TestIsolatorsGrantedInArrivalOrder(t *testing.T) {
 	for _, full := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "full"}[full], func(t *testing.T) {

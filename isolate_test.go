@@ -1,5 +1,18 @@
 package isolate
 
+// Tests of isolation, plain, by members and by outsiders: exclusion (no
+// member runs during a section, one isolation at a time), release funcs
+// (what a release restores, stale releases, a panic in a section), Isolate
+// nested in the member's own section, and the happens-before edges of
+// sections. Focused tests, as helpers_test.go describes.
+//
+// Elsewhere: arrival order and phase fairness in isolate_fair_test.go,
+// IsolateFull in isolate_full_test.go, the ...Context forms in
+// isolate_context_test.go, TryIsolate and Isolated in isolate_try_test.go,
+// Do in isolate_do_test.go, allocations and processor time in
+// isolate_cost_test.go; scopes inside one's own section in scope_test.go,
+// Join and Leave against isolations in member_test.go.
+
 import (
 	"errors"
 	"sync/atomic"
@@ -11,17 +24,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Focused tests, one or more per numbered semantic of the core issue (S1 to
-// S11) and per feature of full isolation, Poll and TryIsolate. Each test
-// drives members on actors (helpers_test.go) and checks who is blocked and
-// who is not; see each test for what it would catch.
-//
-// They are split by concept: S1 to S5 here, S6 and S7 (cancellation,
-// panics) in semantics_cancel_test.go, S9 to S11 (scale, parked members,
-// happens-before) in semantics_scale_test.go, full isolation in
-// full_test.go, and Poll, TryIsolate and Isolated in poll_try_test.go.
-
-// S1: a member cannot end a harmless scope while someone else is isolated,
+// A member cannot end a harmless scope while someone else is isolated,
 // outsider or member, and no isolation begins while a member runs.
 func TestMembersDoNotRunDuringIsolation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -56,7 +59,7 @@ func TestMembersDoNotRunDuringIsolation(t *testing.T) {
 	})
 }
 
-// S1: at most one goroutine is isolated at a time, whoever asks.
+// At most one goroutine is isolated at a time, whoever asks.
 func TestOneIsolationAtATime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
@@ -100,42 +103,7 @@ func TestOneIsolationAtATime(t *testing.T) {
 	})
 }
 
-// S1: the grant is an owner, not "everyone looks harmless": an isolated
-// member that opens harmless and idle scopes lets no waiting isolator in.
-func TestNestedHarmlessInSectionLetsNobodyIn(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		var rel func()
-		a.do(t, "Isolate", func() { rel = m.Isolate() })
-
-		var relP, relF func()
-		p := isolateOp(iso.Isolate, &relP)
-		waitQueued(t, &iso, 1, 0)
-		var end func()
-		a.do(t, "open Harmless in own section", func() { end = m.Harmless().End })
-		p.blocked(t, "plain isolator while the owner sits in a nested harmless scope")
-		a.do(t, "end it and open Idle", func() { end(); end = m.Idle().End })
-		p.blocked(t, "plain isolator while the owner sits in a nested idle scope")
-		f := isolateOp(iso.IsolateFull, &relF)
-		waitQueued(t, &iso, 1, 1)
-		f.blocked(t, "full isolator while the owner sits in a nested idle scope")
-		assert.True(t, granted(&iso))
-		a.do(t, "end Idle, release, open Harmless", func() { end(); rel(); end = m.Harmless().End })
-		// m is harmless, not idle: the plain request goes first.
-		p.wait(t, "plain isolator after the owner's release")
-		f.blocked(t, "full isolator while a plain one holds and m is not idle")
-		relP()
-		a.do(t, "end, then Idle", func() { end(); end = m.Idle().End })
-		f.wait(t, "full isolator once m is idle")
-		relF()
-		a.do(t, "end Idle", end)
-		a.do(t, "Leave", m.Leave)
-	})
-}
-
-// S4: release puts a member that isolated while running back to running:
+// Release puts a member that isolated while running back to running:
 // the next isolation, queued during the section or asked after it, waits
 // for it (HAProxy 8fc707390: the next winner must not proceed while the
 // previous owner still runs), and release does not wait for it.
@@ -165,7 +133,7 @@ func TestReleaseRestoresRunning(t *testing.T) {
 	})
 }
 
-// S4: HAProxy a9c0252b2. The seed's release waited, harmless, for the other
+// HAProxy a9c0252b2. The seed's release waited, harmless, for the other
 // requests and then returned still marked harmless, so a third party could
 // isolate while the releaser ran. Here: m isolates, B queues, m releases,
 // B runs while m is harmless, m returns to running; then C must wait for m.
@@ -195,7 +163,7 @@ func TestReleaserNotLeftHarmless(t *testing.T) {
 	})
 }
 
-// S4: a member that isolated from inside a harmless scope is harmless again
+// A member that isolated from inside a harmless scope is harmless again
 // after release: a new isolation proceeds while it stays in that scope.
 func TestReleaseRestoresHarmless(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -219,7 +187,7 @@ func TestReleaseRestoresHarmless(t *testing.T) {
 	})
 }
 
-// S5: Isolate nests inside the member's own isolation without waiting, and
+// Isolate nests inside the member's own isolation without waiting, and
 // the inner release keeps the section.
 func TestIsolateNestsInOwnSection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -261,7 +229,7 @@ func TestIsolateNestsInOwnSection(t *testing.T) {
 	})
 }
 
-// S7: a panic inside `defer ....Isolate()()` releases the isolation.
+// A panic inside `defer ....Isolate()()` releases the isolation.
 func TestPanicInSectionReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
@@ -371,7 +339,7 @@ func TestReleaseHappensBeforeNextIsolation(t *testing.T) {
 	assert.Equal(t, 4*rounds, counter)
 }
 
-// S11: happens-before, as the race detector sees it. Plain data written in
+// Happens-before, as the race detector sees it. Plain data written in
 // isolated sections is read by members after their harmless ends; plain
 // data written by members before they become harmless is read in isolated
 // sections. Any missing edge is a reported race under -race.

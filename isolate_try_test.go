@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of TryIsolate, members' and outsiders': it succeeds when nothing
+// would wait and otherwise fails leaving no trace; and of Member.Isolated.
+// Poll is tested with the scopes (scope_test.go). Focused tests, as
+// helpers_test.go describes.
+
 import (
 	"testing"
 	"testing/synctest"
@@ -7,9 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Poll, TryIsolate and Member.Isolated.
-// See semantics_core_test.go for how these focused tests work.
 
 // TryIsolate succeeds when nothing would wait and otherwise fails leaving
 // no trace.

@@ -1,5 +1,11 @@
 package isolate
 
+// Tests of an Isolator that outlives testing/synctest bubbles, as a
+// package-level Isolator does when one test's bubble follows another's:
+// what it keeps for reuse (member states, the channels their waiters park
+// on, requests, slots, the held-report timer) must carry nothing of one
+// bubble into the next.
+
 import (
 	"sync"
 	"testing"

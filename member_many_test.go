@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of many members: thousands of them over many groups of 64 slots,
+// churn while isolations run, members parked in harmless or idle scopes
+// that isolations never wake, and scan's shortcut over dense slot groups.
+// What a burst of members leaves behind is in member_memory_test.go.
+
 import (
 	"math/rand/v2"
 	"sync"
@@ -12,10 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// S9 to S11: many members, parked members, happens-before.
-// See semantics_core_test.go for how these focused tests work.
-
-// S9: more than a thousand members, over many groups of 64 slots: an
+// More than a thousand members, over many groups of 64 slots: an
 // isolation waits for a running member in the last group and proceeds when
 // every member is harmless.
 func TestThousandsOfMembers(t *testing.T) {
@@ -38,7 +40,7 @@ func TestThousandsOfMembers(t *testing.T) {
 	})
 }
 
-// S9 and S1: a thousand members join and leave at any time while outsiders
+// A thousand members join and leave at any time while outsiders
 // and members isolate; no member runs inside an isolated section.
 func TestMemberChurnWithIsolations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -113,7 +115,7 @@ func TestMemberChurnWithIsolations(t *testing.T) {
 	})
 }
 
-// S10: members parked in harmless or idle scopes cost nothing: isolations
+// Members parked in harmless or idle scopes cost nothing: isolations
 // complete while they sit in a channel receive, nothing touches their slots
 // (no watched flag, never held), and their ends pass without waiting.
 func TestParkedMembersAreNeverWoken(t *testing.T) {

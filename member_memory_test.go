@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of the memory that members use: after a burst of members the slot
+// table, the held list and the outsiders' spare requests shrink back, slot
+// groups are retired and refilled, a straggler keeps only its group, and
+// an Isolator whose members left is garbage like any other value.
+
 import (
 	"runtime"
 	"sync/atomic"
@@ -9,9 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// The safety issue's findings, each through the public API where it can be
-// seen there (the misuse table in misuse_test.go has the panics).
 
 // After a burst of members has come and gone, the slot table, the held list
 // and the outsiders' spare requests are back to what a few members need,

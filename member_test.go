@@ -1,5 +1,14 @@
 package isolate
 
+// Tests of membership: Join waits out isolations and JoinIdle never waits;
+// Leave lets a waiting isolation proceed and ends the scopes left open
+// (their ends become no-ops, once); Member handles (the zero Member, a
+// handle used after Leave); and the hand-over of a member from goroutine
+// to goroutine. Many members are in member_many_test.go, the memory they
+// use in member_memory_test.go, an Isolator across synctest bubbles in
+// member_bubbles_test.go; leak reports are diag_ tests. Focused tests, as
+// helpers_test.go describes.
+
 import (
 	"fmt"
 	"sync"
@@ -10,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// S3: Join never returns inside someone else's isolated section, nor while
+// Join never returns inside someone else's isolated section, nor while
 // an isolation is requested; the new member is admitted running.
 func TestJoinWaitsOutIsolations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -45,7 +54,7 @@ func TestJoinWaitsOutIsolations(t *testing.T) {
 	})
 }
 
-// S3: Leave of a member that keeps an isolation waiting lets it proceed,
+// Leave of a member that keeps an isolation waiting lets it proceed,
 // also when members in other slots still block it.
 func TestLeaveOfBlockerLetsIsolationProceed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

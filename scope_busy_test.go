@@ -1,5 +1,13 @@
 package isolate
 
+// Tests of Busy, the scope of callback frameworks, whose members join idle
+// (JoinIdle: member_test.go) and run only inside their callbacks: a busy
+// scope runs the member until its End, waits as the end of the scope it
+// leaves would (held back by pending requests, until they are granted or
+// give up), and changes nothing in a member that runs already. Grace
+// periods against busy scopes are in grace_busy_test.go, Busy under load in
+// torture_busy_test.go. Focused tests, as helpers_test.go describes.
+
 import (
 	"context"
 	"errors"
@@ -8,9 +16,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 )
-
-// JoinIdle and Busy: the join and the scope of callback frameworks, whose
-// members start idle and run only inside their callbacks.
 
 // A busy scope runs the member: isolations wait for its End, which puts it
 // back idle, and a full isolation passes it then.

@@ -1,5 +1,14 @@
 package isolate
 
+// The misuse table: every misuse of scopes, of isolations' release funcs
+// and of Member handles panics with a message starting "isolate: ", is
+// detected before any state changes, and leaves the Isolator usable for
+// everyone else. A new misuse is a new row of misuseCases; the messages,
+// and the snapshot of what must not change, are in helpers_test.go. Stale
+// Ends called from other goroutines are tested in scope_ends_test.go, a
+// handle used after Leave in member_test.go, Do's misuse in
+// isolate_do_test.go.
+
 import (
 	"context"
 	"fmt"
@@ -10,10 +19,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// The misuse table (core issue, semantic 8; verification issue): every
-// misuse panics with a message starting "isolate: ", is detected before
-// any state changes, and leaves the Isolator usable for everyone else.
 
 // A misuseCase brings m (joined, running, owned by the test goroutine, the
 // only member) to a misuse.

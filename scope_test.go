@@ -1,5 +1,13 @@
 package isolate
 
+// Tests of Harmless and Idle scopes and of Poll: scopes nest, in each other
+// and in the member's own isolated section (where they let nobody in and
+// wait for nothing); Poll lets a requested isolation run, and does nothing
+// in a scope. Busy is in scope_busy_test.go, the exactness of End in
+// scope_ends_test.go, misuse in scope_misuse_test.go; what a scope end
+// waits for while others isolate is tested with isolation (isolate_test.go,
+// isolate_full_test.go). Focused tests, as helpers_test.go describes.
+
 import (
 	"testing"
 	"testing/synctest"
@@ -7,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// S5: Harmless nests in Harmless and in Idle, Idle in Idle: only the
+// Harmless nests in Harmless and in Idle, Idle in Idle: only the
 // outermost end makes the member run.
 func TestHarmlessScopesNest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -31,7 +39,42 @@ func TestHarmlessScopesNest(t *testing.T) {
 	})
 }
 
-// S5: HAProxy a9a9e9aac. A harmless or idle scope inside the member's own
+// The grant is an owner, not "everyone looks harmless": an isolated
+// member that opens harmless and idle scopes lets no waiting isolator in.
+func TestNestedHarmlessInSectionLetsNobodyIn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		m := a.join(t, &iso)
+		var rel func()
+		a.do(t, "Isolate", func() { rel = m.Isolate() })
+
+		var relP, relF func()
+		p := isolateOp(iso.Isolate, &relP)
+		waitQueued(t, &iso, 1, 0)
+		var end func()
+		a.do(t, "open Harmless in own section", func() { end = m.Harmless().End })
+		p.blocked(t, "plain isolator while the owner sits in a nested harmless scope")
+		a.do(t, "end it and open Idle", func() { end(); end = m.Idle().End })
+		p.blocked(t, "plain isolator while the owner sits in a nested idle scope")
+		f := isolateOp(iso.IsolateFull, &relF)
+		waitQueued(t, &iso, 1, 1)
+		f.blocked(t, "full isolator while the owner sits in a nested idle scope")
+		assert.True(t, granted(&iso))
+		a.do(t, "end Idle, release, open Harmless", func() { end(); rel(); end = m.Harmless().End })
+		// m is harmless, not idle: the plain request goes first.
+		p.wait(t, "plain isolator after the owner's release")
+		f.blocked(t, "full isolator while a plain one holds and m is not idle")
+		relP()
+		a.do(t, "end, then Idle", func() { end(); end = m.Idle().End })
+		f.wait(t, "full isolator once m is idle")
+		relF()
+		a.do(t, "end Idle", end)
+		a.do(t, "Leave", m.Leave)
+	})
+}
+
+// HAProxy a9a9e9aac. A harmless or idle scope inside the member's own
 // isolated section, with requests pending, does not wait for its own
 // isolation when it ends.
 func TestHarmlessInOwnSectionDoesNotWaitForItself(t *testing.T) {

@@ -1,5 +1,14 @@
 package isolate
 
+// A torture test of callback members: exclusion and grace periods under
+// Busy/JoinIdle, mixed with every other way in and out of running: Join,
+// Harmless, Idle, Poll, member and outsider isolations (plain, full, try,
+// context), Leave and rejoin, Synchronize and Defer.
+//
+// The torture_ files hold random-load tests that mix several behaviours and
+// check invariants throughout (TestTorture, race_test.go, is the main one);
+// a stress test of one behaviour stays in the file of that behaviour.
+
 import (
 	"context"
 	"fmt"
@@ -9,11 +18,6 @@ import (
 	"testing"
 	"time"
 )
-
-// Exclusion and grace periods under Busy/JoinIdle, mixed with every other
-// way in and out of running: Join, Harmless, Idle, Poll, member and outsider
-// isolations (plain, full, try, context), Leave and rejoin, Synchronize and
-// Defer.
 
 type busyObj struct {
 	freed atomic.Bool

@@ -1,5 +1,13 @@
 package isolate
 
+// Torture tests of grace periods through the public API: RCU readers and
+// writers (Synchronize, SynchronizeContext, Defer, full isolations) with
+// members that isolate from idle scopes, churn by the thousand, leave and
+// join again. The race detector and the checks say whether two sections
+// overlapped or a member used a retired object. A stress test of one grace
+// behaviour goes in its grace_ file (TestSynchronizeAbandonStorm,
+// TestBarrierStorm, TestDeferOrderEverywhere).
+
 import (
 	"context"
 	"math/rand/v2"
@@ -9,11 +17,6 @@ import (
 	"testing"
 	"time"
 )
-
-// Storms of isolations and grace periods through the public API, from a
-// second adversarial review. TestGraceStallReportRacesCompletion failed (a
-// grace period reported stalled, naming no member, as it ended) until
-// reportGraceStall dropped such reports; the others held.
 
 // stormObj is an RCU object: members read val while running; the writer sets
 // it to -1 (a plain write) once a grace period or a full isolation says no
@@ -64,7 +67,7 @@ func stormCtx(rng *rand.Rand) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), time.Duration(rng.IntN(2000))*time.Microsecond)
 }
 
-// stormMember runs random scopes; ref and fref are what it holds while running.
+// member runs random scopes; ref and fref are what it holds while running.
 func (sh *stormWorld) member(seed uint64, wg *sync.WaitGroup) {
 	defer wg.Done()
 	rng := rand.New(rand.NewPCG(seed, 7))
