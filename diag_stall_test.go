@@ -4,7 +4,7 @@ package isolate
 // StallAfter): what a report says (requester, blockers, holder, its
 // String), that reports go to log/slog by default and hold up no grant,
 // that a lasting stall is reported again at doubling intervals, and Do's
-// reports. Every test waits for reports on an OnStall channel and asserts
+// reports. The tests wait for reports on an OnStall channel and assert
 // what they say, never on how many came beyond "more than one".
 //
 // Elsewhere: who the requester is in diag_requester_test.go, where a

@@ -108,8 +108,12 @@ func bubbleRound(t *testing.T, settle func()) {
 	<-done
 }
 
+// twoBubblesIso is the package-level Isolator of
+// TestPackageIsolatorInTwoBubbles.
 var twoBubblesIso Isolator
 
+// heldReportIso is the package-level Isolator of
+// TestHeldReportInSecondBubble; heldReports are its reports.
 var (
 	heldReportsMu sync.Mutex
 	heldReports   []StallReport
