@@ -1,5 +1,8 @@
 package isolate
 
+// Benchmarks of Do (combining): write-heavy loads with a write per
+// isolation, writes combined, and the mutexes.
+
 import (
 	"fmt"
 	"sync"

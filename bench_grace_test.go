@@ -1,5 +1,8 @@
 package isolate
 
+// Benchmarks of grace periods: Synchronize with idle and with busy members,
+// and what members pay for them (idle scopes, the awaited flag's slow path).
+
 import (
 	"fmt"
 	"runtime"

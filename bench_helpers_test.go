@@ -1,5 +1,9 @@
 package isolate
 
+// Helpers for the benchmarks (bench_*_test.go): the floor a harmless scope
+// is measured against, crowds of parked members and goroutines, and latency
+// percentiles. (parkHarmless, which tests use too, is in helpers_test.go.)
+
 import (
 	"slices"
 	"sync"
@@ -10,9 +14,6 @@ import (
 	"github.com/isolatekit/isolate/internal/cputime"
 	"golang.org/x/sys/cpu"
 )
-
-// Helpers for bench_test.go: the floor a harmless scope is measured
-// against, crowds of parked members, and latency percentiles.
 
 // floorWord is a state word alone on its cache line.
 type floorWord struct {
@@ -142,41 +143,9 @@ func reportCPU(b *testing.B) (stop func()) {
 //go:noinline
 func floorSlow() { panic("floor: the gate is never set") }
 
-// parkHarmless starts n members of iso, each parked in a harmless scope
-// until the returned stop is called.
-func parkHarmless(tb testing.TB, iso *Isolator, n int) (stop func()) {
-	tb.Helper()
-	return parkIn(iso, n, endOf(Member.Harmless))
-}
-
 // parkIdle is parkHarmless with idle scopes.
 func parkIdle(iso *Isolator, n int) (stop func()) {
 	return parkIn(iso, n, endOf(Member.Idle))
-}
-
-// parkIn starts n members of iso, each parked in the scope that open opens
-// until the returned stop is called.
-func parkIn(iso *Isolator, n int, open func(Member) func()) (stop func()) {
-	var ready, done sync.WaitGroup
-	quit := make(chan struct{})
-	ready.Add(n)
-	done.Add(n)
-	for range n {
-		go func() {
-			defer done.Done()
-			m := iso.Join()
-			end := open(m)
-			ready.Done()
-			<-quit
-			end()
-			m.Leave()
-		}()
-	}
-	ready.Wait()
-	return func() {
-		close(quit)
-		done.Wait()
-	}
 }
 
 // parkGoroutines starts n goroutines that block until stop is called: the

@@ -1,13 +1,5 @@
 package isolate
 
-import (
-	"fmt"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
-)
-
 // Benchmarks of isolations under load, against sync.RWMutex in the same
 // run (impl=isolate, impl=rwmutex):
 //
@@ -24,6 +16,14 @@ import (
 // publishes a config followed by a grace period: how long the admin's
 // tick takes (admin-us, admin-p99-us; rewrite-p99-us for its isolation alone) and how many jobs the members do
 // meanwhile (jobs/s).
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
 
 // loadWork burns about n hash rounds of processor time, as a job's own work
 // (parsing, formatting) would, and returns a value so that it is not

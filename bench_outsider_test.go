@@ -1,5 +1,7 @@
 package isolate
 
+// Benchmarks of an outsider's isolation, split into its parts.
+
 import "testing"
 
 // BenchmarkOutsiderParts splits an outsider's isolation with 64 members

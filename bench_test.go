@@ -1,17 +1,12 @@
 package isolate
 
-import (
-	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
-	"testing"
-	"time"
-
-	"github.com/isolatekit/isolate/internal/seedref"
-	"github.com/puzpuzpuz/xsync/v4"
-)
-
+// Micro-benchmarks of the core operations against their peers: scopes,
+// Poll, isolations, Join and Leave, requests, bursts, wake-ups and the
+// processor time of waiting. Benchmarks of one area go in
+// bench_<area>_test.go (bench_grace, bench_combine for Do, bench_scope for
+// Busy and JoinIdle, bench_diag, bench_load, bench_outsider); their helpers
+// are in bench_helpers_test.go.
+//
 // Micro-benchmarks of the isolate package against its peers: the floor of
 // its design, sync.RWMutex, xsync's RBMutex (BRAVO) and the seed's
 // shared-mask algorithm (internal/seedref). Every peer runs in the same
@@ -23,6 +18,18 @@ import (
 //
 // Benchmarks where concurrency matters use b.RunParallel: one goroutine
 // per GOMAXPROCS (-cpu), each with its own member (or thread id).
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/isolatekit/isolate/internal/seedref"
+	"github.com/puzpuzpuz/xsync/v4"
+)
 
 // BenchmarkHarmless measures entering and ending a harmless scope, the
 // operation members run around every blocking call, against what peers
@@ -449,4 +456,22 @@ func benchReadLockRB(b *testing.B) {
 			mu.RUnlock(mu.RLock())
 		}
 	})
+}
+
+func BenchmarkWaitCPU(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		run  func(testing.TB) float64
+	}{
+		{"members-wait-isolation", membersWaitOutIsolation},
+		{"isolator-waits-member", isolatorWaitsForMember},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var sum float64
+			for range b.N {
+				sum += c.run(b)
+			}
+			b.ReportMetric(100*sum/float64(b.N), "%core")
+		})
+	}
 }

@@ -1,17 +1,26 @@
 package isolate
 
-// Stall reports: where a blocking member's goroutine waits, who asks (a
-// member that asks through the Isolator waits for itself), lasting stalls
-// reported again, isolations held while members wait, and the isolated
-// state. Every test waits for reports on an OnStall channel and asserts
+// Tests of stall reports on isolation requests (StallReport, OnStall,
+// StallAfter): what a report says (requester, blockers, holder, its
+// String), that reports go to log/slog by default and hold up no grant,
+// that a lasting stall is reported again at doubling intervals, and Do's
+// reports. The tests wait for reports on an OnStall channel and assert
 // what they say, never on how many came beyond "more than one".
+//
+// Elsewhere: who the requester is in diag_requester_test.go, where a
+// blocker's goroutine waits (goroutine dumps) in diag_dump_test.go, reports
+// of held isolations in diag_held_test.go, of grace periods in
+// diag_grace_test.go, reports under load in diag_load_test.go, leak reports
+// in diag_leak_test.go. The helpers that the diag_ files share (reportSink,
+// awaitReport, drain, bare, names) are here.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"net"
+	"log/slog"
 	"runtime"
-	"slices"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -51,198 +60,6 @@ func awaitReport(t *testing.T, reports chan StallReport, what string, ok func(St
 			return StallReport{}
 		}
 	}
-}
-
-// blockInReceive runs a named member that blocks, running, in a channel
-// receive until stop is closed.
-func blockInReceive(iso *Isolator, joined chan<- struct{}, stop <-chan struct{}) {
-	m := iso.JoinNamed("receiver")
-	defer m.Leave()
-	close(joined)
-	<-stop // the mistake: a blocking call outside a Harmless scope
-}
-
-func blockInSelect(iso *Isolator, joined chan<- struct{}, stop <-chan struct{}) {
-	m := iso.JoinNamed("selector")
-	defer m.Leave()
-	never := make(chan int)
-	close(joined)
-	select {
-	case <-stop:
-	case <-never:
-	}
-}
-
-func blockOnMutex(iso *Isolator, joined chan<- struct{}, stop <-chan struct{}) {
-	var mu sync.Mutex
-	mu.Lock()
-	go func() { <-stop; mu.Unlock() }()
-	m := iso.JoinNamed("locker")
-	defer m.Leave()
-	close(joined)
-	mu.Lock()
-}
-
-func blockInSleep(iso *Isolator, joined chan<- struct{}, stop <-chan struct{}) {
-	m := iso.JoinNamed("sleeper")
-	defer m.Leave()
-	close(joined)
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-			time.Sleep(5 * time.Millisecond) // reports catch it asleep, mostly
-		}
-	}
-}
-
-func blockInRead(iso *Isolator, joined chan<- struct{}, stop <-chan struct{}) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		panic(err)
-	}
-	go func() { <-stop; conn.Close() }()
-	m := iso.JoinNamed("reader")
-	defer m.Leave()
-	close(joined)
-	conn.Read(make([]byte, 1)) // nothing comes until stop closes it
-}
-
-func TestStallReportShowsWhereBlockerWaits(t *testing.T) {
-	for _, c := range []struct {
-		name, member, reason, function string
-		run                            func(*Isolator, chan<- struct{}, <-chan struct{})
-	}{
-		{"receive", "receiver", "chan receive", ".blockInReceive", blockInReceive},
-		{"select", "selector", "select", ".blockInSelect", blockInSelect},
-		{"mutex", "locker", "sync.Mutex.Lock", ".blockOnMutex", blockOnMutex},
-		{"sleep", "sleeper", "sleep", ".blockInSleep", blockInSleep},
-		{"read", "reader", "IO wait", ".blockInRead", blockInRead},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			iso, reports := reportSink(20 * time.Millisecond)
-			joined, stop, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-			go func() { c.run(iso, joined, stop); close(done) }()
-			<-joined
-			ctx, cancel := context.WithCancel(context.Background())
-			abandoned := make(chan error)
-			go func() { _, err := iso.IsolateContext(ctx); abandoned <- err }()
-
-			r := awaitReport(t, reports, "blocked "+c.name, func(r StallReport) bool {
-				return len(r.Blockers) == 1 && r.Blockers[0].WaitReason == c.reason
-			})
-			b := r.Blockers[0]
-			assert.Equal(t, c.member, b.Name)
-			assert.Equal(t, StateRunning, b.State)
-			assert.NotZero(t, b.Goroutine)
-			require.NotEmpty(t, b.Stack)
-			i := slices.IndexFunc(b.Stack, func(f runtime.Frame) bool { return strings.HasSuffix(f.Function, c.function) })
-			require.GreaterOrEqual(t, i, 0, "the member's function among the top frames: %+v", b.Stack)
-			top := b.Stack[i]
-			assert.True(t, strings.HasSuffix(top.Function, c.function), "top frame: %+v", top)
-			assert.True(t, strings.HasSuffix(top.File, "diag_stall_test.go"), "top frame: %+v", top)
-			assert.Positive(t, top.Line)
-			assert.Contains(t, r.String(), c.member+" (running; joined on goroutine ")
-			assert.Contains(t, r.String(), ": "+c.reason+" in ")
-			assert.Contains(t, r.String(), c.function+" at ")
-			assert.Nil(t, r.Requester.Member, "an outsider asked")
-			assert.False(t, r.WaitsForItself)
-
-			close(stop)
-			<-done
-			cancel()
-			// Granted once the member left, or abandoned: either way over.
-			if err := <-abandoned; err == nil {
-				t.Log("granted before the cancel")
-			}
-		})
-	}
-}
-
-// askCases are the requests that a goroutine makes through the Isolator,
-// each with the kind of report it stalls as.
-var askCases = []struct {
-	name string
-	kind StallKind
-	ask  func(context.Context, *Isolator) error
-}{
-	{"Isolate", StallIsolation, func(ctx context.Context, iso *Isolator) error {
-		_, err := iso.IsolateContext(ctx)
-		return err
-	}},
-	{"IsolateFull", StallFullIsolation, func(ctx context.Context, iso *Isolator) error {
-		_, err := iso.IsolateFullContext(ctx)
-		return err
-	}},
-	{"Synchronize", StallGracePeriod, func(ctx context.Context, iso *Isolator) error {
-		return iso.SynchronizeContext(ctx)
-	}},
-}
-
-// A member's goroutine that asks through the Isolator is the report's
-// requester, and the report says it waits for itself.
-func TestStallReportFindsMemberAskingThroughIsolator(t *testing.T) {
-	for _, c := range askCases {
-		t.Run(c.name, func(t *testing.T) {
-			iso, reports := reportSink(20 * time.Millisecond)
-			other := iso.JoinNamed("other") // idle: blocks nothing
-			idle := other.Idle()
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error)
-			go func() {
-				m := iso.JoinNamed("worker-1")
-				defer m.Leave()
-				done <- c.ask(ctx, iso) // the mistake: through the Isolator
-			}()
-			r := awaitReport(t, reports, "self-wait", func(r StallReport) bool { return r.Requester.Member != nil })
-			assert.Equal(t, c.kind, r.Kind)
-			assert.Equal(t, "worker-1", r.Requester.Member.Name)
-			assert.True(t, r.WaitsForItself)
-			assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "call site: %+v", r.Requester.Caller)
-			assert.Equal(t, []string{"worker-1"}, names(r.Blockers))
-			assert.Contains(t, r.String(), "requested by member worker-1 (running")
-			assert.Contains(t, r.String(), "it waits for itself")
-			cancel()
-			require.ErrorIs(t, <-done, context.Canceled)
-			idle.End()
-			other.Leave()
-		})
-	}
-}
-
-// A member that asks through the Isolator from a harmless scope is still
-// the requester; a plain request does not wait for it.
-func TestStallReportNamesHarmlessMemberAsRequester(t *testing.T) {
-	iso, reports := reportSink(20 * time.Millisecond)
-	joined, stop, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() { blockInReceive(iso, joined, stop); close(done) }()
-	<-joined
-	asked := make(chan func())
-	go func() {
-		m := iso.JoinNamed("asker")
-		defer m.Leave()
-		sc := m.Harmless()
-		release := iso.Isolate() // through the Isolator, but harmless
-		asked <- release
-		<-asked
-		sc.End()
-	}()
-	r := awaitReport(t, reports, "harmless asker", func(r StallReport) bool { return r.Requester.Member != nil })
-	assert.Equal(t, "asker", r.Requester.Member.Name)
-	assert.Equal(t, StateHarmless, r.Requester.Member.State)
-	assert.False(t, r.WaitsForItself, "a plain request does not wait for a harmless member")
-	assert.Equal(t, []string{"receiver"}, names(r.Blockers))
-	close(stop)
-	<-done
-	release := <-asked
-	release()
-	asked <- nil
 }
 
 // A stall that lasts is reported more than once, each report with the
@@ -297,142 +114,6 @@ func TestStallReportIntervalsDouble(t *testing.T) {
 	})
 }
 
-// An isolation held while members wait to run, and a Join waiting for it,
-// are reported, naming the holder and the waiters.
-func TestHeldIsolationIsReported(t *testing.T) {
-	iso, reports := reportSink(20 * time.Millisecond)
-	m := iso.JoinNamed("ends-a-scope")
-	sc := m.Harmless()
-	release := iso.Isolate() // held long: the mistake
-	ended := make(chan struct{})
-	go func() { sc.End(); close(ended) }() // handed on while harmless: held
-	eventually(t, func() bool { return iso.Stats().Held == 1 }, "member held")
-
-	r := awaitReport(t, reports, "held isolation", func(r StallReport) bool { return r.Kind == StallHeldIsolation })
-	require.NotNil(t, r.Holder)
-	assert.Nil(t, r.Holder.Member, "an outsider holds it")
-	require.Len(t, r.Waiters, 1)
-	require.NotNil(t, r.Waiters[0].Member)
-	assert.Equal(t, "ends-a-scope", r.Waiters[0].Member.Name)
-	assert.GreaterOrEqual(t, r.Waited, 20*time.Millisecond)
-	assert.Contains(t, r.String(), "isolation held by outsider has kept 1 waiting for ")
-	assert.Contains(t, r.String(), "waiting: member ends-a-scope")
-
-	joined := make(chan Member)
-	go func() { joined <- iso.JoinNamed("late") }()
-	r = awaitReport(t, reports, "join", func(r StallReport) bool { return r.Kind == StallJoin })
-	require.NotNil(t, r.Requester.Member)
-	assert.Equal(t, "late", r.Requester.Member.Name)
-	assert.False(t, r.WaitsForItself)
-	assert.ElementsMatch(t, []string{"ends-a-scope", "late"}, []string{r.Waiters[0].Member.Name, r.Waiters[1].Member.Name})
-	assert.Contains(t, r.String(), "Join by member late")
-	assert.Contains(t, r.String(), "for the isolation held by outsider")
-	assert.Equal(t, 2, iso.Stats().Held)
-	assert.GreaterOrEqual(t, iso.Stats().Stalls, uint64(1))
-
-	release()
-	<-ended
-	(<-joined).Leave()
-	m.Leave()
-}
-
-// An unnamed Join behind a held isolation is reported with its call site.
-func TestUnnamedJoinBehindHeldIsolationIsReported(t *testing.T) {
-	iso, reports := reportSink(20 * time.Millisecond)
-	release := iso.Isolate() // held long: the mistake
-	joined := make(chan Member)
-	go func() { joined <- iso.Join() }()
-	r := awaitReport(t, reports, "unnamed join", func(r StallReport) bool { return r.Kind == StallJoin })
-	assert.Nil(t, r.Requester.Member, "the goroutine that joins is no member")
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "Join's call site: %+v", r.Requester.Caller)
-	require.Len(t, r.Waiters, 1)
-	assert.Equal(t, "member-0", r.Waiters[0].Member.Name)
-	assert.Contains(t, r.String(), "Join by outsider at ")
-	release()
-	(<-joined).Leave()
-}
-
-// A member whose goroutine joins again inside its own isolation waits for
-// itself: a deadlock, reported as such.
-func TestJoinInsideOwnIsolationIsReported(t *testing.T) {
-	joinInsideOwnIsolation(t, func(iso *Isolator) Member { return iso.JoinNamed("worker-1") }, "worker-1")
-}
-
-// joinInsideOwnIsolation runs a member, joined by join and named name in
-// reports, whose goroutine joins again inside its own isolation, and checks
-// the report of the deadlock.
-func joinInsideOwnIsolation(t *testing.T, join func(*Isolator) Member, name string) {
-	t.Helper()
-	iso, reports := reportSink(20 * time.Millisecond)
-	handoff := make(chan func())
-	left := make(chan struct{})
-	go func() {
-		m := join(iso)
-		release := m.Isolate()
-		handoff <- release  // so that the test can end the deadlock
-		other := iso.Join() // the mistake: waits for m's own isolation
-		other.Leave()
-		m.Leave()
-		close(left)
-	}()
-	release := <-handoff
-	r := awaitReport(t, reports, "join in own isolation", func(r StallReport) bool { return r.Kind == StallJoin })
-	require.NotNil(t, r.Requester.Member)
-	assert.Equal(t, name, r.Requester.Member.Name)
-	assert.Equal(t, StateIsolated, r.Requester.Member.State)
-	assert.True(t, r.WaitsForItself)
-	require.NotNil(t, r.Holder)
-	require.NotNil(t, r.Holder.Member)
-	assert.Equal(t, name, r.Holder.Member.Name)
-	assert.Contains(t, r.String(), "it waits for itself")
-	release() // the member's goroutine no longer touches m until Join returns
-	<-left
-}
-
-// A member in its own isolation shows as isolated, in Blockers and as the
-// holder in reports.
-func TestIsolatedMemberShowsAsIsolated(t *testing.T) {
-	iso, reports := reportSink(20 * time.Millisecond)
-	m := iso.JoinNamed("owner")
-	release := m.Isolate()
-	granted := make(chan func())
-	go func() { granted <- iso.Isolate() }()
-	eventually(t, func() bool { return iso.Stats().Requests == 1 }, "request queued")
-	assert.Equal(t, []MemberInfo{{Name: "owner", Slot: 0, State: StateIsolated}}, bare(iso.Blockers()))
-	assert.Equal(t, "isolated", StateIsolated.String())
-	r := awaitReport(t, reports, "request behind a member's isolation", func(r StallReport) bool { return r.Kind == StallIsolation })
-	require.NotNil(t, r.Holder)
-	require.NotNil(t, r.Holder.Member)
-	assert.Equal(t, StateIsolated, r.Holder.Member.State)
-	assert.Contains(t, r.String(), "held by member owner (isolated")
-	release()
-	m.Leave() // running again, it would block the request
-	(<-granted)()
-}
-
-// A member handed to another goroutine is reported on the goroutine that
-// joined it, which says so rather than guess.
-func TestHandedOnMemberSaysWhereItJoined(t *testing.T) {
-	iso, reports := reportSink(20 * time.Millisecond)
-	handed := make(chan Member)
-	go func() {
-		m := iso.JoinNamed("handed")
-		sc := m.Idle()
-		sc.End()
-		handed <- m // this goroutine exits; the member goes on elsewhere
-	}()
-	m := <-handed
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { _, err := iso.IsolateContext(ctx); done <- err }()
-	r := awaitReport(t, reports, "handed-on blocker", func(r StallReport) bool { return len(r.Blockers) == 1 })
-	assert.Equal(t, "exited", r.Blockers[0].WaitReason)
-	assert.Contains(t, r.Blockers[0].String(), "which has exited: the member was handed on")
-	cancel()
-	require.ErrorIs(t, <-done, context.Canceled)
-	m.Leave()
-}
-
 // A report on many members lists the first few in its one line.
 func TestStallReportStringListsAFew(t *testing.T) {
 	r := StallReport{Kind: StallIsolation}
@@ -454,25 +135,219 @@ func TestStallKindStrings(t *testing.T) {
 	assert.Equal(t, "StallKind(9)", StallKind(9).String())
 }
 
-// Goroutine headers as the runtime prints them, with the extra words of
-// GOTRACEBACK=system and the durations of long waits.
-func TestParseGoroutineHeader(t *testing.T) {
-	for _, c := range []struct {
-		line   string
-		id     uint64
-		reason string
-	}{
-		{"goroutine 1 [running]:", 1, "running"},
-		{"goroutine 42 [chan receive, 3 minutes]:", 42, "chan receive"},
-		{"goroutine 7 gp=0xc000007c00 m=nil [select, locked to thread]:", 7, "select"},
-		{"goroutine 9 [sync.Mutex.Lock]:", 9, "sync.Mutex.Lock"},
-		{"created by main.main in goroutine 1", 0, ""},
-		{"goroutine x [running]:", 0, ""},
-	} {
-		id, reason := parseHeader([]byte(c.line))
-		assert.Equal(t, c.id, id, c.line)
-		assert.Equal(t, c.reason, reason, c.line)
+func TestStallReportNamesBlockerAndHolder(t *testing.T) {
+	reports := make(chan StallReport, 64)
+	iso := &Isolator{StallAfter: 20 * time.Millisecond, OnStall: func(r StallReport) { reports <- r }}
+	stuck := iso.JoinNamed("stuck")
+	m := iso.JoinNamed("waiter")
+	endM := m.Harmless()
+
+	granted := make(chan func())
+	go func() { granted <- iso.Isolate() }()
+	r := <-reports
+	assert.Equal(t, []string{"stuck"}, names(r.Blockers))
+	assert.Nil(t, r.Requester.Member, "an outsider asked")
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "the outsider's call site: %+v", r.Requester.Caller)
+	assert.Contains(t, r.String(), "requested by outsider at ")
+	assert.Contains(t, r.String(), "blocked by stuck (running; joined on goroutine ")
+	assert.Nil(t, r.Holder)
+	assert.GreaterOrEqual(t, r.Waited, 20*time.Millisecond)
+	assert.Equal(t, StallIsolation, r.Kind)
+	assert.False(t, r.WaitsForItself)
+
+	stuck.Leave()
+	release := <-granted
+	drain(reports)
+
+	// A member waiting for an outsider's isolation names it as holder.
+	go func() { granted <- m.Isolate() }()
+	r = <-reports
+	require.NotNil(t, r.Requester.Member)
+	assert.Equal(t, "waiter", r.Requester.Member.Name)
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "the member's call site: %+v", r.Requester.Caller)
+	require.NotNil(t, r.Holder)
+	assert.Nil(t, r.Holder.Member)
+	assert.Contains(t, r.String(), "held by outsider")
+	release()
+	(<-granted)()
+	endM.End()
+	m.Leave()
+}
+
+// drain empties reports.
+func drain(reports chan StallReport) {
+	for len(reports) > 0 {
+		<-reports
 	}
-	assert.Equal(t, goroutineID(), goroutineID())
-	assert.NotZero(t, goroutineID())
+}
+
+// Stall reports are on by default: without OnStall they go to log/slog's
+// default logger, once per stalled request, naming requester, blockers and
+// the usual causes. A negative StallAfter turns them off.
+func TestStallReportsAreLoggedByDefault(t *testing.T) {
+	var buf syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+
+	run := func(iso *Isolator, name string) {
+		m := iso.JoinNamed(name)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := iso.IsolateContext(ctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		m.Leave()
+	}
+	run(&Isolator{StallAfter: 20 * time.Millisecond}, "blocks-outside-harmless")
+	out := buf.String()
+	assert.Contains(t, out, "isolate: isolation stalled")
+	assert.Contains(t, out, "level=WARN")
+	assert.Contains(t, out, `blockers="[blocks-outside-harmless (running; joined on goroutine `)
+	// run's goroutine is the member: it isolates through the Isolator.
+	assert.Contains(t, out, `requester="member blocks-outside-harmless (running`)
+	assert.Contains(t, out, `waits_for_itself="a member isolates with m.Isolate()`)
+	assert.Contains(t, out, "outside a Harmless scope")
+
+	// A report made as the first wait ended may be logged late: the
+	// second run's member has a name of its own.
+	run(&Isolator{StallAfter: -1}, "reports-off")
+	assert.NotContains(t, buf.String(), "reports-off", "StallAfter < 0 turns reports off")
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger on another goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.Reset()
+}
+
+// A stall report neither forces a garbage collection nor waits for OnStall:
+// the isolation is granted while OnStall still runs.
+func TestStallReportDoesNotHoldUpTheGrant(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // only forced GCs run
+	var stats runtime.MemStats
+	runtime.ReadMemStats(&stats)
+	gcs := stats.NumGC
+
+	inOnStall := make(chan struct{})
+	stuck := make(chan struct{})
+	defer close(stuck)
+	iso := &Isolator{StallAfter: 10 * time.Millisecond, OnStall: func(StallReport) {
+		close(inOnStall)
+		<-stuck // a slow report sink
+	}}
+	m := iso.Join()
+	granted := make(chan func())
+	go func() { granted <- iso.Isolate() }()
+	<-inOnStall
+	m.Leave()
+	(<-granted)() // while OnStall still blocks
+
+	runtime.ReadMemStats(&stats)
+	assert.Equal(t, gcs, stats.NumGC, "a stall report forced a garbage collection")
+}
+
+// Rule 4's Join case: a harmless member waits for a goroutine that is about
+// to Join; a pending full isolation holds the Join back, and the harmless
+// member blocks the full isolation. The stall report names that member.
+func TestStallReportNamesHarmlessMemberWaitingForAJoin(t *testing.T) {
+	reports := make(chan StallReport, 1)
+	iso := &Isolator{StallAfter: 20 * time.Millisecond, OnStall: func(r StallReport) { reports <- r }}
+	waiter := iso.JoinNamed("waits-for-a-joiner")
+	end := waiter.Harmless()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	abandoned := make(chan error)
+	go func() {
+		_, err := iso.IsolateFullContext(ctx)
+		abandoned <- err
+	}()
+	waitQueued(t, iso, 0, 1)
+	joined := make(chan struct{})
+	go func() {
+		m := iso.JoinNamed("joiner") // held while the full request waits
+		close(joined)
+		m.Leave()
+	}()
+	r := <-reports
+	assert.Equal(t, StallFullIsolation, r.Kind)
+	assert.Equal(t, []MemberInfo{{Name: "waits-for-a-joiner", Slot: 0, State: StateHarmless}}, bare(r.Blockers))
+	select {
+	case <-joined:
+		t.Fatal("Join returned while a full isolation was requested")
+	default:
+	}
+	cancel() // the way out: give up the full isolation
+	require.ErrorIs(t, <-abandoned, context.Canceled)
+	<-joined
+	end.End()
+	waiter.Leave()
+}
+
+// bare returns mis without what tells where their goroutines are, which
+// tests cannot know in advance.
+func bare(mis []MemberInfo) []MemberInfo {
+	var out []MemberInfo
+	for _, mi := range mis {
+		mi.Goroutine, mi.WaitReason, mi.Stack = 0, "", nil
+		out = append(out, mi)
+	}
+	return out
+}
+
+// names returns the names of mis.
+func names(mis []MemberInfo) []string {
+	var ns []string
+	for _, mi := range mis {
+		ns = append(ns, mi.Name)
+	}
+	return ns
+}
+
+// A combiner that waits long is reported like any isolation request, at
+// the call site of its Do.
+func TestDoStallReportNamesCallSite(t *testing.T) {
+	reports := make(chan StallReport, 4)
+	iso := &Isolator{StallAfter: 20 * time.Millisecond, OnStall: func(r StallReport) { reports <- r }}
+	stuck := iso.JoinNamed("stuck")
+	done := make(chan struct{})
+	go func() {
+		iso.Do(func() {})
+		done <- struct{}{}
+	}()
+	r := <-reports
+	assert.Nil(t, r.Requester.Member, "an outsider asked")
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "the outsider's Do: %+v", r.Requester.Caller)
+	stuck.Leave()
+	<-done
+	stuck = iso.JoinNamed("stuck")
+	go func() {
+		m := iso.JoinNamed("writer")
+		m.Do(func() {})
+		m.Leave()
+		done <- struct{}{}
+	}()
+	r = <-reports
+	require.NotNil(t, r.Requester.Member)
+	assert.Equal(t, "writer", r.Requester.Member.Name)
+	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "the member's Do: %+v", r.Requester.Caller)
+	stuck.Leave()
+	<-done
 }

@@ -1,5 +1,7 @@
 package isolate_test
 
+// Examples of callback members: JoinIdle and Busy.
+
 import (
 	"fmt"
 

@@ -1,5 +1,7 @@
 package isolate_test
 
+// Examples of Do, members' and outsiders'.
+
 import (
 	"fmt"
 	"sync"

@@ -1,5 +1,8 @@
 package isolate_test
 
+// Examples of grace periods: Synchronize, SynchronizeContext, Defer and
+// Barrier.
+
 import (
 	"context"
 	"errors"

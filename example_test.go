@@ -1,5 +1,9 @@
 package isolate_test
 
+// Examples of the core API for the package documentation: members, scopes,
+// isolations, Poll and the diagnostics. Examples of one area go in
+// example_<area>_test.go (busy, combine, grace).
+
 import (
 	"context"
 	"errors"

@@ -1,5 +1,8 @@
 package isolate
 
+// The real side of FuzzOps (fuzz_test.go): the drivers that run the
+// operations on an Isolator, and the decoding of the fuzz input.
+
 import (
 	"context"
 	"errors"
@@ -9,9 +12,6 @@ import (
 	"testing"
 	"testing/synctest"
 )
-
-// The real side of FuzzOps (fuzz_test.go): the drivers that run the
-// operations on an Isolator, and the decoding of the fuzz input.
 
 // fuzzOutcome is what a driver sends back for one operation.
 type fuzzOutcome struct {
@@ -273,14 +273,6 @@ func (r *fuzzRun) isolateOp(who int, v fuzzVariant) func(x isolateForms) fuzzOut
 	}
 }
 
-func (r *fuzzRun) run(data []byte) {
-	for n := 0; len(data) >= 2 && n < fuzzMaxOps; n++ {
-		r.step(data[0], data[1])
-		data = data[2:]
-	}
-	r.drain()
-}
-
 // The operations, as step decodes them from a pair of bytes (op, arg).
 // Member operations act on member arg%fuzzMembers; the variant of an
 // isolation is fuzzVariants[arg/fuzzMembers%len], or for an outsider,
@@ -457,57 +449,4 @@ func (a *fuzzActor) lastEnd(d int, k scopeKind) fuzzEnd {
 
 func kindName(k scopeKind) string {
 	return [...]string{"harmless", "idle", "isolate", "busy"}[k]
-}
-
-// drain brings the Isolator back to rest, as the model says it can be:
-// requests are cancelled where they can be, isolations released, scopes
-// ended and members gone. Then every driver must be done, and an outsider
-// must be able to isolate at once, every deferred func must have run, and a
-// grace period must end at once.
-func (r *fuzzRun) drain() {
-	md := &r.model
-	for round := 0; ; round++ {
-		if round > 10*fuzzMaxDepth*fuzzActors {
-			r.fail("drain does not converge")
-		}
-		progress := false
-		for who := range r.actors {
-			progress = r.cancel(who) || progress
-		}
-		if md.owner >= fuzzMembers {
-			r.step(byte(foRelease), 0)
-			progress = true
-		}
-		for i := range md.mem {
-			mm := &md.mem[i]
-			if md.busy[i] || !mm.joined {
-				continue
-			}
-			progress = true
-			// Sometimes Leave with scopes open, which ends them.
-			if len(mm.stack) > 0 && (mm.own > 0 || (round+i)%3 > 0) {
-				r.step(byte(foEnd), byte(i))
-			} else {
-				r.step(byte(foLeave), byte(i))
-			}
-		}
-		if !progress {
-			break
-		}
-	}
-	for who := range r.actors {
-		if md.busy[who] {
-			r.fail("%s is still blocked after the drain", actorName(who))
-		}
-		close(r.actors[who].in)
-	}
-	release, ok := r.iso.TryIsolate()
-	if !ok {
-		r.fail("TryIsolate fails after every member left")
-	}
-	release()
-	if g := &md.grace; g.active() || g.ran != len(g.defs) {
-		r.fail("deferred funcs pending after every member left: %d of %d ran", g.ran, len(g.defs))
-	}
-	r.iso.Synchronize()
 }

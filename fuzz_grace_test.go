@@ -1,12 +1,5 @@
 package isolate
 
-import (
-	"context"
-	"fmt"
-	"math/bits"
-	"slices"
-)
-
 // Grace periods in FuzzOps (fuzz_test.go): the model's side (which
 // Synchronize must still wait and which must have returned, which deferred
 // funcs may and which must have run) and the driver's (the operations, the
@@ -31,6 +24,13 @@ import (
 // Between steps the goroutine has taken the first batch, if any (the driver
 // defers a single func when none is pending, so that the goroutine's start
 // does not race with the next Defer calls of the step).
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"slices"
+)
 
 // fuzzGrace is the model's state of grace periods and deferred funcs.
 type fuzzGrace struct {

@@ -1,9 +1,9 @@
 package isolate
 
-import "strings"
-
 // fuzzModel, the reference state machine that FuzzOps (fuzz_test.go)
-// checks the Isolator against.
+// checks the Isolator against. Its grace periods are in fuzz_grace_test.go.
+
+import "strings"
 
 // Published member states in the model.
 const (
@@ -95,7 +95,7 @@ func (m *fuzzModel) quiet() bool {
 
 // holds reports whether the current requests keep a member in state from
 // (harmless or idle) from running.
-func (m *fuzzModel) holds(from uint8) bool {
+func (m *fuzzModel) holdsBack(from uint8) bool {
 	if m.granted() || len(m.plainQ) > 0 {
 		return true
 	}
@@ -151,7 +151,7 @@ func (m *fuzzModel) schedule() {
 	if m.owner >= 0 {
 		return
 	}
-	m.admit(func(from uint8) bool { return !m.holds(from) })
+	m.admit(func(from uint8) bool { return !m.holdsBack(from) })
 	fullOK := len(m.fullQ) > 0 && m.othersAre(m.fullQ[0], func(s uint8) bool { return s == fmIdle })
 	plainOK := len(m.plainQ) > 0 && m.othersAre(m.plainQ[0], func(s uint8) bool { return s != fmRunning })
 	switch {
@@ -413,7 +413,7 @@ func (m *fuzzModel) open(i int, k scopeKind) fuzzResult {
 // resume models member i going back to running from state from.
 func (m *fuzzModel) resume(i int, from uint8) fuzzResult {
 	m.mem[i].mode = fmRunning
-	if !m.holds(from) || m.owner == i {
+	if !m.holdsBack(from) || m.owner == i {
 		m.schedule()
 		return frOK
 	}

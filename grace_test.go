@@ -1,5 +1,18 @@
 package isolate
 
+// Tests of grace periods: Synchronize (grace.go), whom it waits for
+// (running, harmless and isolated members) and whom not (idle members,
+// members that left or wait in a full isolation, late joiners), that it
+// holds nobody back, the happens-before edges it makes, and its trace
+// regions. Most run in synctest bubbles, as the focused tests do
+// (helpers_test.go).
+//
+// Elsewhere: SynchronizeContext giving up in grace_abandon_test.go, Defer
+// in grace_defer_test.go, Barrier in grace_barrier_test.go, callback
+// members (busy scopes, idle joins) in grace_busy_test.go, the awaited flag
+// and yield in grace_awaited_test.go, grace periods under load in
+// torture_grace_test.go, their stall reports in diag_grace_test.go.
+
 import (
 	"bytes"
 	"context"
@@ -15,9 +28,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Grace periods (grace.go), driven through the public API in synctest
-// bubbles, as the focused tests are (see semantics_core_test.go).
 
 func TestSynchronizeWithoutMembersOrAllIdle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -178,205 +188,15 @@ func TestSynchronizeSeesBriefIdleStates(t *testing.T) {
 	<-done
 }
 
-func TestSynchronizeContextLeavesNoTrace(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		ctx, cancel := context.WithCancel(context.Background())
-		var err error
-		sync := goOp(func() { err = iso.SynchronizeContext(ctx) })
-		sync.blocked(t, "SynchronizeContext while the member runs")
-		require.True(t, m.mb.word.load().awaited(), "the member is awaited")
-		cancel()
-		sync.wait(t, "SynchronizeContext after cancel")
-		require.ErrorIs(t, err, context.Canceled)
-		assert.False(t, m.mb.word.load().awaited(), "awaited flag left by an abandoned grace period")
-		assert.Zero(t, iso.Stats().Synchronizing)
-		assert.Zero(t, iso.Stats().GracePeriods)
-		require.ErrorIs(t, iso.SynchronizeContext(ctx), context.Canceled, "ended context")
-
-		// Two grace periods wait for the member; one gives up: the other
-		// still relies on the flag.
-		ctx, cancel = context.WithCancel(context.Background())
-		first := goOp(func() { err = iso.SynchronizeContext(ctx) })
-		second := goOp(iso.Synchronize)
-		first.blocked(t, "first")
-		second.blocked(t, "second")
-		cancel()
-		first.wait(t, "first after cancel")
-		require.ErrorIs(t, err, context.Canceled)
-		second.blocked(t, "second after the first gave up")
-		a.do(t, "Idle scope", func() { m.Idle().End() })
-		second.wait(t, "second once the member was idle")
-		a.do(t, "Leave", m.Leave)
-		assert.Equal(t, uint64(1), iso.Stats().GracePeriods)
-	})
-}
-
-// One idle entry of each member lets every func deferred before it run,
-// those deferred while the Isolator's goroutine waits for an earlier batch
-// included; a func never waits for a member that joined after its Defer.
-func TestDeferBatches(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a, b := newActor(t), newActor(t)
-		ma := a.join(t, &iso)
-		var mu sync.Mutex
-		var ran []int
-		deferN := func(i int) {
-			iso.Defer(func() {
-				mu.Lock()
-				ran = append(ran, i)
-				mu.Unlock()
-			})
-		}
-		got := func() []int {
-			synctest.Wait()
-			mu.Lock()
-			defer mu.Unlock()
-			return slices.Clone(ran)
-		}
-		deferN(1)
-		synctest.Wait() // the Isolator's goroutine waits for A
-		deferN(2)
-		deferN(3)
-		assert.Empty(t, got(), "deferred funcs ran while A runs")
-		mb := b.join(t, &iso) // runs from now on
-		deferN(4)
-		st := iso.Stats()
-		assert.Equal(t, uint64(4), st.Deferred)
-		assert.Equal(t, 4, st.DeferredPending)
-		a.do(t, "A Idle scope", func() { ma.Idle().End() })
-		assert.Equal(t, []int{1, 2, 3}, got(), "one idle entry of A lets 1, 2 and 3 run, not 4")
-		st = iso.Stats()
-		assert.Equal(t, uint64(2), st.GracePeriods, "1 waited alone, 2 and 3 shared one")
-		assert.Equal(t, 1, st.DeferredPending)
-		b.do(t, "B Idle scope", func() { mb.Idle().End() })
-		assert.Equal(t, []int{1, 2, 3, 4}, got())
-		assert.Equal(t, uint64(3), iso.Stats().GracePeriods)
-
-		// With every member idle, a deferred func runs at once; the
-		// Isolator's goroutine is gone when the bubble ends.
-		var endB func()
-		b.do(t, "B Idle", func() { endB = mb.Idle().End })
-		a.do(t, "A Leave", ma.Leave)
-		deferN(5)
-		assert.Equal(t, []int{1, 2, 3, 4, 5}, got())
-		b.do(t, "B end", endB)
-		b.do(t, "B Leave", mb.Leave)
-		assert.Zero(t, iso.Stats().DeferredPending)
-		assert.Panics(t, func() { iso.Defer(nil) })
-	})
-}
-
-// Many funcs deferred while members run all run after one idle instant of
-// each member, however the Isolator's goroutine is scheduled meanwhile.
-func TestDeferManyShareOneIdleEntry(t *testing.T) {
-	var iso Isolator
-	const members, funcs = 4, 1000
-	var wg sync.WaitGroup
-	idle := make([]chan struct{}, members)
-	ready := make(chan struct{})
-	for i := range members {
-		idle[i] = make(chan struct{})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m := iso.Join()
-			ready <- struct{}{}
-			<-idle[i] // runs until told, idle for an instant, runs again
-			m.Idle().End()
-			<-idle[i]
-			m.Leave()
-		}()
-	}
-	for range members {
-		<-ready
-	}
-	var ran sync.WaitGroup
-	ran.Add(funcs)
-	var n atomic.Int32
-	for range funcs {
-		iso.Defer(func() { n.Add(1); ran.Done() })
-	}
-	assert.Zero(t, n.Load(), "a deferred func ran while every member runs")
-	for _, c := range idle {
-		c <- struct{}{}
-	}
-	ran.Wait() // would hang if a batch began its grace period after the idle instants
-	// The goroutine took a first batch at once, the others joined the
-	// second: their snapshots are the same.
-	assert.LessOrEqual(t, iso.Stats().GracePeriods, uint64(2))
-	for _, c := range idle {
-		close(c)
-	}
-	wg.Wait()
-}
-
-func TestGraceStallReport(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		reports := make(chan StallReport, 64)
-		iso := Isolator{StallAfter: time.Second, OnStall: func(r StallReport) { reports <- r }}
-		a := newActor(t)
-		m := a.join(t, &iso)
-		b := newActor(t)
-		var named Member
-		b.do(t, "JoinNamed", func() { named = iso.JoinNamed("stuck") })
-		a.do(t, "A Idle", func() { m.Idle() })
-
-		sync := goOp(func() { iso.Synchronize() })
-		time.Sleep(2 * time.Second)
-		var r StallReport
-		select {
-		case r = <-reports:
-		default:
-			t.Fatal("no stall report")
-		}
-		assert.Equal(t, StallGracePeriod, r.Kind)
-		assert.Nil(t, r.Holder)
-		assert.Nil(t, r.Requester.Member)
-		assert.Contains(t, r.Requester.Caller.File, "grace_test.go", "the caller of Synchronize")
-		require.Len(t, r.Blockers, 1)
-		assert.Equal(t, "stuck", r.Blockers[0].Name)
-		assert.Equal(t, StateRunning, r.Blockers[0].State)
-		assert.Contains(t, r.String(), "grace period requested by outsider at ")
-
-		assert.Equal(t, 1, r.Count)
-		r = <-reports // the Synchronize goes on waiting: reported again
-		assert.Equal(t, 2, r.Count)
-		assert.Equal(t, 2*time.Second, r.Waited)
-
-		syncLine := r.Requester.Caller.Line
-		iso.Defer(func() {})
-		time.Sleep(2 * time.Second)
-		deferred := false
-		for len(reports) > 0 {
-			r = <-reports
-			assert.Equal(t, StallGracePeriod, r.Kind)
-			assert.Contains(t, r.Requester.Caller.File, "grace_test.go")
-			deferred = deferred || r.Requester.Caller.Line != syncLine
-		}
-		assert.True(t, deferred, "the deferred funcs' grace period is reported, with the caller of Defer")
-
-		b.do(t, "Leave", named.Leave)
-		sync.wait(t, "Synchronize")
-		a.do(t, "A Leave", m.Leave)
-		synctest.Wait()
-		assert.Zero(t, iso.Stats().DeferredPending)
-		assert.Equal(t, uint64(2), iso.Stats().Stalls, "two waits stalled, each counted once")
-		for len(reports) > 0 { // made while the waits went on
-			<-reports
-		}
-		time.Sleep(time.Minute)
-		assert.Empty(t, reports, "no report after the waits ended")
-	})
-}
-
 // What a member did before its idle entry is synchronized before the return
 // of the Synchronize that waited for it, and before deferred funcs: the race
 // detector sees a reader's last use of a retired buffer before its reuse.
+// Only the race detector sees these edges: the test can fail only under
+// -race, and is skipped without it.
 func TestGracePeriodHappensBefore(t *testing.T) {
+	if !raceEnabled {
+		t.Skip("checks happens-before edges that only the race detector sees: run with -race")
+	}
 	type table struct{ buf []int }
 	var iso Isolator
 	var cur atomic.Pointer[table]
@@ -510,4 +330,27 @@ func TestSynchronizeInFullSectionAfterWithdrawnFullRequest(t *testing.T) {
 		assert.True(t, returned, "Synchronize inside a full isolated section waits for a member whose "+
 			"IsolateFullContext was withdrawn during the section")
 	})
+}
+
+// A member that isolates from inside an Idle scope runs its section and may
+// read the shared structure there: a grace period waits for it, as doc.go's
+// state table says for isolated members (its word stayed idle through the
+// section, and Synchronize returned at once).
+func TestIsolatedFromIdleIsWaitedFor(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	endIdle := m.Idle()
+	release := m.Isolate() // isolated: may read the structure now
+	done := make(chan struct{})
+	go func() { iso.Synchronize(); close(done) }()
+	select {
+	case <-done:
+		t.Errorf("Synchronize returned while a member runs its isolated section (opened in an Idle scope); doc.go's table says isolated members are waited for")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	endIdle.End()
+	m.Idle().End()
+	<-done
+	m.Leave()
 }

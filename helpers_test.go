@@ -1,9 +1,26 @@
 package isolate
 
+// Helpers shared by the tests of several concepts: ops and actors, which
+// run calls on goroutines of their own so that a test can tell whether a
+// call blocks; views of an Isolator's queues and held members; the panic
+// messages of misuse and the snapshot that shows a misuse changed nothing;
+// crowds of parked members; and the storm and Barrier helpers of the
+// stress tests. A helper that one file uses goes in that file; the
+// techniques keep their own (bench_helpers_test.go, fuzz_*_test.go,
+// torture_*_test.go), and the diag_ files theirs (diag_stall_test.go).
+//
+// The focused tests (most member_, scope_, isolate_ and grace_ tests) drive
+// members on actors and check who is blocked and who is not. They run in
+// testing/synctest bubbles and never assert on time: "blocked" means "has
+// not returned once every goroutine of the test is durably blocked"
+// (synctest.Wait), exact on any machine; "returns" allows a generous
+// timeout, in the bubble's fake time.
+
 import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,13 +29,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
-
-// Helpers for the focused tests (semantics_*_test.go, full_test.go,
-// poll_try_test.go, misuse_test.go, alloc_test.go). They never assert on
-// time. The focused tests run in testing/synctest bubbles: "blocked" means
-// "has not returned once every goroutine of the test is durably blocked"
-// (synctest.Wait), exact on any machine; "returns" allows a generous
-// timeout, in the bubble's fake time.
 
 // patience is how long a call that must return may take before the test
 // fails.
@@ -129,6 +139,14 @@ func (a *actor) join(t *testing.T, iso *Isolator) Member {
 	return m
 }
 
+// joinIdle makes the actor a member of iso, idle, as JoinIdle does.
+func (a *actor) joinIdle(t *testing.T, iso *Isolator) Member {
+	t.Helper()
+	var m Member
+	a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
+	return m
+}
+
 // endWaitsOut checks that an isolation obtained with isolate proceeds at
 // once, that end (a scope end of the actor's member) then blocks until its
 // release, and returns after it.
@@ -140,6 +158,25 @@ func (a *actor) endWaitsOut(t *testing.T, isolate func() func(), end func(), wha
 	e.blocked(t, "scope end during that isolation")
 	rel()
 	e.wait(t, "scope end after the release")
+}
+
+// isolateOp starts an outsider's isolate (Isolate, IsolateFull, ...) on a
+// goroutine of its own; *release receives what it returned.
+func isolateOp(isolate func() func(), release *func()) *op {
+	return goOp(func() { *release = isolate() })
+}
+
+// panicOf calls f and returns what it panicked with, nil if it returned.
+func panicOf(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
+}
+
+// eventually waits for cond, failing the test after a generous timeout.
+func eventually(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	require.Eventually(t, cond, 5*time.Second, time.Millisecond, what)
 }
 
 // queued reports the requests pending in iso, plain and full, and the
@@ -175,17 +212,13 @@ func granted(iso *Isolator) bool {
 	return iso.owner != nil
 }
 
-// isolateOp starts an outsider's isolate (Isolate, IsolateFull, ...) on a
-// goroutine of its own; *release receives what it returned.
-func isolateOp(isolate func() func(), release *func()) *op {
-	return goOp(func() { *release = isolate() })
-}
-
-// panicOf calls f and returns what it panicked with, nil if it returned.
-func panicOf(f func()) (v any) {
-	defer func() { v = recover() }()
-	f()
-	return nil
+// isolatesAtOnce checks that an outsider's TryIsolate succeeds on iso (no
+// isolation held or queued, no member in its way), and releases it.
+func isolatesAtOnce(t *testing.T, iso *Isolator, msgAndArgs ...any) {
+	t.Helper()
+	r, ok := iso.TryIsolate()
+	require.True(t, ok, msgAndArgs...)
+	r()
 }
 
 // len returns the number of groups in t, holes included.
@@ -196,24 +229,118 @@ func (t *slotTable) len() int {
 	return len(t.groups)
 }
 
-// hasLeft reports whether m's membership is over.
-func hasLeft(m Member) bool {
-	return m.mb.gen.Load() != m.gen
+// endOf turns a scope opener into one that returns the scope's End, for
+// tests that treat scopes and isolations alike.
+func endOf(open func(Member) Scope) func(Member) func() {
+	return func(m Member) func() { return open(m).End }
 }
 
-// isolatesAtOnce checks that an outsider's TryIsolate succeeds on iso (no
-// isolation held or queued, no member in its way), and releases it.
-func isolatesAtOnce(t *testing.T, iso *Isolator, msgAndArgs ...any) {
-	t.Helper()
-	r, ok := iso.TryIsolate()
-	require.True(t, ok, msgAndArgs...)
-	r()
+// parkHarmless starts n members of iso, each parked in a harmless scope
+// until the returned stop is called.
+func parkHarmless(tb testing.TB, iso *Isolator, n int) (stop func()) {
+	tb.Helper()
+	return parkIn(iso, n, endOf(Member.Harmless))
+}
+
+// parkIn starts n members of iso, each parked in the scope that open opens
+// until the returned stop is called.
+func parkIn(iso *Isolator, n int, open func(Member) func()) (stop func()) {
+	var ready, done sync.WaitGroup
+	quit := make(chan struct{})
+	ready.Add(n)
+	done.Add(n)
+	for range n {
+		go func() {
+			defer done.Done()
+			m := iso.Join()
+			end := open(m)
+			ready.Done()
+			<-quit
+			end()
+			m.Leave()
+		}()
+	}
+	ready.Wait()
+	return func() {
+		close(quit)
+		done.Wait()
+	}
+}
+
+// The panic messages of misuse, after "isolate: ": the misuse table
+// (scope_misuse_test.go) and the tests of stale ends, releases and handles
+// look for them.
+const (
+	msgHarmlessTwice  = "Harmless scope ended twice or out of order"
+	msgIdleTwice      = "Idle scope ended twice or out of order"
+	msgBusyTwice      = "Busy scope ended twice or out of order"
+	msgReleaseTwice   = "isolation released twice or out of order"
+	msgNotHeld        = "release of an isolation that is not held"
+	msgAfterLeave     = "use of a Member after Leave"
+	msgLeaveIsolated  = "Leave while isolated"
+	msgNilContext     = "nil Context"
+	msgFullInHarmless = "IsolateFull inside a Harmless scope"
+	msgTooDeep        = "1000 scopes open at once"
+)
+
+// misuseState is what a misuse must leave unchanged.
+type misuseState struct {
+	gate              gateBits
+	owner             *request
+	grants            uint64
+	plain, full, held int
+	state             *member // the handle's
+	mode              mode
+	word              stateBits
+	depth, own, stack int
+	ownFull, left     bool
+	scopes            []scope
+	top               uint64
+	leaveEnded        []leftSnapshot
+	gatePtr           bool // the member's gate is the Isolator's
+	freeRequests      int
+}
+
+// leftSnapshot is a scope that Leave ended, as misuseState records it.
+type leftSnapshot struct {
+	tag   uint64
+	ended bool
+}
+
+// snapshot records what a misuse by m must leave unchanged in iso and in
+// m's member state.
+func snapshot(iso *Isolator, m Member) misuseState {
+	s := misuseState{gate: iso.gate.load()}
+	s.plain, s.full, s.held = queued(iso)
+	iso.mu.Lock()
+	s.owner = iso.owner
+	if s.owner != nil {
+		s.grants = s.owner.grants
+	}
+	s.freeRequests = len(iso.freeRequests)
+	iso.mu.Unlock()
+	st := m.mb
+	s.state = st
+	s.mode = st.mode
+	if st.word != nil {
+		s.word = st.word.load()
+	}
+	s.depth, s.own, s.stack = st.depth, st.own, len(st.stack)
+	s.ownFull, s.left = st.ownFull, st.left.Load()
+	s.scopes = slices.Clone(st.stack[:st.depth])
+	s.top = st.loadTop()
+	for i := range st.leaveEnded {
+		e := &st.leaveEnded[i]
+		s.leaveEnded = append(s.leaveEnded, leftSnapshot{e.tag, e.ended.Load()})
+	}
+	s.gatePtr = m.gate == &iso.gate
+	return s
 }
 
 // stormFor lets the goroutines of wg, which return once stop is set, run
 // for d, then stops them: if they have not all returned within hang, the
 // test fails with every goroutine's stack (a deadlock or a lost wake-up).
-// The storm tests (grace_*_test.go) run this way.
+// The stress tests of grace periods and the torture_ tests run this way.
 func stormFor(t *testing.T, iso *Isolator, d time.Duration, stop *atomic.Bool, wg *sync.WaitGroup, hang time.Duration) {
 	t.Helper()
 	time.Sleep(d)
@@ -240,10 +367,4 @@ func barrierWithin(t *testing.T, iso *Isolator, within time.Duration) Stats {
 		t.Errorf("deferred funcs still pending after %v: %v", within, err)
 	}
 	return iso.Stats()
-}
-
-// endOf turns a scope opener into one that returns the scope's End, for
-// tests that treat scopes and isolations alike.
-func endOf(open func(Member) Scope) func(Member) func() {
-	return func(m Member) func() { return open(m).End }
 }

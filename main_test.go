@@ -1,5 +1,8 @@
 package isolate
 
+// TestMain: after the package's tests, no goroutine may be left running
+// (goleak).
+
 import (
 	"testing"
 

@@ -1,19 +1,10 @@
 package isolate
 
-import (
-	"flag"
-	"fmt"
-	"math/rand/v2"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"sync"
-	"testing"
-	"time"
-
-	"github.com/stretchr/testify/require"
-)
-
+// The torture test's entry point: TestTorture, its duration flag and its
+// watchdog. Its shared state and checks are in torture_helpers_test.go,
+// its workers in torture_worker_test.go; other torture tests are in
+// torture_*_test.go.
+//
 // The torture test, in the spirit of liburcu's rcutorture: goroutines of
 // three kinds hammer one Isolator with randomized mixes of everything the
 // API offers, and every isolated section checks the invariants against
@@ -62,6 +53,20 @@ import (
 //	go test -race -run TestTorture -torture.duration 3m -v
 //
 // or ISOLATE_TORTURE=3m in the environment.
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
 
 var tortureDuration = flag.Duration("torture.duration", 0,
 	"how long TestTorture runs (default 10s, 1s with -short; ISOLATE_TORTURE=duration also sets it)")

@@ -1,62 +1,21 @@
 package isolate
 
+// Tests of Busy, the scope of callback frameworks, whose members join idle
+// (JoinIdle: member_test.go) and run only inside their callbacks: a busy
+// scope runs the member until its End, waits as the end of the scope it
+// leaves would (held back by pending requests, until they are granted or
+// give up), and changes nothing in a member that runs already. Grace
+// periods against busy scopes are in grace_busy_test.go, Busy under load in
+// torture_busy_test.go. Focused tests, as helpers_test.go describes.
+
 import (
-	"sync"
+	"context"
+	"errors"
 	"testing"
 	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
-
-// JoinIdle and Busy: the join and the scope of callback frameworks, whose
-// members start idle and run only inside their callbacks.
-
-// JoinIdle never waits: not while an isolation is in progress, not while
-// one is requested. The member it returns is idle, with no scope open:
-// plain and full isolations pass it, and its Busy scope waits for them.
-func TestJoinIdleNeverWaits(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		var rel func()
-		isolateOp(iso.IsolateFull, &rel).wait(t, "full isolation with no member")
-
-		var m Member
-		goOp(func() { m = iso.JoinIdleNamed("conn-1") }).wait(t, "JoinIdle during a full isolation")
-		a := newActor(t)
-		var sc Scope
-		busy := a.start(func() { sc = m.Busy() })
-		busy.blocked(t, "Busy during the isolation")
-		rel()
-		busy.wait(t, "Busy after the release")
-		// Busy, the member blocks a request, and is named.
-		o := isolateOp(iso.Isolate, &rel)
-		waitQueued(t, &iso, 1, 0)
-		if bl := iso.Blockers(); assert.Len(t, bl, 1) {
-			assert.Equal(t, "conn-1", bl[0].Name)
-		}
-		a.do(t, "End, Leave", func() { sc.End(); m.Leave() })
-		o.wait(t, "isolation after the busy member left")
-		rel()
-
-		// A full request pending behind a running member: JoinIdle does
-		// not wait for it (Join would).
-		runner := a.join(t, &iso)
-		var full func()
-		req := isolateOp(iso.IsolateFull, &full)
-		waitQueued(t, &iso, 0, 1)
-		var m2 Member
-		goOp(func() { m2 = iso.JoinIdle() }).wait(t, "JoinIdle with a full request pending")
-		join := goOp(func() { iso.Join().Leave() })
-		join.blocked(t, "Join with a full request pending")
-		a.do(t, "the runner leaves", runner.Leave)
-		req.wait(t, "the full request once the runner left: the idle joiner is no obstacle")
-		full()
-		join.wait(t, "Join after the release")
-		m2.Leave()
-		isolatesAtOnce(t, &iso)
-	})
-}
 
 // A busy scope runs the member: isolations wait for its End, which puts it
 // back idle, and a full isolation passes it then.
@@ -169,118 +128,80 @@ func TestBusyInsideRunningChangesNothing(t *testing.T) {
 	})
 }
 
-// A grace period waits for a busy member, and ends with its End, which
-// counts an idle entry; an idle-joined member is not waited for.
-func TestGraceWaitsForBusyMember(t *testing.T) {
+// A pending full request holds back a callback member's Busy (it waits as
+// the end of an idle scope); when the request gives up, the Busy runs at
+// once, and a later full isolation waits for that busy member.
+func TestBusyHeldByFullRequestThatGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
+		runner := iso.JoinIdle()
+		b1 := runner.Busy() // runs: blocks the full request
+		ctx, cancel := context.WithCancel(context.Background())
+		full := goOp(func() {
+			if _, err := iso.IsolateFullContext(ctx); !errors.Is(err, context.Canceled) {
+				panic(err)
+			}
+		})
+		full.blocked(t, "IsolateFull while a member is busy")
 		a := newActor(t)
-		m := a.joinIdle(t, &iso)
-		goOp(iso.Synchronize).wait(t, "Synchronize with an idle-joined member")
-
-		var sc Scope
-		a.do(t, "Busy", func() { sc = m.Busy() })
-		sync1 := goOp(iso.Synchronize)
-		sync1.blocked(t, "Synchronize while the member is busy")
-		a.do(t, "End", sc.End)
-		sync1.wait(t, "Synchronize after the busy scope ended")
-
-		// A busy scope inside an idle scope: the same.
-		var idle Scope
-		a.do(t, "Idle, Busy", func() { idle = m.Idle(); sc = m.Busy() })
-		sync2 := goOp(iso.Synchronize)
-		sync2.blocked(t, "Synchronize while busy in an idle scope")
-		a.do(t, "End", sc.End)
-		sync2.wait(t, "Synchronize after the busy scope in Idle ended")
-		a.do(t, "end Idle, Leave", func() { idle.End(); m.Leave() })
+		cb := iso.JoinIdle()
+		var b2 Scope
+		busy := a.start(func() { b2 = cb.Busy() })
+		busy.blocked(t, "Busy while a full request is pending")
+		cancel()
+		full.wait(t, "IsolateFullContext after cancel")
+		busy.wait(t, "Busy after the full request gave up")
+		// Both members run: a full isolation waits for both.
+		var release func()
+		f2 := isolateOp(iso.IsolateFull, &release)
+		f2.blocked(t, "IsolateFull while two members are busy")
+		b1.End()
+		f2.blocked(t, "IsolateFull while one member is busy")
+		a.do(t, "Busy End (never blocks)", func() { b2.End() })
+		f2.wait(t, "IsolateFull once both are idle")
+		release()
+		runner.Leave()
+		a.do(t, "Leave", cb.Leave)
 	})
 }
 
-// Leave ends an open busy scope; its End is then a no-op, once.
-func TestLeaveEndsBusyScope(t *testing.T) {
-	var iso Isolator
-	m := iso.JoinIdle()
-	sc := m.Busy()
-	inner := m.Harmless()
-	m.Leave()
-	isolatesAtOnce(t, &iso, "TryIsolate after Leave in a busy scope")
-	require.Nil(t, panicOf(sc.End), "End of a busy scope that Leave ended")
-	require.Nil(t, panicOf(inner.End), "End of a harmless scope that Leave ended, out of order")
-	assert.Contains(t, panicOf(sc.End), msgBusyTwice)
-	assert.Contains(t, panicOf(inner.End), msgHarmlessTwice)
-}
-
-// The hand-over rule: a member joined idle on one goroutine is used in
-// busy scopes by several goroutines in turn, handed from one to the next
-// by channel sends, while an outsider isolates and grace periods pass. The
-// race detector checks that every access to the shared data is ordered
-// (the member's Busy scopes against the isolated sections) and that the
-// member's own state travels with the hand-overs.
-func TestHandOverIdleMember(t *testing.T) {
-	var iso Isolator
-	shared := map[int]int{} // written by busy scopes and isolated sections
-	const hops, rounds = 6, 300
-	var wg sync.WaitGroup
-	chans := make([]chan Member, hops+1)
-	for i := range chans {
-		chans[i] = make(chan Member, 1)
-	}
-	for i := range hops {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range chans[i] {
-				sc := m.Busy()
-				shared[i]++
-				if i%2 == 0 {
-					m.Poll()
-					h := m.Harmless()
-					h.End()
-				}
-				shared[i]++
-				sc.End()
-				chans[i+1] <- m
-			}
-			close(chans[i+1])
-		}()
-	}
-	stop := make(chan struct{})
-	var admin sync.WaitGroup
-	admin.Add(1)
-	go func() {
-		defer admin.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			rel := iso.IsolateFull()
-			shared[-1] = len(shared)
-			rel()
-			iso.Synchronize()
+// The same while a plain isolation is in progress: the member whose Busy
+// waits stays held until the plain isolation ends, not longer.
+func TestBusyHeldByPlainThenFullGivesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		runner := iso.Join()
+		sc := runner.Harmless() // a plain isolation may run, not a full one
+		release := iso.Isolate()
+		ctx, cancel := context.WithCancel(context.Background())
+		full := goOp(func() { _, _ = iso.IsolateFullContext(ctx) })
+		full.blocked(t, "IsolateFull behind a plain isolation")
+		a := newActor(t)
+		cb := iso.JoinIdle()
+		var b Scope
+		busy := a.start(func() { b = cb.Busy() })
+		busy.blocked(t, "Busy inside an isolation")
+		cancel()
+		full.wait(t, "IsolateFullContext after cancel")
+		busy.blocked(t, "Busy while the plain isolation goes on")
+		release()
+		busy.wait(t, "Busy after the release")
+		sc.End() // nothing pending: does not block
+		if _, ok := iso.TryIsolate(); ok {
+			t.Fatal("TryIsolate succeeded while a member is busy")
 		}
-	}()
-	m := iso.JoinIdleNamed("conn")
-	for range rounds {
-		chans[0] <- m
-		m = <-chans[hops]
-	}
-	close(chans[0])
-	<-chans[hops] // closed once every hop is done
-	wg.Wait()
-	m.Leave()
-	close(stop)
-	admin.Wait()
-	for i := range hops {
-		assert.Equal(t, 2*rounds, shared[i], "hop %d", i)
-	}
-}
-
-// joinIdle makes the actor a member of iso, idle, as JoinIdle does.
-func (a *actor) joinIdle(t *testing.T, iso *Isolator) Member {
-	t.Helper()
-	var m Member
-	a.do(t, "JoinIdle", func() { m = iso.JoinIdle() })
-	return m
+		a.do(t, "Busy End", func() { b.End() })
+		r, ok := iso.TryIsolate()
+		if ok {
+			t.Fatal("TryIsolate succeeded while the runner runs")
+		}
+		_ = r
+		runner.Leave()
+		r, ok = iso.TryIsolate()
+		if !ok {
+			t.Fatal("TryIsolate failed with only an idle member")
+		}
+		r()
+		a.do(t, "Leave", cb.Leave)
+	})
 }

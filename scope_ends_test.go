@@ -1,5 +1,11 @@
 package isolate
 
+// Tests of exact scope ends: an End is bound to its one scope, across the
+// scopes that open at its depth later and across the memberships that
+// reuse its member state; a stale End panics and changes nothing,
+// whichever goroutine calls it. A misuse of End that is not about staleness
+// is a row of the misuse table (scope_misuse_test.go).
+
 import (
 	"fmt"
 	"sync"
@@ -10,11 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Exact scope ends: an End is bound to its one scope, across the scopes that
-// open at its depth later and across the memberships that reuse its member
-// state; a stale End panics and changes nothing, whichever goroutine calls
-// it.
 
 // A stale End of an earlier membership of the state panics, however many
 // scopes the later memberships opened at its depth, and leaves their open

@@ -1,5 +1,16 @@
 package isolate
 
+// The shared state of TestTorture (race_test.go), its invariant checks,
+// and the ways to isolate that workers and outsiders pick from; and the
+// grace periods' part: an RCU object that running members read and hold
+// (across harmless scopes, Poll and isolations, never across an idle
+// state), which outsiders and members inside Idle scopes replace, retiring
+// the old version after Synchronize, SynchronizeContext or Defer. The
+// checks: no member reads or holds a retired version, and under -race no
+// retiring write races with a member's read; deferred funcs run in Defer
+// order; at the end no grace period waits and no func is pending.
+// Outsiders also call Synchronize inside their full sections.
+
 import (
 	"context"
 	"errors"
@@ -11,17 +22,6 @@ import (
 	"testing"
 	"time"
 )
-
-// The shared state of TestTorture (race_test.go), its invariant checks,
-// and the ways to isolate that workers and outsiders pick from; and the
-// grace periods' part: an RCU object that running members read and hold
-// (across harmless scopes, Poll and isolations, never across an idle
-// state), which outsiders and members inside Idle scopes replace, retiring
-// the old version after Synchronize, SynchronizeContext or Defer. The
-// checks: no member reads or holds a retired version, and under -race no
-// retiring write races with a member's read; deferred funcs run in Defer
-// order; at the end no grace period waits and no func is pending.
-// Outsiders also call Synchronize inside their full sections.
 
 // tortureObj is an object that members may hold across harmless scopes but
 // not across idle ones; a full isolation frees it.

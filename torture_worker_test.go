@@ -1,12 +1,13 @@
 package isolate
 
+// The workers and sleepers of TestTorture (race_test.go): what a member of
+// the torture test does, one random operation after another.
+
 import (
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
-
-// The workers and sleepers of TestTorture (race_test.go).
 
 // A tortureWorker is a member (between memberships an outsider) that runs
 // random nests of scopes. Its fields are its own; running and holding

@@ -1,9 +1,9 @@
 package isolate
 
-import "testing"
-
 // Benchmarks of the callback frameworks' calls: a member joined idle, and
 // its busy scope around each callback.
+
+import "testing"
 
 // BenchmarkBusy measures opening and ending a busy scope of a member that
 // joined idle: what a callback pays to run as a member. The member runs

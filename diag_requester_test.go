@@ -1,5 +1,12 @@
 package isolate
 
+// Tests of whom a stall report names as the requester: a member that asks
+// through the Isolator (named or unnamed, found by its goroutine's arch.G,
+// also from a harmless or a busy scope) is the requester and waits for
+// itself, a Join inside one's own isolation is a deadlock reported as such,
+// and a goroutine that is no member (or joined one idle for others) asks as
+// an outsider.
+
 import (
 	"context"
 	"slices"
@@ -43,7 +50,7 @@ func TestStallReportFindsUnnamedMemberAskingThroughIsolator(t *testing.T) {
 			assert.Equal(t, "member-1", r.Requester.Member.Name)
 			assert.Equal(t, StateRunning, r.Requester.Member.State)
 			assert.True(t, r.WaitsForItself)
-			assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "call site: %+v", r.Requester.Caller) // askCases calls there
+			assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_requester_test.go"), "call site: %+v", r.Requester.Caller) // askCases calls there
 			assert.Equal(t, []string{"member-1"}, names(r.Blockers))
 			assert.Contains(t, r.String(), "requested by member member-1 (running")
 			assert.Contains(t, r.String(), "it waits for itself")
@@ -203,4 +210,121 @@ func TestStallReportFindsBusyCallbackAskingThroughIsolator(t *testing.T) {
 	require.ErrorIs(t, <-done, context.Canceled)
 	close(stop)
 	cb.Leave()
+}
+
+// askCases are the requests that a goroutine makes through the Isolator,
+// each with the kind of report it stalls as.
+var askCases = []struct {
+	name string
+	kind StallKind
+	ask  func(context.Context, *Isolator) error
+}{
+	{"Isolate", StallIsolation, func(ctx context.Context, iso *Isolator) error {
+		_, err := iso.IsolateContext(ctx)
+		return err
+	}},
+	{"IsolateFull", StallFullIsolation, func(ctx context.Context, iso *Isolator) error {
+		_, err := iso.IsolateFullContext(ctx)
+		return err
+	}},
+	{"Synchronize", StallGracePeriod, func(ctx context.Context, iso *Isolator) error {
+		return iso.SynchronizeContext(ctx)
+	}},
+}
+
+// A member's goroutine that asks through the Isolator is the report's
+// requester, and the report says it waits for itself.
+func TestStallReportFindsMemberAskingThroughIsolator(t *testing.T) {
+	for _, c := range askCases {
+		t.Run(c.name, func(t *testing.T) {
+			iso, reports := reportSink(20 * time.Millisecond)
+			other := iso.JoinNamed("other") // idle: blocks nothing
+			idle := other.Idle()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error)
+			go func() {
+				m := iso.JoinNamed("worker-1")
+				defer m.Leave()
+				done <- c.ask(ctx, iso) // the mistake: through the Isolator
+			}()
+			r := awaitReport(t, reports, "self-wait", func(r StallReport) bool { return r.Requester.Member != nil })
+			assert.Equal(t, c.kind, r.Kind)
+			assert.Equal(t, "worker-1", r.Requester.Member.Name)
+			assert.True(t, r.WaitsForItself)
+			assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_requester_test.go"), "call site: %+v", r.Requester.Caller)
+			assert.Equal(t, []string{"worker-1"}, names(r.Blockers))
+			assert.Contains(t, r.String(), "requested by member worker-1 (running")
+			assert.Contains(t, r.String(), "it waits for itself")
+			cancel()
+			require.ErrorIs(t, <-done, context.Canceled)
+			idle.End()
+			other.Leave()
+		})
+	}
+}
+
+// A member that asks through the Isolator from a harmless scope is still
+// the requester; a plain request does not wait for it.
+func TestStallReportNamesHarmlessMemberAsRequester(t *testing.T) {
+	iso, reports := reportSink(20 * time.Millisecond)
+	joined, stop, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() { blockInReceive(iso, joined, stop); close(done) }()
+	<-joined
+	asked := make(chan func())
+	go func() {
+		m := iso.JoinNamed("asker")
+		defer m.Leave()
+		sc := m.Harmless()
+		release := iso.Isolate() // through the Isolator, but harmless
+		asked <- release
+		<-asked
+		sc.End()
+	}()
+	r := awaitReport(t, reports, "harmless asker", func(r StallReport) bool { return r.Requester.Member != nil })
+	assert.Equal(t, "asker", r.Requester.Member.Name)
+	assert.Equal(t, StateHarmless, r.Requester.Member.State)
+	assert.False(t, r.WaitsForItself, "a plain request does not wait for a harmless member")
+	assert.Equal(t, []string{"receiver"}, names(r.Blockers))
+	close(stop)
+	<-done
+	release := <-asked
+	release()
+	asked <- nil
+}
+
+// A member whose goroutine joins again inside its own isolation waits for
+// itself: a deadlock, reported as such.
+func TestJoinInsideOwnIsolationIsReported(t *testing.T) {
+	joinInsideOwnIsolation(t, func(iso *Isolator) Member { return iso.JoinNamed("worker-1") }, "worker-1")
+}
+
+// joinInsideOwnIsolation runs a member, joined by join and named name in
+// reports, whose goroutine joins again inside its own isolation, and checks
+// the report of the deadlock.
+func joinInsideOwnIsolation(t *testing.T, join func(*Isolator) Member, name string) {
+	t.Helper()
+	iso, reports := reportSink(20 * time.Millisecond)
+	handoff := make(chan func())
+	left := make(chan struct{})
+	go func() {
+		m := join(iso)
+		release := m.Isolate()
+		handoff <- release  // so that the test can end the deadlock
+		other := iso.Join() // the mistake: waits for m's own isolation
+		other.Leave()
+		m.Leave()
+		close(left)
+	}()
+	release := <-handoff
+	r := awaitReport(t, reports, "join in own isolation", func(r StallReport) bool { return r.Kind == StallJoin })
+	require.NotNil(t, r.Requester.Member)
+	assert.Equal(t, name, r.Requester.Member.Name)
+	assert.Equal(t, StateIsolated, r.Requester.Member.State)
+	assert.True(t, r.WaitsForItself)
+	require.NotNil(t, r.Holder)
+	require.NotNil(t, r.Holder.Member)
+	assert.Equal(t, name, r.Holder.Member.Name)
+	assert.Contains(t, r.String(), "it waits for itself")
+	release() // the member's goroutine no longer touches m until Join returns
+	<-left
 }

@@ -1,6 +1,13 @@
 package isolate
 
+// Tests of an Isolator that outlives testing/synctest bubbles, as a
+// package-level Isolator does when one test's bubble follows another's:
+// what it keeps for reuse (member states, the channels their waiters park
+// on, requests, slots, the held-report timer) must carry nothing of one
+// bubble into the next.
+
 import (
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -99,4 +106,100 @@ func bubbleRound(t *testing.T, settle func()) {
 	close(other)
 	<-done
 	<-done
+}
+
+// twoBubblesIso is the package-level Isolator of
+// TestPackageIsolatorInTwoBubbles.
+var twoBubblesIso Isolator
+
+// heldReportIso is the package-level Isolator of
+// TestHeldReportInSecondBubble; heldReports are its reports.
+var (
+	heldReportsMu sync.Mutex
+	heldReports   []StallReport
+)
+
+var heldReportIso = Isolator{OnStall: func(r StallReport) {
+	heldReportsMu.Lock()
+	heldReports = append(heldReports, r)
+	heldReportsMu.Unlock()
+}}
+
+// holdOnce makes a member of iso be held back by an outsider's
+// isolation for hold (fake time), then lets it go and leaves; it returns
+// whether the held member's End was blocked meanwhile.
+func holdOnce(t *testing.T, iso *Isolator, hold time.Duration) {
+	t.Helper()
+	joined := make(chan Member)
+	endNow := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		m := iso.Join()
+		sc := m.Harmless()
+		joined <- m
+		<-endNow
+		sc.End() // held while the isolation runs: waits on its slot
+		m.Leave()
+		close(ended)
+	}()
+	<-joined
+	release := iso.Isolate()
+	close(endNow)
+	synctest.Wait()
+	select {
+	case <-ended:
+		t.Fatal("the member's End returned inside an isolation")
+	default:
+	}
+	time.Sleep(hold)
+	release()
+	<-ended
+}
+
+// Each bubble holds a member back on a package-level Isolator. The
+// member's slot keeps the channel its waiter parks on (wait.go, arm makes
+// it once): made in the first bubble, it is used in the second.
+func TestPackageIsolatorInTwoBubbles(t *testing.T) {
+	for i := range 3 {
+		ok := t.Run("bubble", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				holdOnce(t, &twoBubblesIso, time.Millisecond)
+			})
+		})
+		if !ok {
+			t.Fatalf("bubble %d failed", i)
+		}
+	}
+}
+
+// Held-isolation reports on a package-level Isolator: a first bubble holds
+// a member briefly (no report due), so that the held timer is left armed
+// in a bubble that ends; a second bubble, starting at the same fake time,
+// holds a member for 5s: a report is due.
+func TestHeldReportInSecondBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		holdOnce(t, &heldReportIso, 10*time.Millisecond)
+	})
+	// Keep the first bubble's slot (its waiter's channel belongs to that
+	// bubble: see TestPackageIsolatorInTwoBubbles) out of the way.
+	pin := heldReportIso.JoinIdle()
+	defer pin.Leave()
+	synctest.Test(t, func(t *testing.T) {
+		heldReportsMu.Lock()
+		heldReports = nil
+		heldReportsMu.Unlock()
+		holdOnce(t, &heldReportIso, 5*time.Second)
+		synctest.Wait()
+		heldReportsMu.Lock()
+		defer heldReportsMu.Unlock()
+		found := false
+		for _, r := range heldReports {
+			if r.Kind == StallHeldIsolation {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("a member held 5s (StallAfter 1s) was never reported; reports: %v", heldReports)
+		}
+	})
 }

@@ -1,5 +1,8 @@
 package isolate
 
+// Benchmarks of diagnostics: what a named member pays to join, and one stall
+// report.
+
 import (
 	"sync"
 	"testing"

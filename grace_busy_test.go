@@ -1,18 +1,23 @@
 package isolate
 
+// Tests of grace periods against callback members: a busy scope is waited
+// for until its End (which counts as an idle entry), also when it is opened
+// in unusual places (a harmless scope, an idle scope inside the member's
+// own section), and a member joined idle that isolates without a busy
+// scope is waited for until its release. Busy's doc: "Busy makes the
+// member run until the scope's End is called"; Synchronize's: it waits for
+// every member that was not idle when it was called. Defer against busy
+// members is in grace_defer_test.go.
+
 import (
 	"testing"
 	"testing/synctest"
 )
 
-// Grace periods against Busy scopes opened in unusual places. Busy's doc:
-// "Busy makes the member run until the scope's End is called"; Synchronize's:
-// it waits for every member that was not idle when it was called.
-
 // A busy scope opened in a harmless scope ends harmless: a grace period
 // that began inside it goes on waiting through the harmless scope and the
 // running that follows, until an idle entry.
-func TestReviewGraceBusyInsideHarmless(t *testing.T) {
+func TestGraceBusyInsideHarmless(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -33,7 +38,7 @@ func TestReviewGraceBusyInsideHarmless(t *testing.T) {
 
 // A member that joined idle and isolates without a busy scope runs its
 // section (its word says running): a grace period waits for the release.
-func TestReviewGraceIdleJoinedIsolates(t *testing.T) {
+func TestGraceIdleJoinedIsolates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -57,7 +62,7 @@ func TestReviewGraceIdleJoinedIsolates(t *testing.T) {
 // runs again and may take references, so a grace period that begins now
 // must wait for it. Busy's "changes nothing inside the member's own
 // isolated section" leaves the word idle instead.
-func TestReviewGraceBusyInsideIdleInsideOwnSection(t *testing.T) {
+func TestGraceBusyInsideIdleInsideOwnSection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -72,5 +77,32 @@ func TestReviewGraceBusyInsideIdleInsideOwnSection(t *testing.T) {
 		a.do(t, "Idle End", id.End)
 		a.do(t, "release", release)
 		a.do(t, "Leave", m.Leave)
+	})
+}
+
+// A grace period waits for a busy member, and ends with its End, which
+// counts an idle entry; an idle-joined member is not waited for.
+func TestGraceWaitsForBusyMember(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		m := a.joinIdle(t, &iso)
+		goOp(iso.Synchronize).wait(t, "Synchronize with an idle-joined member")
+
+		var sc Scope
+		a.do(t, "Busy", func() { sc = m.Busy() })
+		sync1 := goOp(iso.Synchronize)
+		sync1.blocked(t, "Synchronize while the member is busy")
+		a.do(t, "End", sc.End)
+		sync1.wait(t, "Synchronize after the busy scope ended")
+
+		// A busy scope inside an idle scope: the same.
+		var idle Scope
+		a.do(t, "Idle, Busy", func() { idle = m.Idle(); sc = m.Busy() })
+		sync2 := goOp(iso.Synchronize)
+		sync2.blocked(t, "Synchronize while busy in an idle scope")
+		a.do(t, "End", sc.End)
+		sync2.wait(t, "Synchronize after the busy scope in Idle ended")
+		a.do(t, "end Idle, Leave", func() { idle.End(); m.Leave() })
 	})
 }

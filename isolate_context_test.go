@@ -1,5 +1,13 @@
 package isolate
 
+// Tests of the ...Context forms of isolation (IsolateContext and
+// IsolateFullContext, members' and outsiders'): a request gives up when
+// its context ends, or at once when it is done already, and leaves no
+// trace (whom it held back runs, a member's own request does not wait for
+// the others); a grant that races with the cancellation is rolled back.
+// SynchronizeContext and BarrierContext are grace_ tests. Focused tests,
+// as helpers_test.go describes.
+
 import (
 	"context"
 	"strings"
@@ -12,12 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// S6 and S7: cancellation of requests, and panics in sections.
-// See semantics_core_test.go for how these focused tests work.
-
-// S6: IsolateContext gives up when ctx ends, with an error that wraps
+// IsolateContext gives up when ctx ends, with an error that wraps
 // ctx.Err(), for outsiders and members, full and plain.
-func TestS6IsolateContextGivesUp(t *testing.T) {
+func TestIsolateContextGivesUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		x := newActor(t)
@@ -92,9 +97,9 @@ func TestS6IsolateContextGivesUp(t *testing.T) {
 	})
 }
 
-// S6: an abandoned request leaves no trace: the members and Joins it held
+// An abandoned request leaves no trace: the members and Joins it held
 // back are woken, and members are not held back afterwards.
-func TestS6AbandonedRequestWakesWhomItHeld(t *testing.T) {
+func TestAbandonedRequestWakesWhomItHeld(t *testing.T) {
 	for _, full := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "full"}[full], func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -151,9 +156,9 @@ func TestS6AbandonedRequestWakesWhomItHeld(t *testing.T) {
 	}
 }
 
-// S6: a member's abandoned request puts it back to running as soon as no
+// A member's abandoned request puts it back to running as soon as no
 // isolation is granted; it does not wait for the requests queued behind.
-func TestS6AbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
+func TestAbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -205,9 +210,9 @@ func TestS6AbandonedMemberRequestDoesNotWaitForOthers(t *testing.T) {
 	})
 }
 
-// S6: a context that is done already makes IsolateContext return at once,
+// A context that is done already makes IsolateContext return at once,
 // even when it would wait, and leaves no trace.
-func TestS6IsolateContextAlreadyDone(t *testing.T) {
+func TestIsolateContextAlreadyDone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -258,9 +263,9 @@ func TestS6IsolateContextAlreadyDone(t *testing.T) {
 	})
 }
 
-// S6: a grant that races with the cancellation is rolled back: the caller
+// A grant that races with the cancellation is rolled back: the caller
 // sees one outcome, and an error leaves no isolation held.
-func TestS6GrantRacingCancellation(t *testing.T) {
+func TestGrantRacingCancellation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -310,38 +315,6 @@ func TestS6GrantRacingCancellation(t *testing.T) {
 		assert.Equal(t, uint64(2*rounds+won), st.Isolations, "grants rolled back are not counted")
 		assert.Equal(t, uint64(won), st.Waited, "the waits of grants rolled back are not counted")
 		assert.Equal(t, uint64(lost), st.Abandoned)
-		a.do(t, "end and Leave", func() { end(); m.Leave() })
-	})
-}
-
-// S7: a panic inside `defer ....Isolate()()` releases the isolation.
-func TestS7PanicInSectionReleases(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		var end func()
-		a.do(t, "Harmless", func() { end = m.Harmless().End })
-
-		p := panicOf(func() {
-			defer iso.Isolate()()
-			panic("boom")
-		})
-		assert.Equal(t, "boom", p)
-		isolatesAtOnce(t, &iso, "outsider's isolation released by the panic")
-
-		a.do(t, "member panics in its section", func() {
-			end()
-			p = panicOf(func() {
-				defer m.Isolate()()
-				defer m.Harmless().End()
-				panic("boom")
-			})
-			assert.False(t, m.Isolated())
-			end = m.Harmless().End
-		})
-		assert.Equal(t, "boom", p)
-		isolatesAtOnce(t, &iso, "member's isolation released by the panic")
 		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})
 }

@@ -1,17 +1,10 @@
 package isolate
 
-import (
-	"fmt"
-	"math/rand/v2"
-	"slices"
-	"sync"
-	"testing"
-	"time"
-
-	"github.com/isolatekit/isolate/internal/seedref"
-	"github.com/stretchr/testify/require"
-)
-
+// Tests against a reference model. A test that compares this package with
+// another implementation of the same semantics goes in a model_ file;
+// FuzzOps checks against a model of its own (fuzzModel, fuzz_*_test.go),
+// and model/ checks the protocol itself with Spin.
+//
 // Differential tests: the same operation sequences run against this package
 // and against internal/seedref, HAProxy's shared-mask rendez-vous point with
 // the fixes HAProxy made later. seedref has fixed threads that start
@@ -49,6 +42,18 @@ import (
 //
 // Neither timing nor grant order is compared: seedref grants whoever wins a
 // race on the mask, this package grants in arrival order.
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/isolatekit/isolate/internal/seedref"
+	"github.com/stretchr/testify/require"
+)
 
 // diffWait is how long a call must stay blocked to count as blocked in the
 // sequential test: short, since a slow machine can only make such a check

@@ -1,5 +1,14 @@
 package isolate
 
+// A torture test of callback members: exclusion and grace periods under
+// Busy/JoinIdle, mixed with every other way in and out of running: Join,
+// Harmless, Idle, Poll, member and outsider isolations (plain, full, try,
+// context), Leave and rejoin, Synchronize and Defer.
+//
+// The torture_ files hold random-load tests that mix several behaviours and
+// check invariants throughout (TestTorture, race_test.go, is the main one);
+// a stress test of one behaviour stays in the file of that behaviour.
+
 import (
 	"context"
 	"fmt"
@@ -10,26 +19,21 @@ import (
 	"time"
 )
 
-// Exclusion and grace periods under Busy/JoinIdle, mixed with every other
-// way in and out of running: Join, Harmless, Idle, Poll, member and outsider
-// isolations (plain, full, try, context), Leave and rejoin, Synchronize and
-// Defer.
-
-type reviewObj struct {
+type busyObj struct {
 	freed atomic.Bool
 }
 
-type reviewWorld struct {
+type busyWorld struct {
 	iso Isolator
 	// running counts members in running sections; refs those that may hold
 	// references (running or harmless inside a running section).
 	running, refs atomic.Int64
 	shared        int // written only isolated, read by running members
-	cur           atomic.Pointer[reviewObj]
+	cur           atomic.Pointer[busyObj]
 	errs          chan string
 }
 
-func (w *reviewWorld) fail(format string, args ...any) {
+func (w *busyWorld) fail(format string, args ...any) {
 	select {
 	case w.errs <- fmt.Sprintf(format, args...):
 	default:
@@ -38,14 +42,14 @@ func (w *reviewWorld) fail(format string, args ...any) {
 
 // section is a running member's stretch of work: reads the shared value and
 // checks that the object it loaded is not freed until it lets go of it.
-func (w *reviewWorld) section(m Member, r *rand.Rand) {
+func (w *busyWorld) section(m Member, r *rand.Rand) {
 	w.sectionIn(m, r, true)
 }
 
 // sectionIn is section, with full isolations only if mayFull is set: not
 // in a busy scope opened in a harmless scope, where IsolateFull panics
 // (the member may hold references).
-func (w *reviewWorld) sectionIn(m Member, r *rand.Rand, mayFull bool) {
+func (w *busyWorld) sectionIn(m Member, r *rand.Rand, mayFull bool) {
 	w.running.Add(1)
 	w.refs.Add(1)
 	_ = w.shared // a data race if an isolation writes meanwhile
@@ -122,7 +126,7 @@ func (w *reviewWorld) sectionIn(m Member, r *rand.Rand, mayFull bool) {
 	w.running.Add(-1)
 }
 
-func (w *reviewWorld) worker(stop *atomic.Bool, seed uint64, wg *sync.WaitGroup) {
+func (w *busyWorld) worker(stop *atomic.Bool, seed uint64, wg *sync.WaitGroup) {
 	defer wg.Done()
 	r := rand.New(rand.NewPCG(seed, 7))
 	m := w.iso.JoinIdle()
@@ -173,7 +177,7 @@ func (w *reviewWorld) worker(stop *atomic.Bool, seed uint64, wg *sync.WaitGroup)
 	m.Leave()
 }
 
-func (w *reviewWorld) isolator(stop *atomic.Bool, seed uint64, wg *sync.WaitGroup) {
+func (w *busyWorld) isolator(stop *atomic.Bool, seed uint64, wg *sync.WaitGroup) {
 	defer wg.Done()
 	r := rand.New(rand.NewPCG(seed, 9))
 	for !stop.Load() {
@@ -198,13 +202,13 @@ func (w *reviewWorld) isolator(stop *atomic.Bool, seed uint64, wg *sync.WaitGrou
 			}
 			full = true
 		case 4: // retire the object after a grace period
-			next := &reviewObj{}
+			next := &busyObj{}
 			old := w.cur.Swap(next)
 			w.iso.Synchronize()
 			old.freed.Store(true)
 			continue
 		case 5:
-			next := &reviewObj{}
+			next := &busyObj{}
 			old := w.cur.Swap(next)
 			w.iso.Defer(func() { old.freed.Store(true) })
 			continue
@@ -220,14 +224,14 @@ func (w *reviewWorld) isolator(stop *atomic.Bool, seed uint64, wg *sync.WaitGrou
 	}
 }
 
-func TestReviewBusyExclusionAndGraceStress(t *testing.T) {
+func TestBusyExclusionAndGraceStress(t *testing.T) {
 	d := 300 * time.Millisecond
 	if testing.Short() {
 		d = 50 * time.Millisecond
 	}
-	w := &reviewWorld{errs: make(chan string, 1)}
+	w := &busyWorld{errs: make(chan string, 1)}
 	w.iso.StallAfter = -1
-	w.cur.Store(&reviewObj{})
+	w.cur.Store(&busyObj{})
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	for i := range 4 {

@@ -1,5 +1,11 @@
 package isolate
 
+// Tests of the report path under load (every kind of report, Blockers and
+// Stats, while requests come and go): exclusion holds, every report names
+// whom it waits for, and under -race the report path does not race with the
+// requests. A test of what one report says goes in the diag_ file of its
+// kind.
+
 import (
 	"fmt"
 	"math/rand/v2"
@@ -16,7 +22,7 @@ import (
 // report must name whom it waits for: a blocker or a holder for a request,
 // a blocker for a grace period, a holder and a waiter for a held isolation.
 // Under -race, the report path must not race with the requests.
-func reviewReportsUnderLoad(t *testing.T, d time.Duration, nobody bool) {
+func reportsUnderLoad(t *testing.T, d time.Duration, nobody bool) {
 	var bad atomic.Value
 	var reports atomic.Int64
 	iso := &Isolator{StallAfter: 300 * time.Microsecond}
@@ -113,26 +119,22 @@ func reviewReportsUnderLoad(t *testing.T, d time.Duration, nobody bool) {
 	t.Logf("%d reports", reports.Load())
 }
 
-// Exclusion holds and the report path works under load.
-func TestReviewReportsUnderLoad(t *testing.T) {
-	reviewReportsUnderLoad(t, 300*time.Millisecond, false)
+// Exclusion holds and the report path works under load. Under -race it
+// also checks that a report reads the request only under mu: by the time
+// it is made, the request may have been granted, released and reused by
+// another outsider's isolation, which writes req.full under mu (a read of
+// req.full after the unlock was reported within a few hundred reports).
+func TestStallReportsUnderLoad(t *testing.T) {
+	reportsUnderLoad(t, 300*time.Millisecond, false)
 }
 
-// reportStall reads req.full after it unlocks mu (stall_watch.go, "if
-// req.full { methods = isolateFullMethods }"): by then the request may have
-// been granted, released, and reused by another outsider's isolate, which
-// writes req.full under mu (isolator.go, isolate: "req.full = full"). The
-// race detector reports it within a few hundred reports.
-func TestReviewReportPathRace(t *testing.T) {
-	reviewReportsUnderLoad(t, 300*time.Millisecond, false)
-}
-
-// A request's report made while the last blocker's kick is in flight (the
-// member swapped its word to idle or harmless and waits for mu to run
-// schedule) names no blocker and no holder: the wait is over but for the
-// grant. reportStall makes it anyway, where reportGraceStall skips the same
-// case ("every member has been idle: over, but for the waiter's
-// wake-up"). Probabilistic: it fails within a second or two of load.
-func TestReviewRequestReportNamesNobody(t *testing.T) {
-	reviewReportsUnderLoad(t, 3*time.Second, true)
+// Every report names whom it waits for. A request's report due while the
+// last blocker's kick is in flight (the member swapped its word to idle or
+// harmless and waits for mu to run schedule) would name no blocker and no
+// holder, the wait being over but for the grant: reportStall skips it, as
+// reportGraceStall skips the same case ("every member has been idle: over,
+// but for the waiter's wake-up"). Probabilistic: without the skip, such a
+// report came within a second or two of load.
+func TestStallReportsNameWhomTheyWaitFor(t *testing.T) {
+	reportsUnderLoad(t, 3*time.Second, true)
 }

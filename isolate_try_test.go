@@ -1,5 +1,10 @@
 package isolate
 
+// Tests of TryIsolate, members' and outsiders': it succeeds when nothing
+// would wait and otherwise fails leaving no trace; and of Member.Isolated.
+// Poll is tested with the scopes (scope_test.go). Focused tests, as
+// helpers_test.go describes.
+
 import (
 	"testing"
 	"testing/synctest"
@@ -7,69 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Poll, TryIsolate and Member.Isolated.
-// See semantics_core_test.go for how these focused tests work.
-
-// Poll lets a requested isolation run, and returns after its release.
-func TestPollLetsIsolationRun(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		a.do(t, "Poll with nothing pending", func() {
-			m.Poll()
-			assert.Equal(t, modeRunning, m.mb.word.load().mode(), "Poll changed the state")
-		})
-		var rel func()
-		o := isolateOp(iso.Isolate, &rel)
-		o.blocked(t, "isolation while the member runs")
-		p := a.start(m.Poll)
-		o.wait(t, "isolation once the member polls")
-		p.blocked(t, "Poll during the isolation")
-		rel()
-		p.wait(t, "Poll after the release")
-		// Back to running.
-		o = isolateOp(iso.Isolate, &rel)
-		o.blocked(t, "isolation after the member's Poll returned")
-		p = a.start(m.Poll)
-		o.wait(t, "isolation")
-		rel()
-		p.wait(t, "Poll")
-		a.do(t, "Leave", m.Leave)
-	})
-}
-
-// Poll inside a harmless, idle or own isolated scope does nothing and never
-// waits.
-func TestPollNoOpInScopes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		a := newActor(t)
-		m := a.join(t, &iso)
-		var end, rel func()
-		for _, open := range []func() func(){func() func() { return m.Harmless().End }, func() func() { return m.Idle().End }} {
-			a.do(t, "open scope", func() { end = open() })
-			isolateOp(iso.Isolate, &rel).wait(t, "isolation")
-			a.do(t, "Poll in the scope during an isolation", m.Poll)
-			rel()
-			a.do(t, "end", end)
-		}
-		a.do(t, "Isolate", func() { rel = m.Isolate() })
-		var relB func()
-		ob := isolateOp(iso.Isolate, &relB)
-		waitQueued(t, &iso, 1, 0)
-		a.do(t, "Poll in own section with a request pending", func() {
-			m.Poll()
-			assert.True(t, m.Isolated())
-		})
-		ob.blocked(t, "the request after the owner's Poll")
-		a.do(t, "release, Harmless", func() { rel(); end = m.Harmless().End })
-		ob.wait(t, "the request")
-		relB()
-		a.do(t, "end and Leave", func() { end(); m.Leave() })
-	})
-}
 
 // TryIsolate succeeds when nothing would wait and otherwise fails leaving
 // no trace.
@@ -203,5 +145,34 @@ func TestIsolated(t *testing.T) {
 		b.do(t, "another member's view", func() { assert.False(t, mb.Isolated()) })
 		a.do(t, "release and Leave", func() { rel(); m.Leave() })
 		b.do(t, "end and Leave", func() { endB(); mb.Leave() })
+	})
+}
+
+// A failed TryIsolate leaves no watched flag behind: the member it found
+// running must not take the Isolator's lock on its next transitions.
+func TestWithdrawnRequestLeavesNoWatchedFlag(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	_, ok := iso.TryIsolate()
+	require.False(t, ok)
+	assert.False(t, m.mb.word.load().watched(), "watched flag left by a withdrawn request")
+	assert.Equal(t, [2]sighting{}, iso.watching)
+
+	// Nor does a request abandoned through its context, nor a granted
+	// one.
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		a := newActor(t)
+		m := a.join(t, &iso)
+		var rel func()
+		o := isolateOp(iso.Isolate, &rel)
+		o.blocked(t, "isolation while the member runs")
+		assert.True(t, m.mb.word.load().watched(), "the blocker is watched")
+		var end func()
+		a.do(t, "Harmless", func() { end = m.Harmless().End })
+		o.wait(t, "isolation")
+		assert.Equal(t, [2]sighting{}, iso.watching)
+		rel()
+		a.do(t, "end and Leave", func() { end(); m.Leave() })
 	})
 }

@@ -1,21 +1,25 @@
 package isolate
 
+// Tests of Do (combine.go), members' and outsiders': the order of the
+// sections, batches that share an isolation, how the waiting caller waits,
+// Do inside one's own isolation, panics and runtime.Goexit in sections,
+// misuse, stress under load, and allocations. Do's stall report is in
+// diag_stall_test.go, its benchmark in bench_combine_test.go.
+//
+// The focused ones queue sections behind a running member, which keeps the
+// first caller's isolation waiting, so that the queue is known when the
+// member lets it in.
+
 import (
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Tests of Do (combine.go). The focused ones queue sections behind a
-// running member, which keeps the first caller's isolation waiting, so that
-// the queue is known when the member lets it in.
 
 // doCall is one Do call on a goroutine of its own: ran is set by its
 // section, returned after Do returned (and saw ran set then).
@@ -467,35 +471,4 @@ func TestDoAllocs(t *testing.T) {
 	sc := m.Harmless() // iso.Do from a running member would wait for it
 	require.Zero(t, testing.AllocsPerRun(100, func() { iso.Do(f) }), "Isolator.Do")
 	sc.End()
-}
-
-// A combiner that waits long is reported like any isolation request, at
-// the call site of its Do.
-func TestDoStallReportNamesCallSite(t *testing.T) {
-	reports := make(chan StallReport, 4)
-	iso := &Isolator{StallAfter: 20 * time.Millisecond, OnStall: func(r StallReport) { reports <- r }}
-	stuck := iso.JoinNamed("stuck")
-	done := make(chan struct{})
-	go func() {
-		iso.Do(func() {})
-		done <- struct{}{}
-	}()
-	r := <-reports
-	assert.Nil(t, r.Requester.Member, "an outsider asked")
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "combine_test.go"), "the outsider's Do: %+v", r.Requester.Caller)
-	stuck.Leave()
-	<-done
-	stuck = iso.JoinNamed("stuck")
-	go func() {
-		m := iso.JoinNamed("writer")
-		m.Do(func() {})
-		m.Leave()
-		done <- struct{}{}
-	}()
-	r = <-reports
-	require.NotNil(t, r.Requester.Member)
-	assert.Equal(t, "writer", r.Requester.Member.Name)
-	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "combine_test.go"), "the member's Do: %+v", r.Requester.Caller)
-	stuck.Leave()
-	<-done
 }

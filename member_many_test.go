@@ -1,7 +1,12 @@
 package isolate
 
+// Tests of many members: thousands of them over many groups of 64 slots,
+// churn while isolations run, members parked in harmless or idle scopes
+// that isolations never wake, and scan's shortcut over dense slot groups.
+// What a burst of members leaves behind is in member_memory_test.go.
+
 import (
-	"errors"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,13 +17,10 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// S9 to S11: many members, parked members, happens-before.
-// See semantics_core_test.go for how these focused tests work.
-
-// S9: more than a thousand members, over many groups of 64 slots: an
+// More than a thousand members, over many groups of 64 slots: an
 // isolation waits for a running member in the last group and proceeds when
 // every member is harmless.
-func TestS9ThousandsOfMembers(t *testing.T) {
+func TestThousandsOfMembers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		const n = 1100
@@ -38,9 +40,9 @@ func TestS9ThousandsOfMembers(t *testing.T) {
 	})
 }
 
-// S9 and S1: a thousand members join and leave at any time while outsiders
+// A thousand members join and leave at any time while outsiders
 // and members isolate; no member runs inside an isolated section.
-func TestS9ChurnWithIsolations(t *testing.T) {
+func TestMemberChurnWithIsolations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		members := 1000
@@ -113,10 +115,10 @@ func TestS9ChurnWithIsolations(t *testing.T) {
 	})
 }
 
-// S10: members parked in harmless or idle scopes cost nothing: isolations
+// Members parked in harmless or idle scopes cost nothing: isolations
 // complete while they sit in a channel receive, nothing touches their slots
 // (no watched flag, never held), and their ends pass without waiting.
-func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
+func TestParkedMembersAreNeverWoken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		const n = 100
@@ -189,76 +191,68 @@ func TestS10ParkedMembersAreNeverWoken(t *testing.T) {
 	})
 }
 
-// S11: happens-before, as the race detector sees it. Plain data written in
-// isolated sections is read by members after their harmless ends; plain
-// data written by members before they become harmless is read in isolated
-// sections. Any missing edge is a reported race under -race.
-func TestS11HappensBefore(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		const members = 4
-		iterations := 2000 // per member
-		if testing.Short() {
-			iterations = 500
+// scan's dense-group shortcut (slotGroup.all) must find what a slot-by-slot
+// search finds: the first active slot at or after the cursor whose state
+// lacks the needed bits, other than the requester's, and leave the cursor
+// there (unchanged when there is none). Tables of random size, with members
+// that left, random states and watched flags, a requester or none, and a
+// random cursor.
+func TestScanFindsFirstBlocker(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for iter := range 2000 {
+		iso := &Isolator{DisableLeakCheck: true}
+		ms := make([]Member, 1+rng.IntN(200))
+		for i := range ms {
+			ms[i] = iso.Join()
 		}
-		var shared [4]int     // written in sections, read by running members
-		var own [members]int  // each written by its member while running
-		var seen [members]int // written in sections: what they saw of own
-		write := func() {
-			for i := range own {
-				if own[i] < seen[i] {
-					t.Errorf("member %d's counter went back: %d < %d", i, own[i], seen[i])
-				}
-				seen[i] = own[i]
+		for i, m := range ms {
+			if rng.IntN(4) == 0 {
+				m.Leave()
+				ms[i] = Member{}
+				continue
 			}
-			shared[0]++
-			for j := 1; j < len(shared); j++ {
-				shared[j] = shared[0]
+			// Mostly idle, so that whole groups pass the shortcut.
+			st := modeIdle
+			switch r := rng.IntN(100); {
+			case r < 2:
+				st = modeRunning
+			case r < 10:
+				st = modeHarmless
+			}
+			word := uint32(st)
+			if rng.IntN(10) == 0 {
+				word |= wordWatched
+			}
+			m.mb.word.v.Store(word)
+		}
+		var req request
+		if k := rng.IntN(len(ms)); ms[k] != (Member{}) && rng.IntN(2) == 0 {
+			req.member = ms[k].mb
+		}
+		need := modeHarmless
+		if rng.IntN(2) == 0 {
+			need = modeIdle
+		}
+
+		from := rng.IntN(len(iso.table.Load().groups) * groupSize)
+		var want *slot
+		for _, m := range ms {
+			if m != (Member{}) && m.mb.slot.index >= from && m.mb != req.member &&
+				m.mb.word.load().blocks(need) &&
+				(want == nil || m.mb.slot.index < want.index) {
+				want = m.mb.slot
 			}
 		}
-		var finished atomic.Int32
-		var g errgroup.Group
-		for i := range members {
-			g.Go(func() error {
-				defer finished.Add(1)
-				m := iso.Join()
-				defer m.Leave()
-				for k := range iterations {
-					own[i]++
-					for j := range shared {
-						if shared[j] != shared[0] {
-							return errors.New("torn shared data seen by a running member")
-						}
-					}
-					switch k % 3 {
-					case 0:
-						m.Harmless().End()
-					case 1:
-						m.Idle().End()
-					case 2:
-						m.Poll()
-					}
-					if k%10 == 0 {
-						rel := m.Isolate()
-						write()
-						rel()
-					}
-				}
-				return nil
-			})
+		cursor := from
+		w := iso.scan(&cursor, &req, need)
+		got, seen := w.slot, w.seen
+		wantCursor := from
+		if want != nil {
+			wantCursor = want.index
 		}
-		sections := 0
-		for ; finished.Load() < members; sections++ {
-			var rel func()
-			if sections%4 == 3 {
-				rel = iso.IsolateFull()
-			} else {
-				rel = iso.Isolate()
-			}
-			write()
-			rel()
+		if got != want || cursor != wantCursor || (got != nil && seen != got.word.load()) {
+			t.Fatalf("iteration %d (%d slots, from %d, need %d): scan found %v (cursor %d), want %v (cursor %d)",
+				iter, len(ms), from, need, got, cursor, want, wantCursor)
 		}
-		require.NoError(t, g.Wait())
-		t.Logf("%d outsider sections", sections)
-	})
+	}
 }

@@ -1,5 +1,11 @@
 package isolate
 
+// Tests of full isolation: IsolateFull waits for idle members, its queue,
+// what a pending full request holds back (and frees when it is abandoned),
+// and its fairness with plain requests. The ...Context forms in general
+// are in isolate_context_test.go. Focused tests, as helpers_test.go
+// describes.
+
 import (
 	"context"
 	"testing"
@@ -8,10 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// Full isolation: IsolateFull, its queue, and its fairness with plain
-// requests.
-// See semantics_core_test.go for how these focused tests work.
 
 // Full isolation waits for members in harmless (not idle) scopes and
 // proceeds when every member is idle; a plain isolation proceeds while

@@ -1,9 +1,17 @@
 package isolate
 
+// The misuse table: every misuse of scopes, of isolations' release funcs
+// and of Member handles panics with a message starting "isolate: ", is
+// detected before any state changes, and leaves the Isolator usable for
+// everyone else. A new misuse is a new row of misuseCases; the messages,
+// and the snapshot of what must not change, are in helpers_test.go. Stale
+// Ends called from other goroutines are tested in scope_ends_test.go, a
+// handle used after Leave in member_test.go, Do's misuse in
+// isolate_do_test.go.
+
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -11,10 +19,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// The misuse table (core issue, semantic 8; verification issue): every
-// misuse panics with a message starting "isolate: ", is detected before
-// any state changes, and leaves the Isolator usable for everyone else.
 
 // A misuseCase brings m (joined, running, owned by the test goroutine, the
 // only member) to a misuse.
@@ -30,19 +34,6 @@ type misuseCase struct {
 
 // nilCtx is a nil Context, passed on purpose.
 var nilCtx context.Context
-
-const (
-	msgHarmlessTwice  = "Harmless scope ended twice or out of order"
-	msgIdleTwice      = "Idle scope ended twice or out of order"
-	msgBusyTwice      = "Busy scope ended twice or out of order"
-	msgReleaseTwice   = "isolation released twice or out of order"
-	msgNotHeld        = "release of an isolation that is not held"
-	msgAfterLeave     = "use of a Member after Leave"
-	msgLeaveIsolated  = "Leave while isolated"
-	msgNilContext     = "nil Context"
-	msgFullInHarmless = "IsolateFull inside a Harmless scope"
-	msgTooDeep        = "1000 scopes open at once"
-)
 
 var misuseCases = []misuseCase{
 	{"Harmless end twice", msgHarmlessTwice, func(_ *Isolator, m Member) (func(), func()) {
@@ -384,58 +375,6 @@ func afterLeave(use func(m Member)) func(*Isolator, Member) (func(), func()) {
 	}
 }
 
-// misuseState is what a misuse must leave unchanged.
-type misuseState struct {
-	gate              gateBits
-	owner             *request
-	grants            uint64
-	plain, full, held int
-	state             *member // the handle's
-	mode              mode
-	word              stateBits
-	depth, own, stack int
-	ownFull, left     bool
-	scopes            []scope
-	top               uint64
-	leaveEnded        []leftSnapshot
-	gatePtr           bool // the member's gate is the Isolator's
-	spare             int
-}
-
-// leftSnapshot is a scope that Leave ended, as misuseState records it.
-type leftSnapshot struct {
-	tag   uint64
-	ended bool
-}
-
-func snapshot(iso *Isolator, m Member) misuseState {
-	s := misuseState{gate: iso.gate.load()}
-	s.plain, s.full, s.held = queued(iso)
-	iso.mu.Lock()
-	s.owner = iso.owner
-	if s.owner != nil {
-		s.grants = s.owner.grants
-	}
-	s.spare = len(iso.freeRequests)
-	iso.mu.Unlock()
-	st := m.mb
-	s.state = st
-	s.mode = st.mode
-	if st.word != nil {
-		s.word = st.word.load()
-	}
-	s.depth, s.own, s.stack = st.depth, st.own, len(st.stack)
-	s.ownFull, s.left = st.ownFull, st.left.Load()
-	s.scopes = slices.Clone(st.stack[:st.depth])
-	s.top = st.loadTop()
-	for i := range st.leaveEnded {
-		e := &st.leaveEnded[i]
-		s.leaveEnded = append(s.leaveEnded, leftSnapshot{e.tag, e.ended.Load()})
-	}
-	s.gatePtr = m.gate == &iso.gate
-	return s
-}
-
 func TestMisuse(t *testing.T) {
 	for _, tc := range misuseCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -496,55 +435,7 @@ func checkUsable(t *testing.T, iso *Isolator, m Member) {
 	isolatesAtOnce(t, iso, "TryIsolate after the member left")
 }
 
-// Leave inside open harmless and idle scopes is allowed: it ends them, and
-// their end funcs become no-ops (once each), in any order, even after the
-// slot went to a new member.
-func TestLeaveInsideOpenScopes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var iso Isolator
-		m := iso.Join()
-		idle := m.Idle()
-		outer := m.Harmless()
-		inner := m.Harmless()
-		sl := m.mb.slot
-		m.Leave()
-		// The slot is free: an isolation proceeds at once.
-		goOp(func() { iso.IsolateFull()() }).wait(t, "full isolation after Leave in scopes")
-
-		// A new member takes the slot and runs; the stale ends must not
-		// touch it.
-		a := newActor(t)
-		m2 := a.join(t, &iso)
-		require.Same(t, sl, m2.mb.slot, "the slot is reused")
-		word := m2.mb.word.load()
-		require.Equal(t, modeRunning, word.mode())
-		outer.End()
-		idle.End()
-		inner.End()
-		assert.Equal(t, word, m2.mb.word.load(), "a stale end changed the new member's state")
-		var rel func()
-		o := isolateOp(iso.Isolate, &rel)
-		o.blocked(t, "isolation while the new member runs")
-
-		// Each end was a no-op once; a second call is misuse.
-		for _, e := range []struct {
-			end  func()
-			want string
-		}{{inner.End, msgHarmlessTwice}, {outer.End, msgHarmlessTwice}, {idle.End, msgIdleTwice}} {
-			p := panicOf(e.end)
-			require.NotNil(t, p, "a scope ended by Leave ended twice")
-			assert.Contains(t, fmt.Sprint(p), e.want)
-		}
-		a.do(t, "Leave", m2.Leave)
-		o.wait(t, "isolation after the new member left")
-		rel()
-
-		// The deferred form: Leave runs first, the end after it.
-		func() {
-			m := iso.Join()
-			defer m.Harmless().End()
-			defer m.Leave()
-		}()
-		isolatesAtOnce(t, &iso)
-	})
+// hasLeft reports whether m's membership is over.
+func hasLeft(m Member) bool {
+	return m.mb.gen.Load() != m.gen
 }
