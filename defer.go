@@ -105,7 +105,7 @@ func covers(old, pend []awaiting) bool {
 	return true
 }
 
-// keepSpare keeps the snapshot buffer pend for reuse (under mu).
+// keepSnapBuf keeps the snapshot buffer pend for reuse (under mu).
 func (g *graceDomain) keepSnapBuf(pend []awaiting) {
 	clear(pend) // its slots may belong to groups retired since
 	if cap(pend) > cap(g.snapBuf) {

@@ -68,7 +68,7 @@ type graceDomain struct {
 	snapshots uint64
 	// yielders counts the parked Synchronize calls: while there are any,
 	// the Isolator's gate has its yield bit set. yieldGen counts their parks:
-	// a member yields once per park (see Isolator.resumeSlow).
+	// a member yields once per park (see Isolator.admitOrHold).
 	yielders int
 	yieldGen atomic.Uint32
 	// deferredAll counts the funcs ever deferred.
@@ -328,7 +328,7 @@ func (g *graceDomain) leave(w *graceWaiter) {
 	g.waiters = shrunk(slices.DeleteFunc(g.waiters, func(o *graceWaiter) bool { return o == w }))
 }
 
-// kick wakes every waiting grace period: a member they may wait for has
+// wakeAll wakes every waiting grace period: a member they may wait for has
 // become idle. It reports whether it woke a parked goroutine (see handOff).
 func (g *graceDomain) wakeAll() (woke bool) {
 	g.mu.Lock()

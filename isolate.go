@@ -161,7 +161,7 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	return m.pushIsolate(true), nil
 }
 
-// pushIsolate opens an isolate scope, the one holding the grant if holds is
+// pushIsolate opens an isolate scope, the one holding the grant if ownsGrant is
 // set, and returns its release func, bound to it by its tag. The caller
 // reserved room.
 func (m Member) pushIsolate(ownsGrant bool) func() {

@@ -31,7 +31,7 @@ type scope struct {
 	below uint64
 	// prev is the member's mode when the scope opened.
 	prev mode
-	// holds is set on the isolate scope that holds the grant (not on
+	// ownsGrant is set on the isolate scope that holds the grant (not on
 	// isolations nested in it).
 	ownsGrant bool
 }

@@ -43,7 +43,7 @@ type slot struct {
 	// Isolator.mu).
 	heldFrom mode
 	// yielded is the grace periods' yield generation for which the member
-	// last yielded (see Isolator.resumeSlow); only its goroutine uses it.
+	// last yielded (see Isolator.admitOrHold); only its goroutine uses it.
 	yielded uint32
 	// waiter parks the member while it is held.
 	waiter

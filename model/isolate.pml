@@ -36,11 +36,11 @@
  * watch records, held list, cursors, the state word of a member that is
  * parked or is the one holding mu, loads of the gate, which only changes
  * under mu) is merged into a neighbouring step, as are lock acquisition
- * (a right mover) and release (a left mover).  A signal's done.Swap(true)
- * and its token send are one step: only the waiter reads them, and its next
- * arm is under mu, after the send.  The waiters' spinning phase only loads
- * done more often and is not modelled.  Left out: a member's TryIsolate
- * (the outsider's with the member's own slot skipped), Poll (a Harmless
+ * (a right mover) and release (a left mover).  A signal's phase.Swap(done)
+ * and its token (Go: close(ch), if the waiter parked) are one step: only
+ * the waiter reads them, and its next arm is under mu, after the signal.
+ * Spinning only loads done more often (not modelled).  Left out: TryIsolate
+ * of a member (the outsider's with its own slot skipped), Poll (a Harmless
  * scope with a gate pre-check), stall reports, leak detection, the slot
  * table's growth and shrinking, nested isolations.
  *
@@ -55,7 +55,7 @@
  *     names its queue's head: flags do not outlive their requests) and
  *     HELD_IDLE_OK (a member held while a full isolation is in progress is
  *     idle: a grace period in the full section need not wait for it); at a
- *     member's Swap outside mu and at resumeSlow's Swap back: WAKE_OK (a
+ *     member's Swap outside mu and at admitOrHold's Swap back: WAKE_OK (a
  *     member whose change unblocks a head that watches it finds the flag:
  *     no lost wake-up); at Join: a slot that is not occupied holds idle
  *     without the flag;
@@ -108,8 +108,8 @@
  * reference it took before the version was published), BRIEF_OK (S never
  * concludes "not idle since" for a word that was idle since its snapshot:
  * a brief idle state is not missed), NOHOLD_OK (a member is held only
- * while an isolation is granted or requested), setState never moves a
- * word into idle (invariant 7), a free slot holds idle without AW, no
+ * while an isolation is granted or requested), stateWord.set never moves
+ * a word into idle (P7), a free slot holds idle without AW (T1), no
  * invalid end state (S parked for ever), and the claim grace (S returns if
  * the members are idle infinitely often).
  * Mutants (-DGRACE -D...):
@@ -145,19 +145,19 @@
 #endif
 #define NP (O + 1)          /* goroutines: members and the outsider */
 
-/* slot state words (isolator.go: stateRunning ...) */
+/* slot state words (word.go: modeRunning ...) */
 #define RUN 0
 #define HARMLESS 1
 #define IDLE 3
 #define W 4
-#define AW 8                /* stateAwaited (grace periods) */
+#define AW 8                /* wordAwaited (grace periods) */
 
 byte st[NM] = IDLE;         /* slot state words: idle while not occupied (grow) */
 bool act[NM];               /* group.occupied bits */
 
 /* ---- grace periods (-DGRACE): the synchronizer S and its ghosts ----
- * The count bits of a word (isolator.go invariant 7) matter only through
- * idleSince's compare with the snapshot (grace.go idleSince), and the model
+ * The count bits of a word (P7, isolator.go) matter only through
+ * stateBits.idleSince's compare with the snapshot (word.go; G1), and the model
  * has one grace period at a time: so per slot one bit, mv, says whether
  * the count has moved since S's snapshot loaded the word (an unbounded
  * counter compared with that snapshot; see README, "Grace periods").
@@ -172,7 +172,7 @@ bool mv[NM];                /* the count moved since the snapshot's load */
 bool ie[NM];                /* ghost: the word moved into idle since then */
 bool old[NM];               /* ghost: the member holds a reference to a
                              * version older than the one S published */
-bool gReg, gDone;           /* S is in graceState.waiters; its done flag */
+bool gReg, gDone;           /* S is in graceDomain.waiters; its done flag */
 bool syn;                   /* S is in Synchronize[Context] */
 bool scx;                   /* ... in SynchronizeContext: may give up */
 #ifdef SYNC_GATE
@@ -181,20 +181,20 @@ bool sh;                    /* the mutant's pending full request in the gate */
 #else
 #define SH 0
 #endif
-/* the member's count moves: an idle entry (member.go nextCount) */
+/* the member's count moves: an idle entry (word.go idleCount.next) */
 #define COUNT(m) mv[m] = (mv[m] || gp[m])
 /* ghost: the word of m moves from another state into idle */
 #define GHOST_IDLE(m) ie[m] = (ie[m] || gp[m])
 /* the member drops its references (it moves into idle, or leaves) */
 #define DROP(m) injob[m] = false; old[m] = false
-/* grace.kick: signal every registered waiter (under graceState.mu) */
+/* graceDomain.wakeAll: signal every registered waiter (under its mu) */
 #define GKICK gDone = (gDone || gReg)
 /* passAwaited(st) after the member's Swap to st took the awaited flag:
- * idle: kick; else: the hand-on (handOn, one step under graceState.mu):
+ * idle: kick; else: the hand-on (handOn, one step under graceDomain.mu):
  * Or the flag back if S watches the member (NO_CARRY: never;
  * CARRY_UNWATCHED: always, the Or without the lock before issue 17).
  * NOTRACE_OK: no word carries the flag while no grace period waits. */
-byte wm = NONE;             /* w.watching: the slot S watches (graceState.mu) */
+byte wm = NONE;             /* w.watching: the slot S watches (graceDomain.mu) */
 #define NOTRACE_OK(m) assert(gReg || !(st[m] & AW))
 #ifdef NO_CARRY
 #define PASS_AW(m, v) if :: (v) == IDLE -> GKICK :: else fi
@@ -207,8 +207,8 @@ byte wm = NONE;             /* w.watching: the slot S watches (graceState.mu) */
 	:: else \
 	fi; NOTRACE_OK(m)
 #endif
-/* setState: the Isolator's write under mu keeps the count and the awaited
- * flag, drops the watched flag, and never moves a word into idle */
+/* stateWord.set: the Isolator's write under mu keeps the count and the
+ * awaited flag, drops the watched flag, and never moves a word into idle (P7) */
 #define SETSTATE(m, v) assert((st[m] & IDLE) == IDLE || (v) != IDLE); st[m] = (st[m] & AW) | (v)
 #else
 #define COUNT(m) skip
@@ -222,7 +222,7 @@ byte wm = NONE;             /* w.watching: the slot S watches (graceState.mu) */
 bool gG;
 byte gP, gF;
 
-/* holds(from, gate): isolator.go holds() */
+/* holds(from, gate): word.go gateBits.holdsBack(from) */
 #ifdef FULL_NO_HOLD
 #define holds(from) (gG || gP > 0)
 #else
@@ -245,7 +245,7 @@ bool older[NP*NP];              /* older[x*NP+r]: x queued before r */
 bool inHeld[NM];                /* iso.held */
 byte heldFrom[NM];              /* slot.heldFrom */
 bool rFull[NP];                 /* request.full */
-byte rMode[NM];                 /* request.mode (members) */
+byte rMode[NM];                 /* request.prev (members) */
 /* watch records: per queue, the slot last watched for its head (NONE if
  * none) and the request it was watched for */
 byte wF = NONE, wFr = NONE, wP = NONE, wPr = NONE;
@@ -334,7 +334,7 @@ byte ncs;                       /* goroutines in an isolated section */
 	((wP == m && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
 	 (wF == m && (st[m] & IDLE) != IDLE && (v) == IDLE)))
 #define WAKE_OK(m, v) (!UNBLOCKS(m, v) || (st[m] & W))
-/* The same for resumeSlow's Swap back to the state the member came from,
+/* The same for admitOrHold's Swap back to the state the member came from,
  * under mu: schedule runs only if a Swap took the flag (watched). */
 #define HOLD_WAKE_OK(m, v) (!HEAD_WAITS(m, v) || (st[m] & W) || slow)
 
@@ -575,7 +575,7 @@ inline GRANT(r) {
 	if :: cl1 != NONE -> cx = CX_GRANT; ph = P_CLR :: else -> GRANTED(r) fi
 }
 
-/* the state word of member r during its isolated section: request.mode,
+/* the state word of member r during its isolated section: request.prev,
  * but running for a section asked from an idle scope (grant, grantAtOnce) */
 #ifndef IDLE_SECTION
 #define SECTION_STATE(r) (rMode[r] == IDLE -> RUN : rMode[r])
@@ -583,7 +583,7 @@ inline GRANT(r) {
 #define SECTION_STATE(r) rMode[r]
 #endif
 
-/* grant's rest: owner, gate, the member's state back to request.mode
+/* grant's rest: owner, gate, the member's state back to request.prev
  * (running if it asked from an idle scope: its section may take references,
  * and a grace period must wait for it; IDLE_SECTION: idle, the code before
  * 48508c1), and the wake-up.  A grant made by the requester's own first
@@ -604,7 +604,7 @@ inline GRANTED(r) {
 }
 
 /* withdrawLocked's rest, after unqueue (and its clearing): the gate, the
- * member's state back to request.mode, or, if it asked from running, held
+ * member's state back to request.prev, or, if it asked from running, held
  * while someone else's isolation is in progress: its word stays as it
  * waited (harmless, or idle for a full request: it holds no references),
  * and it is admitted as a member ending a harmless scope; then schedule.
@@ -668,7 +668,7 @@ inline REL_BEGIN(r) {
 #endif
 }
 
-/* releaseLocked's first part: the gate.And and the admissions */
+/* releaseLocked's first part: the gate.release and the admissions */
 inline RELEASE(r) {
 	owner = NONE;
 	gG = false; sfp = gF > 0;
@@ -790,7 +790,7 @@ inline AVISIT(i) {
 }
 
 /* schedule, then Unlock.  The caller sets ph = P_START; lk if mu must be
- * taken first (kick, resumeSlow), pre for resumeSlow's hold decision.
+ * taken first (reschedule, admitOrHold), pre for admitOrHold's hold decision.
  * isolate's grantAtOnce (P_ASCAN) and the rest of acquire (P_AWAIT) run
  * here too. */
 inline schedLoop(me) {
@@ -799,7 +799,7 @@ inline schedLoop(me) {
 		if
 		:: lk -> mu = me; lk = false;
 			if
-			:: pre ->      /* resumeSlow */
+			:: pre ->      /* admitOrHold */
 				pre = false;
 				/* held if the gate holds it: back to the state it
 				 * came from, and the Swap may take a flag set while
@@ -896,7 +896,7 @@ inline schedLoop(me) {
 	:: atomic { ph == P_WATCHP ->
 		WATCH(spb, sps, kk);
 		if :: kk -> kk = false; SETTLE_EXIT(me) :: else -> SETTLE_START(me) fi }
-	/* clearFlag(cl1, stateWatched): load; if the flag is set, CompareAndSwap it off
+	/* cl1's stateWord.unwatch: load; if the flag is set, CompareAndSwap it off
 	 * (a member's Swap may win: it then kicks, and the load is redone) */
 	:: atomic { ph == P_CLR && !cld -> cv = st[cl1];
 		if :: (cv & W) -> cld = true :: else -> CLR_NEXT(me) fi }
@@ -956,7 +956,7 @@ inline slotWait(m) {
 	od
 }
 
-/* Member.enter's Swap (Harmless, Idle): the member stops running its own
+/* member.enter's Swap (Harmless, Idle): the member stops running its own
  * code (and, for idle, holds no references); kk is the watched flag seen */
 inline ENTER_SWAP(m, v) {
 	assert(WAKE_OK(m, v));
@@ -974,7 +974,7 @@ inline VACATE_SWAP(m) {
 	kk = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = IDLE; s = IDLE
 }
 
-/* Member.isolate / Isolator.isolate under mu, and acquire: request.mode
+/* Member.isolate / Isolator.isolate under mu, and acquire: request.prev
  * is the member's mode (s: running, or the scope's); if nothing is in
  * progress or requested, grantAtOnce publishes the granted bit and scans
  * (P_ASCAN), else the request waits (AWAIT_BODY). */
@@ -1015,7 +1015,7 @@ inline TRY_FAILED(me) {
  * request or one asked from idle (a full request from running counts as
  * idle: the documented promise of IsolateFull; from a Harmless scope it is
  * never made, except by the FULL_IN_HARMLESS mutant, whose member then
- * waits idle holding references); then awaitGrant's enqueue (gate.Add) and
+ * waits idle holding references); then awaitGrant's enqueue (gate.request) and
  * schedule */
 inline AWAIT_BODY(me) {
 	if
@@ -1044,7 +1044,7 @@ inline AWAIT_BODY(me) {
 
 /* after a release or a withdrawal: the member runs on in the mode it
  * asked from (the grant or the withdrawal restored it): running, or back
- * in its scope.  request.mode and request.full are dead until the next
+ * in its scope.  request.prev and request.full are dead until the next
  * request: cleared, so that states differ only where it matters. */
 #define RUN_ON(me) \
 	if \
@@ -1146,7 +1146,7 @@ join:
 	atomic { assert(st[me] == IDLE); act[me] = true; s = IDLE };
 	goto resume;
 
-	/* Member.enter: kick if the Swap found the watched flag */
+	/* member.enter: kick if the Swap found the watched flag */
 entered:
 #ifdef GRACE
 	/* flagged: passAwaited(mode) first, then the Isolator's kick */
@@ -1182,7 +1182,7 @@ inscope:
 #endif
 	fi;
 
-	/* the end func / resume: Swap(running), load the gate, slow path.
+	/* Scope.End / resume: Swap(running), load the gate, slow path.
 	 * s is the state the member leaves; cs: inside its own section */
 resume:
 	atomic { slow = ((st[me] & W) != 0); ka = ((st[me] & AW) != 0); st[me] = RUN };    /* slow: watched */
@@ -1316,8 +1316,8 @@ end_stop:
 #else
 #define IDLE_SINCE(m, w) (IDLE_NOW(w) || mv[m])
 #endif
-/* the snapshot waits for the members that are not idle (need stateIdle);
- * SNAP_RUNNING: only for running ones (need stateHarmless) */
+/* the snapshot waits for the members that are not idle (need modeIdle);
+ * SNAP_RUNNING: only for running ones (need modeHarmless) */
 #ifdef SNAP_RUNNING
 #define SNAP_BLOCKS(w) (((w) & HARMLESS) != HARMLESS)
 #else
@@ -1349,7 +1349,7 @@ end_sidle:
 #endif
 	:: goto end_sstop
 	fi;
-	/* the snapshot: blockers(0, nil, stateIdle) without mu: the occupied
+	/* the snapshot: blockers(0, nil, modeIdle) without mu: the occupied
 	 * mask, then each occupied slot's word; a member not idle is recorded
 	 * with its count (mv: not moved yet) */
 	atomic { ssa = act[0] | (act[1] << 1) };
@@ -1365,12 +1365,12 @@ end_sidle:
 	 * in the gate while it waits (as one built on IsolateFull would) */
 	atomic { mu == NONE -> gF++; sh = true };
 #endif
-	/* awaitIdle: join graceState.waiters and arm (under graceState.mu) */
+	/* awaitIdle: join graceDomain.waiters and arm (under graceDomain.mu) */
 	atomic { gReg = true; gDone = false };
 s_look:
-	/* under graceState.mu: unwatch the slot S moved past (clearFlag: with
+	/* under graceDomain.mu: unwatch the slot S moved past (unawait: with
 	 * one waiter its idle entry took the flag, the load finds none), then
-	 * w.watching = p.slot; then arm: done.Swap(false), before the load */
+	 * w.watching = p.slot; then w.arm(), before the load (G3) */
 #define UNWATCH_MOVED if :: wm != NONE && wm != cur -> assert(!(st[wm] & AW)) :: else fi
 #ifndef ARM_AFTER_LOAD
 	atomic { UNWATCH_MOVED; wm = cur; gDone = false };
@@ -1414,8 +1414,8 @@ s_wait:
 	:: atomic { scx -> gw = 0; nx = gDone };
 		if :: nx -> nx = false; goto s_look :: else fi
 	fi;
-	/* abandoned: leave: unwatch (under graceState.mu): w.watching = nil,
-	 * then clearFlag(wm, stateAwaited): load, CompareAndSwap without the
+	/* abandoned: leave: unwatch (under graceDomain.mu): w.watching = nil,
+	 * then wm's stateWord.unawait: load, CompareAndSwap without the
 	 * flag, which fails if a member's Swap changed the word (a member's
 	 * hand-on from the first step on finds nobody watching: as if it came
 	 * after the lock's section); then out of the waiters, after which no
@@ -1447,7 +1447,7 @@ s_done:
 		admitAll(!holds(heldFrom[0]), !holds(heldFrom[1]), false) };
 #endif
 	/* leave: unwatch (with one waiter the last slot's idle entry took
-	 * the flag: clearFlag's load finds none), out of the waiters; no word
+	 * the flag: unawait's load finds none), out of the waiters; no word
 	 * carries the flag (NOTRACE_OK) */
 	atomic { assert(!(st[wm] & AW)); wm = NONE; gReg = false; gDone = false;
 		NOTRACE_OK(0); NOTRACE_OK(1) };
@@ -1479,7 +1479,7 @@ end_sstop:
  *   plainA  A's plain request is granted (or abandoned).
  *   plainO  O's plain request is granted (or abandoned), if eventually no
  *           member abandons requests.  The earlier rule (FULL_PASSES_OLDER)
- *           fails it: see README.md, "Finding".
+ *           fails it: see README.md, "Findings".
  *   fullO   O's full request is granted (or abandoned).
  *   fullB   B's full request is granted (or abandoned).
  *   heldA   A, held back by an isolation, runs again.
