@@ -90,7 +90,7 @@ func (m Member) Busy() Scope {
 	tag := mb.push(kindBusy, mb.mode)
 	// In its own section the member's word says what the section began in
 	// (running for a member that asked from an idle scope: see grant in
-	// schedule.go) as long as its mode is the one it asked in: End then
+	// request.go) as long as its mode is the one it asked in: End then
 	// finds the mode unchanged, and changes nothing either. A harmless or
 	// idle scope opened inside the section published its state, an idle
 	// one an idle entry that grace periods see: Busy publishes running
