@@ -9,9 +9,9 @@ package isolate
 //     harmless (or, for full isolations, idle) scopes. testing.AllocsPerRun
 //     makes one warm-up call first: the end funcs and the request are
 //     created once per member state (and depth) and reused (a wait that
-//     parks makes a channel for that park, but nothing here waits). An
-//     isolation's release func is made for it, bound to it alone: the one
-//     allocation.
+//     parks keeps its channel outside synctest bubbles, but nothing here
+//     waits). An isolation's release func is made for it, bound to it
+//     alone: the one allocation.
 //   - TestWaitingBurnsLittleCPU: the waiting that isolation causes must not
 //     burn processor time (HAProxy's waiters spin with sched_yield and burn
 //     a core each). It measures the process's processor time across a

@@ -16,15 +16,18 @@ import (
 )
 
 // bubbleIso is a package-level Isolator, as a program keeps one: each run of
-// TestIsolatorAcrossBubbles uses it in two testing/synctest bubbles in a row
-// and then outside any bubble. Everything an Isolator keeps for reuse
-// (member states and their requests, outsiders' requests, slots) must not
-// carry anything of one bubble into the next: a wait on a channel made in
-// another bubble is a fatal error, and a timer of another bubble panics.
+// TestIsolatorAcrossBubbles uses it outside any bubble, then in two
+// testing/synctest bubbles in a row, then outside again (the waiters keep
+// their channels outside bubbles: one made outside must not be parked on
+// in a bubble, nor one of a bubble outside it). Everything an Isolator
+// keeps for reuse (member states and their requests, outsiders' requests,
+// slots) must not carry anything of one bubble into the next: a wait on a
+// channel made in another bubble is a fatal error, and a timer of another
+// bubble panics.
 var bubbleIso Isolator
 
 func TestIsolatorAcrossBubbles(t *testing.T) {
-	for _, bubble := range []bool{true, true, false} {
+	for _, bubble := range []bool{false, true, true, false} {
 		if bubble {
 			synctest.Test(t, func(t *testing.T) { bubbleRound(t, synctest.Wait) })
 		} else {

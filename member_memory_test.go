@@ -2,14 +2,16 @@ package isolate
 
 // Tests of the memory that members use: after a burst of members the slot
 // table, the held list and the outsiders' spare requests shrink back, slot
-// groups are retired and refilled, a straggler keeps only its group, and
-// an Isolator whose members left is garbage like any other value.
+// groups are retired and refilled, a straggler keeps only its group, an
+// Isolator whose members left is garbage like any other value, and a slot
+// fills whole cache lines.
 
 import (
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -175,4 +177,15 @@ func TestIsolatorIsCollected(t *testing.T) {
 		runtime.GC()
 		return collected.Load() == n
 	}, "every Isolator collected")
+}
+
+// A slot takes whole cache lines (slotPad), so that members joining and
+// leaving on neighbouring slots write no line of each other's: slotFields,
+// which slotPad rounds up, is the size of a slot's fields.
+func TestSlotFillsWholeCacheLines(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("slotFields counts the fields of 64-bit ports")
+	}
+	assert.Equal(t, slotFields+slotPad, unsafe.Sizeof(slot{}), "slotFields is not the size of a slot's fields")
+	assert.Zero(t, unsafe.Sizeof(slot{})%cacheLine, "a slot ends inside a cache line")
 }

@@ -3,6 +3,7 @@ package isolate
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/isolatekit/isolate/spin"
 )
@@ -13,32 +14,51 @@ import (
 //
 // Waiting costs nothing but for the one waiter next in line: the caller says
 // whether the wait may spin (only the request that the next grant goes to,
-// see awaitGrant), and every other wait parks at once. A wait parks on a
-// channel it makes for that one park, so that no channel outlives the
-// testing/synctest bubble it was made in: an Isolator used in one bubble,
-// then in another or in plain code, never selects on a channel of the
-// first (the cost, one small allocation, is paid only by a wait that
-// parks, next to the cost of parking).
+// see awaitGrant), and every other wait parks at once.
+//
+// A wait parks on its channel, of capacity 1, which signal sends one value
+// to. Outside a testing/synctest bubble the channel is made once and kept
+// for every later park: each park receives the one value sent for it (or
+// the abandon path below receives it), so the channel is empty whenever
+// the waiter is not parked. Inside a bubble a wait makes a fresh channel
+// for each park, as it must: an operation on a channel made in a bubble
+// panics outside that bubble, and a goroutine blocked on a channel
+// made outside its bubble is not durably blocked (synctest.Wait would
+// never return), so no channel may go from one side of a bubble's
+// boundary to the other. An Isolator used in one bubble, then in another
+// or in plain code, never parks on a channel of the first. A bubble is
+// told apart without importing testing: time.Now has no monotonic reading
+// inside one (now == now.Round(0)), and the waiter records, with its
+// channel, on which side it was made (bubbled).
 //
 // The word phase says where the waiter is:
 //
 //	waiting  armed, not yet told; the waiter checks the word, or spins
-//	parked   the waiter made ch and blocks on it: signal must close it
+//	parked   the waiter blocks on ch: signal must send to it
 //	done     told; the waiter goes on (or sees it at its next check)
 //
-// The waiter moves waiting -> parked (by CompareAndSwap, after it made ch),
-// and back to waiting if it gives up (abandon) before a signal; signal
-// moves either to done (by Swap) and closes ch if it took the word from
+// The waiter moves waiting -> parked (by CompareAndSwap, after it set up
+// ch), and back to waiting if it gives up (abandon) before a signal; signal
+// moves either to done (by Swap) and sends to ch if it took the word from
 // parked; arm moves done back to waiting, under the lock that signal runs
 // under, or on the waiter's goroutine before it looks again at what it
-// waits for (grace.go). Since the waiter writes ch before its
-// CompareAndSwap and signal reads it after its Swap, the read sees that
-// park's channel; the waiter makes a new one only after it received from
-// the old one (after giving up too, if a signal took the word from
-// parked first), which the close synchronizes after the read.
+// waits for (grace.go). Only the waiter's CompareAndSwap makes the word
+// parked, and only one Swap can take it from parked, so each park gets at
+// most one send, which never blocks (the channel is empty: see above), and
+// the waiter receives it: on its select, or, if it gives up but its
+// CompareAndSwap back to waiting fails (a signal took the word first), by
+// a receive that waits for the send in flight. Since the waiter writes ch
+// before its CompareAndSwap and signal reads it after its Swap, the read
+// sees that park's channel; a new channel replaces it only after the
+// waiter received from the old one, which the send synchronizes after the
+// read.
 type waiter struct {
 	phase atomic.Uint32
-	ch    chan struct{}
+	// bubbled is set when ch was made inside a synctest bubble. It sits in
+	// the room that phase leaves before ch: a slot, which embeds a waiter,
+	// fills whole cache lines (slotFields).
+	bubbled bool
+	ch      chan struct{}
 }
 
 // The states of a waiter's word.
@@ -62,7 +82,7 @@ func (w *waiter) signal() (woke bool) {
 	if w.phase.Swap(waitDone) != waitParked {
 		return false
 	}
-	close(w.ch)
+	w.ch <- struct{}{} // never blocks: the park's channel is empty
 	return true
 }
 
@@ -86,7 +106,7 @@ func (w *waiter) wait(maySpin bool, abandon <-chan struct{}) bool {
 			b.Spin()
 		}
 	}
-	w.ch = make(chan struct{})
+	w.channel()
 	if !w.phase.CompareAndSwap(waitWaiting, waitParked) {
 		return true // signalled meanwhile: the word says done
 	}
@@ -97,10 +117,22 @@ func (w *waiter) wait(maySpin bool, abandon <-chan struct{}) bool {
 		if w.phase.CompareAndSwap(waitParked, waitWaiting) {
 			return false // no signal will close ch now
 		}
-		// Signalled meanwhile: its close of ch is on its way, and
-		// must happen before ch may be replaced by a later park.
+		// Signalled meanwhile: its send is on its way; receive it, so
+		// that ch is empty for the next park, and the send is done
+		// before ch may be replaced.
 		<-w.ch
 		return true
+	}
+}
+
+// channel readies w.ch for a park: the channel kept from an earlier park
+// outside a bubble, or a new one (see waiter). It costs a time.Now, paid
+// only by a wait that parks, in place of an allocation per park.
+func (w *waiter) channel() {
+	now := time.Now()
+	bubbled := now == now.Round(0) // no monotonic reading: a synctest bubble
+	if w.ch == nil || bubbled || w.bubbled {
+		w.ch, w.bubbled = make(chan struct{}, 1), bubbled
 	}
 }
 
