@@ -10,7 +10,7 @@ import (
 )
 
 // What a stall report says, and how it is written; diag_stall.go says when
-// reports are made.
+// reports are made, diag_requester.go whom they name.
 
 // A StallKind is what waited in a stall report.
 type StallKind uint8

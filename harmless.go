@@ -99,7 +99,7 @@ func (m Member) Busy() Scope {
 	// state again, an idle one with a new idle entry (restore).
 	if mb.mode != modeRunning && (mb.own == 0 || mb.mode != mb.stack[mb.own-1].prev) {
 		// A callback member runs on this goroutine until End: stall
-		// reports find it by its G (see diag_stall.go), End forgets it.
+		// reports find it by its G (see diag_requester.go), End forgets it.
 		mb.slot.diag.setG(arch.G())
 		mb.resume()
 	}
