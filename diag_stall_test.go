@@ -3,9 +3,11 @@ package isolate
 // Tests of stall reports on isolation requests (StallReport, OnStall,
 // StallAfter): what a report says (requester, blockers, holder, its
 // String), that reports go to log/slog by default and hold up no grant,
-// that a lasting stall is reported again at doubling intervals, and Do's
-// reports. The tests wait for reports on an OnStall channel and assert
-// what they say, never on how many came beyond "more than one".
+// that a lasting stall is reported again at doubling intervals, that
+// requests waiting together are each reported on their own schedule, and
+// Do's reports. The tests wait for reports on an OnStall channel and assert
+// what they say, never on how many came beyond "more than one" (but in a
+// testing/synctest bubble, whose clock is exact: there, when each came).
 //
 // Elsewhere: who the requester is in diag_requester_test.go, where a
 // blocker's goroutine waits (goroutine dumps) in diag_dump_test.go, reports
@@ -350,4 +352,87 @@ func TestDoStallReportNamesCallSite(t *testing.T) {
 	assert.True(t, strings.HasSuffix(r.Requester.Caller.File, "diag_stall_test.go"), "the member's Do: %+v", r.Requester.Caller)
 	stuck.Leave()
 	<-done
+}
+
+// A stallSeen is when a report came and when the wait it reports began,
+// both since the test's bubble began.
+type stallSeen struct{ at, start time.Duration }
+
+// stallSchedule runs steps in a testing/synctest bubble, with an Isolator
+// (StallAfter 1 s) that a named member keeps from granting any isolation
+// until steps returns, and returns the reports that came. steps makes
+// requests with wait: an outsider's IsolateContext that gives up after d,
+// and whose error goes to the returned channel.
+func stallSchedule(t *testing.T, steps func(wait func(d time.Duration) chan error)) []stallSeen {
+	var got []stallSeen
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		var mu sync.Mutex
+		iso := &Isolator{StallAfter: time.Second, OnStall: func(r StallReport) {
+			mu.Lock()
+			defer mu.Unlock()
+			at := time.Since(t0)
+			got = append(got, stallSeen{at, at - r.Waited})
+		}}
+		m := iso.JoinNamed("stuck")
+		steps(func(d time.Duration) chan error {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			done := make(chan error, 1)
+			go func() { defer cancel(); _, err := iso.IsolateContext(ctx); done <- err }()
+			return done
+		})
+		m.Leave()
+		synctest.Wait()
+	})
+	return got
+}
+
+// Requests that wait at once share one timer (an episode of waits): each is
+// reported on its own schedule, from its own start; and a wait of a later
+// episode is reported too.
+func TestStallReportsOfRequestsWaitingTogether(t *testing.T) {
+	s, half := time.Second, time.Second/2
+	got := stallSchedule(t, func(wait func(time.Duration) chan error) {
+		first := wait(4*s + half)
+		time.Sleep(half)
+		second := wait(4*s + s/4) // till 4.75 s: after its report at 4.5 s
+		require.ErrorIs(t, <-first, context.DeadlineExceeded)
+		require.ErrorIs(t, <-second, context.DeadlineExceeded)
+		time.Sleep(10 * s) // nothing waits: no report meanwhile
+		third := wait(s + half)
+		require.ErrorIs(t, <-third, context.DeadlineExceeded)
+	})
+	third := 14*s + 3*s/4 // the third waits from 14.75 s
+	assert.ElementsMatch(t, []stallSeen{
+		{s, 0}, {2 * s, 0}, {4 * s, 0}, // the first: 1, 2, 4 s into its wait
+		{s + half, half}, {2*s + half, half}, {4*s + half, half}, // the second, from 0.5 s
+		{third + s, third}, // the third, alone in its episode
+	}, got)
+}
+
+// Outside a bubble, the episodes' timer is kept and re-armed: a wait after
+// an earlier episode ended is reported, as its first report. Each round's
+// requester is a member of its own, so that a report of an earlier round,
+// sent as its wait ended, is told apart.
+func TestStallReportAfterEarlierEpisode(t *testing.T) {
+	iso, reports := reportSink(20 * time.Millisecond)
+	m := iso.JoinNamed("stuck")
+	defer m.Leave()
+	for round := range 3 {
+		name := fmt.Sprintf("round %d", round)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			w := iso.JoinNamed(name)
+			defer w.Leave()
+			_, err := w.IsolateContext(ctx)
+			done <- err
+		}()
+		r := awaitReport(t, reports, name, func(r StallReport) bool {
+			return r.Requester.Member != nil && r.Requester.Member.Name == name
+		})
+		assert.Equal(t, 1, r.Count, "%s: a new wait's first report", name)
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	}
 }

@@ -45,8 +45,9 @@ type request struct {
 	// recorded when it has to wait; zero otherwise.
 	pc uintptr
 	g  uintptr
-	// stall reports the wait if it lasts, again if it goes on.
-	stall stallClock
+	// stall is when the wait's next report is due (stallReports.waits
+	// reports it).
+	stall stallCount
 	// task spans the isolated section while runtime/trace is on.
 	task *trace.Task
 	// ticket is the request's place in arrival order, across both queues.
@@ -194,9 +195,7 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	}
 	req.arm()
 	req.since = time.Now()
-	if stall := iso.watchStall(req); stall != nil {
-		defer stall.Stop()
-	}
+	iso.watchStall(req, req.since)
 	// Only the request next in line may spin: what it waits for (the
 	// isolated section, or the members that block it) runs, and the wait
 	// may be short. Every request behind it parks at once, and stays
@@ -260,11 +259,15 @@ func (iso *Isolator) queueOf(req *request) *requestQueue {
 }
 
 // unqueue takes req out of its queue and its watches; the caller fixes the
-// gate.
+// gate. The last request taken out ends the episode of waits that stall
+// reports watch.
 func (iso *Isolator) unqueue(req *request) {
 	iso.queueOf(req).remove(req)
 	iso.unwatch(req)
 	iso.rescan()
+	if iso.plainQ.head == nil && iso.fullQ.head == nil {
+		iso.stalls.waits.endEpisode()
+	}
 }
 
 // rescan makes the next scans start from the first slot (P2).
