@@ -178,8 +178,8 @@ func (c *combiner) enqueue(sec *section, f func()) (combine bool) {
 // own is at the queue's head (C2).
 func (m Member) combine(own *section) {
 	mb := m.mb
-	// As Member.isolate does (at the same depth, for stall reports): the
-	// member waits harmless, or idle inside an idle scope.
+	// As Member.isolate does: the member waits harmless, or idle inside an
+	// idle scope.
 	mb.iso.acquire(mb.lockRequest(false), abort{}, false)
 	mb.own, mb.ownFull = mb.depth+1, false
 	tag := m.openIsolate(true)

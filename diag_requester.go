@@ -3,6 +3,8 @@ package isolate
 import (
 	"runtime"
 	"slices"
+
+	"github.com/isolatekit/isolate/arch"
 )
 
 // Whom a stall report names, and how it finds them: the requester (a
@@ -41,7 +43,7 @@ func (iso *Isolator) holderLocked() *party {
 	h := o.who()
 	h.isolated = true
 	if !o.waitCounted {
-		h.pc = 0 // granted at once: the call site was not recorded (pc is an earlier wait's)
+		h.site.n = 0 // granted at once: the call site was not recorded (site is an earlier wait's)
 	}
 	return &h
 }
@@ -141,18 +143,19 @@ func (iso *Isolator) joinedOnLocked(g uintptr, not *slot) []sighting {
 }
 
 // A party is who made a request, as collected under mu: its member's slot
-// and state (nil for an outsider), where it called from, and whether it
-// holds the isolation.
+// and state (nil for an outsider), where it called from (pc for a grace
+// period, site for a request), and whether it holds the isolation.
 type party struct {
 	slot     *slot
 	seen     stateBits
 	pc       uintptr
+	site     waitSite
 	isolated bool
 }
 
 // who collects who made req (under mu).
 func (req *request) who() party {
-	p := party{pc: req.pc}
+	p := party{site: req.site}
 	if mb := req.member; mb != nil {
 		p.slot, p.seen = mb.slot, mb.word.load()
 	}
@@ -171,6 +174,8 @@ func (p party) requester() Requester {
 	}
 	if p.pc != 0 {
 		r.Caller, _ = runtime.CallersFrames([]uintptr{p.pc}).Next()
+	} else {
+		r.Caller = p.site.caller()
 	}
 	return r
 }
@@ -182,4 +187,63 @@ func (p *party) requesterOrNil() *Requester {
 	}
 	r := p.requester()
 	return &r
+}
+
+// A waitSite is where a request that waits was made, as its wait path
+// records it: the return addresses of the frames above the recorder, found
+// by frame pointers (arch.CallerPCs), or by runtime.Callers on the ports
+// without them, which decodes every frame's tables on every wait. They are
+// resolved only when a report needs the caller: the first frame outside
+// this library after its own frames (Isolate, Do, or a variant, and what
+// they call), however the compiler inlined them.
+type waitSite struct {
+	pcs [waitSiteFrames]uintptr
+	n   int
+}
+
+// waitSiteFrames is how many frames a waitSite keeps: more than the
+// library's own frames on any wait path (watchStall, awaitGrant, acquire,
+// isolate or combine, Isolate or Do), even with none of them inlined. It
+// also bounds the frame-pointer walk, which must stay in Go code (see
+// arch.CallerPCs): above a caller that C called through cgo lie cgo's
+// wrapper and three runtime frames, the last one's on the thread's stack,
+// before the first C frame; with at least two library frames of their own
+// above record (watchStall, awaitGrant and acquire are too large to
+// inline), the walk never reads a C frame.
+const waitSiteFrames = 8
+
+// record records where its caller was called from (see waitSite).
+//
+//go:noinline
+func (c *waitSite) record() {
+	if c.n = arch.CallerPCs(c.pcs[:]); c.n == 0 {
+		c.recordCallers()
+	}
+}
+
+// recordCallers is record by runtime.Callers, for the ports without frame
+// pointers: from the frame that called record, as arch.CallerPCs.
+func (c *waitSite) recordCallers() {
+	c.n = runtime.Callers(3, c.pcs[:]) // skip Callers, recordCallers, record
+}
+
+// caller returns the frame that called into the library; zero if none was
+// recorded.
+func (c *waitSite) caller() runtime.Frame {
+	if c.n == 0 {
+		return runtime.Frame{}
+	}
+	frames := runtime.CallersFrames(c.pcs[:c.n])
+	inLibrary := false
+	for {
+		f, more := frames.Next()
+		if libraryFrame(f) {
+			inLibrary = true
+		} else if inLibrary {
+			return f
+		}
+		if !more {
+			return runtime.Frame{}
+		}
+	}
 }

@@ -5,10 +5,11 @@ package isolate
 // also from a harmless or a busy scope) is the requester and waits for
 // itself, a Join inside one's own isolation is a deadlock reported as such,
 // and a goroutine that is no member (or joined one idle for others) asks as
-// an outsider.
+// an outsider; and where a request was made, as its wait recorded it.
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -327,4 +328,24 @@ func joinInsideOwnIsolation(t *testing.T, join func(*Isolator) Member, name stri
 	assert.Contains(t, r.String(), "it waits for itself")
 	release() // the member's goroutine no longer touches m until Join returns
 	<-left
+}
+
+// A waitSite names the first frame outside the library above the wait,
+// whether it was recorded by frame pointers or by runtime.Callers (the
+// ports without frame pointers): here the line of the Do call, whose func
+// records from under the library's frames.
+func TestWaitSiteFindsTheCaller(t *testing.T) {
+	var iso Isolator
+	m := iso.Join()
+	defer m.Leave()
+	defer m.Isolate()() // Do runs its func at once, under the library's frames
+	var byFP, byCallers waitSite
+	_, _, line, _ := runtime.Caller(0)
+	m.Do(func() { byFP.record(); byCallers.recordCallers() })
+	for _, c := range []waitSite{byFP, byCallers} {
+		f := c.caller()
+		assert.Equal(t, thisPackage+"TestWaitSiteFindsTheCaller", f.Function, "call site: %+v", f)
+		assert.True(t, strings.HasSuffix(f.File, "diag_requester_test.go"), "call site: %+v", f)
+		assert.Equal(t, line+1, f.Line, "the line of the Do call")
+	}
 }

@@ -1,7 +1,6 @@
 package isolate
 
 import (
-	"runtime"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -233,18 +232,15 @@ type stallReports struct {
 // watchStall arranges, under mu, for req, about to wait since now, to be
 // reported if it waits StallAfter (and again if it goes on): it arms the
 // episode's timer if it is not armed to fire by then. It records where the
-// requester called from. Nothing is done when stall reports are off.
+// requester called from (req.site: a few return addresses, resolved only
+// if a report is made). Nothing is done when stall reports are off.
 func (iso *Isolator) watchStall(req *request, now time.Time) {
 	after := iso.stallAfter()
 	if after < 0 {
 		return
 	}
-	var pc [1]uintptr
-	// Skip Callers, watchStall, awaitGrant, acquire, isolate and Isolate
-	// (or a variant): runtime.Callers counts inlined frames too.
-	// TestStallReportNamesBlockerAndHolder checks the count.
-	runtime.Callers(6, pc[:])
-	req.pc, req.g = pc[0], arch.G()
+	req.site.record()
+	req.g = arch.G()
 	req.stall = stallCount{due: after}
 	if c := &iso.stalls.waits; !c.startEpisode(now, after) {
 		gen := c.next()

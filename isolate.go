@@ -152,8 +152,8 @@ func (m Member) isolate(a abort, full, try bool) (func(), error) {
 	if a.ended() {
 		return nil, a.err()
 	}
-	// iso.acquire is called from here, not from a helper: stall reports
-	// find the caller of Isolate at a fixed depth (diag_stall.go).
+	// Stall reports name the first frame outside the library above the
+	// wait (waitSite), at whatever depth.
 	if err := mb.iso.acquire(mb.lockRequest(full), a, try); err != nil {
 		return nil, err
 	}

@@ -41,10 +41,10 @@ type request struct {
 	waitCounted bool
 	waited      time.Duration
 	maxBefore   time.Duration
-	// pc is where the requester called and g its goroutine (arch.G),
+	// site is where the requester called and g its goroutine (arch.G),
 	// recorded when it has to wait; zero otherwise.
-	pc uintptr
-	g  uintptr
+	site waitSite
+	g    uintptr
 	// stall is when the wait's next report is due (stallReports.waits
 	// reports it).
 	stall stallCount
@@ -246,7 +246,7 @@ func (iso *Isolator) nextInLine(req *request) bool {
 func (iso *Isolator) enqueue(req *request) {
 	iso.tickets++
 	req.ticket = iso.tickets
-	req.pc, req.g = 0, 0 // known once it has to wait
+	req.site.n, req.g = 0, 0 // known once it has to wait
 	iso.queueOf(req).push(req)
 	iso.gate.request(req.full)
 }

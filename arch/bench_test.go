@@ -2,6 +2,7 @@ package arch
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -20,5 +21,22 @@ func BenchmarkPauseN(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/hint")
 		})
+	}
+}
+
+// BenchmarkCallerPCs records eight return addresses by frame pointers, as a
+// waiting request records its call site; BenchmarkRuntimeCallers records
+// one by runtime.Callers, as the ports without frame pointers do.
+func BenchmarkCallerPCs(b *testing.B) {
+	var pcs [8]uintptr
+	for b.Loop() {
+		viaNoinline(func() { CallerPCs(pcs[:]) })
+	}
+}
+
+func BenchmarkRuntimeCallers(b *testing.B) {
+	var pcs [1]uintptr
+	for b.Loop() {
+		viaNoinline(func() { runtime.Callers(6, pcs[:]) })
 	}
 }

@@ -11,6 +11,9 @@
 // [github.com/isolatekit/isolate/spin] builds a spin-then-yield policy on
 // top of this one.
 //
+// For diagnostics, [G] tells goroutines apart and [CallerPCs] records where
+// a call came from, cheaply, on amd64 and arm64 (elsewhere both return 0).
+//
 // # Instructions
 //
 //   - amd64: PAUSE.

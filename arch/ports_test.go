@@ -35,7 +35,7 @@ var asmPorts = []string{"amd64", "arm64"}
 
 // implemented are the functions that every port must define exactly once,
 // in Go or in assembly.
-var implemented = []string{"Pause", "pauseN", "PauseN", "G", "getg"}
+var implemented = []string{"Pause", "pauseN", "PauseN", "G", "getg", "CallerPCs"}
 
 var textRE = regexp.MustCompile(`(?m)^TEXT\s+·(\w+)\(SB\)`)
 
