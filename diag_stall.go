@@ -144,12 +144,6 @@ func (c *stallClock) reported(after, waited time.Duration, stalls *atomic.Uint64
 	return n
 }
 
-// inBubble reports whether now, read with time.Now, was read in a
-// testing/synctest bubble: the bubble's clock has no monotonic reading.
-func inBubble(now time.Time) bool {
-	return now == now.Round(0)
-}
-
 // longestArm is the longest that a report func, or the start of a wait,
 // arms a timer for: the longest interval between two reports.
 func longestArm(after time.Duration) time.Duration {

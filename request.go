@@ -194,8 +194,9 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 		return nil
 	}
 	req.arm()
-	req.since = time.Now()
-	iso.watchStall(req, req.since)
+	now := time.Now() // req.since is read under mu only: a grant clears it
+	req.since = now
+	iso.watchStall(req, now)
 	// Only the request next in line may spin: what it waits for (the
 	// isolated section, or the members that block it) runs, and the wait
 	// may be short. Every request behind it parks at once, and stays
@@ -206,7 +207,7 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}
-	if req.wait(next, a.done()) {
+	if req.waitSince(next, a.done(), now) {
 		return nil
 	}
 	iso.mu.Lock()

@@ -97,6 +97,13 @@ func (w *waiter) isDone() bool {
 // help at all; spinning never yields the processor: a waiter that is not
 // woken within the spin parks.
 func (w *waiter) wait(maySpin bool, abandon <-chan struct{}) bool {
+	return w.waitSince(maySpin, abandon, time.Time{})
+}
+
+// waitSince is wait for a caller that read the clock as the wait began
+// (now, with time.Now: it tells the waiter's bubble, or none), which a
+// park then need not read again (see channel); zero if it did not.
+func (w *waiter) waitSince(maySpin bool, abandon <-chan struct{}, now time.Time) bool {
 	if maySpin && spin.CanSpin() {
 		var b spin.Backoff
 		for i := 0; i <= spin.SpinLimit; i++ {
@@ -106,7 +113,7 @@ func (w *waiter) wait(maySpin bool, abandon <-chan struct{}) bool {
 			b.Spin()
 		}
 	}
-	w.channel()
+	w.channel(now)
 	if !w.phase.CompareAndSwap(waitWaiting, waitParked) {
 		return true // signalled meanwhile: the word says done
 	}
@@ -115,7 +122,7 @@ func (w *waiter) wait(maySpin bool, abandon <-chan struct{}) bool {
 		return true
 	case <-abandon:
 		if w.phase.CompareAndSwap(waitParked, waitWaiting) {
-			return false // no signal will close ch now
+			return false // no signal will send to ch now
 		}
 		// Signalled meanwhile: its send is on its way; receive it, so
 		// that ch is empty for the next park, and the send is done
@@ -126,14 +133,24 @@ func (w *waiter) wait(maySpin bool, abandon <-chan struct{}) bool {
 }
 
 // channel readies w.ch for a park: the channel kept from an earlier park
-// outside a bubble, or a new one (see waiter). It costs a time.Now, paid
-// only by a wait that parks, in place of an allocation per park.
-func (w *waiter) channel() {
-	now := time.Now()
-	bubbled := now == now.Round(0) // no monotonic reading: a synctest bubble
+// outside a bubble, or a new one (see waiter). now is the time read on the
+// waiter's goroutine as the wait began, or zero: channel then reads it (a
+// clock read costs about what the allocation it saves does, so a wait that
+// read the clock anyway passes it on).
+func (w *waiter) channel(now time.Time) {
+	if now.IsZero() {
+		now = time.Now()
+	}
+	bubbled := inBubble(now)
 	if w.ch == nil || bubbled || w.bubbled {
 		w.ch, w.bubbled = make(chan struct{}, 1), bubbled
 	}
+}
+
+// inBubble reports whether now, read with time.Now, was read in a
+// testing/synctest bubble: the bubble's clock has no monotonic reading.
+func inBubble(now time.Time) bool {
+	return now == now.Round(0)
 }
 
 // handOff yields the processor of a member that has just woken a parked
