@@ -10,7 +10,7 @@ import (
 // Reports of members held back by a long-held isolation, and of Joins that
 // wait behind one (see the table of what waits in diag_stall.go).
 
-// watchHeld notes, under mu, that the member on s is held back from now
+// watchHeld notes, under mu, that the member on sl is held back from now
 // on, and arms the held members' report if it is not armed.
 func (iso *Isolator) watchHeld(sl *slot) {
 	after := iso.stallAfter()
@@ -21,37 +21,31 @@ func (iso *Isolator) watchHeld(sl *slot) {
 	sl.diag.heldSince, sl.diag.heldG = now.UnixNano(), arch.G()
 	d := &iso.stalls
 	// Each hold episode (from the first member held to the admission of
-	// the last, heldOver) arms a timer of its own: a timer of an earlier
-	// episode may belong to a synctest bubble that has ended, and never
-	// fire. One that should have fired long ago was made in such a bubble
-	// and left armed by an episode that went on past it: it never will.
-	if c := &d.held; c.timer == nil || now.Sub(c.fireAt) > after || now.Before(c.fireAt.Add(-c.due-after)) {
+	// the last, heldOver) arms the timer, kept from the episode before
+	// outside synctest bubbles, made anew in one (see startEpisode). A
+	// timer armed already will do, however late it fires: the report is
+	// due by the oldest held member's wait, which a member held later does
+	// not make any sooner.
+	c := &d.held
+	newEpisode := !c.armed
+	if !c.startEpisode(now, after, longestArm(after)) {
 		gen := c.next()
 		c.start(after, func() { iso.reportHeld(gen) })
-		// A time from a synctest bubble has no monotonic reading.
-		d.heldFake = now == now.Round(0)
+		newEpisode = true
+	}
+	if newEpisode {
 		d.heldBy = nil // a new count
 	}
 }
 
 // heldOver ends a hold episode, under mu, when admitHeld has admitted the
 // last held member: its timer is stopped, so that no timer outlives its
-// work, and a report func that runs already finds it is not current. A
-// timer made in a synctest bubble is stopped only from inside one (the
-// runtime forbids the rest); the admitter of the bubble's members is one
-// of its goroutines, unless the Isolator crosses the bubble's boundary:
-// then the timer is left to fire and do nothing.
+// work, and a report func that runs already finds it is not armed (see
+// endEpisode: a timer made in a synctest bubble is stopped only from inside
+// one, by the admitter of the bubble's members, and one made outside any
+// is kept for the next episode).
 func (iso *Isolator) heldOver() {
-	d := &iso.stalls
-	c := &d.held
-	if c.timer == nil {
-		return
-	}
-	c.next()
-	if now := time.Now(); !d.heldFake || now == now.Round(0) {
-		c.timer.Stop()
-	}
-	c.timer = nil
+	iso.stalls.held.endEpisode()
 }
 
 // reportHeld reports the isolation in progress if members have been held
@@ -63,12 +57,12 @@ func (iso *Isolator) reportHeld(gen uint64) {
 	iso.mu.Lock()
 	d := &iso.stalls
 	after := iso.stallAfter()
-	if !d.held.current(gen) {
+	if !d.held.current(gen) || !d.held.armed {
 		iso.mu.Unlock()
 		return
 	}
 	if len(iso.held) == 0 || after < 0 {
-		d.held.timer = nil // disarmed: the next hold arms a new one
+		d.held.endEpisode() // disarmed: the next hold arms it again
 		iso.mu.Unlock()
 		return
 	}

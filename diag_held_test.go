@@ -3,10 +3,14 @@ package isolate
 // Tests of held-isolation reports (StallHeldIsolation): an isolation held
 // while members or Joins wait to run is reported, naming the holder and the
 // waiters (a callback member's Busy among them) and the call site of an
-// unnamed Join; no report comes after the wait ended.
+// unnamed Join; no report comes after the wait ended; a member held late
+// in a hold episode leaves its reports' schedule as it was, and a later
+// episode is reported anew.
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -118,4 +122,66 @@ func TestUnnamedJoinBehindHeldIsolationIsReported(t *testing.T) {
 	assert.Contains(t, r.String(), "Join by outsider at ")
 	release()
 	(<-joined).Leave()
+}
+
+// A member held late in a hold episode, while the episode's timer is armed
+// for a later report (at doubling intervals), changes nothing in the
+// schedule: the reports are due by the first member's wait, and counted on.
+func TestHeldReportOfMemberHeldLate(t *testing.T) {
+	type seen struct {
+		at      time.Duration // since the test began
+		count   int
+		waiters int
+	}
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now()
+		var mu sync.Mutex
+		var got []seen
+		iso := &Isolator{StallAfter: time.Second, OnStall: func(r StallReport) {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Kind == StallHeldIsolation {
+				got = append(got, seen{time.Since(t0), r.Count, len(r.Waiters)})
+			}
+		}}
+		end := []chan struct{}{make(chan struct{}), make(chan struct{})}
+		for _, e := range end {
+			m := iso.Join()
+			sc := m.Harmless()
+			go func() { <-e; sc.End(); m.Leave() }() // held while the isolation runs
+		}
+		release := iso.Isolate()
+		close(end[0])
+		time.Sleep(5 * time.Second) // reported at 1, 2 and 4 s; armed for 8 s
+		close(end[1])
+		time.Sleep(5*time.Second + time.Second/2)
+		release()
+		synctest.Wait()
+		s := time.Second
+		assert.Equal(t, []seen{{s, 1, 1}, {2 * s, 2, 1}, {4 * s, 3, 1}, {8 * s, 4, 2}}, got)
+	})
+}
+
+// Outside a bubble, the hold episodes' timer is kept and re-armed: a hold
+// after an earlier episode ended is reported, as its first report. Each
+// round's held member has a name of its own, so that a report of an
+// earlier round is told apart.
+func TestHeldReportAfterEarlierEpisode(t *testing.T) {
+	iso, reports := reportSink(20 * time.Millisecond)
+	for round := range 3 {
+		name := fmt.Sprintf("round %d", round)
+		m := iso.JoinNamed(name)
+		sc := m.Harmless()
+		release := iso.Isolate()
+		ended := make(chan struct{})
+		go func() { sc.End(); close(ended) }() // handed on while harmless: held
+		r := awaitReport(t, reports, name, func(r StallReport) bool {
+			return r.Kind == StallHeldIsolation && len(r.Waiters) == 1 &&
+				r.Waiters[0].Member != nil && r.Waiters[0].Member.Name == name
+		})
+		assert.Equal(t, 1, r.Count, "%s: a new hold's first report", name)
+		release()
+		<-ended
+		m.Leave()
+	}
 }

@@ -27,16 +27,16 @@ import (
 //	                        last held member is admitted; reports the
 //	                        isolation that holds them and who waits
 //
-// A grace period (and each hold episode) gets a timer of its own, stopped
-// by the waiter (by the admitter of the last held member) or re-armed only
-// by its own func: a timer made in a testing/synctest bubble must not be
-// touched from outside it. The requests' episode timer is stopped when the
-// episode ends, under mu, by whoever ends it; one made in a bubble is then
-// dropped (the next episode makes its own, in whatever bubble it runs), one
-// made outside any bubble is kept and re-armed by the next episode that
-// starts outside one, so that a wait costs no timer of its own. A report
-// func checks, under the lock, that its wait goes on and that a report is
-// due: a timer that fires late, for an earlier wait, does nothing.
+// A grace period gets a timer of its own, stopped by the waiter or re-armed
+// only by its own func: a timer made in a testing/synctest bubble must not
+// be touched from outside it. An episode's timer (of requests, or of held
+// members) is stopped when the episode ends, under mu, by whoever ends it;
+// one made in a bubble is then dropped (the next episode makes its own, in
+// whatever bubble it runs), one made outside any bubble is kept and
+// re-armed by the next episode that starts outside one, so that a wait
+// costs no timer of its own. A report func checks, under the lock, that
+// its wait goes on and that a report is due: a timer that fires late, for
+// an earlier wait, does nothing.
 //
 // Under the Isolator's locks a report only collects slots, state words and
 // call sites; names, frames and strings are made after. Whom a report
@@ -151,26 +151,26 @@ func longestArm(after time.Duration) time.Duration {
 }
 
 // startEpisode makes sure, for a wait that begins at now, that c's timer
-// fires within after (StallAfter) from now, and reports false if c needs a
-// new timer, which the caller then makes with start (its report func
-// checks the gen that next returns). A timer kept from an earlier episode
-// outside any bubble is re-armed. A timer made in a bubble is re-armed only
-// by its own func: one that would fire too late is replaced (it fires, and
-// does nothing). So is a timer on the other side of a bubble's boundary
-// from the caller: the runtime forbids touching a bubble's timer from
-// outside it, and inside one Reset would read the bubble's clock for a
-// timer of the real one. So is an armed timer that should have fired long
-// ago, or would fire later than it could have been armed for: it was made
-// in a bubble that has ended (one whose clock began anew), and never
-// fires.
-func (c *stallClock) startEpisode(now time.Time, after time.Duration) bool {
+// is armed, to fire within the given time from now, and reports false if c
+// needs a new timer, which the caller then makes with start (its report
+// func checks the gen that next returns). A timer kept from an earlier
+// episode outside any bubble is re-armed, for StallAfter (after). A timer
+// made in a bubble is re-armed only by its own func: one that would fire
+// too late is replaced (it fires, and does nothing). So is a timer on the
+// other side of a bubble's boundary from the caller: the runtime forbids
+// touching a bubble's timer from outside it, and inside one Reset would
+// read the bubble's clock for a timer of the real one. So is an armed timer
+// that should have fired long ago, or would fire later than it could have
+// been armed for: it was made in a bubble that has ended (one whose clock
+// began anew), and never fires.
+func (c *stallClock) startEpisode(now time.Time, after, within time.Duration) bool {
 	fake := inBubble(now)
 	switch {
 	case c.timer == nil || c.fake != fake:
 		return false
 	case c.armed && (now.Sub(c.fireAt) > after || c.fireAt.Sub(now) > longestArm(after)):
 		return false
-	case c.armed && !c.fireAt.After(now.Add(after)):
+	case c.armed && !c.fireAt.After(now.Add(within)):
 		return true // fires in time
 	case fake:
 		return false
@@ -212,15 +212,13 @@ type stallReports struct {
 	// withdrawal of the last one (unqueue), its timer re-armed for the
 	// first report due (reportStalls).
 	waits stallClock
-	// held schedules the reports of held members: armed at a hold while
-	// it is not (timer nil), it looks at the held members when it fires,
-	// and is disarmed when it finds none. Its count is for the grant
-	// heldBy, number heldGrant.
+	// held schedules the reports of held members: one episode from the
+	// first member held to the admission of the last (heldOver), or until
+	// its func finds none held. Its count is for the grant heldBy, number
+	// heldGrant.
 	held      stallClock
 	heldBy    *request
 	heldGrant uint64
-	// heldFake is set if held's timer was made in a synctest bubble.
-	heldFake bool
 }
 
 // watchStall arranges, under mu, for req, about to wait since now, to be
@@ -236,7 +234,7 @@ func (iso *Isolator) watchStall(req *request, now time.Time) {
 	req.site.record()
 	req.g = arch.G()
 	req.stall = stallCount{due: after}
-	if c := &iso.stalls.waits; !c.startEpisode(now, after) {
+	if c := &iso.stalls.waits; !c.startEpisode(now, after, after) {
 		gen := c.next()
 		c.start(after, func() { iso.reportStalls(gen) })
 	}
