@@ -436,3 +436,21 @@ func TestStallReportAfterEarlierEpisode(t *testing.T) {
 		require.ErrorIs(t, <-done, context.Canceled)
 	}
 }
+
+// A request that starts to wait while the episode's timer is armed for a
+// later report (another request's, at doubled intervals) is reported at its
+// own first report: the timer fires earlier (in a bubble, a new timer).
+func TestStallReportOfRequestJoiningLate(t *testing.T) {
+	s := time.Second
+	got := stallSchedule(t, func(wait func(time.Duration) chan error) {
+		first := wait(10*s + s/2) // reported at 1, 2, 4, 8 s
+		time.Sleep(5 * s)         // the timer is armed for 8 s
+		second := wait(2*s + s/2)
+		require.ErrorIs(t, <-second, context.DeadlineExceeded)
+		require.ErrorIs(t, <-first, context.DeadlineExceeded)
+	})
+	assert.ElementsMatch(t, []stallSeen{
+		{s, 0}, {2 * s, 0}, {4 * s, 0}, {8 * s, 0}, // the first
+		{6 * s, 5 * s}, {7 * s, 5 * s}, // the second, from 5 s
+	}, got)
+}
