@@ -11,8 +11,9 @@ import (
 // Stall reports. A wait that lasts longer than StallAfter is reported by a
 // timer's goroutine, and reported again while it lasts, at intervals that
 // double up to maxStallGap: the waiting goroutine does nothing but wait, so
-// that a report never delays the grant it reports on, and a wait that ends
-// stops its timer. What waits:
+// that a report never delays the grant it reports on, and the end of what
+// waits stops its timer (of an episode, the end of its last wait). What
+// waits:
 //
 //	isolation requests      one timer per episode of waits
 //	                        (stallReports.waits), armed by the first
@@ -129,8 +130,7 @@ func (c *stallClock) current(gen uint64) bool {
 	return c.gen == gen
 }
 
-// rearm makes c's timer fire again in d; its report func calls it, and the
-// start of an episode outside any bubble.
+// rearm makes c's timer fire again in d; its report func calls it.
 func (c *stallClock) rearm(d time.Duration) {
 	c.fireAt = time.Now().Add(d)
 	c.timer.Reset(d)
@@ -175,8 +175,8 @@ func (c *stallClock) startEpisode(now time.Time, after, within time.Duration) bo
 	case fake:
 		return false
 	}
-	c.armed = true
-	c.rearm(after)
+	c.armed, c.fireAt = true, now.Add(after)
+	c.timer.Reset(after)
 	return true
 }
 

@@ -218,7 +218,7 @@ func (iso *Isolator) awaitIdle(w *graceWaiter, a abort) error {
 	g := &iso.grace
 	g.mu.Lock()
 	g.waiters = append(g.waiters, w)
-	w.arm() // makes the token channel, which kicks use under g.mu
+	w.arm() // under g.mu, which the kicks signal under (see waiter.arm)
 	g.mu.Unlock()
 	if stall := iso.watchGraceStall(w); stall != nil {
 		defer stall.Stop()
