@@ -109,13 +109,14 @@ import (
 //	    that K needs (harmless for plain, idle for full) without taking mu:
 //	    the gate sends it to the slow path. Its word says running only
 //	    from its swap until it goes back to that mode with its own swap,
-//	    before it takes mu (admitOrHold), and it swaps to running again
-//	    only under mu, once the gate says that no such request is pending.
-//	    Hence a slot scanned as harmless (idle) stays so, but for that
-//	    excursion, in which the member runs no code of its own (a scan
-//	    that sees it running watches it, and the swap back kicks, P5),
-//	    until something under mu changes it, and such changes (admissions,
-//	    withdrawals, grants) reset the scan cursors.
+//	    before it takes mu (admitOrHold); it runs again only by a write
+//	    under mu: its admission, or its own swap once the gate says that
+//	    no such request is pending. Hence a slot scanned as harmless
+//	    (idle) stays so, but for that excursion, in which the member runs
+//	    no code of its own (a scan that sees it running watches it, and
+//	    the swap back kicks, P5), until something under mu changes it, and
+//	    such changes (admissions, withdrawals, grants) reset the scan
+//	    cursors.
 //	P3. The grant has an owner (owner != nil) that only its release clears;
 //	    nested harmless scopes of the owner never let a second request in.
 //	P4. Members held back by an isolation are admitted (set running by the
