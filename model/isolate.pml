@@ -128,9 +128,9 @@
  *   NO_CARRY         passAwaited does not Or the flag back
  *   ARM_AFTER_LOAD   S arms its waiter after the load and the CAS
  *   SNAP_RUNNING     the snapshot waits only for running members
- *   PUBLISH_NO_COUNT publish (a full request, the hold on ending an Idle
- *                    scope, the release of a section asked from idle) does
- *                    not count its idle entry
+ *   PUBLISH_NO_COUNT publish (a full request, the swap back on ending an
+ *                    Idle scope, the release of a section asked from idle)
+ *                    does not count its idle entry
  *   IDLE_SECTION     a section asked from an idle scope runs with the word
  *                    idle (before 48508c1): a grace period misses it
  *   AWAITED_NO_GATE  an awaited member's scope end runs on after the Or
@@ -346,8 +346,10 @@ byte ncs;                       /* goroutines in an isolated section */
 	((wP == m && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
 	 (wF == m && (st[m] & IDLE) != IDLE && (v) == IDLE)))
 #define WAKE_OK(m, v) (!UNBLOCKS(m, v) || (st[m] & W))
-/* The same for admitOrHold's Swap back to the state the member came from,
- * under mu: schedule runs only if a Swap took the flag (watched). */
+/* The same for admitOrHold's Swap back to the state the member came from
+ * under mu (the gate closed after its load; the Swap back before mu is a
+ * Swap outside mu: BACK_SWAP): schedule runs only if a Swap took the flag
+ * (watched). */
 #define HOLD_WAKE_OK(m, v) (!HEAD_WAITS(m, v) || (st[m] & W) || slow)
 
 /* admitOrHold's swap back before mu (BACK_SWAP, with bk set at the gate
