@@ -57,7 +57,7 @@ WITNESSES="WITNESS_FW@THREE"
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
 PANFLAGS="-m2000000 -w24"
-# Three members: a deeper search (about 5 million steps) and a larger hash
+# Three members: a deeper search (about 7.6 million steps) and a larger hash
 # table; states stored compressed (-DCOLLAPSE, at build time). The grace
 # setup's safety run too (a search about 2.5 million steps deep).
 PANFLAGS3="-m10000000 -w26"
