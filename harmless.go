@@ -203,7 +203,9 @@ func (mb *member) passAwaited(to mode) (woke bool) {
 
 // publish writes mode to (harmless or idle) in the member's word on a slow
 // path of its own goroutine, as enter does, and returns the old word. It
-// kicks no isolator: the callers hold mu and schedule.
+// kicks no isolator: its callers schedule under mu if the old word has the
+// watched flag (Isolator.admitOrHold calls it before it takes mu, the
+// others under mu).
 func (mb *member) publish(to mode) (old stateBits) {
 	if to == modeIdle && mb.word.load().mode() != modeIdle {
 		mb.count = mb.count.next()
@@ -211,6 +213,19 @@ func (mb *member) publish(to mode) (old stateBits) {
 	old = mb.word.swap(to, mb.count)
 	if old.awaited() {
 		mb.passAwaited(to)
+	}
+	return old
+}
+
+// resumeLocked publishes that the member runs, under Isolator.mu, after
+// admitOrHold's return to the member's mode found the gate clear (P1: no
+// request publishes itself or scans meanwhile), and returns the old word:
+// its caller schedules if it has the watched flag, and an awaited flag in
+// it goes on (P8), as on resume's path.
+func (mb *member) resumeLocked() (old stateBits) {
+	old = mb.word.swap(modeRunning, mb.count)
+	if old.awaited() {
+		mb.passAwaited(modeRunning)
 	}
 	return old
 }

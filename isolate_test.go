@@ -412,3 +412,66 @@ func TestHappensBeforeBetweenSectionsAndMembers(t *testing.T) {
 		t.Logf("%d outsider sections", sections)
 	})
 }
+
+// A member that the gate holds as it ends a scope goes back to its mode
+// before it waits for the Isolator's lock (admitOrHold): while it waits,
+// its word says idle, with one more idle entry, not running, so that no
+// scan waits for a member that only waits for a lock. Under the lock it is
+// held if the gate still holds it ("held"), or runs on if the isolation
+// ended while it waited ("let go"). Not in a bubble: a goroutine blocked on
+// a sync.Mutex is not durably blocked. The test polls the word until the
+// swap back shows (eventually): no time is assumed, the timeout only ends
+// a test in which the member never goes back.
+func TestScopeEndGoesBackBeforeTheLock(t *testing.T) {
+	for _, letGo := range []bool{false, true} {
+		t.Run(map[bool]string{false: "held", true: "let go"}[letGo], func(t *testing.T) {
+			var iso Isolator
+			a := newActor(t)
+			m := a.join(t, &iso)
+			var end func()
+			a.do(t, "Idle", func() { end = m.Idle().End })
+			release := iso.Isolate() // at once: the member is idle
+			word := m.mb.word
+			before := word.load()
+			require.Equal(t, modeIdle, before.mode())
+
+			iso.mu.Lock()
+			locked := true
+			defer func() {
+				if locked { // the test failed: let the member go
+					iso.mu.Unlock()
+					release()
+				}
+			}()
+			e := a.start(end)
+			eventually(t, func() bool { return word.load().count() != before.count() },
+				"the member's swap back to idle, before it takes the lock")
+			back := word.load()
+			assert.Equal(t, modeIdle, back.mode(), "the word of a member that waits for the lock")
+			assert.Equal(t, before.count().next(), back.count(), "the swap back is one idle entry")
+			if letGo {
+				// The release, as releaseOutsider makes it, under the
+				// lock the test holds: the gate lets go before the
+				// member gets the lock.
+				req := iso.owner
+				iso.releaseLocked(req)
+				iso.freeRequests.keep(req)
+			}
+			locked = false
+			iso.mu.Unlock()
+			if letGo {
+				e.wait(t, "the scope end, the isolation released before it took the lock")
+			} else {
+				waitHeld(t, &iso, 1)
+				assert.Equal(t, back.mode(), word.load().mode(), "the hold does not write the word")
+				assert.False(t, e.finished(), "the scope end during the isolation")
+				release()
+				e.wait(t, "the scope end after the release")
+			}
+			now := word.load()
+			assert.Equal(t, modeRunning, now.mode(), "the member runs")
+			assert.Equal(t, back.count(), now.count(), "no other idle entry")
+			a.do(t, "Leave", m.Leave)
+		})
+	}
+}

@@ -15,8 +15,8 @@ import (
 // Every member owns a slot whose state word sits alone on a cache line. Its
 // member writes it (entering and ending scopes, Join, Leave); under mu the
 // Isolator writes it for a member that waits (held, or in its isolation
-// request: the hold, the grant, the withdrawal and the admission); a scan
-// sets and clears the watched flag, and a grace period the awaited one, by
+// request: the grant, the withdrawal and the admission); a scan sets and
+// clears the watched flag, and a grace period the awaited one, by
 // CompareAndSwap:
 //
 //	mode      meaning                                  an isolation may run?
@@ -102,11 +102,19 @@ import (
 //	    request's gate write precedes every scan that may grant it; all
 //	    are sequentially consistent read-modify-writes or loads, so either
 //	    the scan sees the member running or the member sees the request
-//	    and takes the slow path.
+//	    and takes the slow path. A member that swaps to running under mu
+//	    (admitOrHold, after going back, once the gate lets it go) needs no
+//	    such order: requests publish themselves and scan under mu too.
 //	P2. While a request of kind K is pending, no member leaves the mode
 //	    that K needs (harmless for plain, idle for full) without taking mu:
-//	    the gate sends it to the slow path. Hence a slot scanned as
-//	    harmless (idle) stays so until something under mu changes it, and
+//	    the gate sends it to the slow path. Its word says running only
+//	    from its swap until it goes back to that mode with its own swap,
+//	    before it takes mu (admitOrHold); it runs again only by a write
+//	    under mu: its admission, or its own swap once the gate says that
+//	    no such request is pending. Hence a slot scanned as harmless
+//	    (idle) stays so, but for that excursion, in which the member runs
+//	    no code of its own (a scan that sees it running watches it, and
+//	    the swap back kicks, P5), until something under mu changes it, and
 //	    such changes (admissions, withdrawals, grants) reset the scan
 //	    cursors.
 //	P3. The grant has an owner (owner != nil) that only its release clears;
@@ -129,12 +137,15 @@ import (
 //	    for nothing), unless a current watch, of either queue, is on the
 //	    same member (the order of setting and clearing does not matter).
 //	P7. Only the member's own goroutine moves its word into idle from
-//	    another mode (a scope, Leave, a full request, a hold on ending an
-//	    idle scope, the release of an isolation it asked for from an idle
-//	    scope: its word says running during the section), and each such
-//	    move adds one to the count; every other write keeps the count. The
-//	    member keeps its count (member.count) to write it with the mode in
-//	    one swap: the fast path writes nothing more for it.
+//	    another mode (a scope, Leave, a full request, the swap back to idle
+//	    of a member that the gate holds as it ends an idle scope, the
+//	    release of an isolation it asked for from an idle scope: its word
+//	    says running during the section), and each such move adds one to
+//	    the count; every other write keeps the count. (The swap back counts
+//	    although the member never ran: a grace period may have recorded its
+//	    word running, with the old count, and must see the idle entry, G1.)
+//	    The member keeps its count (member.count) to write it with the mode
+//	    in one swap: the fast path writes nothing more for it.
 //	P8. The awaited flag is set, by CompareAndSwap against a word that is
 //	    not idle, only by a grace period's waiter. It stays until the
 //	    member's next move into idle, which clears it and wakes the
@@ -211,7 +222,7 @@ import (
 // Or), never by a plain Store (but a new slot's first, before any scan can
 // see it): under the race detector a Store is only a release, and the
 // Dekker pairs of P1 need read-modify-writes on both sides. A write under
-// mu that drops the old word (grant, withdrawal, admission, hold, all by
+// mu that drops the old word (grant, withdrawal, admission, all by
 // stateWord.set) may drop a watched flag without a kick; that is
 // safe because each is followed by a schedule that scans again from the
 // first slot (the cursors are reset) before it relies on any kick.

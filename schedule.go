@@ -222,11 +222,33 @@ func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 // It lets the member run, or holds it back until an isolation ends; its own
 // request's grant never holds it back.
 //
-// A held member goes back to from: to a scan nothing changed, so schedule
-// runs only for a kick, when the member was watched before it came here or
-// while it waited for mu (a scan may have seen it running then).
+// A member that the gate holds goes back to from with its own swap (back)
+// before it takes mu, not under mu: from its swap to running until then,
+// its word says running, and a scan that sees it waits for it, a member
+// that only waits for a lock. Waiting for a contended mu (every member
+// that ends a scope while the gate is closed takes it) would stretch that
+// window from nanoseconds to as long as the member waits for mu and then
+// for a processor: with many more members than processors, milliseconds
+// of an isolation's wait. The swap back is publish, as a scope's start is
+// enter: it counts an idle entry when from is idle (a grace period may have
+// recorded the word running, with the old count: P7, G1), hands an awaited
+// flag on (P8), and a watched flag it takes (a scan saw the member running)
+// makes the member schedule under mu, as a kick would (P5).
+//
+// Under mu the gate is read again. If it still holds the member, the member
+// is held, its word saying from already. If it has let go meanwhile (a
+// release, a withdrawal), the member swaps to running again under mu
+// (resumeLocked): no request publishes itself in the gate or scans
+// meanwhile, so the next scan sees it running (P1), and no request that
+// needs from is pending, so no scan has passed its slot on the strength of
+// from (P2). A member inside its own section (own > 0) is never held, and
+// takes mu without going back. A held member's word says from: to a scan
+// nothing changed, so schedule runs only for a kick, when the member was
+// watched before it came here or before it went back (a scan may have seen
+// it running then).
 func (iso *Isolator) admitOrHold(mb *member, from mode, watched bool) {
-	if g := iso.gate.load(); !watched && !g.sansYield().holdsBack(from) {
+	g := iso.gate.load()
+	if !watched && !g.sansYield().holdsBack(from) {
 		// Only a grace period's wish: let the members it waits for run
 		// (see the gate in the protocol), once per park of the grace
 		// period, so that a long wait for a member that runs costs the
@@ -238,11 +260,19 @@ func (iso *Isolator) admitOrHold(mb *member, from mode, watched bool) {
 		}
 		return
 	}
+	back := mb.own == 0 && g.sansYield().holdsBack(from)
+	if back {
+		watched = mb.publish(from).watched() || watched
+	}
 	sl, own := mb.slot, mb.req
 	iso.mu.Lock()
 	held, first := false, false
 	if (own == nil || iso.owner != own) && iso.gate.load().sansYield().holdsBack(from) {
-		watched = mb.publish(from).watched() || watched
+		if !back {
+			// The gate closed after this member's load: it goes
+			// back under mu.
+			watched = mb.publish(from).watched() || watched
+		}
 		// Only the first member held by an isolated section may spin:
 		// the section may be brief, and its release wakes the first
 		// held member fast. Everyone after it parks at once, as does
@@ -251,6 +281,8 @@ func (iso *Isolator) admitOrHold(mb *member, from mode, watched bool) {
 		first = len(iso.held) == 0 && iso.owner != nil
 		iso.hold(sl, from)
 		held = true
+	} else if back {
+		watched = mb.resumeLocked().watched() || watched
 	}
 	if watched {
 		iso.schedule()

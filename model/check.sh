@@ -49,12 +49,15 @@ MUTANTS="$MUTANTS IDLE_NOW_ONLY@GRACE SYNC_GATE@GRACE NO_CARRY@GRACE ARM_AFTER_L
 MUTANTS="$MUTANTS IDLE_SECTION@GRACE AWAITED_NO_GATE@GRACE"
 # The grace setup's hand-on without its watch test (issue 17, "no trace").
 MUTANTS="$MUTANTS CARRY_UNWATCHED@GRACE"
+# admitOrHold's swap back before mu: without its kick, without the gate's
+# load under mu (runs on; held on the old load), without its idle entry.
+MUTANTS="$MUTANTS BACK_NO_KICK BACK_RUNS BACK_STALE_HOLD BACK_NO_COUNT@GRACE"
 WITNESSES="WITNESS_FW@THREE"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
 PANFLAGS="-m2000000 -w24"
-# Three members: a deeper search (about 5 million steps) and a larger hash
+# Three members: a deeper search (about 7.6 million steps) and a larger hash
 # table; states stored compressed (-DCOLLAPSE, at build time). The grace
 # setup's safety run too (a search about 2.5 million steps deep).
 PANFLAGS3="-m10000000 -w26"

@@ -55,10 +55,11 @@
  *     names its queue's head: flags do not outlive their requests) and
  *     HELD_IDLE_OK (a member held while a full isolation is in progress is
  *     idle: a grace period in the full section need not wait for it); at a
- *     member's Swap outside mu and at admitOrHold's Swap back: WAKE_OK (a
- *     member whose change unblocks a head that watches it finds the flag:
- *     no lost wake-up); at Join: a slot that is not occupied holds idle
- *     without the flag;
+ *     member's Swap outside mu (admitOrHold's Swap back before mu among
+ *     them) and at admitOrHold's Swap back under mu: WAKE_OK (a member
+ *     whose change unblocks a head that watches it finds the flag, or
+ *     schedules anyway: no lost wake-up); at Join: a slot that is not
+ *     occupied holds idle without the flag;
  *   - invalid end states: deadlock (members idle for good and a stopped
  *     outsider are valid end states);
  *   - LTL progress claims at the end of this file (-DLTL; pan -a -f -N).
@@ -94,6 +95,14 @@
  *   WITHDRAW_HARMLESS a member withdrawn while someone else's isolation is
  *                    in progress is held harmless (before 5fba120): a full
  *                    isolation in progress sees it not idle (HELD_IDLE_OK)
+ *   BACK_NO_KICK     admitOrHold's Swap back before mu ignores a watched
+ *                    flag it takes: nobody schedules for the head that
+ *                    the member no longer blocks
+ *   BACK_RUNS        a member that went back runs on under mu without
+ *                    loading the gate again: it runs in a section
+ *   BACK_STALE_HOLD  a member that went back is held on the strength of
+ *                    its load before mu: held though the gate let go
+ *                    (HELD_OK)
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
@@ -119,13 +128,16 @@
  *   NO_CARRY         passAwaited does not Or the flag back
  *   ARM_AFTER_LOAD   S arms its waiter after the load and the CAS
  *   SNAP_RUNNING     the snapshot waits only for running members
- *   PUBLISH_NO_COUNT publish (a full request, the hold on ending an Idle
- *                    scope, the release of a section asked from idle) does
- *                    not count its idle entry
+ *   PUBLISH_NO_COUNT publish (a full request, the swap back on ending an
+ *                    Idle scope, the release of a section asked from idle)
+ *                    does not count its idle entry
  *   IDLE_SECTION     a section asked from an idle scope runs with the word
  *                    idle (before 48508c1): a grace period misses it
  *   AWAITED_NO_GATE  an awaited member's scope end runs on after the Or
  *                    without loading the gate again (7d4353f loads it)
+ *   BACK_NO_COUNT    admitOrHold's Swap back to idle before mu does not
+ *                    count its idle entry: a grace period that recorded
+ *                    the word running misses it (BRIEF_OK)
  */
 
 #define B 0
@@ -334,9 +346,25 @@ byte ncs;                       /* goroutines in an isolated section */
 	((wP == m && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
 	 (wF == m && (st[m] & IDLE) != IDLE && (v) == IDLE)))
 #define WAKE_OK(m, v) (!UNBLOCKS(m, v) || (st[m] & W))
-/* The same for admitOrHold's Swap back to the state the member came from,
- * under mu: schedule runs only if a Swap took the flag (watched). */
+/* The same for admitOrHold's Swap back to the state the member came from
+ * under mu (the gate closed after its load; the Swap back before mu is a
+ * Swap outside mu: BACK_SWAP): schedule runs only if a Swap took the flag
+ * (watched). */
 #define HOLD_WAKE_OK(m, v) (!HEAD_WAITS(m, v) || (st[m] & W) || slow)
+
+/* admitOrHold's swap back before mu (BACK_SWAP, with bk set at the gate
+ * load that sends the member there: held then, and not in its own
+ * section) and its decision under mu: held if the gate, loaded under mu,
+ * still holds it (HOLD_AGAIN).  BACK_RUNS: a member that went back runs on
+ * under mu without loading the gate again; BACK_STALE_HOLD: it is held on
+ * the strength of the load before mu. */
+#ifdef BACK_RUNS
+#define HOLD_AGAIN(from) (!bk && holds(from))
+#elif defined(BACK_STALE_HOLD)
+#define HOLD_AGAIN(from) (bk || holds(from))
+#else
+#define HOLD_AGAIN(from) holds(from)
+#endif
 
 /* Isolator.mu.  Safety runs use a mutex that anyone may take when it is
  * free: that allows every order of acquisition.  Under -DLTL the mutex is
@@ -801,14 +829,20 @@ inline schedLoop(me) {
 			if
 			:: pre ->      /* admitOrHold */
 				pre = false;
-				/* held if the gate holds it: back to the state it
-				 * came from, and the Swap may take a flag set while
-				 * it waited for mu */
-				h = (owner != me) && holds(s);
+				/* held if the gate holds it (the load under mu) */
+				h = (owner != me) && HOLD_AGAIN(s);
 				if
-				:: h -> assert(HOLD_WAKE_OK(me, s));
-					/* publish(from): an idle entry if from idle
-					 * (the word is running since resume's Swap) */
+				:: h && bk ->
+					/* back already (BACK_SWAP, before mu): its
+					 * word says s; held */
+					HOLD(me, s)
+				:: h && !bk -> assert(HOLD_WAKE_OK(me, s));
+					/* the gate closed after the member's load:
+					 * back to the state it came from under mu,
+					 * publish(from): an idle entry if from idle
+					 * (the word is running since resume's Swap),
+					 * and the Swap may take a flag set while it
+					 * waited for mu */
 					if
 					:: s == IDLE -> GHOST_IDLE(me);
 #ifndef PUBLISH_NO_COUNT
@@ -818,8 +852,18 @@ inline schedLoop(me) {
 					fi;
 					slow = slow || ((st[me] & W) != 0); ka = ((st[me] & AW) != 0);
 					st[me] = s; HOLD(me, s)
+				:: !h && bk ->
+					/* back, but the gate let go before mu:
+					 * resumeLocked, Swap(running) under mu (P1:
+					 * no request publishes itself or scans
+					 * meanwhile); a watched flag set since the
+					 * swap back makes it schedule, an awaited one
+					 * is handed on (P_PASS) */
+					slow = slow || ((st[me] & W) != 0); ka = ((st[me] & AW) != 0);
+					st[me] = RUN
 				:: else
 				fi;
+				bk = false;
 				/* schedule only for a kick (slow: a Swap took the
 				 * flag): to a scan, nothing else changed; first
 				 * publish's passAwaited (P_PASS) */
@@ -925,9 +969,9 @@ inline schedLoop(me) {
 		if :: tr -> TRY_FAILED(me) :: else -> ph = P_AWAIT fi }
 	:: atomic { ph == P_AWAIT -> AWAIT_BODY(me) }
 #ifdef GRACE
-	/* publish's passAwaited (under mu; S does not take mu): kick if the
-	 * member is now idle, else Or the flag back; then schedule (slow) or
-	 * leave */
+	/* publish's (or resumeLocked's) passAwaited (under mu; S does not
+	 * take mu): kick if the member is now idle, else Or the flag back;
+	 * then schedule (slow) or leave */
 	:: atomic { ph == P_PASS -> ka = false; PASS_AW(me, st[me] & IDLE);
 		if :: slow -> slow = false; ph = P_START :: else -> EXIT_BODY(me) fi }
 	/* releaseLocked's passAwaited(idle) after its publish, then the rest */
@@ -972,6 +1016,30 @@ inline VACATE_SWAP(m) {
 	userRun[m] = false; DROP(m); COUNT(m);
 	if :: (st[m] & IDLE) != IDLE -> GHOST_IDLE(m) :: else fi;
 	kk = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = IDLE; s = IDLE
+}
+
+/* admitOrHold's swap back, before it takes mu: publish(s), the member's
+ * own Swap from running (resume's) back to the state s it came from, an
+ * idle entry if s is idle (a grace period may have recorded the word
+ * running, with the old count: P7, G1); a watched flag it takes (a scan
+ * saw the member running) makes the member schedule under mu (slow), as a
+ * kick would, and an awaited one is handed on (ka, then PASS_AW).  No lost
+ * wake-up: WAKE_OK, unless the member schedules anyway (slow: resume's
+ * Swap took a watched flag).  BACK_NO_KICK ignores the watched flag;
+ * BACK_NO_COUNT does not count the idle entry. */
+inline BACK_SWAP(m) {
+	assert(WAKE_OK(m, s) || slow);
+	if
+	:: s == IDLE -> GHOST_IDLE(m);
+#if !defined(PUBLISH_NO_COUNT) && !defined(BACK_NO_COUNT)
+		COUNT(m)
+#endif
+	:: else
+	fi;
+#ifndef BACK_NO_KICK
+	slow = slow || ((st[m] & W) != 0);
+#endif
+	ka = ((st[m] & AW) != 0); st[m] = s
 }
 
 /* Member.isolate / Isolator.isolate under mu, and acquire: request.prev
@@ -1080,6 +1148,7 @@ active [NP] proctype G() {
 	byte me = _pid;
 	byte ph, s, ret;
 	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl, tr;
+	bool bk;                    /* admitOrHold: back before mu */
 	bool ka;                    /* the Swap took the awaited flag */
 
 	if
@@ -1194,7 +1263,10 @@ resume:
 	atomic {
 		if :: !slow && !ka && !RESUME_HELD && !cs -> RUNS(me); s = 0; goto loop
 		   :: !slow && !ka && !RESUME_HELD && cs -> s = 0; goto release
-		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME
+		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME;
+			/* admitOrHold's gate load (g): back if it holds the
+			 * member (the awaited path loads it again below) */
+			bk = !ka && !cs && RESUME_HELD
 		fi };
 #ifdef GRACE
 	/* resumeSlow: passAwaited(running), the Or; then, if the Swap took no
@@ -1214,11 +1286,20 @@ resume:
 				:: !cs -> RUNS(me); s = 0; goto loop
 				:: else -> s = 0; goto release
 				fi
-			:: else
+			:: else -> bk = !cs && RESUME_HELD
 			fi }
 	:: else
 	fi;
 #endif
+	/* admitOrHold: back to s before mu if the gate held the member */
+	if
+	:: bk -> atomic { BACK_SWAP(me) };
+#ifdef GRACE
+		/* publish's passAwaited(s): kick into idle, or hand on */
+		if :: ka -> atomic { ka = false; PASS_AW(me, s) } :: else fi
+#endif
+	:: else
+	fi;
 	goto LSCHED;
 r_resume:
 	if :: h -> h = false; slotWait(me) :: else fi;
