@@ -34,7 +34,11 @@ func (m Member) Harmless() Scope {
 	mb.reserve()
 	if prev == modeRunning {
 		// Publish first: the swap then finds no store of ours to wait for.
-		mb.enter(modeHarmless)
+		// enter, written out: enter does not inline, and this is the
+		// fast path that every blocking call of a member pays.
+		if old := mb.word.swap(modeHarmless, mb.count); old.flagged() {
+			mb.flagged(old)
+		}
 		mb.mode = modeHarmless
 	}
 	return Scope{mb, mb.push(kindHarmless, prev)}
@@ -59,7 +63,10 @@ func (m Member) Idle() Scope {
 	if prev == modeRunning {
 		mb.mode = modeIdle
 		mb.count = mb.count.next()
-		mb.enter(modeIdle)
+		// enter, written out as in Harmless.
+		if old := mb.word.swap(modeIdle, mb.count); old.flagged() {
+			mb.flagged(old)
+		}
 	}
 	return Scope{mb, mb.push(kindIdle, prev)}
 }
@@ -164,7 +171,8 @@ func (m Member) pollSlow() {
 // into idle has made mb.mode idle), and kicks an isolator or a grace period
 // that waits for this move. Such a caller has counted the idle entry in
 // mb.count (P7). It does not inline (its cost is just over the budget):
-// the fast paths call it.
+// Harmless and Idle, the fast paths, write its body out; the slow paths
+// (Poll's, the end of a busy scope) call it.
 func (mb *member) enter(to mode) {
 	if old := mb.word.swap(to, mb.count); old.flagged() {
 		mb.flagged(old)
