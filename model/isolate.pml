@@ -37,7 +37,7 @@
  * parked or is the one holding mu, loads of the gate, which only changes
  * under mu) is merged into a neighbouring step, as are lock acquisition
  * (a right mover) and release (a left mover).  A signal's phase.Swap(done)
- * and its token (Go: close(ch), if the waiter parked) are one step: only
+ * and its token (Go: its send on ch, if the waiter parked) are one step: only
  * the waiter reads them, and its next arm is under mu, after the signal.
  * Spinning only loads done more often (not modelled).  Left out: TryIsolate
  * of a member (the outsider's with its own slot skipped), Poll (a Harmless
@@ -1000,8 +1000,8 @@ inline slotWait(m) {
 	od
 }
 
-/* member.enter's Swap (Harmless, Idle): the member stops running its own
- * code (and, for idle, holds no references); kk is the watched flag seen */
+/* enter's Swap (Harmless and Idle write it out): the member stops running its
+ * own code (and, for idle, holds no references); kk is the watched flag seen */
 inline ENTER_SWAP(m, v) {
 	assert(WAKE_OK(m, v));
 	userRun[m] = false;
