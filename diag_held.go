@@ -11,13 +11,14 @@ import (
 // wait behind one (see the table of what waits in diag_stall.go).
 
 // watchHeld notes, under mu, that the member on sl is held back from now
-// on, and arms the held members' report if it is not armed.
-func (iso *Isolator) watchHeld(sl *slot) {
+// on, and arms the held members' report if it is not armed. It returns the
+// clock reading it took, or zero if stall reports are off.
+func (iso *Isolator) watchHeld(sl *slot) (now time.Time) {
 	after := iso.stallAfter()
 	if after < 0 {
-		return
+		return time.Time{}
 	}
-	now := time.Now()
+	now = time.Now()
 	sl.diag.heldSince, sl.diag.heldG = now.UnixNano(), arch.G()
 	d := &iso.stalls
 	// Each hold episode (from the first member held to the admission of
@@ -36,6 +37,7 @@ func (iso *Isolator) watchHeld(sl *slot) {
 	if newEpisode {
 		d.heldBy = nil // a new count
 	}
+	return now
 }
 
 // heldOver ends a hold episode, under mu, when admitHeld has admitted the

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math/bits"
 	"runtime/trace"
+	"time"
 )
 
 // Who runs next, decided under Isolator.mu: schedule grants the queue heads
@@ -185,12 +186,14 @@ func (iso *Isolator) reschedule() (woke bool) {
 // hold records that the member on sl waits for the gate to let it run, as a
 // member ending a scope of mode from would (its word holds from, or idle
 // for a withdrawn full request). The Isolator will set it running and wake
-// it.
-func (iso *Isolator) hold(sl *slot, from mode) {
+// it. It returns the clock reading that the hold's report took (zero if
+// stall reports are off), which the member's park need not take again (see
+// waiter.waitSince).
+func (iso *Isolator) hold(sl *slot, from mode) (now time.Time) {
 	sl.heldFrom = from
 	sl.arm()
 	iso.held = append(iso.held, sl)
-	iso.watchHeld(sl)
+	return iso.watchHeld(sl)
 }
 
 // admitHeld sets running and wakes every held member for which mayRun holds,
@@ -266,7 +269,7 @@ func (iso *Isolator) admitOrHold(mb *member, from mode, watched bool) {
 	}
 	sl, own := mb.slot, mb.req
 	iso.mu.Lock()
-	held, first := false, false
+	held, first, since := false, false, time.Time{}
 	if (own == nil || iso.owner != own) && iso.gate.load().sansYield().holdsBack(from) {
 		if !back {
 			// The gate closed after this member's load: it goes
@@ -279,7 +282,7 @@ func (iso *Isolator) admitOrHold(mb *member, from mode, watched bool) {
 		// a member held by a request that waits for members (which
 		// may wait long).
 		first = len(iso.held) == 0 && iso.owner != nil
-		iso.hold(sl, from)
+		since = iso.hold(sl, from)
 		held = true
 	} else if back {
 		watched = mb.resumeLocked().watched() || watched
@@ -292,6 +295,6 @@ func (iso *Isolator) admitOrHold(mb *member, from mode, watched bool) {
 		if trace.IsEnabled() {
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
-		sl.wait(first, nil)
+		sl.waitSince(first, nil, since)
 	}
 }

@@ -117,6 +117,12 @@ func (w *waiter) waitSince(maySpin bool, abandon <-chan struct{}, now time.Time)
 	if !w.phase.CompareAndSwap(waitWaiting, waitParked) {
 		return true // signalled meanwhile: the word says done
 	}
+	if abandon == nil {
+		// Nothing to give up for: a plain receive, which costs less
+		// than a select (a held member's park, a section's).
+		<-w.ch
+		return true
+	}
 	select {
 	case <-w.ch:
 		return true
