@@ -255,13 +255,26 @@ func (mb *member) resume() {
 // takes no lock; the Isolator's slow path (admitOrHold) is for a watched
 // flag or a gate that holds the member back.
 //
+// A member ending an idle scope that an isolation held and then let go idle
+// (see admitHeld) runs resume's swap and gate load again; held a second
+// time, it is admitted running (P4), so this runs at most twice.
+//
 //go:noinline
 func (mb *member) resumeSlow(from mode, old stateBits) {
-	if old.awaited() {
-		mb.passAwaited(modeRunning)
-		if !old.watched() && !mb.gate.load().holdsBack(from) {
+	goIdle := true
+	for {
+		if old.awaited() {
+			mb.passAwaited(modeRunning)
+			if !old.watched() && !mb.gate.load().holdsBack(from) {
+				return
+			}
+		}
+		if !mb.iso.admitOrHold(mb, from, old.watched(), goIdle) {
+			return
+		}
+		goIdle = false
+		if old = mb.word.swap(modeRunning, mb.count); !old.flagged() && !mb.gate.load().holdsBack(from) {
 			return
 		}
 	}
-	mb.iso.admitOrHold(mb, from, old.watched())
 }

@@ -84,6 +84,9 @@ type member struct {
 	// 0 when the member is not isolated; ownFull tells its kind.
 	own     int
 	ownFull bool
+	// yielded is the grace periods' yield generation for which the member
+	// last yielded (see Isolator.admitOrHold).
+	yielded uint32
 	// stack[:depth] are the open scopes, innermost last. It grows in
 	// steps, never on the fast path's way.
 	stack []scope

@@ -373,7 +373,7 @@ func (iso *Isolator) withdrawLocked(req *request) (held bool) {
 	iso.gate.withdraw(req.full)
 	if mb := req.member; mb != nil {
 		if req.prev == modeRunning && iso.owner != nil {
-			iso.hold(mb.slot, modeHarmless)
+			iso.hold(mb.slot, modeHarmless, false)
 			held = true
 		} else {
 			mb.word.set(req.prev)

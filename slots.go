@@ -42,9 +42,11 @@ type slot struct {
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
 	heldFrom mode
-	// yielded is the grace periods' yield generation for which the member
-	// last yielded (see Isolator.admitOrHold); only its goroutine uses it.
-	yielded uint32
+	// letGoIdle is set when the member was held as it ended an idle scope,
+	// the first time in that scope end: an admission while no request
+	// waits lets it go idle instead of setting it running (see admitHeld;
+	// under Isolator.mu).
+	letGoIdle bool
 	// waiter parks the member while it is held.
 	waiter
 	group *slotGroup
