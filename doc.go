@@ -89,13 +89,14 @@
 // harmless but not idle, may keep false). Members held back by an isolation
 // run again when it ends, before the next waiting one begins (as
 // sync.RWMutex lets waiting readers in when a writer unlocks), so neither
-// side starves. A member held as it ended an idle scope, released when no
-// isolation waits, stays idle until it gets a processor, so that a grace
-// period or an isolation requested meanwhile does not wait for it; one that
-// begins before it runs holds it back once more, and never a third in a
-// row. A pending full isolation also holds back members ending an idle
-// scope, so that it gets in: once every member is idle it is granted next,
-// or right after the older plain isolations.
+// side starves. A member held as it ended a scope, released when no
+// isolation waits, stays harmless or idle, as in its scope, until it gets a
+// processor, so that an isolation or grace period requested meanwhile waits
+// for it no more than for a member still in its scope; one that begins
+// before it runs holds it back once more, and never a third in a row. A
+// pending full isolation also holds back members ending an idle scope, so
+// that it gets in: once every member is idle it is granted next, or right
+// after the older plain isolations.
 //
 // # Rules
 //

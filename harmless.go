@@ -255,13 +255,13 @@ func (mb *member) resume() {
 // takes no lock; the Isolator's slow path (admitOrHold) is for a watched
 // flag or a gate that holds the member back.
 //
-// A member ending an idle scope that an isolation held and then let go idle
-// (see admitHeld) runs resume's swap and gate load again; held a second
-// time, it is admitted running (P4), so this runs at most twice.
+// A member that an isolation held and then let go (see admitHeld) runs
+// resume's swap and gate load again; held a second time, it is admitted
+// running (P4), so this runs at most twice.
 //
 //go:noinline
 func (mb *member) resumeSlow(from mode, old stateBits) {
-	goIdle := true
+	letGo := true
 	for {
 		if old.awaited() {
 			mb.passAwaited(modeRunning)
@@ -269,10 +269,10 @@ func (mb *member) resumeSlow(from mode, old stateBits) {
 				return
 			}
 		}
-		if !mb.iso.admitOrHold(mb, from, old.watched(), goIdle) {
+		if !mb.iso.admitOrHold(mb, from, old.watched(), letGo) {
 			return
 		}
-		goIdle = false
+		letGo = false
 		if old = mb.word.swap(modeRunning, mb.count); !old.flagged() && !mb.gate.load().holdsBack(from) {
 			return
 		}

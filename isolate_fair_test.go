@@ -135,71 +135,64 @@ func testArrivalOrder(t *testing.T, full bool) {
 	}
 }
 
-// A member held as it ended an idle scope, admitted by a release while no
-// request waits, is let go idle: until it runs it counts as idle, so that a
-// grace period requested at once does not wait for it (set running by the
-// release, it would count as running until it got a processor). One
-// processor makes the order certain: the woken member cannot run before
-// the test's goroutine blocks.
-func TestReleaseLetsIdleMemberGoIdle(t *testing.T) {
-	var iso Isolator
-	var ran atomic.Bool
-	end, done := idleMemberEnding(&iso, &ran)
-	release := iso.Isolate()
-	close(end)
-	waitHeld(t, &iso, 1)
+// A member held as it ended a scope, admitted by a release while no request
+// waits, is let go: until it runs it stays in its scope's mode, so that an
+// isolation requested at once does not wait for it, nor, after an idle
+// scope, a grace period (set running by the release, it would count as
+// running until it got a processor). The isolation that got in so holds it
+// back once more, and its release sets it running: an isolation requested
+// then waits for it. One processor makes the order certain: the woken
+// member cannot run before the test's goroutine blocks.
+func TestReleaseLetsHeldMemberGo(t *testing.T) {
+	for _, idle := range []bool{false, true} {
+		t.Run(map[bool]string{false: "harmless", true: "idle"}[idle], func(t *testing.T) {
+			var iso Isolator
+			var ran atomic.Bool
+			end, done := memberEnding(&iso, idle, &ran)
+			relA := iso.Isolate()
+			close(end)
+			waitHeld(t, &iso, 1)
 
-	procs := runtime.GOMAXPROCS(1)
-	release()
-	iso.Synchronize()
-	grace := !ran.Load()
-	runtime.GOMAXPROCS(procs)
+			procs := runtime.GOMAXPROCS(1)
+			relA()
+			if idle {
+				iso.Synchronize()
+			}
+			relB, ok := iso.TryIsolate()
+			notRun := !ran.Load()
+			runtime.GOMAXPROCS(procs)
+			require.True(t, ok, "an isolation right after the release waited for the member let go")
+			assert.True(t, notRun, "the member ran before the isolation that followed the release")
+			waitHeld(t, &iso, 1) // it ran, and was held again
 
-	<-done
-	assert.True(t, grace, "the grace period waited for the member let go idle")
-	assert.True(t, ran.Load())
-}
-
-// A member let go idle that finds the gate closed again is held again, and
-// that time set running by the release (at most two isolations in a row
-// hold it back): an isolation requested at once must wait for it.
-func TestMemberLetGoIdleIsSetRunningNextTime(t *testing.T) {
-	var iso Isolator
-	var ran atomic.Bool
-	end, done := idleMemberEnding(&iso, &ran)
-	relA := iso.Isolate()
-	close(end)
-	waitHeld(t, &iso, 1)
-
-	procs := runtime.GOMAXPROCS(1)
-	relA()
-	relB, ok := iso.TryIsolate() // the member, let go idle, has not run
-	runtime.GOMAXPROCS(procs)
-	require.True(t, ok, "an isolation right after the release waited for the member let go idle")
-	waitHeld(t, &iso, 1) // it ran, and was held again
-
-	procs = runtime.GOMAXPROCS(1)
-	relB()
-	relC, ok := iso.TryIsolate() // set running now, though it has not run
-	runtime.GOMAXPROCS(procs)
-	if ok {
-		relC()
+			procs = runtime.GOMAXPROCS(1)
+			relB()
+			relC, ok := iso.TryIsolate()
+			runtime.GOMAXPROCS(procs)
+			if ok {
+				relC()
+			}
+			<-done
+			assert.False(t, ok, "the member held a second time was let go again")
+			assert.True(t, ran.Load())
+		})
 	}
-	<-done
-	assert.False(t, ok, "the member held a second time was let go idle again")
-	assert.True(t, ran.Load())
 }
 
-// idleMemberEnding starts a member of iso that waits in an idle scope until
-// end is closed, then ends it, sets ran and leaves; done is closed once it
-// left.
-func idleMemberEnding(iso *Isolator, ran *atomic.Bool) (end, done chan struct{}) {
+// memberEnding starts a member of iso that waits in a harmless (or idle)
+// scope until end is closed, then ends it, sets ran and leaves; done is
+// closed once it left.
+func memberEnding(iso *Isolator, idle bool, ran *atomic.Bool) (end, done chan struct{}) {
 	end, done = make(chan struct{}), make(chan struct{})
 	joined := make(chan struct{})
 	go func() {
 		defer close(done)
 		m := iso.Join()
-		sc := m.Idle()
+		sc := m.Harmless()
+		if idle {
+			sc.End() // no isolation yet: it runs on
+			sc = m.Idle()
+		}
 		close(joined)
 		<-end
 		sc.End()

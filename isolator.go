@@ -124,12 +124,13 @@ import (
 //	    the next grant: phase fairness, as sync.RWMutex admits waiting
 //	    readers. Members ending idle are held past a plain release while a
 //	    full request is pending, so that a full request gets through in
-//	    bounded time. A member held as it ended an idle scope, admitted
-//	    while no request waits, is let go idle instead (its word stays
-//	    idle; nothing waits for it to run): it publishes running itself,
-//	    as the scope's end did, under P1 and P2; if the gate holds it
-//	    again, it is held again and that time set running, so that no
-//	    member is held back by more than two isolations in a row.
+//	    bounded time. A member held as it ended a scope, admitted while no
+//	    request waits, is let go instead: its word stays in the scope's
+//	    mode (harmless or idle), since nothing waits for it to run, and
+//	    it publishes running itself, as the scope's end did, under P1 and
+//	    P2; if the gate holds it again, it is held again and that time set
+//	    running, so that no member is held back by more than two
+//	    isolations in a row.
 //	P5. Every watched flag is set by CompareAndSwap against the word the
 //	    scan read, so a move that races with the watch either fails the
 //	    CompareAndSwap (and the scan goes on) or sees the flag (and

@@ -186,12 +186,12 @@ func (iso *Isolator) reschedule() (woke bool) {
 // hold records that the member on sl waits for the gate to let it run, as a
 // member ending a scope of mode from would (its word holds from, or idle
 // for a withdrawn full request). The Isolator will set it running and wake
-// it, or, if goIdle is set, may let it go idle (see admitHeld). It returns
-// the clock reading that the hold's report took (zero if stall reports are
-// off), which the member's park need not take again (see
+// it, or, if letGo is set, may let it go in mode from (see admitHeld). It
+// returns the clock reading that the hold's report took (zero if stall
+// reports are off), which the member's park need not take again (see
 // waiter.waitSince).
-func (iso *Isolator) hold(sl *slot, from mode, goIdle bool) (now time.Time) {
-	sl.heldFrom, sl.letGoIdle = from, goIdle
+func (iso *Isolator) hold(sl *slot, from mode, letGo bool) (now time.Time) {
+	sl.heldFrom, sl.letGo = from, letGo
 	sl.arm()
 	iso.held = append(iso.held, sl)
 	return iso.watchHeld(sl)
@@ -202,26 +202,27 @@ func (iso *Isolator) hold(sl *slot, from mode, goIdle bool) (now time.Time) {
 // once wakes no herd: each of them runs on, none waits for another. The
 // held list gives back what a burst of held members made it grow.
 //
-// While no request waits, a member held as it ended an idle scope for the
-// first time in that scope end (letGoIdle) is let go idle instead (P4): its
-// word, which says idle, stays so, and the member, woken, publishes running
-// itself (member.resumeSlow). Set running, it would count as running from
-// now until it gets a processor and next goes idle: on saturated
-// processors, milliseconds for which a grace period or full isolation
-// requested meanwhile would wait for a goroutine that has not run yet.
+// While no request waits, a member held as it ended a scope, the first time
+// in that scope end (slot.letGo), is let go instead (P4): its word, which
+// says the mode of the scope (harmless or idle), stays so, and the member,
+// woken, publishes running itself (member.resumeSlow). Set running, it
+// would count as running from now until it gets a processor and reaches
+// its next scope: with more runnable goroutines than processors,
+// milliseconds for which an isolation or grace period requested meanwhile
+// would wait for a goroutine that has not run yet.
 func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 	kept := iso.held[:0]
-	goIdle := iso.plainQ.head == nil && iso.fullQ.head == nil
+	letGo := iso.plainQ.head == nil && iso.fullQ.head == nil
 	for _, sl := range iso.held {
 		if !mayRun(sl.heldFrom) {
 			kept = append(kept, sl)
 			continue
 		}
-		if goIdle && sl.letGoIdle {
+		if letGo && sl.letGo {
 			woke = sl.signal() || woke // its word is unchanged: no rescan
 			continue
 		}
-		sl.letGoIdle = false
+		sl.letGo = false
 		sl.word.set(modeRunning)
 		woke = sl.signal() || woke
 		iso.rescan()
@@ -238,11 +239,10 @@ func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 // running (member.resumeSlow): the gate was not clear, or an isolator
 // watched it (watched: the member's swap to running took the watched flag).
 // It lets the member run, or holds it back until an isolation ends; its own
-// request's grant never holds it back. A member held as it ends an idle
-// scope may be let go idle by the admission (goIdle: the first hold of
-// this scope end; see admitHeld): admitOrHold then reports idle, the
-// member's word says idle still, and its caller publishes running again,
-// as the scope's end did.
+// request's grant never holds it back. A held member may be let go by its
+// admission (letGo: the first hold of this scope end; see admitHeld):
+// admitOrHold then reports letGo, the member's word says from still, and
+// its caller publishes running again, as the scope's end did.
 //
 // A member that the gate holds goes back to from with its own swap (back)
 // before it takes mu, not under mu: from its swap to running until then,
@@ -268,7 +268,7 @@ func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 // nothing changed, so schedule runs only for a kick, when the member was
 // watched before it came here or before it went back (a scan may have seen
 // it running then).
-func (iso *Isolator) admitOrHold(mb *member, from mode, watched, goIdle bool) (idle bool) {
+func (iso *Isolator) admitOrHold(mb *member, from mode, watched, letGo bool) (wasLetGo bool) {
 	g := iso.gate.load()
 	if !watched && !g.sansYield().holdsBack(from) {
 		// Only a grace period's wish: let the members it waits for run
@@ -301,7 +301,7 @@ func (iso *Isolator) admitOrHold(mb *member, from mode, watched, goIdle bool) (i
 		// a member held by a request that waits for members (which
 		// may wait long).
 		first = len(iso.held) == 0 && iso.owner != nil
-		since = iso.hold(sl, from, goIdle && from == modeIdle)
+		since = iso.hold(sl, from, letGo)
 		held = true
 	} else if back {
 		watched = mb.resumeLocked().watched() || watched
@@ -315,7 +315,7 @@ func (iso *Isolator) admitOrHold(mb *member, from mode, watched, goIdle bool) (i
 			defer trace.StartRegion(context.Background(), "isolate: held by isolation").End()
 		}
 		sl.waitSince(first, nil, since)
-		return sl.letGoIdle // read after the admission that woke us
+		return sl.letGo // read after the admission that woke us
 	}
 	return false
 }

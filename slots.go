@@ -42,11 +42,11 @@ type slot struct {
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
 	heldFrom mode
-	// letGoIdle is set when the member was held as it ended an idle scope,
-	// the first time in that scope end: an admission while no request
-	// waits lets it go idle instead of setting it running (see admitHeld;
-	// under Isolator.mu).
-	letGoIdle bool
+	// letGo is set when the member was held as it ended a scope, the first
+	// time in that scope end: an admission while no request waits lets it
+	// go in heldFrom instead of setting it running (see admitHeld; under
+	// Isolator.mu).
+	letGo bool
 	// waiter parks the member while it is held.
 	waiter
 	group *slotGroup
