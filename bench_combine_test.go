@@ -17,7 +17,10 @@ import (
 // write per isolation (Member.Isolate), writes combined (Member.Do), and
 // sync.RWMutex's and sync.Mutex's Lock. The goroutines are members for the
 // isolate variants. ns/op is per write, across all goroutines; cpu-ns/op
-// the process's processor time per write (where the system tells it).
+// the process's processor time per write (where the system tells it);
+// sched-samples/op the sampled goroutine schedulings per write (see
+// schedulings): parks and wake-ups, the cost that separates a lock whose
+// running goroutine takes it again from one that hands it over.
 func BenchmarkWriteHeavy(b *testing.B) {
 	for _, work := range []int{0, 500} {
 		for _, g := range []int{16, 64} {
@@ -117,8 +120,10 @@ func benchWrites(b *testing.B, g, work int, variant func(*writeEnv) (func(k, v i
 	ready.Wait()
 	b.ResetTimer()
 	cpu0, cpuOK := cputime.Process()
+	sched0 := schedulings()
 	close(start)
 	done.Wait()
+	b.ReportMetric(float64(schedulings()-sched0)/float64(b.N), "sched-samples/op")
 	if cpu1, _ := cputime.Process(); cpuOK {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}

@@ -5,6 +5,7 @@ package isolate
 // percentiles. (parkHarmless, which tests use too, is in helpers_test.go.)
 
 import (
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -205,3 +206,23 @@ var epoch = time.Now()
 
 func (s *since) mark()                  { s.t.Store(int64(time.Since(epoch))) }
 func (s *since) elapsed() time.Duration { return time.Since(epoch) - time.Duration(s.t.Load()) }
+
+// schedulings returns the samples so far of /sched/latencies:seconds, the
+// run-queue waits of goroutines as they start to run (a new goroutine, one
+// woken from a park, one back from a yield or a preemption). The runtime
+// samples some of these transitions only (one in eight of each goroutine,
+// as of Go 1.26), so a benchmark that reports the difference per operation
+// reports a relative measure of the context switches it costs, which a
+// contended lock pays in parks and wake-ups: compare rows, not counts.
+func schedulings() uint64 {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return 0
+	}
+	var n uint64
+	for _, c := range s[0].Value.Float64Histogram().Counts {
+		n += c
+	}
+	return n
+}
