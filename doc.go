@@ -93,10 +93,11 @@
 // isolation waits, stays harmless or idle, as in its scope, until it gets a
 // processor, so that an isolation or grace period requested meanwhile waits
 // for it no more than for a member still in its scope; one that begins
-// before it runs holds it back once more, and never a third in a row. A
-// pending full isolation also holds back members ending an idle scope, so
-// that it gets in: once every member is idle it is granted next, or right
-// after the older plain isolations.
+// before it runs holds it back once more, after which it runs again as
+// above, before the next waiting isolation. A pending full isolation also
+// holds back members ending an idle scope, so that it gets in: once every
+// member is idle it is granted next, or right after the older plain
+// isolations.
 //
 // # Rules
 //

@@ -197,8 +197,9 @@ func (iso *Isolator) hold(sl *slot, from mode, letGo bool) (now time.Time) {
 	return iso.watchHeld(sl)
 }
 
-// admitHeld sets running and wakes every held member for which mayRun holds,
-// and reports whether one of them was parked. Admitting many members at
+// admitHeld admits every held member for which mayRun holds: sets it
+// running, or lets it go (below), and wakes it; it reports whether one of
+// them was parked. Admitting many members at
 // once wakes no herd: each of them runs on, none waits for another. The
 // held list gives back what a burst of held members made it grow.
 //
