@@ -41,7 +41,7 @@ fi
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 start=$SECONDS
 
-CLAIMS="plainA plainO fullO fullB heldA heldB"
+CLAIMS="plainA plainO fullO fullB heldA heldB scopeA scopeB"
 # NAME@THREE: checked with three members (the witness: a branch that two
 # members never reach); NAME@GRACE: in the grace-period setup.
 MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER WITHDRAW_HARMLESS"
@@ -52,7 +52,15 @@ MUTANTS="$MUTANTS CARRY_UNWATCHED@GRACE"
 # admitOrHold's swap back before mu: without its kick, without the gate's
 # load under mu (runs on; held on the old load), without its idle entry.
 MUTANTS="$MUTANTS BACK_NO_KICK BACK_RUNS BACK_STALE_HOLD BACK_NO_COUNT@GRACE"
-WITNESSES="WITNESS_FW@THREE"
+# A member held ending an idle scope, let go idle while no request waits
+# (P4): its retry's hold may let it go idle again; it runs on without the
+# retry; its wake is forgotten; a withdrawn request's hold lets it go idle.
+MUTANTS="$MUTANTS GOIDLE_ALWAYS GOIDLE_RUNS GOIDLE_NO_WAKE GOIDLE_WITHDRAWN"
+# The claim that a mutant which the safety run misses is expected to break:
+# tried first (the others follow, in CLAIMS order). Each claim that passes
+# costs its whole state space.
+FIRST_CLAIM="GOIDLE_ALWAYS:scopeA"
+WITNESSES="WITNESS_FW@THREE WITNESS_GOIDLE WITNESS_STRIKE"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
@@ -189,7 +197,10 @@ fi
 # A mutant the safety run misses must break an LTL claim that the model
 # itself passes (a grace-setup mutant: the claim grace).
 mutant_ltl() {
-	local m=${1%@*} c claims=$CLAIMS flags=""
+	local m=${1%@*} c claims=$CLAIMS flags="" f
+	for f in $FIRST_CLAIM; do
+		if [ "${f%%:*}" = "$1" ]; then claims="${f#*:} $(echo " $CLAIMS " | sed "s/ ${f#*:} / /")"; fi
+	done
 	case $1 in *@GRACE) claims=grace flags="-DGRACE" ;; esac
 	build "$work/ml_$m" "-DLTL $flags -D$m" "-O0 $flags -D$m" || return 1
 	for c in $claims; do
