@@ -1079,6 +1079,10 @@ inline VACATE_SWAP(m) {
 	kk = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = IDLE; s = IDLE
 }
 
+/* resume's Swap(running); slow: it took the watched flag, ka: the awaited
+ * one */
+#define RESUME_SWAP(m) slow = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = RUN
+
 /* admitOrHold's swap back, before it takes mu: publish(s), the member's
  * own Swap from running (resume's) back to the state s it came from, an
  * idle entry if s is idle (a grace period may have recorded the word
@@ -1314,10 +1318,11 @@ inscope:
 #endif
 	fi;
 
-	/* Scope.End / resume: Swap(running), load the gate, slow path.
+	/* Scope.End / resume: Swap(running) (RESUME_SWAP), load the gate, slow path.
 	 * s is the state the member leaves; cs: inside its own section */
 resume:
-	atomic { slow = ((st[me] & W) != 0); ka = ((st[me] & AW) != 0); st[me] = RUN; SE_SET(me) };    /* slow: watched */
+	atomic { RESUME_SWAP(me); SE_SET(me) };    /* slow: watched */
+resumed:
 #ifndef NO_DEKKER
 #define RESUME_HELD holds(s)
 #else
@@ -1369,11 +1374,12 @@ r_resume:
 	/* woken: letGoIdle, read after the admission (only admitOrHold's
 	 * holds under mu write it, and the member is not held now): let go
 	 * idle, it runs resume's Swap and gate load again (resumeSlow's loop),
-	 * and a second hold is a hard one (rt: goIdle false).  GOIDLE_RUNS: it
-	 * runs on, its word idle. */
+	 * and a second hold is a hard one (rt: goIdle false).  The read of lg
+	 * is merged into the Swap's step: nobody else writes lg now.
+	 * GOIDLE_RUNS: it runs on, its word idle. */
 	if
 #ifndef GOIDLE_RUNS
-	:: atomic { lg[me] -> lg[me] = false; rt = true }; goto resume
+	:: atomic { lg[me] -> lg[me] = false; rt = true; RESUME_SWAP(me) }; goto resumed
 #define LG_DONE !lg[me]
 #else
 #define LG_DONE true
