@@ -65,10 +65,13 @@ WITNESSES="WITNESS_FW@THREE WITNESS_GOIDLE WITNESS_STRIKE"
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
 PANFLAGS="-m2000000 -w24"
-# Three members: a deeper search (about 7.6 million steps) and a larger hash
-# table; states stored compressed (-DCOLLAPSE, at build time). The grace
-# setup's safety run too (a search about 2.5 million steps deep).
-PANFLAGS3="-m10000000 -w26"
+# Three members: a deeper search (about 13 million steps since a member may
+# be let go idle; 7.6 million before) and a larger hash table; states
+# stored compressed (-DCOLLAPSE, at build time).
+PANFLAGS3="-m16000000 -w26"
+# The grace setup's safety run and the mutants of the grace and
+# three-member setups: the same table, a search about 2.5 million steps deep.
+PANFLAGS3G="-m10000000 -w26"
 
 # build DIR SPINFLAGS CCFLAGS [MODEL]: generates and compiles a verifier in
 # DIR, of isolate.pml or MODEL.
@@ -113,7 +116,7 @@ three_task() {
 }
 grace_task() {
 	build "$work/grace" "-DGRACE" "-O2 -DSAFETY -DCOLLAPSE -DGRACE" &&
-		verify "$work/grace" run $PANFLAGS3
+		verify "$work/grace" run $PANFLAGS3G
 }
 grace_ltl_task() {
 	build "$work/gltl" "-DGRACE -DLTL" "-O2 -DGRACE" &&
@@ -133,9 +136,9 @@ mutant_task() {
 	local m=${1%@*} dir=$work/$2_$(echo "$1" | tr @ _)
 	case $1 in
 	*@THREE) build "$dir" "-DTHREE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DTHREE -D$m" &&
-		verify "$dir" safety $PANFLAGS3 ;;
+		verify "$dir" safety $PANFLAGS3G ;;
 	*@GRACE) build "$dir" "-DGRACE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DGRACE -D$m" &&
-		verify "$dir" safety $PANFLAGS3 ;;
+		verify "$dir" safety $PANFLAGS3G ;;
 	*) build "$dir" "-D$m" "-O0 -DSAFETY -D$m" && verify "$dir" safety $PANFLAGS ;;
 	esac
 }
