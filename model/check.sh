@@ -41,7 +41,7 @@ fi
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 start=$SECONDS
 
-CLAIMS="plainA plainO fullO fullB heldA heldB"
+CLAIMS="plainA plainO fullO fullB heldA heldB scopeA scopeB"
 # NAME@THREE: checked with three members (the witness: a branch that two
 # members never reach); NAME@GRACE: in the grace-period setup.
 MUTANTS="RELEASE_BUG STALE_SCAN ABANDON_NO_WAKE LOST_WAKEUP NO_KICK NO_DEKKER STRICT_FULL FULL_NO_HOLD FULL_PASSES_OLDER FULL_IN_HARMLESS NO_UNWATCH GATE_COUNT CLEAR_OTHER WITHDRAW_HARMLESS"
@@ -52,15 +52,26 @@ MUTANTS="$MUTANTS CARRY_UNWATCHED@GRACE"
 # admitOrHold's swap back before mu: without its kick, without the gate's
 # load under mu (runs on; held on the old load), without its idle entry.
 MUTANTS="$MUTANTS BACK_NO_KICK BACK_RUNS BACK_STALE_HOLD BACK_NO_COUNT@GRACE"
-WITNESSES="WITNESS_FW@THREE"
+# A member held ending an idle scope, let go idle while no request waits
+# (P4): its retry's hold may let it go idle again; it runs on without the
+# retry; its wake is forgotten; a withdrawn request's hold lets it go idle.
+MUTANTS="$MUTANTS GOIDLE_ALWAYS GOIDLE_RUNS GOIDLE_NO_WAKE GOIDLE_WITHDRAWN"
+# The claim that a mutant which the safety run misses is expected to break:
+# tried first (the others follow, in CLAIMS order). Each claim that passes
+# costs its whole state space.
+FIRST_CLAIM="GOIDLE_ALWAYS:scopeA"
+WITNESSES="WITNESS_FW@THREE WITNESS_GOIDLE WITNESS_STRIKE"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
 PANFLAGS="-m2000000 -w24"
-# Three members: a deeper search (about 7.6 million steps) and a larger hash
-# table; states stored compressed (-DCOLLAPSE, at build time). The grace
-# setup's safety run too (a search about 2.5 million steps deep).
-PANFLAGS3="-m10000000 -w26"
+# Three members: a deeper search (about 13 million steps since a member may
+# be let go idle; 7.6 million before) and a larger hash table; states
+# stored compressed (-DCOLLAPSE, at build time).
+PANFLAGS3="-m16000000 -w26"
+# The grace setup's safety run and the mutants of the grace and
+# three-member setups: the same table, a search about 2.5 million steps deep.
+PANFLAGS3G="-m10000000 -w26"
 
 # build DIR SPINFLAGS CCFLAGS [MODEL]: generates and compiles a verifier in
 # DIR, of isolate.pml or MODEL.
@@ -105,7 +116,7 @@ three_task() {
 }
 grace_task() {
 	build "$work/grace" "-DGRACE" "-O2 -DSAFETY -DCOLLAPSE -DGRACE" &&
-		verify "$work/grace" run $PANFLAGS3
+		verify "$work/grace" run $PANFLAGS3G
 }
 grace_ltl_task() {
 	build "$work/gltl" "-DGRACE -DLTL" "-O2 -DGRACE" &&
@@ -125,9 +136,9 @@ mutant_task() {
 	local m=${1%@*} dir=$work/$2_$(echo "$1" | tr @ _)
 	case $1 in
 	*@THREE) build "$dir" "-DTHREE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DTHREE -D$m" &&
-		verify "$dir" safety $PANFLAGS3 ;;
+		verify "$dir" safety $PANFLAGS3G ;;
 	*@GRACE) build "$dir" "-DGRACE -D$m" "-O0 -DSAFETY -DCOLLAPSE -DGRACE -D$m" &&
-		verify "$dir" safety $PANFLAGS3 ;;
+		verify "$dir" safety $PANFLAGS3G ;;
 	*) build "$dir" "-D$m" "-O0 -DSAFETY -D$m" && verify "$dir" safety $PANFLAGS ;;
 	esac
 }
@@ -189,7 +200,10 @@ fi
 # A mutant the safety run misses must break an LTL claim that the model
 # itself passes (a grace-setup mutant: the claim grace).
 mutant_ltl() {
-	local m=${1%@*} c claims=$CLAIMS flags=""
+	local m=${1%@*} c claims=$CLAIMS flags="" f
+	for f in $FIRST_CLAIM; do
+		if [ "${f%%:*}" = "$1" ]; then claims="${f#*:} $(echo " $CLAIMS " | sed "s/ ${f#*:} / /")"; fi
+	done
 	case $1 in *@GRACE) claims=grace flags="-DGRACE" ;; esac
 	build "$work/ml_$m" "-DLTL $flags -D$m" "-O0 $flags -D$m" || return 1
 	for c in $claims; do

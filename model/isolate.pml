@@ -103,6 +103,15 @@
  *   BACK_STALE_HOLD  a member that went back is held on the strength of
  *                    its load before mu: held though the gate let go
  *                    (HELD_OK)
+ *   GOIDLE_ALWAYS    the hold of a member's retry after it was let go idle
+ *                    may let it go idle again (no strike): an outsider
+ *                    isolating back to back keeps it from running (scopeA)
+ *   GOIDLE_RUNS      a member let go idle runs on without its retry's Swap
+ *                    and gate load: it runs with its word idle
+ *   GOIDLE_NO_WAKE   the admission that lets a member go idle does not
+ *                    wake it
+ *   GOIDLE_WITHDRAWN the hold of a withdrawn request lets the member go
+ *                    idle: its wait runs on with the word it waited in
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
@@ -256,6 +265,9 @@ bool older[NP*NP];              /* older[x*NP+r]: x queued before r */
 #endif
 bool inHeld[NM];                /* iso.held */
 byte heldFrom[NM];              /* slot.heldFrom */
+bool lg[NM];                    /* slot.letGoIdle: set by a member's first
+                                 * hold from idle in a scope end; read by
+                                 * the member after its wake (P4) */
 bool rFull[NP];                 /* request.full */
 byte rMode[NM];                 /* request.prev (members) */
 /* watch records: per queue, the slot last watched for its head (NONE if
@@ -282,6 +294,15 @@ bool injob[NM];                 /* member holds shared references: running,
                                  * running or from one) */
 bool wants[NP];                 /* a request is pending (until its outcome) */
 bool hm[NM];                    /* member waits on its slot (held) */
+#ifdef LTL
+bool se[NM];                    /* ghost: member ends a scope (from resume's
+                                 * Swap until it runs past the gate) */
+#define SE_SET(m) se[m] = true
+#define SE_CLR(m) se[m] = false
+#else
+#define SE_SET(m) skip
+#define SE_CLR(m) skip
+#endif
 bool cxr[NP];                   /* p's request is an ...Context one: it
                                  * may be abandoned at any moment */
 byte ncs;                       /* goroutines in an isolated section */
@@ -364,6 +385,16 @@ byte ncs;                       /* goroutines in an isolated section */
 #define HOLD_AGAIN(from) (bk || holds(from))
 #else
 #define HOLD_AGAIN(from) holds(from)
+#endif
+
+/* admitOrHold's hold records letGoIdle = goIdle && from == idle (P4):
+ * goIdle is false on the retry of a member let go idle (rt), so that its
+ * second hold is a hard one, admitted running.  GOIDLE_ALWAYS: the retry's
+ * hold may let the member go idle again (no strike). */
+#ifdef GOIDLE_ALWAYS
+#define LET_GO(from) ((from) == IDLE)
+#else
+#define LET_GO(from) ((from) == IDLE && !rt)
 #endif
 
 /* Isolator.mu.  Safety runs use a mutex that anyone may take when it is
@@ -501,10 +532,29 @@ inline enqueue(r) {
 	fi
 }
 
-/* admitHeld with the admission rule cond(m) */
+/* admitHeld with the admission rule cond(m).  While no request is
+ * queued (Go evaluates it once per admitHeld; nothing here changes the
+ * queues), a member whose hold set letGoIdle is let go idle: out of the
+ * held list and woken, its word (idle) unchanged, no rescan; the member
+ * publishes running itself (r_resume).  Otherwise letGoIdle is cleared and
+ * the member set running.  GOIDLE_NO_WAKE forgets the wake of a member let
+ * go idle. */
+#define GOIDLE_ADMIT(m) (lg[m] && pq0 == NONE && fq0 == NONE)
+#ifndef GOIDLE_NO_WAKE
+#define GOIDLE_SIGNAL(m) sDone[m] = true; sTok[m] = true
+#else
+#define GOIDLE_SIGNAL(m) skip
+#endif
 inline admitOne(m, cond) {
 	if
-	:: inHeld[m] && (cond) ->
+	:: inHeld[m] && (cond) && GOIDLE_ADMIT(m) ->
+#ifdef WITNESS_GOIDLE
+		assert(false);
+#endif
+		inHeld[m] = false; heldFrom[m] = 0;
+		GOIDLE_SIGNAL(m)                     /* signal */
+	:: inHeld[m] && (cond) && !GOIDLE_ADMIT(m) ->
+		lg[m] = false;
 		SETSTATE(m, RUN); inHeld[m] = false; heldFrom[m] = 0;
 		sDone[m] = true; sTok[m] = true;     /* signal */
 		plainFrom = 0; fullFrom = 0
@@ -637,7 +687,14 @@ inline GRANTED(r) {
  * waited (harmless, or idle for a full request: it holds no references),
  * and it is admitted as a member ending a harmless scope; then schedule.
  * WITHDRAW_HARMLESS: the word is set harmless (the code before 5fba120: a
- * full isolation in progress saw a member that was not idle) */
+ * full isolation in progress saw a member that was not idle).  The hold
+ * never lets the member go idle (letGoIdle false, request.go:376): its
+ * wait (r_abandon) runs on in its mode; GOIDLE_WITHDRAWN sets it. */
+#ifdef GOIDLE_WITHDRAWN
+#define WITHDRAW_LG true
+#else
+#define WITHDRAW_LG false
+#endif
 inline WITHDRAWN(me) {
 	if :: rFull[me] -> gF-- :: else -> gP-- fi;
 	if
@@ -645,7 +702,7 @@ inline WITHDRAWN(me) {
 #ifdef WITHDRAW_HARMLESS
 		SETSTATE(me, HARMLESS);
 #endif
-		HOLD(me, HARMLESS); h = true
+		HOLD(me, HARMLESS, WITHDRAW_LG); h = true
 	:: me != O && !(rMode[me] == RUN && owner != NONE) ->
 		SETSTATE(me, rMode[me])
 	:: else
@@ -706,12 +763,12 @@ inline RELEASE(r) {
 	sfp = false
 }
 
-/* hold(s, from) for member m */
-inline HOLD(m, f) {
+/* hold(s, from, goIdle) for member m */
+inline HOLD(m, f, g) {
 #ifdef GRACE
 	assert(NOHOLD_OK);
 #endif
-	heldFrom[m] = f; sDone[m] = false; inHeld[m] = true; hm[m] = true
+	heldFrom[m] = f; lg[m] = g; sDone[m] = false; inHeld[m] = true; hm[m] = true
 }
 
 /* leave schedule: reset the scratch, release mu, return through ret */
@@ -831,11 +888,15 @@ inline schedLoop(me) {
 				pre = false;
 				/* held if the gate holds it (the load under mu) */
 				h = (owner != me) && HOLD_AGAIN(s);
+#ifdef WITNESS_STRIKE
+				/* a member let go idle is held again */
+				if :: h && rt -> assert(false) :: else fi;
+#endif
 				if
 				:: h && bk ->
 					/* back already (BACK_SWAP, before mu): its
 					 * word says s; held */
-					HOLD(me, s)
+					HOLD(me, s, LET_GO(s))
 				:: h && !bk -> assert(HOLD_WAKE_OK(me, s));
 					/* the gate closed after the member's load:
 					 * back to the state it came from under mu,
@@ -851,7 +912,7 @@ inline schedLoop(me) {
 					:: else
 					fi;
 					slow = slow || ((st[me] & W) != 0); ka = ((st[me] & AW) != 0);
-					st[me] = s; HOLD(me, s)
+					st[me] = s; HOLD(me, s, LET_GO(s))
 				:: !h && bk ->
 					/* back, but the gate let go before mu:
 					 * resumeLocked, Swap(running) under mu (P1:
@@ -863,7 +924,7 @@ inline schedLoop(me) {
 					st[me] = RUN
 				:: else
 				fi;
-				bk = false;
+				bk = false; rt = false;   /* goIdle: used */
 				/* schedule only for a kick (slow: a Swap took the
 				 * flag): to a scan, nothing else changed; first
 				 * publish's passAwaited (P_PASS) */
@@ -1018,6 +1079,10 @@ inline VACATE_SWAP(m) {
 	kk = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = IDLE; s = IDLE
 }
 
+/* resume's Swap(running); slow: it took the watched flag, ka: the awaited
+ * one */
+#define RESUME_SWAP(m) slow = ((st[m] & W) != 0); ka = ((st[m] & AW) != 0); st[m] = RUN
+
 /* admitOrHold's swap back, before it takes mu: publish(s), the member's
  * own Swap from running (resume's) back to the state s it came from, an
  * idle entry if s is idle (a grace period may have recorded the word
@@ -1150,6 +1215,8 @@ active [NP] proctype G() {
 	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl, tr;
 	bool bk;                    /* admitOrHold: back before mu */
 	bool ka;                    /* the Swap took the awaited flag */
+	bool rt;                    /* resumeSlow's retry after a member was let
+	                             * go idle: goIdle false */
 
 	if
 	:: me != O -> goto join      /* members Join first */
@@ -1251,18 +1318,19 @@ inscope:
 #endif
 	fi;
 
-	/* Scope.End / resume: Swap(running), load the gate, slow path.
+	/* Scope.End / resume: Swap(running) (RESUME_SWAP), load the gate, slow path.
 	 * s is the state the member leaves; cs: inside its own section */
 resume:
-	atomic { slow = ((st[me] & W) != 0); ka = ((st[me] & AW) != 0); st[me] = RUN };    /* slow: watched */
+	atomic { RESUME_SWAP(me); SE_SET(me) };    /* slow: watched */
+resumed:
 #ifndef NO_DEKKER
 #define RESUME_HELD holds(s)
 #else
 #define RESUME_HELD false
 #endif
 	atomic {
-		if :: !slow && !ka && !RESUME_HELD && !cs -> RUNS(me); s = 0; goto loop
-		   :: !slow && !ka && !RESUME_HELD && cs -> s = 0; goto release
+		if :: !slow && !ka && !RESUME_HELD && !cs -> RUNS(me); s = 0; rt = false; SE_CLR(me); goto loop
+		   :: !slow && !ka && !RESUME_HELD && cs -> s = 0; SE_CLR(me); goto release
 		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME;
 			/* admitOrHold's gate load (g): back if it holds the
 			 * member (the awaited path loads it again below) */
@@ -1283,8 +1351,8 @@ resume:
 #endif
 				lk = false; pre = false; ph = P_EXIT; ret = 0;
 				if
-				:: !cs -> RUNS(me); s = 0; goto loop
-				:: else -> s = 0; goto release
+				:: !cs -> RUNS(me); s = 0; rt = false; SE_CLR(me); goto loop
+				:: else -> s = 0; SE_CLR(me); goto release
 				fi
 			:: else -> bk = !cs && RESUME_HELD
 			fi }
@@ -1303,9 +1371,21 @@ resume:
 	goto LSCHED;
 r_resume:
 	if :: h -> h = false; slotWait(me) :: else fi;
+	/* woken: letGoIdle, read after the admission (only admitOrHold's
+	 * holds under mu write it, and the member is not held now): let go
+	 * idle, it runs resume's Swap and gate load again (resumeSlow's loop),
+	 * and a second hold is a hard one (rt: goIdle false).  The read of lg
+	 * is merged into the Swap's step: nobody else writes lg now.
+	 * GOIDLE_RUNS: it runs on, its word idle. */
 	if
-	:: atomic { !cs -> RUNS(me); s = 0 }; goto loop
-	:: atomic { cs -> s = 0 }; goto release
+#ifndef GOIDLE_RUNS
+	:: atomic { lg[me] -> lg[me] = false; rt = true; RESUME_SWAP(me) }; goto resumed
+#define LG_DONE !lg[me]
+#else
+#define LG_DONE true
+#endif
+	:: atomic { LG_DONE && !cs -> lg[me] = false; RUNS(me); s = 0; SE_CLR(me) }; goto loop
+	:: atomic { LG_DONE && cs -> s = 0; SE_CLR(me) }; goto release
 	fi;
 
 	/* awaitGrant after schedule: granted at once, or wait (cancellable) */
@@ -1565,6 +1645,14 @@ end_sstop:
  *   fullB   B's full request is granted (or abandoned).
  *   heldA   A, held back by an isolation, runs again.
  *   heldB   B, held back by an isolation, runs again.
+ *   scopeA  A's scope end (Join's resume included) ends: A runs past the
+ *           gate (se[A], set at resume's Swap, cleared where the member
+ *           runs on).  heldA no longer says so: a member let go idle is
+ *           woken (hm cleared) without running, and may be held again.
+ *           GOIDLE_ALWAYS (no strike) fails it: O isolates back to back,
+ *           and A, let go idle after each release, is held again by O's
+ *           next grantAtOnce before its retry's Swap.
+ *   scopeB  the same for B.
  */
 #ifdef LTL
 #define IDLE_OFTEN ([]<> !injob[A] && []<> !injob[B])
@@ -1575,6 +1663,8 @@ ltl fullO { IDLE_OFTEN -> [] ((wants[O] && rFull[O]) -> <> !wants[O]) }
 ltl fullB { IDLE_OFTEN -> [] (wants[B] -> <> !wants[B]) }
 ltl heldA { IDLE_OFTEN -> [] (hm[A] -> <> !hm[A]) }
 ltl heldB { IDLE_OFTEN -> [] (hm[B] -> <> !hm[B]) }
+ltl scopeA { IDLE_OFTEN -> [] (se[A] -> <> !se[A]) }
+ltl scopeB { IDLE_OFTEN -> [] (se[B] -> <> !se[B]) }
 #ifdef GRACE
 ltl grace { IDLE_OFTEN -> [] (syn -> <> !syn) }
 #endif
