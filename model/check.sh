@@ -52,21 +52,21 @@ MUTANTS="$MUTANTS CARRY_UNWATCHED@GRACE"
 # admitOrHold's swap back before mu: without its kick, without the gate's
 # load under mu (runs on; held on the old load), without its idle entry.
 MUTANTS="$MUTANTS BACK_NO_KICK BACK_RUNS BACK_STALE_HOLD BACK_NO_COUNT@GRACE"
-# A member held ending an idle scope, let go idle while no request waits
-# (P4): its retry's hold may let it go idle again; it runs on without the
-# retry; its wake is forgotten; a withdrawn request's hold lets it go idle.
-MUTANTS="$MUTANTS GOIDLE_ALWAYS GOIDLE_RUNS GOIDLE_NO_WAKE GOIDLE_WITHDRAWN"
+# A member held ending an idle scope, let go while no request waits (P4):
+# its retry's hold may let it go again; it runs on without the retry; its
+# wake is forgotten; a withdrawn request's hold lets it go.
+MUTANTS="$MUTANTS LETGO_ALWAYS LETGO_RUNS LETGO_NO_WAKE LETGO_WITHDRAWN"
 # The claim that a mutant which the safety run misses is expected to break:
 # tried first (the others follow, in CLAIMS order). Each claim that passes
 # costs its whole state space.
-FIRST_CLAIM="GOIDLE_ALWAYS:scopeA"
-WITNESSES="WITNESS_FW@THREE WITNESS_GOIDLE WITNESS_STRIKE"
+FIRST_CLAIM="LETGO_ALWAYS:scopeA"
+WITNESSES="WITNESS_FW@THREE WITNESS_LETGO WITNESS_STRIKE"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
 PANFLAGS="-m2000000 -w24"
 # Three members: a deeper search (about 13 million steps since a member may
-# be let go idle; 7.6 million before) and a larger hash table; states
+# be let go; 7.6 million before) and a larger hash table; states
 # stored compressed (-DCOLLAPSE, at build time).
 PANFLAGS3="-m16000000 -w26"
 # The grace setup's safety run and the mutants of the grace and

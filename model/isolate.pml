@@ -103,15 +103,14 @@
  *   BACK_STALE_HOLD  a member that went back is held on the strength of
  *                    its load before mu: held though the gate let go
  *                    (HELD_OK)
- *   GOIDLE_ALWAYS    the hold of a member's retry after it was let go idle
- *                    may let it go idle again (no strike): an outsider
- *                    isolating back to back keeps it from running (scopeA)
- *   GOIDLE_RUNS      a member let go idle runs on without its retry's Swap
- *                    and gate load: it runs with its word idle
- *   GOIDLE_NO_WAKE   the admission that lets a member go idle does not
- *                    wake it
- *   GOIDLE_WITHDRAWN the hold of a withdrawn request lets the member go
- *                    idle: its wait runs on with the word it waited in
+ *   LETGO_ALWAYS     the hold of a member's retry after it was let go may
+ *                    let it go again (no strike): an outsider isolating
+ *                    back to back keeps it from running (scopeA)
+ *   LETGO_RUNS       a member let go runs on without its retry's Swap and
+ *                    gate load: it runs with its word idle
+ *   LETGO_NO_WAKE    the admission that lets a member go does not wake it
+ *   LETGO_WITHDRAWN  the hold of a withdrawn request lets the member go:
+ *                    its wait runs on with the word it waited in
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
@@ -265,7 +264,7 @@ bool older[NP*NP];              /* older[x*NP+r]: x queued before r */
 #endif
 bool inHeld[NM];                /* iso.held */
 byte heldFrom[NM];              /* slot.heldFrom */
-bool lg[NM];                    /* slot.letGoIdle: set by a member's first
+bool lg[NM];                    /* slot.letGo: set by a member's first
                                  * hold from idle in a scope end; read by
                                  * the member after its wake (P4) */
 bool rFull[NP];                 /* request.full */
@@ -387,11 +386,11 @@ byte ncs;                       /* goroutines in an isolated section */
 #define HOLD_AGAIN(from) holds(from)
 #endif
 
-/* admitOrHold's hold records letGoIdle = goIdle && from == idle (P4):
- * goIdle is false on the retry of a member let go idle (rt), so that its
- * second hold is a hard one, admitted running.  GOIDLE_ALWAYS: the retry's
- * hold may let the member go idle again (no strike). */
-#ifdef GOIDLE_ALWAYS
+/* admitOrHold's hold records letGo = letGo && from == idle (P4): letGo
+ * is false on the retry of a member let go (rt), so that its second hold
+ * is a hard one, admitted running.  LETGO_ALWAYS: the retry's hold may let
+ * the member go again (no strike). */
+#ifdef LETGO_ALWAYS
 #define LET_GO(from) ((from) == IDLE)
 #else
 #define LET_GO(from) ((from) == IDLE && !rt)
@@ -534,26 +533,26 @@ inline enqueue(r) {
 
 /* admitHeld with the admission rule cond(m).  While no request is
  * queued (Go evaluates it once per admitHeld; nothing here changes the
- * queues), a member whose hold set letGoIdle is let go idle: out of the
- * held list and woken, its word (idle) unchanged, no rescan; the member
- * publishes running itself (r_resume).  Otherwise letGoIdle is cleared and
- * the member set running.  GOIDLE_NO_WAKE forgets the wake of a member let
- * go idle. */
-#define GOIDLE_ADMIT(m) (lg[m] && pq0 == NONE && fq0 == NONE)
-#ifndef GOIDLE_NO_WAKE
-#define GOIDLE_SIGNAL(m) sDone[m] = true; sTok[m] = true
+ * queues), a member whose hold set letGo is let go: out of the held list
+ * and woken, its word (idle) unchanged, no
+ * rescan; the member publishes running itself (r_resume).  Otherwise
+ * letGo is cleared and the member set running.  LETGO_NO_WAKE forgets the
+ * wake of a member let go.  WITNESS_LETGO: a member is let go. */
+#define LETGO_ADMIT(m) (lg[m] && pq0 == NONE && fq0 == NONE)
+#ifndef LETGO_NO_WAKE
+#define LETGO_SIGNAL(m) sDone[m] = true; sTok[m] = true
 #else
-#define GOIDLE_SIGNAL(m) skip
+#define LETGO_SIGNAL(m) skip
 #endif
 inline admitOne(m, cond) {
 	if
-	:: inHeld[m] && (cond) && GOIDLE_ADMIT(m) ->
-#ifdef WITNESS_GOIDLE
+	:: inHeld[m] && (cond) && LETGO_ADMIT(m) ->
+#ifdef WITNESS_LETGO
 		assert(false);
 #endif
 		inHeld[m] = false; heldFrom[m] = 0;
-		GOIDLE_SIGNAL(m)                     /* signal */
-	:: inHeld[m] && (cond) && !GOIDLE_ADMIT(m) ->
+		LETGO_SIGNAL(m)                     /* signal */
+	:: inHeld[m] && (cond) && !LETGO_ADMIT(m) ->
 		lg[m] = false;
 		SETSTATE(m, RUN); inHeld[m] = false; heldFrom[m] = 0;
 		sDone[m] = true; sTok[m] = true;     /* signal */
@@ -688,9 +687,9 @@ inline GRANTED(r) {
  * and it is admitted as a member ending a harmless scope; then schedule.
  * WITHDRAW_HARMLESS: the word is set harmless (the code before 5fba120: a
  * full isolation in progress saw a member that was not idle).  The hold
- * never lets the member go idle (letGoIdle false, request.go:376): its
- * wait (r_abandon) runs on in its mode; GOIDLE_WITHDRAWN sets it. */
-#ifdef GOIDLE_WITHDRAWN
+ * never lets the member go (letGo false, request.go:376): its wait
+ * (r_abandon) runs on in its mode; LETGO_WITHDRAWN sets it. */
+#ifdef LETGO_WITHDRAWN
 #define WITHDRAW_LG true
 #else
 #define WITHDRAW_LG false
@@ -763,7 +762,7 @@ inline RELEASE(r) {
 	sfp = false
 }
 
-/* hold(s, from, goIdle) for member m */
+/* hold(s, from, letGo) for member m */
 inline HOLD(m, f, g) {
 #ifdef GRACE
 	assert(NOHOLD_OK);
@@ -889,7 +888,7 @@ inline schedLoop(me) {
 				/* held if the gate holds it (the load under mu) */
 				h = (owner != me) && HOLD_AGAIN(s);
 #ifdef WITNESS_STRIKE
-				/* a member let go idle is held again */
+				/* a member let go is held again */
 				if :: h && rt -> assert(false) :: else fi;
 #endif
 				if
@@ -924,7 +923,7 @@ inline schedLoop(me) {
 					st[me] = RUN
 				:: else
 				fi;
-				bk = false; rt = false;   /* goIdle: used */
+				bk = false; rt = false;   /* letGo: used */
 				/* schedule only for a kick (slow: a Swap took the
 				 * flag): to a scan, nothing else changed; first
 				 * publish's passAwaited (P_PASS) */
@@ -1216,7 +1215,7 @@ active [NP] proctype G() {
 	bool bk;                    /* admitOrHold: back before mu */
 	bool ka;                    /* the Swap took the awaited flag */
 	bool rt;                    /* resumeSlow's retry after a member was let
-	                             * go idle: goIdle false */
+	                             * go: letGo false */
 
 	if
 	:: me != O -> goto join      /* members Join first */
@@ -1371,14 +1370,15 @@ resumed:
 	goto LSCHED;
 r_resume:
 	if :: h -> h = false; slotWait(me) :: else fi;
-	/* woken: letGoIdle, read after the admission (only admitOrHold's
-	 * holds under mu write it, and the member is not held now): let go
-	 * idle, it runs resume's Swap and gate load again (resumeSlow's loop),
-	 * and a second hold is a hard one (rt: goIdle false).  The read of lg
-	 * is merged into the Swap's step: nobody else writes lg now.
-	 * GOIDLE_RUNS: it runs on, its word idle. */
+	/* woken: letGo, read after the admission (only admitOrHold's holds
+	 * under mu write it, and the member is not held now): let go, its
+	 * word still s (idle), it runs resume's Swap and gate
+	 * load again (resumeSlow's loop), and a second hold is a hard one
+	 * (rt: letGo false).  The read of lg is merged into the Swap's step:
+	 * nobody else writes lg now.  LETGO_RUNS: it runs on, its word
+	 * idle. */
 	if
-#ifndef GOIDLE_RUNS
+#ifndef LETGO_RUNS
 	:: atomic { lg[me] -> lg[me] = false; rt = true; RESUME_SWAP(me) }; goto resumed
 #define LG_DONE !lg[me]
 #else
@@ -1643,15 +1643,17 @@ end_sstop:
  *           fails it: see README.md, "Findings".
  *   fullO   O's full request is granted (or abandoned).
  *   fullB   B's full request is granted (or abandoned).
- *   heldA   A, held back by an isolation, runs again.
- *   heldB   B, held back by an isolation, runs again.
+ *   heldA   A, held back by an isolation, is woken again (set running,
+ *           or let go: see scopeA).
+ *   heldB   B, held back by an isolation, is woken again.
  *   scopeA  A's scope end (Join's resume included) ends: A runs past the
  *           gate (se[A], set at resume's Swap, cleared where the member
- *           runs on).  heldA no longer says so: a member let go idle is
+ *           runs on; the retry's Swap of a member let go leaves it set).
+ *           heldA does not say so: a member let go (idle) is
  *           woken (hm cleared) without running, and may be held again.
- *           GOIDLE_ALWAYS (no strike) fails it: O isolates back to back,
- *           and A, let go idle after each release, is held again by O's
- *           next grantAtOnce before its retry's Swap.
+ *           LETGO_ALWAYS (no strike) fails it: O isolates back to back,
+ *           and A, let go after each release, is held again by O's next
+ *           grantAtOnce before its retry's Swap.
  *   scopeB  the same for B.
  */
 #ifdef LTL
