@@ -107,7 +107,7 @@
  *                    let it go again (no strike): an outsider isolating
  *                    back to back keeps it from running (scopeA)
  *   LETGO_RUNS       a member let go runs on without its retry's Swap and
- *                    gate load: it runs with its word idle
+ *                    gate load: it runs with its word harmless or idle
  *   LETGO_NO_WAKE    the admission that lets a member go does not wake it
  *   LETGO_WITHDRAWN  the hold of a withdrawn request lets the member go:
  *                    its wait runs on with the word it waited in
@@ -265,8 +265,9 @@ bool older[NP*NP];              /* older[x*NP+r]: x queued before r */
 bool inHeld[NM];                /* iso.held */
 byte heldFrom[NM];              /* slot.heldFrom */
 bool lg[NM];                    /* slot.letGo: set by a member's first
-                                 * hold from idle in a scope end; read by
-                                 * the member after its wake (P4) */
+                                 * hold in a scope end (from harmless or
+                                 * idle); read by the member after its
+                                 * wake (P4) */
 bool rFull[NP];                 /* request.full */
 byte rMode[NM];                 /* request.prev (members) */
 /* watch records: per queue, the slot last watched for its head (NONE if
@@ -386,14 +387,15 @@ byte ncs;                       /* goroutines in an isolated section */
 #define HOLD_AGAIN(from) holds(from)
 #endif
 
-/* admitOrHold's hold records letGo = letGo && from == idle (P4): letGo
- * is false on the retry of a member let go (rt), so that its second hold
- * is a hard one, admitted running.  LETGO_ALWAYS: the retry's hold may let
- * the member go again (no strike). */
+/* admitOrHold's hold records letGo (P4): true at the first hold of a
+ * scope end, from harmless or idle alike; false on the retry of a member
+ * let go (rt), so that its second hold is a hard one, admitted running.
+ * LETGO_ALWAYS: the retry's hold may let the member go again (no
+ * strike). */
 #ifdef LETGO_ALWAYS
-#define LET_GO(from) ((from) == IDLE)
+#define LET_GO(from) true
 #else
-#define LET_GO(from) ((from) == IDLE && !rt)
+#define LET_GO(from) (!rt)
 #endif
 
 /* Isolator.mu.  Safety runs use a mutex that anyone may take when it is
@@ -534,10 +536,11 @@ inline enqueue(r) {
 /* admitHeld with the admission rule cond(m).  While no request is
  * queued (Go evaluates it once per admitHeld; nothing here changes the
  * queues), a member whose hold set letGo is let go: out of the held list
- * and woken, its word (idle) unchanged, no
+ * and woken, its word (the scope's mode, harmless or idle) unchanged, no
  * rescan; the member publishes running itself (r_resume).  Otherwise
  * letGo is cleared and the member set running.  LETGO_NO_WAKE forgets the
- * wake of a member let go.  WITNESS_LETGO: a member is let go. */
+ * wake of a member let go.  WITNESS_LETGO: a member is let go;
+ * WITNESS_LETGO_HARMLESS: one held as it ended a Harmless scope. */
 #define LETGO_ADMIT(m) (lg[m] && pq0 == NONE && fq0 == NONE)
 #ifndef LETGO_NO_WAKE
 #define LETGO_SIGNAL(m) sDone[m] = true; sTok[m] = true
@@ -549,6 +552,9 @@ inline admitOne(m, cond) {
 	:: inHeld[m] && (cond) && LETGO_ADMIT(m) ->
 #ifdef WITNESS_LETGO
 		assert(false);
+#endif
+#ifdef WITNESS_LETGO_HARMLESS
+		if :: heldFrom[m] == HARMLESS -> assert(false) :: else fi;
 #endif
 		inHeld[m] = false; heldFrom[m] = 0;
 		LETGO_SIGNAL(m)                     /* signal */
@@ -1372,11 +1378,11 @@ r_resume:
 	if :: h -> h = false; slotWait(me) :: else fi;
 	/* woken: letGo, read after the admission (only admitOrHold's holds
 	 * under mu write it, and the member is not held now): let go, its
-	 * word still s (idle), it runs resume's Swap and gate
+	 * word still s (harmless or idle), it runs resume's Swap and gate
 	 * load again (resumeSlow's loop), and a second hold is a hard one
 	 * (rt: letGo false).  The read of lg is merged into the Swap's step:
 	 * nobody else writes lg now.  LETGO_RUNS: it runs on, its word
-	 * idle. */
+	 * harmless or idle. */
 	if
 #ifndef LETGO_RUNS
 	:: atomic { lg[me] -> lg[me] = false; rt = true; RESUME_SWAP(me) }; goto resumed
@@ -1649,7 +1655,7 @@ end_sstop:
  *   scopeA  A's scope end (Join's resume included) ends: A runs past the
  *           gate (se[A], set at resume's Swap, cleared where the member
  *           runs on; the retry's Swap of a member let go leaves it set).
- *           heldA does not say so: a member let go (idle) is
+ *           heldA does not say so: a member let go (harmless or idle) is
  *           woken (hm cleared) without running, and may be held again.
  *           LETGO_ALWAYS (no strike) fails it: O isolates back to back,
  *           and A, let go after each release, is held again by O's next
