@@ -67,11 +67,15 @@ WITNESSES="WITNESS_FW@THREE WITNESS_LETGO WITNESS_LETGO_HARMLESS WITNESS_STRIKE"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
-PANFLAGS="-m2000000 -w24"
-# Three members: a deeper search (about 13 million steps since a member may
-# be let go; 7.6 million before) and a larger hash table; states
-# stored compressed (-DCOLLAPSE, at build time).
-PANFLAGS3="-m16000000 -w26"
+# Two members: the LTL claims search about 2.0 million steps deep since a
+# member may be let go from Harmless scopes too (1.7 million before), the
+# safety run 0.9 million.
+PANFLAGS="-m3000000 -w24"
+# Three members: a deeper search (about 17.9 million steps since a member
+# may be let go from Harmless scopes too; 13.0 million when only from Idle
+# scopes, 7.6 million before that) and a larger hash table; states stored
+# compressed (-DCOLLAPSE, at build time).
+PANFLAGS3="-m22000000 -w26"
 # The grace setup's safety run and the mutants of the grace and
 # three-member setups: the same table, a search about 2.5 million steps deep.
 PANFLAGS3G="-m10000000 -w26"
