@@ -199,9 +199,9 @@ func (iso *Isolator) hold(sl *slot, from mode, letGo bool) (now time.Time) {
 
 // admitHeld admits every held member for which mayRun holds: sets it
 // running, or lets it go (below), and wakes it; it reports whether one of
-// them was parked. Admitting many members at
-// once wakes no herd: each of them runs on, none waits for another. The
-// held list gives back what a burst of held members made it grow.
+// them was parked. Admitting many members at once wakes no herd: each of
+// them runs on, none waits for another. The held list gives back what a
+// burst of held members made it grow.
 //
 // While no request waits, a member held as it ended a scope, the first time
 // in that scope end (slot.letGo), is let go instead (P4): its word, which
@@ -242,8 +242,8 @@ func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 // It lets the member run, or holds it back until an isolation ends; its own
 // request's grant never holds it back. A held member may be let go by its
 // admission (letGo: the first hold of this scope end; see admitHeld):
-// admitOrHold then reports letGo, the member's word says from still, and
-// its caller publishes running again, as the scope's end did.
+// admitOrHold then reports wasLetGo, the member's word says from still,
+// and its caller publishes running again, as the scope's end did.
 //
 // A member that the gate holds goes back to from with its own swap (back)
 // before it takes mu, not under mu: from its swap to running until then,
