@@ -245,9 +245,18 @@ func (mb *member) resumeLocked() (old stateBits) {
 func (mb *member) resume() {
 	from := mb.mode
 	mb.mode = modeRunning
-	if old := mb.word.swap(modeRunning, mb.count); old.flagged() || mb.gate.load().holdsBack(from) {
+	if old, slow := mb.swapRunning(from); slow {
 		mb.resumeSlow(from, old)
 	}
+}
+
+// swapRunning is resume's step: the member's swap to running, then its gate
+// load (P1, in this order). It returns the word the swap replaced, and
+// whether the slow path must decide: a flag was taken, or the gate holds a
+// member leaving mode from. It inlines.
+func (mb *member) swapRunning(from mode) (old stateBits, slow bool) {
+	old = mb.word.swap(modeRunning, mb.count)
+	return old, old.flagged() || mb.gate.load().holdsBack(from)
 }
 
 // resumeSlow is out of line, so that resume stays short. old is the word
@@ -273,7 +282,8 @@ func (mb *member) resumeSlow(from mode, old stateBits) {
 			return
 		}
 		letGo = false
-		if old = mb.word.swap(modeRunning, mb.count); !old.flagged() && !mb.gate.load().holdsBack(from) {
+		var slow bool
+		if old, slow = mb.swapRunning(from); !slow {
 			return
 		}
 	}
