@@ -284,6 +284,9 @@ type Isolator struct {
 	owner *request
 	// plainQ and fullQ are the pending requests in arrival order.
 	plainQ, fullQ requestQueue
+	// dormant is set while the plain requests queued are not counted in
+	// the gate: the last release woke the head to ask again (barging).
+	dormant bool
 	// tickets counts the requests ever queued: a request's ticket tells
 	// which of the two queue heads came first.
 	tickets uint64

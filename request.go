@@ -3,6 +3,7 @@ package isolate
 import (
 	"context"
 	"runtime/trace"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,6 +59,11 @@ type request struct {
 	// asking is set while the requester itself runs the first schedule,
 	// under mu: a grant then is seen at once, without a signal.
 	asking bool
+	// retry is set, under mu, while the request, head of a dormant plain
+	// queue, was woken to ask again rather than granted (barge.go);
+	// retries counts those wake-ups since it was queued.
+	retry   atomic.Bool
+	retries uint8
 }
 
 // memberSlot returns the slot of req's member; nil for an outsider's request.
@@ -149,7 +155,7 @@ func (iso *Isolator) acquire(req *request, a abort, try bool) error {
 
 // quietLocked reports whether no isolation is in progress or requested.
 func (iso *Isolator) quietLocked() bool {
-	return iso.owner == nil && iso.plainQ.head == nil && iso.fullQ.head == nil
+	return iso.owner == nil && (iso.plainQ.head == nil || iso.dormant) && iso.fullQ.head == nil
 }
 
 // grantAtOnce grants req, made under mu while no isolation is in progress or
@@ -207,8 +213,15 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	if trace.IsEnabled() {
 		defer trace.StartRegion(context.Background(), "isolate: wait for isolation").End()
 	}
-	if req.waitSince(next, a.done(), now) {
-		return nil
+	for req.waitSince(next, a.done(), now) {
+		if !req.retry.Load() {
+			return nil // granted: retry is only set while pending (B1)
+		}
+		if iso.askAgain(req) {
+			return nil
+		}
+		next, now = iso.nextInLine(req), time.Time{}
+		iso.mu.Unlock()
 	}
 	iso.mu.Lock()
 	iso.counts.abandoned++
@@ -248,6 +261,8 @@ func (iso *Isolator) enqueue(req *request) {
 	iso.tickets++
 	req.ticket = iso.tickets
 	req.site.n, req.g = 0, 0 // known once it has to wait
+	req.retries = 0
+	iso.activate() // B1: a dormant queue has no full request behind it
 	iso.queueOf(req).push(req)
 	iso.gate.request(req.full)
 }
@@ -263,7 +278,11 @@ func (iso *Isolator) queueOf(req *request) *requestQueue {
 // gate. The last request taken out ends the episode of waits that stall
 // reports watch.
 func (iso *Isolator) unqueue(req *request) {
+	wasHead := iso.plainQ.head == req
 	iso.queueOf(req).remove(req)
+	if iso.dormant && wasHead {
+		iso.passRetry(req) // B1
+	}
 	iso.unwatch(req)
 	iso.rescan()
 	if iso.plainQ.head == nil && iso.fullQ.head == nil {
@@ -350,6 +369,7 @@ func (iso *Isolator) releaseLocked(req *request) {
 	}
 	iso.owner = nil
 	fullPending := iso.gate.release()
+	iso.goDormant()
 	if len(iso.held) > 0 {
 		iso.admitHeld(func(from mode) bool {
 			return from == modeHarmless || req.full || !fullPending
@@ -369,8 +389,10 @@ func (iso *Isolator) releaseLocked(req *request) {
 // harmless scope, at the end of the isolation: it does not wait for other
 // pending requests.
 func (iso *Isolator) withdrawLocked(req *request) (held bool) {
+	if req.full || !iso.dormant {
+		iso.gate.withdraw(req.full)
+	}
 	iso.unqueue(req)
-	iso.gate.withdraw(req.full)
 	if mb := req.member; mb != nil {
 		if req.prev == modeRunning && iso.owner != nil {
 			iso.hold(mb.slot, modeHarmless, false)

@@ -199,6 +199,9 @@ func (g *gateWord) request(full bool) { g.v.Add(weight(full)) }
 // withdraw takes a pending request back.
 func (g *gateWord) withdraw(full bool) { g.v.Add(-weight(full)) }
 
+// plainN adds n pending plain requests (n may be negative).
+func (g *gateWord) plainN(n int) { g.v.Add(uint64(int64(n)) * gatePlain) }
+
 // grant turns a pending request into the grant.
 func (g *gateWord) grant(full bool) { g.v.Add(gateGranted - weight(full)) }
 

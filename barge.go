@@ -1,0 +1,116 @@
+package isolate
+
+import "time"
+
+// Barging: who takes the isolation that a release frees while plain requests
+// wait. Granting it to the oldest one (a hand-off) costs a context switch
+// per isolation when requests queue: the request's goroutine is parked, and
+// the releaser, a member with more work, is held back at its next scope end
+// by the grant and parks in turn, so that each isolation waits for a
+// goroutine to be scheduled. sync.Mutex lets a goroutine that is running
+// take the lock ahead of the waiters it woke (barging) and hands off only
+// to a waiter that has waited long; the plain queue does the same:
+//
+//	active   the queued plain requests count in the gate: scope ends are
+//	         held, schedule grants the head when members let it (P2)
+//	dormant  a release woke the head to ask again instead of granting
+//	         it; the queue counts nothing in the gate, so members run on,
+//	         and a request made meanwhile is granted at once if every
+//	         other member is harmless (Isolator.acquire's quiet case)
+//
+// A release makes an active plain queue dormant (goDormant) while no full
+// request is queued and the head has been woken fewer than maxRetries times
+// and has waited less than starveAfter; otherwise schedule grants the head
+// as before (a hand-off). The head asks again when it runs (askAgain): it
+// makes the queue active and schedules, which grants it if it can. Any
+// request that has to queue makes the queue active too (enqueue): a request
+// that could not barge in waits in arrival order behind the others.
+//
+// Invariants (with P1-P8 in isolator.go):
+//
+//	B1. While dormant is set, the plain queue is not empty, the full queue
+//	    is empty, the gate counts no plain request, and the plain head's
+//	    retry is set and it was signalled: it will ask again, or it gave
+//	    up (a withdrawal passes the wake-up on to the new head). retry is
+//	    set only on a pending request and cleared only by its own
+//	    goroutine's askAgain or its withdrawal, so a waiter woken with
+//	    retry clear was granted; one woken with retry set asks again,
+//	    and finds its grant if the queue was made active and granted it
+//	    meanwhile.
+//	B2. No request starves: a request is woken to ask again at most
+//	    maxRetries times, and only while it has waited less than
+//	    starveAfter; after that, releases grant in arrival order. A
+//	    member held at a scope end while requests wait is let go at most
+//	    once per scope end (P4), so barging does not starve members.
+//
+// Members see nothing new: to them a dormant queue is no request (P2 holds
+// for the gate's requests, and a dormant request is granted only after it
+// made the queue active again).
+
+const (
+	// maxRetries bounds how many times a release wakes one plain request
+	// to ask again rather than granting it (B2).
+	maxRetries = 4
+	// starveAfter is how long a plain request may wait before releases
+	// hand the isolation to it (B2), as sync.Mutex's starvation mode does.
+	starveAfter = time.Millisecond
+)
+
+// goDormant runs at a release, under mu: it makes the plain queue dormant
+// and wakes its head to ask again, unless the queue is empty or dormant
+// already, a full request waits, or the head has had its share (B2).
+func (iso *Isolator) goDormant() {
+	h := iso.plainQ.head
+	if h == nil || iso.dormant || iso.fullQ.head != nil || h.retries >= maxRetries {
+		return
+	}
+	if !h.since.IsZero() && time.Since(h.since) >= starveAfter {
+		return
+	}
+	iso.dormant = true
+	iso.gate.plainN(-iso.plainQ.len())
+	h.retries++
+	h.retry.Store(true)
+	h.signal()
+}
+
+// activate makes a dormant plain queue count in the gate again.
+func (iso *Isolator) activate() {
+	if iso.dormant {
+		iso.dormant = false
+		iso.gate.plainN(iso.plainQ.len())
+	}
+}
+
+// passRetry keeps B1 when req, the head of the dormant plain queue, leaves
+// it (withdrawn): the new head is woken to ask again in its place, or, if
+// the queue is empty, nothing is dormant any more.
+func (iso *Isolator) passRetry(req *request) {
+	req.retry.Store(false)
+	h := iso.plainQ.head
+	if h == nil {
+		iso.dormant = false
+		return
+	}
+	h.retry.Store(true)
+	h.signal()
+}
+
+// askAgain is the turn of a request woken by goDormant: it makes the queue
+// active, if nobody did meanwhile, and schedules. It locks mu and reports
+// whether req holds the grant; if not, mu stays locked and req is armed for
+// its next wait.
+func (iso *Isolator) askAgain(req *request) (granted bool) {
+	iso.mu.Lock()
+	req.retry.Store(false)
+	if iso.owner != req {
+		iso.activate()
+		iso.schedule()
+	}
+	if iso.owner == req {
+		iso.mu.Unlock()
+		return true
+	}
+	req.arm()
+	return false
+}
