@@ -47,14 +47,15 @@ import "time"
 // for the gate's requests, and a dormant request is granted only after it
 // made the queue active again).
 
-const (
-	// maxRetries bounds how many times a release wakes one plain request
-	// to ask again rather than granting it (B2).
-	maxRetries = 4
-	// starveAfter is how long a plain request may wait before releases
-	// hand the isolation to it (B2), as sync.Mutex's starvation mode does.
-	starveAfter = time.Millisecond
-)
+// maxRetries bounds how many times a release wakes one plain request to ask
+// again rather than granting it (B2).
+const maxRetries = 4
+
+// starveAfter is how long a plain request may wait before releases hand the
+// isolation to it (B2), as sync.Mutex's starvation mode does. A variable
+// only so that tests may lengthen it: a millisecond of a loaded machine
+// would otherwise decide their outcome.
+var starveAfter = time.Millisecond
 
 // goDormant runs at a release, under mu: it makes the plain queue dormant
 // and wakes its head to ask again, unless the queue is empty or dormant

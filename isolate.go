@@ -81,7 +81,9 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 
 // Isolate waits until every other member is harmless, idle or waiting to
 // isolate itself, and returns with the member isolated: no other member runs
-// until release is called. Requests are granted in arrival order.
+// until release is called. Requests are granted in arrival order, but for a
+// request made as an isolation ends, which may be granted ahead of those
+// that wait (see Fairness in the package documentation).
 //
 // While it waits the member counts as harmless, or as idle if it asked from
 // an idle scope. Isolate may be called inside a harmless or idle scope;

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,7 +21,9 @@ import (
 
 // Phase fairness. Members held back by an isolation run when it ends,
 // before the next (already queued) isolation is granted, which then waits
-// for them to become harmless again.
+// for them to become harmless again. (A request that has waited less than
+// starveAfter may be woken to ask again instead, barge_test.go; then the
+// members are let go, TestReleaseLetsHeldMemberGo.)
 func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
@@ -35,6 +38,7 @@ func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
 		waitHeld(t, &iso, 1)
 		ob := isolateOp(iso.Isolate, &relB)
 		waitQueued(t, &iso, 1, 0)
+		time.Sleep(starveAfter) // B has had its share of barging: A's release hands off (B2)
 
 		relA()
 		e.wait(t, "the member held by A, after A's release (before B)")
@@ -60,6 +64,7 @@ func TestReleaseAdmitsHeldJoinFirst(t *testing.T) {
 		waitHeld(t, &iso, 1)
 		ob := isolateOp(iso.Isolate, &relB)
 		waitQueued(t, &iso, 1, 0)
+		time.Sleep(starveAfter) // as above
 		j.blocked(t, "Join during A's isolation")
 
 		// An outsider's release does not wait for the next request,

@@ -64,7 +64,9 @@ import (
 // harmless; failing both it sets the watched flag on the first member that
 // blocks each head and returns. That member's next swap sees the flag and
 // runs schedule again (the kick: Isolator.reschedule). Nobody else is
-// woken: idle members are never touched.
+// woken: idle members are never touched. A release may instead make the
+// plain queue dormant and wake its head to ask again, letting a running
+// requester barge in meanwhile (barge.go, B1, B2).
 //
 // An uncontended request (nothing in progress or pending) skips the queues:
 // the requester publishes the granted bit itself and scans; if no member
@@ -125,10 +127,10 @@ import (
 //	    readers. Members ending idle are held past a plain release while a
 //	    full request is pending, so that a full request gets through in
 //	    bounded time. A member held as it ended a scope, admitted while no
-//	    request waits, is let go instead: its word stays in the scope's
-//	    mode (harmless or idle), since nothing waits for it to run, and
-//	    it publishes running itself, as the scope's end did, under P1 and
-//	    P2. A member is let go at most once per scope end: if the gate
+//	    request waits (a dormant plain queue, B1, counts as none), is let
+//	    go instead: its word stays in the scope's mode (harmless or
+//	    idle), since nothing waits for it to run, and it publishes
+//	    running itself, as the scope's end did, under P1 and P2. A member is let go at most once per scope end: if the gate
 //	    holds it again, it is held again and admitted by the rules above
 //	    (set running), so that letting go adds one isolation at most to
 //	    what holds it back.

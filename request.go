@@ -11,15 +11,18 @@ import (
 // call to its release. Isolate's walk (isolate.go makes the request, a
 // member's or an outsider's, and locks Isolator.mu):
 //
-//	acquire      quiet? grantAtOnce: publish the grant, scan, done (P3)
+//	acquire      quiet (a dormant plain queue counts as quiet: barging,
+//	             B1)? grantAtOnce: publish the grant, scan, done (P3)
 //	             try? give up; a member publishes harmless or idle
-//	awaitGrant   enqueue (gate.request, P1), schedule (schedule.go), and
-//	             unless granted: arm the stall report, wait (spin only if
-//	             next in line), or withdraw when the context ends
+//	awaitGrant   enqueue (a dormant queue made active, gate.request, P1),
+//	             schedule (schedule.go), and unless granted: arm the stall
+//	             report, wait (spin only if next in line), or withdraw
+//	             when the context ends; woken to ask again: askAgain
 //	grant        schedule finds every other member in the mode the
 //	             request needs (P2): unqueue, gate.grant, signal
 //	release      the release func (isolate.go) -> releaseLocked: clear
-//	             the grant, admit the held members (P4), schedule the next
+//	             the grant, make the plain queue dormant or not (B2),
+//	             admit the held members (P4), schedule the next
 //	withdraw     a request whose context ended: unqueue, gate.withdraw,
 //	             the member back in its mode, or held (P4)
 

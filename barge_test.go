@@ -1,0 +1,147 @@
+package isolate
+
+// Tests of barging (barge.go): a release wakes the oldest waiting plain
+// request to ask again rather than granting it, and an isolation requested
+// before it runs is granted at once; a waiting request is passed over this
+// way a bounded number of times (maxRetries), and only in its first
+// starveAfter of waiting. One processor makes the order certain: the woken
+// request cannot run before the test's goroutine blocks; a bubble
+// (testing/synctest) tells when everyone else is blocked.
+
+import (
+	"runtime"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// patientRequests makes starveAfter longer than any test for the rest of
+// t: a request is then passed over as often as maxRetries lets it, however
+// slow the machine.
+func patientRequests(t *testing.T) {
+	old := starveAfter
+	starveAfter = time.Hour
+	t.Cleanup(func() { starveAfter = old })
+}
+
+// dormant reports whether iso's plain queue is dormant (B1).
+func dormant(iso *Isolator) bool {
+	iso.mu.Lock()
+	defer iso.mu.Unlock()
+	return iso.dormant
+}
+
+// waitAsked waits until the woken head of iso's plain queue has asked again
+// (the queue is active) and waits again.
+func waitAsked(t *testing.T, iso *Isolator) {
+	t.Helper()
+	eventually(t, func() bool { return !dormant(iso) }, "the woken request asks again")
+}
+
+// bargeOnce releases the isolation rel and, before anything else runs on
+// the one processor, tries to isolate again; it returns the new release
+// func (nil if TryIsolate failed).
+func bargeOnce(iso *Isolator, rel func()) func() {
+	procs := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(procs)
+	rel()
+	next, ok := iso.TryIsolate()
+	if !ok {
+		return nil
+	}
+	return next
+}
+
+func TestReleaseLetsRunningRequesterBargeIn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		patientRequests(t)
+		var iso Isolator
+		relA := iso.Isolate()
+		var relB func()
+		ob := isolateOp(iso.Isolate, &relB)
+		waitQueued(t, &iso, 1, 0)
+
+		relC := bargeOnce(&iso, relA)
+		require.NotNil(t, relC, "an isolation requested right after a release waited for the queued one")
+		assert.Equal(t, uint64(2), iso.Stats().Isolations, "isolations granted: A, then C ahead of B")
+		waitAsked(t, &iso)
+		ob.blocked(t, "the queued isolation while the one that barged in runs")
+		relC()
+		ob.wait(t, "the queued isolation after the one that barged in")
+		relB()
+	})
+}
+
+// A request is passed over at most maxRetries times: the next release
+// grants it (a hand-off), and an isolation requested then waits.
+func TestBargingIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		patientRequests(t)
+		var iso Isolator
+		rel := iso.Isolate()
+		var relB func()
+		ob := isolateOp(iso.Isolate, &relB)
+		waitQueued(t, &iso, 1, 0)
+
+		barged := 0
+		for range maxRetries + 1 {
+			next := bargeOnce(&iso, rel)
+			if next == nil {
+				break
+			}
+			barged++
+			rel = next
+			waitAsked(t, &iso) // B asks again, finds rel held, and waits
+		}
+		ob.wait(t, "the request passed over maxRetries times")
+		assert.Equal(t, maxRetries, barged, "isolations granted ahead of the waiting one")
+		relB()
+	})
+}
+
+// A request that has waited starveAfter is granted by the next release.
+func TestBargingEndsAfterStarveAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var iso Isolator
+		relA := iso.Isolate()
+		var relB func()
+		ob := isolateOp(iso.Isolate, &relB)
+		waitQueued(t, &iso, 1, 0)
+		time.Sleep(2 * starveAfter)
+
+		if relC := bargeOnce(&iso, relA); relC != nil {
+			relC()
+			t.Error("an isolation barged in ahead of a request that waited longer than starveAfter")
+		}
+		ob.wait(t, "the request that waited long, at the release")
+		relB()
+	})
+}
+
+// A full request never waits behind barging: a release while one is queued
+// hands off in arrival order.
+func TestNoBargingWhileFullRequestWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		patientRequests(t)
+		var iso Isolator
+		relA := iso.Isolate()
+		var relB, relF func()
+		ob := isolateOp(iso.Isolate, &relB)
+		waitQueued(t, &iso, 1, 0)
+		of := isolateOp(iso.IsolateFull, &relF)
+		waitQueued(t, &iso, 1, 1)
+
+		if relC := bargeOnce(&iso, relA); relC != nil {
+			relC()
+			t.Error("an isolation barged in while a full request waited")
+		}
+		ob.wait(t, "the older plain request")
+		of.blocked(t, "the full request behind it")
+		relB()
+		of.wait(t, "the full request")
+		relF()
+	})
+}
