@@ -10,6 +10,7 @@ import (
 	"context"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -172,6 +173,7 @@ func TestFullRequestNotStarvedByPlainOnes(t *testing.T) {
 		waitQueued(t, &iso, 0, 1)
 		po := isolateOp(iso.Isolate, &relP)
 		waitQueued(t, &iso, 1, 1)
+		time.Sleep(starveAfter) // P has had its share of barging: F's release hands off to it (B2)
 		relA()
 		// The member, held from idle, stays idle: the full request is eligible.
 		of.wait(t, "full request after the plain release")
