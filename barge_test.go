@@ -145,3 +145,48 @@ func TestNoBargingWhileFullRequestWaits(t *testing.T) {
 		relF()
 	})
 }
+
+// The woken request may not get a processor while the releaser barges in
+// again and again (it never blocks): once the request has waited
+// starveAfter, a release makes the queue active, and the next isolation is
+// its own. Real time and one processor: the woken request cannot run before
+// the test's goroutine blocks, and the loop stays shorter than the
+// scheduler's preemption of a goroutine that never blocks (10 ms), after
+// which the request would run and ask again itself.
+func TestBargingEndsWhileWokenRequestWaitsForProcessor(t *testing.T) {
+	old := starveAfter
+	starveAfter = 3 * time.Millisecond
+	defer func() { starveAfter = old }()
+	const limit = 8 * time.Millisecond
+
+	var iso Isolator
+	rel := iso.Isolate()
+	var relB func()
+	ob := isolateOp(iso.Isolate, &relB)
+	for p, _, _ := queued(&iso); p == 0; p, _, _ = queued(&iso) {
+		runtime.Gosched()
+	}
+	queuedAt := time.Now()
+
+	procs := runtime.GOMAXPROCS(1)
+	barged, start := 0, time.Now()
+	for time.Since(start) < limit {
+		rel()
+		next, ok := iso.TryIsolate()
+		if !ok {
+			break
+		}
+		barged, rel = barged+1, next
+	}
+	elapsed := time.Since(start)
+	runtime.GOMAXPROCS(procs)
+	if elapsed >= limit {
+		rel()
+		t.Errorf("isolations kept barging in for %v (%d) ahead of a request woken to ask again", elapsed, barged)
+	}
+	ob.wait(t, "the woken request")
+	relB()
+	if barged == 0 && start.Sub(queuedAt) < starveAfter/2 {
+		t.Error("no isolation barged in ahead of a request that had just begun to wait")
+	}
+}

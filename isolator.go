@@ -289,6 +289,8 @@ type Isolator struct {
 	// dormant is set while the plain requests queued are not counted in
 	// the gate: the last release woke the head to ask again (barging).
 	dormant bool
+	// barged counts the releases while dormant (see goDormant).
+	barged uint32
 	// tickets counts the requests ever queued: a request's ticket tells
 	// which of the two queue heads came first.
 	tickets uint64
