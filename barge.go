@@ -87,6 +87,7 @@ func (iso *Isolator) goDormant() {
 	}
 	iso.dormant = true
 	iso.gate.plainN(-iso.plainQ.len())
+	iso.unwatch(h) // P6: no scan serves a dormant head
 	h.retries++
 	h.retry.Store(true)
 	h.signal()
