@@ -56,10 +56,13 @@ import "time"
 const maxRetries = 4
 
 // starveAfter is how long a plain request may wait before releases hand the
-// isolation to it (B2), as sync.Mutex's starvation mode does. A variable
-// only so that tests may lengthen it: a millisecond of a loaded machine
-// would otherwise decide their outcome.
-var starveAfter = time.Millisecond
+// isolation to it (B2). sync.Mutex's starvation mode takes 1 ms; a request
+// here is often an admin's, whose wait every member's next write may
+// follow, and a hand-off per 100 µs costs a barging writer little (one
+// context switch among hundreds of isolations). A variable only so that
+// tests may change it: the clock of a loaded machine would otherwise decide
+// their outcome.
+var starveAfter = 100 * time.Microsecond
 
 // goDormant runs at a release, under mu: it makes the plain queue dormant
 // and wakes its head to ask again, unless the queue is empty or dormant

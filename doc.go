@@ -95,7 +95,7 @@
 // harmless: a goroutine that isolates for each short write keeps its
 // processor instead of handing every isolation to a parked goroutine,
 // which costs a context switch per isolation. A waiting isolation is passed
-// over this way at most 4 times, and only during its first millisecond of
+// over this way at most 4 times, and only during its first 100 µs of
 // waiting; after that it is granted in arrival order when the isolation in
 // progress ends. An isolation that cannot be granted at once waits behind
 // the others. Members held back by an isolation run again when it ends,
