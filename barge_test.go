@@ -9,6 +9,8 @@ package isolate
 // (testing/synctest) tells when everyone else is blocked.
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"testing"
 	"testing/synctest"
@@ -189,4 +191,78 @@ func TestBargingEndsWhileWokenRequestWaitsForProcessor(t *testing.T) {
 	if barged == 0 && start.Sub(queuedAt) < starveAfter/2 {
 		t.Error("no isolation barged in ahead of a request that had just begun to wait")
 	}
+}
+
+// bargeInvariants checks, under mu, what B1 says of a dormant queue and
+// what the gate must count, and describes the first thing broken ("" if
+// nothing is).
+func bargeInvariants(iso *Isolator) string {
+	iso.mu.Lock()
+	defer iso.mu.Unlock()
+	g := uint64(iso.gate.load())
+	plain, full := int(g&gatePlainMask), int((g&gateFullMask)/gateFull)
+	pl, fl := iso.plainQ.len(), iso.fullQ.len()
+	switch {
+	case (g&gateGranted != 0) != (iso.owner != nil):
+		return "the granted bit disagrees with the owner"
+	case full != fl:
+		return fmt.Sprintf("gate counts %d full requests, %d queued", full, fl)
+	case !iso.dormant && plain != pl:
+		return fmt.Sprintf("active: gate counts %d plain requests, %d queued", plain, pl)
+	case !iso.dormant:
+	case pl == 0 || fl != 0 || plain != 0:
+		return fmt.Sprintf("dormant: %d plain and %d full queued, gate counts %d plain", pl, fl, plain)
+	case iso.plainCursor != 0 || iso.fullCursor != 0:
+		return "dormant with a scan cursor past the first slot"
+	case !iso.plainQ.head.retry.Load() || iso.plainQ.head.phase.Load() == waitParked:
+		return "dormant with a head that was not woken to ask again"
+	}
+	for _, r := range iso.freeRequests {
+		if r.retry.Load() {
+			return "a request kept for reuse still has retry set"
+		}
+	}
+	return ""
+}
+
+// The head of a dormant queue gives up while it is woken to ask again (its
+// context ends, and its abandon wins against the wake-up): its withdrawal
+// wakes the next request in its place (passRetry), which is then granted,
+// and the invariants hold throughout. White-box: the test waits for the
+// head's wait word to say it gave up before it releases.
+func TestDormantHeadGivesUp(t *testing.T) {
+	patientRequests(t)
+	var iso Isolator
+	iso.StallAfter = -1
+	_ = iso.Isolate() // A, released below under mu
+	ctx, cancel := context.WithCancel(context.Background())
+	var errB error
+	ob := goOp(func() { _, errB = iso.IsolateContext(ctx) })
+	waitQueued(t, &iso, 1, 0)
+	var relC func()
+	oc := isolateOp(iso.Isolate, &relC)
+	waitQueued(t, &iso, 2, 0)
+
+	iso.mu.Lock()
+	b := iso.plainQ.head
+	for b.phase.Load() != waitParked {
+		iso.mu.Unlock()
+		runtime.Gosched()
+		iso.mu.Lock()
+	}
+	cancel()
+	for b.phase.Load() != waitWaiting { // B's abandon won; it waits for mu
+		runtime.Gosched()
+	}
+	iso.releaseLocked(iso.owner)
+	wentDormant := iso.dormant
+	iso.mu.Unlock()
+	require.True(t, wentDormant, "A's release did not make the queue dormant")
+	assert.Empty(t, bargeInvariants(&iso), "B giving up")
+	ob.wait(t, "B, given up")
+	assert.ErrorIs(t, errB, context.Canceled)
+	oc.wait(t, "C, woken in B's place")
+	assert.Empty(t, bargeInvariants(&iso), "C isolated")
+	relC()
+	assert.Empty(t, bargeInvariants(&iso), "at the end")
 }

@@ -52,8 +52,9 @@ func (iso *Isolator) IsolateFullContext(ctx context.Context) (release func(), er
 }
 
 // TryIsolate isolates the calling goroutine if that needs no waiting: no
-// isolation is in progress or requested and every member is harmless. It
-// reports whether it did; on false it leaves no trace.
+// isolation is in progress or requested (requests woken to ask again do
+// not count: see Fairness in the package documentation) and every member
+// is harmless. It reports whether it did; on false it leaves no trace.
 func (iso *Isolator) TryIsolate() (release func(), ok bool) {
 	release, err := iso.isolate(abort{}, false, true)
 	return release, err == nil
@@ -124,9 +125,10 @@ func (m Member) IsolateFullContext(ctx context.Context) (release func(), err err
 }
 
 // TryIsolate isolates the member if that needs no waiting: no other
-// isolation is in progress or requested and every other member is harmless.
-// It reports whether it did; on false it leaves no trace. It never blocks. Inside the
-// member's own isolated section it nests and succeeds.
+// isolation is in progress or requested (as for [Isolator.TryIsolate]) and
+// every other member is harmless. It reports whether it did; on false it
+// leaves no trace. It never blocks. Inside the member's own isolated
+// section it nests and succeeds.
 func (m Member) TryIsolate() (release func(), ok bool) {
 	release, err := m.isolate(abort{}, false, true)
 	return release, err == nil

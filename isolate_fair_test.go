@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,10 +20,10 @@ import (
 
 // Phase fairness. Members held back by an isolation run when it ends,
 // before the next (already queued) isolation is granted, which then waits
-// for them to become harmless again. (A request that has waited less than
-// starveAfter may be woken to ask again instead, barge_test.go; then the
-// members are let go, TestReleaseLetsHeldMemberGo.)
+// for them to become harmless again, whether the release hands off to it
+// or wakes it to ask again (barge_test.go).
 func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
+	patientRequests(t) // A's release wakes B to ask again: members first all the same
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -38,7 +37,6 @@ func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
 		waitHeld(t, &iso, 1)
 		ob := isolateOp(iso.Isolate, &relB)
 		waitQueued(t, &iso, 1, 0)
-		time.Sleep(starveAfter) // B has had its share of barging: A's release hands off (B2)
 
 		relA()
 		e.wait(t, "the member held by A, after A's release (before B)")
@@ -54,6 +52,7 @@ func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
 // A Join held back by an isolation is admitted when it ends,
 // before the next queued isolation.
 func TestReleaseAdmitsHeldJoinFirst(t *testing.T) {
+	patientRequests(t)
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		var relA, relB func()
@@ -64,7 +63,6 @@ func TestReleaseAdmitsHeldJoinFirst(t *testing.T) {
 		waitHeld(t, &iso, 1)
 		ob := isolateOp(iso.Isolate, &relB)
 		waitQueued(t, &iso, 1, 0)
-		time.Sleep(starveAfter) // as above
 		j.blocked(t, "Join during A's isolation")
 
 		// An outsider's release does not wait for the next request,

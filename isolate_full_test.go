@@ -10,7 +10,6 @@ import (
 	"context"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,6 +159,7 @@ func TestFullRequestFairness(t *testing.T) {
 // pending, so that the full request gets through: with members that go idle
 // between jobs and a stream of plain isolators, the full one is granted.
 func TestFullRequestNotStarvedByPlainOnes(t *testing.T) {
+	patientRequests(t) // F's release wakes P to ask again
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -173,7 +173,6 @@ func TestFullRequestNotStarvedByPlainOnes(t *testing.T) {
 		waitQueued(t, &iso, 0, 1)
 		po := isolateOp(iso.Isolate, &relP)
 		waitQueued(t, &iso, 1, 1)
-		time.Sleep(starveAfter) // P has had its share of barging: F's release hands off to it (B2)
 		relA()
 		// The member, held from idle, stays idle: the full request is eligible.
 		of.wait(t, "full request after the plain release")

@@ -127,8 +127,8 @@ import (
 //	    readers. Members ending idle are held past a plain release while a
 //	    full request is pending, so that a full request gets through in
 //	    bounded time. A member held as it ended a scope, admitted while no
-//	    request waits (a dormant plain queue, B1, counts as none), is let
-//	    go instead: its word stays in the scope's mode (harmless or
+//	    request waits (a dormant plain queue, B1, counts as waiting), is
+//	    let go instead: its word stays in the scope's mode (harmless or
 //	    idle), since nothing waits for it to run, and it publishes
 //	    running itself, as the scope's end did, under P1 and P2. A member is let go at most once per scope end: if the gate
 //	    holds it again, it is held again and admitted by the rules above

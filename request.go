@@ -62,9 +62,10 @@ type request struct {
 	// asking is set while the requester itself runs the first schedule,
 	// under mu: a grant then is seen at once, without a signal.
 	asking bool
-	// retry is set, under mu, while the request, head of a dormant plain
-	// queue, was woken to ask again rather than granted (barge.go);
-	// retries counts those wake-ups since it was queued.
+	// retry is set, under mu, when the request, head of a dormant plain
+	// queue, is woken to ask again rather than granted, and cleared when
+	// it asks or leaves the queue (barge.go, B1); retries counts those
+	// wake-ups since it was queued.
 	retry   atomic.Bool
 	retries uint8
 }
@@ -220,6 +221,9 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 		if !req.retry.Load() {
 			return nil // granted: retry is only set while pending (B1)
 		}
+		if a.ended() {
+			break // give up rather than ask again
+		}
 		if iso.askAgain(req) {
 			return nil
 		}
@@ -283,8 +287,9 @@ func (iso *Isolator) queueOf(req *request) *requestQueue {
 func (iso *Isolator) unqueue(req *request) {
 	wasHead := iso.plainQ.head == req
 	iso.queueOf(req).remove(req)
+	req.retry.Store(false) // B1: set only on a pending request
 	if iso.dormant && wasHead {
-		iso.passRetry(req) // B1
+		iso.passRetry()
 	}
 	iso.unwatch(req)
 	iso.rescan()
