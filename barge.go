@@ -37,10 +37,14 @@ import "time"
 //	    is empty, the gate counts no plain request, the scan cursors are
 //	    zero, and the plain head's retry is set and it was signalled: it
 //	    will ask again, or it gave up (its withdrawal wakes the new head
-//	    in its place, passRetry). retry is set only on a pending request
-//	    (unqueue clears it), so a waiter woken with retry clear was
-//	    granted; one woken with retry set asks again, and finds its grant
-//	    if the queue was made active and granted it meanwhile.
+//	    in its place, passRetry). retry is set only on a pending request,
+//	    under mu before its signal, and cleared only by the request's own
+//	    goroutine (askAgain, and enqueue for a flag left by an earlier
+//	    wait), so a waiter woken with retry clear was granted, and the
+//	    grant's signal orders the grant before its return; one woken with
+//	    retry set asks again under mu, and finds its grant there if the
+//	    queue was made active and granted it meanwhile (never reading
+//	    the grant without mu: no signal orders it then).
 //	B2. No request starves: a request is woken to ask again at most
 //	    maxRetries times, and only while it has waited less than
 //	    starveAfter; after that, releases grant in arrival order. A

@@ -63,9 +63,9 @@ type request struct {
 	// under mu: a grant then is seen at once, without a signal.
 	asking bool
 	// retry is set, under mu, when the request, head of a dormant plain
-	// queue, is woken to ask again rather than granted, and cleared when
-	// it asks or leaves the queue (barge.go, B1); retries counts those
-	// wake-ups since it was queued.
+	// queue, is woken to ask again rather than granted, and cleared by
+	// its own goroutine when it asks again or queues (barge.go, B1);
+	// retries counts those wake-ups since it was queued.
 	retry   atomic.Bool
 	retries uint8
 }
@@ -268,6 +268,7 @@ func (iso *Isolator) enqueue(req *request) {
 	iso.tickets++
 	req.ticket = iso.tickets
 	req.site.n, req.g = 0, 0 // known once it has to wait
+	req.retry.Store(false)   // one left by an earlier wait (B1)
 	req.retries = 0
 	iso.activate() // B1: a dormant queue has no full request behind it
 	iso.queueOf(req).push(req)
@@ -287,7 +288,6 @@ func (iso *Isolator) queueOf(req *request) *requestQueue {
 func (iso *Isolator) unqueue(req *request) {
 	wasHead := iso.plainQ.head == req
 	iso.queueOf(req).remove(req)
-	req.retry.Store(false) // B1: set only on a pending request
 	if iso.dormant && wasHead {
 		iso.passRetry()
 	}
