@@ -25,9 +25,13 @@ import (
 // slow the machine.
 func patientRequests(t *testing.T) {
 	old := starveAfter
-	starveAfter = time.Hour
-	t.Cleanup(func() { starveAfter = old })
+	starveAfter, requestsPatient = time.Hour, true
+	t.Cleanup(func() { starveAfter, requestsPatient = old, false })
 }
+
+// requestsPatient is set while patientRequests is in force: waitQueued then
+// does not wait for the requests to have waited starveAfter.
+var requestsPatient bool
 
 // dormant reports whether iso's plain queue is dormant (B1).
 func dormant(iso *Isolator) bool {
