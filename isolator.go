@@ -118,7 +118,10 @@ import (
 //	    no code of its own (a scan that sees it running watches it, and
 //	    the swap back kicks, P5), until something under mu changes it, and
 //	    such changes (admissions, withdrawals, grants) reset the scan
-//	    cursors.
+//	    cursors. The plain requests of a dormant queue (B1) are not in
+//	    the gate, and members leave harmless while they wait: nothing
+//	    scans for them then, and making the queue active again resets
+//	    the cursors, so no scan relies on a slot it passed before.
 //	P3. The grant has an owner (owner != nil) that only its release clears;
 //	    nested harmless scopes of the owner never let a second request in.
 //	P4. Members held back by an isolation are admitted (set running by the
