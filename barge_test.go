@@ -33,6 +33,17 @@ func patientRequests(t *testing.T) {
 // does not wait for the requests to have waited starveAfter.
 var requestsPatient bool
 
+// queueBehind isolates iso as an outsider and queues a second outsider's
+// request behind it: it returns the first's release func, the second's op,
+// and where the second's release func will be once it is granted.
+func queueBehind(t *testing.T, iso *Isolator) (rel func(), ob *op, relB *func()) {
+	t.Helper()
+	rel, relB = iso.Isolate(), new(func())
+	ob = isolateOp(iso.Isolate, relB)
+	waitQueued(t, iso, 1, 0)
+	return rel, ob, relB
+}
+
 // dormant reports whether iso's plain queue is dormant (B1).
 func dormant(iso *Isolator) bool {
 	iso.mu.Lock()
@@ -65,10 +76,7 @@ func TestReleaseLetsRunningRequesterBargeIn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		patientRequests(t)
 		var iso Isolator
-		relA := iso.Isolate()
-		var relB func()
-		ob := isolateOp(iso.Isolate, &relB)
-		waitQueued(t, &iso, 1, 0)
+		relA, ob, relB := queueBehind(t, &iso)
 
 		relC := bargeOnce(&iso, relA)
 		require.NotNil(t, relC, "an isolation requested right after a release waited for the queued one")
@@ -77,20 +85,17 @@ func TestReleaseLetsRunningRequesterBargeIn(t *testing.T) {
 		ob.blocked(t, "the queued isolation while the one that barged in runs")
 		relC()
 		ob.wait(t, "the queued isolation after the one that barged in")
-		relB()
+		(*relB)()
 	})
 }
 
-// A request is passed over at most maxRetries times: the next release
-// grants it (a hand-off), and an isolation requested then waits.
+// A request is woken to ask again at most maxRetries times: the next
+// release grants it (a hand-off), and an isolation requested then waits.
 func TestBargingIsBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		patientRequests(t)
 		var iso Isolator
-		rel := iso.Isolate()
-		var relB func()
-		ob := isolateOp(iso.Isolate, &relB)
-		waitQueued(t, &iso, 1, 0)
+		rel, ob, relB := queueBehind(t, &iso)
 
 		barged := 0
 		for range maxRetries + 1 {
@@ -104,7 +109,7 @@ func TestBargingIsBounded(t *testing.T) {
 		}
 		ob.wait(t, "the request passed over maxRetries times")
 		assert.Equal(t, maxRetries, barged, "isolations granted ahead of the waiting one")
-		relB()
+		(*relB)()
 	})
 }
 
@@ -112,10 +117,7 @@ func TestBargingIsBounded(t *testing.T) {
 func TestBargingEndsAfterStarveAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
-		relA := iso.Isolate()
-		var relB func()
-		ob := isolateOp(iso.Isolate, &relB)
-		waitQueued(t, &iso, 1, 0)
+		relA, ob, relB := queueBehind(t, &iso)
 		time.Sleep(2 * starveAfter)
 
 		if relC := bargeOnce(&iso, relA); relC != nil {
@@ -123,7 +125,7 @@ func TestBargingEndsAfterStarveAfter(t *testing.T) {
 			t.Error("an isolation barged in ahead of a request that waited longer than starveAfter")
 		}
 		ob.wait(t, "the request that waited long, at the release")
-		relB()
+		(*relB)()
 	})
 }
 
@@ -133,10 +135,8 @@ func TestNoBargingWhileFullRequestWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		patientRequests(t)
 		var iso Isolator
-		relA := iso.Isolate()
-		var relB, relF func()
-		ob := isolateOp(iso.Isolate, &relB)
-		waitQueued(t, &iso, 1, 0)
+		relA, ob, relB := queueBehind(t, &iso)
+		var relF func()
 		of := isolateOp(iso.IsolateFull, &relF)
 		waitQueued(t, &iso, 1, 1)
 
@@ -146,7 +146,7 @@ func TestNoBargingWhileFullRequestWaits(t *testing.T) {
 		}
 		ob.wait(t, "the older plain request")
 		of.blocked(t, "the full request behind it")
-		relB()
+		(*relB)()
 		of.wait(t, "the full request")
 		relF()
 	})
