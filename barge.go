@@ -78,8 +78,8 @@ var starveAfter = 100 * time.Microsecond
 // woken but not yet run, may not get a processor for long: the releaser,
 // which runs on, need not block. Once the head has waited starveAfter, the
 // queue is made active, so that the next grant is the head's and members
-// are held for it (B2). The clock is read at every barges-th such release
-// only: a clock read costs about what a barging isolation saves.
+// are held for it (B2). The clock is read at every checkEvery-th such
+// release only: a clock read costs about what a barging isolation saves.
 func (iso *Isolator) goDormant() {
 	h := iso.plainQ.head
 	if h == nil || iso.fullQ.head != nil {
@@ -91,15 +91,27 @@ func (iso *Isolator) goDormant() {
 		}
 		return
 	}
-	if h.retries >= maxRetries || h.waitedLong() {
+	if h.hadShare() {
 		return
 	}
 	iso.dormant = true
 	iso.gate.plainN(-iso.plainQ.len())
 	iso.unwatch(h) // P6: no scan serves a dormant head
-	h.retries++
-	h.retry.Store(true)
-	h.signal()
+	h.wakeToAskAgain()
+}
+
+// hadShare reports whether req, pending, may no longer be woken to ask
+// again (B2): it has been woken maxRetries times, or has waited starveAfter.
+func (req *request) hadShare() bool {
+	return req.retries >= maxRetries || req.waitedLong()
+}
+
+// wakeToAskAgain wakes req, the head of the dormant plain queue, to ask
+// again (B1).
+func (req *request) wakeToAskAgain() {
+	req.retries++
+	req.retry.Store(true)
+	req.signal()
 }
 
 // checkEvery is how many barging releases go by between two looks at the
@@ -130,12 +142,10 @@ func (iso *Isolator) passRetry() {
 	switch {
 	case h == nil:
 		iso.dormant = false
-	case h.retries >= maxRetries || h.waitedLong():
+	case h.hadShare():
 		iso.activate()
 	default:
-		h.retries++
-		h.retry.Store(true)
-		h.signal()
+		h.wakeToAskAgain()
 	}
 }
 
