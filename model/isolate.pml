@@ -133,8 +133,12 @@
  *                    releases made A's plain request dormant again; A
  *                    asks again during B's next section, and starves
  *                    (plainA)
- *   BARGE_SCHED      schedule grants the dormant queue's head: members
- *                    the gate no longer holds run in its section
+ *   BARGE_SCHED      schedule grants the dormant queue's head: the
+ *                    grant's unqueue passes its retry on (clears it)
+ *                    before the grant lands, and the head, woken to ask
+ *                    again, runs as granted (owner == me at its wake);
+ *                    without that assertion, a member that the gate no
+ *                    longer holds runs in its section (RUNS)
  *   BARGE_WITHDRAW_COUNT a withdrawn plain request of a dormant queue is
  *                    taken out of the gate, which does not count it
  *                    (GATE_OK)
