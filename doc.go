@@ -86,18 +86,31 @@
 // Isolations are granted in arrival order, plain and full alike, except that
 // a plain isolation passes a full one while some member is not idle (it
 // would otherwise wait for a condition that the plain requester itself,
-// harmless but not idle, may keep false). Members held back by an isolation
-// run again when it ends, before the next waiting one begins (as
-// sync.RWMutex lets waiting readers in when a writer unlocks), so neither
-// side starves. A member held as it ended a scope, released when no
-// isolation waits, stays harmless or idle, as in its scope, until it gets a
-// processor, so that an isolation or grace period requested meanwhile waits
-// for it no more than for a member still in its scope; one that begins
-// before it runs holds it back once more, after which it runs again as
-// above, before the next waiting isolation. A pending full isolation also
-// holds back members ending an idle scope, so that it gets in: once every
-// member is idle it is granted next, or right after the older plain
-// isolations.
+// harmless but not idle, may keep false), and that a running goroutine may
+// barge in ahead of waiting plain isolations, as it may take a sync.Mutex
+// ahead of the goroutines that wait for it. When an isolation ends while
+// plain isolations wait (and no full one), the oldest is woken to ask again
+// rather than granted. Until it runs, the waiting isolations hold nobody
+// back: members' scopes end and Poll returns at once, Join does not wait,
+// and an isolation requested meanwhile (TryIsolate too) is granted at once
+// if every other member is harmless (idle, for a full isolation). So a
+// goroutine that isolates for each short write keeps its processor instead
+// of handing every isolation to a parked goroutine, which costs a context
+// switch per isolation. A waiting isolation is woken to ask again at most 4
+// times; once it has waited 100 µs, the next isolations are granted in
+// arrival order (a few more may get in before the clock is looked at
+// again). An isolation that cannot be granted at once waits behind the
+// others. Members held back by an isolation run again when it ends, before
+// the next waiting one begins (as sync.RWMutex lets waiting readers in when
+// a writer unlocks), so neither side starves. A member held as it ended a
+// scope, released when no isolation waits, stays harmless or idle, as in
+// its scope, until it gets a processor, so that an isolation or grace
+// period requested meanwhile waits for it no more than for a member still
+// in its scope; one that begins before it runs holds it back once more,
+// after which it runs again as above, before the next waiting isolation. A
+// pending full isolation also holds back members ending an idle scope, so
+// that it gets in: once every member is idle it is granted next, or right
+// after the older plain isolations.
 //
 // # Rules
 //

@@ -187,13 +187,20 @@ func queued(iso *Isolator) (plain, full, held int) {
 	return iso.plainQ.len(), iso.fullQ.len(), len(iso.held)
 }
 
-// waitQueued waits until iso has plain and full requests pending.
+// waitQueued waits until iso has plain and full requests pending, and then
+// until they have waited starveAfter: a release then hands off to the
+// oldest rather than waking it to ask again and letting a request made
+// meanwhile barge in (barge.go), which is the order most tests check.
+// Tests of barging make requests patient first (patientRequests).
 func waitQueued(t *testing.T, iso *Isolator, plain, full int) {
 	t.Helper()
 	eventually(t, func() bool {
 		p, f, _ := queued(iso)
 		return p == plain && f == full
 	}, fmt.Sprintf("%d plain and %d full requests pending", plain, full))
+	if !requestsPatient {
+		time.Sleep(starveAfter)
+	}
 }
 
 // waitHeld waits until iso holds n members back.

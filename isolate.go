@@ -52,8 +52,9 @@ func (iso *Isolator) IsolateFullContext(ctx context.Context) (release func(), er
 }
 
 // TryIsolate isolates the calling goroutine if that needs no waiting: no
-// isolation is in progress or requested and every member is harmless. It
-// reports whether it did; on false it leaves no trace.
+// isolation is in progress or requested (requests woken to ask again do
+// not count: see Fairness in the package documentation) and every member
+// is harmless. It reports whether it did; on false it leaves no trace.
 func (iso *Isolator) TryIsolate() (release func(), ok bool) {
 	release, err := iso.isolate(abort{}, false, true)
 	return release, err == nil
@@ -81,7 +82,9 @@ func (iso *Isolator) isolate(a abort, full, try bool) (func(), error) {
 
 // Isolate waits until every other member is harmless, idle or waiting to
 // isolate itself, and returns with the member isolated: no other member runs
-// until release is called. Requests are granted in arrival order.
+// until release is called. Requests are granted in arrival order, but for a
+// request made as an isolation ends, which may be granted ahead of those
+// that wait (see Fairness in the package documentation).
 //
 // While it waits the member counts as harmless, or as idle if it asked from
 // an idle scope. Isolate may be called inside a harmless or idle scope;
@@ -122,9 +125,10 @@ func (m Member) IsolateFullContext(ctx context.Context) (release func(), err err
 }
 
 // TryIsolate isolates the member if that needs no waiting: no other
-// isolation is in progress or requested and every other member is harmless.
-// It reports whether it did; on false it leaves no trace. It never blocks. Inside the
-// member's own isolated section it nests and succeeds.
+// isolation is in progress or requested (as for [Isolator.TryIsolate]) and
+// every other member is harmless. It reports whether it did; on false it
+// leaves no trace. It never blocks. Inside the member's own isolated
+// section it nests and succeeds.
 func (m Member) TryIsolate() (release func(), ok bool) {
 	release, err := m.isolate(abort{}, false, true)
 	return release, err == nil

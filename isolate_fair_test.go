@@ -20,8 +20,10 @@ import (
 
 // Phase fairness. Members held back by an isolation run when it ends,
 // before the next (already queued) isolation is granted, which then waits
-// for them to become harmless again.
+// for them to become harmless again, whether the release hands off to it
+// or wakes it to ask again (barge_test.go).
 func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
+	patientRequests(t) // A's release wakes B to ask again: members first all the same
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)
@@ -50,6 +52,7 @@ func TestReleaseAdmitsHeldMembersFirst(t *testing.T) {
 // A Join held back by an isolation is admitted when it ends,
 // before the next queued isolation.
 func TestReleaseAdmitsHeldJoinFirst(t *testing.T) {
+	patientRequests(t)
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		var relA, relB func()

@@ -159,6 +159,7 @@ func TestFullRequestFairness(t *testing.T) {
 // pending, so that the full request gets through: with members that go idle
 // between jobs and a stream of plain isolators, the full one is granted.
 func TestFullRequestNotStarvedByPlainOnes(t *testing.T) {
+	patientRequests(t) // F's release wakes P to ask again
 	synctest.Test(t, func(t *testing.T) {
 		var iso Isolator
 		a := newActor(t)

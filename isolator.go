@@ -64,7 +64,9 @@ import (
 // harmless; failing both it sets the watched flag on the first member that
 // blocks each head and returns. That member's next swap sees the flag and
 // runs schedule again (the kick: Isolator.reschedule). Nobody else is
-// woken: idle members are never touched.
+// woken: idle members are never touched. A release may instead make the
+// plain queue dormant and wake its head to ask again, letting a running
+// requester barge in meanwhile (barge.go, B1, B2).
 //
 // An uncontended request (nothing in progress or pending) skips the queues:
 // the requester publishes the granted bit itself and scans; if no member
@@ -116,7 +118,10 @@ import (
 //	    no code of its own (a scan that sees it running watches it, and
 //	    the swap back kicks, P5), until something under mu changes it, and
 //	    such changes (admissions, withdrawals, grants) reset the scan
-//	    cursors.
+//	    cursors. The plain requests of a dormant queue (B1) are not in
+//	    the gate, and members leave harmless while they wait: nothing
+//	    scans for them then, and making the queue active again resets
+//	    the cursors, so no scan relies on a slot it passed before.
 //	P3. The grant has an owner (owner != nil) that only its release clears;
 //	    nested harmless scopes of the owner never let a second request in.
 //	P4. Members held back by an isolation are admitted (set running by the
@@ -125,10 +130,10 @@ import (
 //	    readers. Members ending idle are held past a plain release while a
 //	    full request is pending, so that a full request gets through in
 //	    bounded time. A member held as it ended a scope, admitted while no
-//	    request waits, is let go instead: its word stays in the scope's
-//	    mode (harmless or idle), since nothing waits for it to run, and
-//	    it publishes running itself, as the scope's end did, under P1 and
-//	    P2. A member is let go at most once per scope end: if the gate
+//	    request waits (a dormant plain queue, B1, counts as waiting), is
+//	    let go instead: its word stays in the scope's mode (harmless or
+//	    idle), since nothing waits for it to run, and it publishes
+//	    running itself, as the scope's end did, under P1 and P2. A member is let go at most once per scope end: if the gate
 //	    holds it again, it is held again and admitted by the rules above
 //	    (set running), so that letting go adds one isolation at most to
 //	    what holds it back.
@@ -287,6 +292,8 @@ type Isolator struct {
 	// dormant is set while the plain requests queued are not counted in
 	// the gate: the last release woke the head to ask again (barging).
 	dormant bool
+	// barged counts the releases while dormant (see goDormant).
+	barged uint32
 	// tickets counts the requests ever queued: a request's ticket tells
 	// which of the two queue heads came first.
 	tickets uint64

@@ -11,15 +11,18 @@ import (
 // call to its release. Isolate's walk (isolate.go makes the request, a
 // member's or an outsider's, and locks Isolator.mu):
 //
-//	acquire      quiet? grantAtOnce: publish the grant, scan, done (P3)
+//	acquire      quiet (a dormant plain queue counts as quiet: barging,
+//	             B1)? grantAtOnce: publish the grant, scan, done (P3)
 //	             try? give up; a member publishes harmless or idle
-//	awaitGrant   enqueue (gate.request, P1), schedule (schedule.go), and
-//	             unless granted: arm the stall report, wait (spin only if
-//	             next in line), or withdraw when the context ends
+//	awaitGrant   enqueue (a dormant queue made active, gate.request, P1),
+//	             schedule (schedule.go), and unless granted: arm the stall
+//	             report, wait (spin only if next in line), or withdraw
+//	             when the context ends; woken to ask again: askAgain
 //	grant        schedule finds every other member in the mode the
 //	             request needs (P2): unqueue, gate.grant, signal
 //	release      the release func (isolate.go) -> releaseLocked: clear
-//	             the grant, admit the held members (P4), schedule the next
+//	             the grant, make the plain queue dormant or not (B2),
+//	             admit the held members (P4), schedule the next
 //	withdraw     a request whose context ended: unqueue, gate.withdraw,
 //	             the member back in its mode, or held (P4)
 
@@ -59,8 +62,9 @@ type request struct {
 	// asking is set while the requester itself runs the first schedule,
 	// under mu: a grant then is seen at once, without a signal.
 	asking bool
-	// retry is set, under mu, while the request, head of a dormant plain
-	// queue, was woken to ask again rather than granted (barge.go);
+	// retry is set, under mu, when the request, head of a dormant plain
+	// queue, is woken to ask again rather than granted, and cleared by
+	// its own goroutine when it asks again or queues (barge.go, B1);
 	// retries counts those wake-ups since it was queued.
 	retry   atomic.Bool
 	retries uint8
@@ -217,6 +221,9 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 		if !req.retry.Load() {
 			return nil // granted: retry is only set while pending (B1)
 		}
+		if a.ended() {
+			break // give up rather than ask again
+		}
 		if iso.askAgain(req) {
 			return nil
 		}
@@ -261,6 +268,7 @@ func (iso *Isolator) enqueue(req *request) {
 	iso.tickets++
 	req.ticket = iso.tickets
 	req.site.n, req.g = 0, 0 // known once it has to wait
+	req.retry.Store(false)   // one left by an earlier wait (B1)
 	req.retries = 0
 	iso.activate() // B1: a dormant queue has no full request behind it
 	iso.queueOf(req).push(req)
@@ -281,7 +289,7 @@ func (iso *Isolator) unqueue(req *request) {
 	wasHead := iso.plainQ.head == req
 	iso.queueOf(req).remove(req)
 	if iso.dormant && wasHead {
-		iso.passRetry(req) // B1
+		iso.passRetry()
 	}
 	iso.unwatch(req)
 	iso.rescan()

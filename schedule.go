@@ -216,7 +216,7 @@ func (iso *Isolator) hold(sl *slot, from mode, letGo bool) (now time.Time) {
 // would wait for a goroutine that has not run yet.
 func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 	kept := iso.held[:0]
-	letGo := (iso.plainQ.head == nil || iso.dormant) && iso.fullQ.head == nil
+	letGo := iso.plainQ.head == nil && iso.fullQ.head == nil
 	for _, sl := range iso.held {
 		if !mayRun(sl.heldFrom) {
 			kept = append(kept, sl)
