@@ -21,13 +21,17 @@
  *      IsolateFullContext or TryIsolate, or it stops.
  * Every request is first tried at once (grantAtOnce: nothing in progress
  * or requested, or only a dormant plain queue: the barge), and else
- * queued; TryIsolate then gives up instead.  Barging (barge.go, 8bc6e68):
+ * queued; TryIsolate then gives up instead.  Barging (barge.go, 8b5661b):
  * a release may make the plain queue dormant (goDormant: the gate counts
- * none of it, schedule ignores it) and wake its head with retry set; the
- * head asks again (askAgain: activate, schedule), as does every request
- * that queues (enqueue activates); a withdrawn dormant head passes its
- * wake on (passRetry).  The time bound is a free choice at each release,
- * the retry bound MAX_RETRIES (1; Go's maxRetries is 4).
+ * none of it, its head's watch is dropped, schedule ignores it) and wake
+ * its head with retry set; a release while dormant may make it active
+ * again; the head asks again (askAgain: activate, schedule), or gives up
+ * if its ctx ended; every request that queues activates (enqueue, which
+ * also clears a retry left by an earlier wait); a withdrawn dormant head
+ * passes its wake on, or activates (passRetry); activate rescans; held
+ * members are let go only while no request is queued, a dormant one
+ * included.  The time bound is a free choice at each release (and in
+ * passRetry), the retry bound MAX_RETRIES (1; Go's maxRetries is 4).
  * A ...Context request may be abandoned at any moment of its wait
  * (including as its grant lands: the grant is then rolled back).
  * IsolateFull is never asked from a Harmless scope: the Go code panics
@@ -64,7 +68,7 @@
  *     idle: a grace period in the full section need not wait for it) and
  *     B1_OK (a dormant plain queue is not empty, the full queue is, the
  *     gate counts no plain request, the head's retry is set and it was
- *     signalled); at a request's wake with retry clear: it is the owner
+ *     signalled, the scan cursors are 0); at a request's wake with retry clear: it is the owner
  *     (B1: every other wake sets retry); at a
  *     member's Swap outside mu (admitOrHold's Swap back before mu among
  *     them) and at admitOrHold's Swap back under mu: WAKE_OK (a member
@@ -133,15 +137,20 @@
  *                    releases made A's plain request dormant again; A
  *                    asks again during B's next section, and starves
  *                    (plainA)
- *   BARGE_SCHED      schedule grants the dormant queue's head: the
- *                    grant's unqueue passes its retry on (clears it)
- *                    before the grant lands, and the head, woken to ask
- *                    again, runs as granted (owner == me at its wake);
- *                    without that assertion, a member that the gate no
- *                    longer holds runs in its section (RUNS)
+ *   BARGE_SCHED      schedule grants the dormant queue's head (see
+ *                    check.sh's result for what catches it)
  *   BARGE_WITHDRAW_COUNT a withdrawn plain request of a dormant queue is
  *                    taken out of the gate, which does not count it
  *                    (GATE_OK)
+ *   Not caught (kept, not in check.sh; model/README.md says why):
+ *   BARGE_LETGO      held members are let go at a release that leaves the
+ *                    plain queue dormant (the code before 7ae2ec2)
+ *   BARGE_NO_REACTIVATE a release while dormant never activates
+ *   BARGE_PASS_UNBOUNDED passRetry always wakes the new head, uncounted
+ *   BARGE_NO_RESCAN  activate leaves the scan cursors (B1_OK's cursor
+ *                    clause holds without it: they are 0 all along)
+ *   BARGE_STALE_RETRY enqueue keeps a retry left by an earlier wait
+ *   BARGE_ASK_ENDED  a head woken to ask again asks even if its ctx ended
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
@@ -394,7 +403,7 @@ byte ncs;                       /* goroutines in an isolated section */
  * full queue is, the gate counts no plain request, and the head's retry is
  * set and it was signalled (its done flag stays set until its askAgain,
  * or its withdrawal, under mu) */
-#define B1_OK (!dorm || (pq0 != NONE && fq0 == NONE && gP == 0 && rRetry[pq0] && rDone[pq0]))
+#define B1_OK (!dorm || (pq0 != NONE && fq0 == NONE && gP == 0 && rRetry[pq0] && rDone[pq0] && plainFrom == 0 && fullFrom == 0))
 /* Every watched flag is named by a watch record, and a record names its
  * queue's head: the Isolator clears what it no longer needs. */
 #define WOK(i) (!(st[i] & W) || wF == i || wP == i)
@@ -553,25 +562,45 @@ inline ENTER_CS(p) {
 #define QUEUED(x) (pq0 == x || pq1 == x || fq0 == x || fq1 == x)
 #endif
 
-/* activate: a dormant plain queue counts in the gate again */
-#define ACTIVATE if :: dorm -> dorm = false; gP = QLEN(pq0, pq1) :: else fi
+/* activate: a dormant plain queue counts in the gate again, and the
+ * next scans start from the first slot (rescan: members ran freely
+ * meanwhile, P2).  BARGE_NO_RESCAN: the cursors are left as they are. */
+#ifndef BARGE_NO_RESCAN
+#define ACT_RESCAN plainFrom = 0; fullFrom = 0
+#else
+#define ACT_RESCAN skip
+#endif
+#define ACTIVATE if :: dorm -> dorm = false; gP = QLEN(pq0, pq1); ACT_RESCAN :: else fi
 
-/* passRetry(r): r, the head of the dormant plain queue, left it (only a
- * withdrawal can: schedule grants no dormant head): the new head is woken
- * to ask again in its place, or, if the queue is empty, nothing is dormant
- * any more.  BARGE_NO_PASS: the new head is not woken.  WITNESS_PASS: a
- * new head is woken. */
-#ifndef BARGE_NO_PASS
+/* passRetry: the head of the dormant plain queue left it (only a
+ * withdrawal can: schedule grants no dormant head): if the queue is
+ * empty, nothing is dormant any more; if the new head has used its
+ * retries (MAX_RETRIES) or has waited starveAfter (the time: a free
+ * choice), the queue is made active (schedule, after the withdrawal,
+ * hands off to it); otherwise the new head's retries is counted, its
+ * retry set and it is woken to ask again in the withdrawn head's place.
+ * The withdrawn request's retry is left as it is: only its own goroutine
+ * clears it (B1: askAgain, enqueue).  BARGE_NO_PASS: the new head is
+ * neither woken nor the queue made active.  BARGE_PASS_UNBOUNDED: the
+ * new head is always woken, its retries not counted (the code before
+ * 7ae2ec2).  WITNESS_PASS: a new head is woken. */
+#ifdef BARGE_NO_PASS
+#define PASS_WAKE skip
+#elif defined(BARGE_PASS_UNBOUNDED)
 #define PASS_WAKE rRetry[pq0] = true; rDone[pq0] = true; rTok[pq0] = true
 #else
-#define PASS_WAKE skip
+#define PASS_WAKE if \
+	:: rTries[pq0] < MAX_RETRIES -> rTries[pq0]++; \
+		rRetry[pq0] = true; rDone[pq0] = true; rTok[pq0] = true \
+	:: true -> ACTIVATE \
+	fi
 #endif
 #ifdef WITNESS_PASS
 #define PASS_WITNESS assert(false)
 #else
 #define PASS_WITNESS skip
 #endif
-#define PASS_RETRY(r) rRetry[r] = false; \
+#define PASS_RETRY(r) \
 	if :: pq0 == NONE -> dorm = false :: else -> PASS_WITNESS; PASS_WAKE fi
 
 /* goDormant, at a release (under mu, after the gate's release, before
@@ -597,9 +626,28 @@ inline ENTER_CS(p) {
 #else
 #define DORM_WAKE skip
 #endif
+/* At a release while the queue is dormant (a barging isolation's), the
+ * queue may be made active (Go: once the head has waited starveAfter,
+ * looked at every checkEvery such releases: a free choice), so that the
+ * next grant is the head's.  BARGE_NO_REACTIVATE: never.  The head's
+ * watch is dropped as the queue goes dormant (P6: no scan serves a
+ * dormant head): unwatch, whose clearing steps (P_CLR) follow the
+ * release (REL_NEXT). */
+#ifndef BARGE_NO_REACTIVATE
+#define DORM_AGAIN :: dorm -> ACTIVATE
+#else
+#define DORM_AGAIN
+#endif
+/* after RELEASE: goDormant's unwatch clears the head's watched slot
+ * (P_CLR steps; merged after the admissions, which write only held
+ * members' words, and those only under mu), then schedule */
+#define REL_NEXT if :: cl1 != NONE -> cx = CX_START; ph = P_CLR :: else -> ph = P_START fi
+
 inline GO_DORMANT() {
 	if
-	:: DORM_MAY -> dorm = true; gP = 0; DORM_COUNT; rRetry[pq0] = true; DORM_WAKE
+	:: DORM_MAY -> dorm = true; gP = 0; UNWATCH_REQ(pq0);
+		DORM_COUNT; rRetry[pq0] = true; DORM_WAKE
+	DORM_AGAIN
 	:: true
 	fi
 }
@@ -631,10 +679,25 @@ inline unqueue(r) {
 #endif
 }
 
+/* enqueue clears a retry flag left set by an earlier wait (one that gave
+ * up when woken to ask again, or was withdrawn after such a wake while its
+ * queue was active).  BARGE_STALE_RETRY: it is kept.  WITNESS_STALE_RETRY:
+ * a request queues with its retry set. */
+#ifdef WITNESS_STALE_RETRY
+#define STALE_WITNESS(r) if :: rRetry[r] -> assert(false) :: else fi
+#else
+#define STALE_WITNESS(r) skip
+#endif
+#ifndef BARGE_STALE_RETRY
+#define STALE_RETRY(r) STALE_WITNESS(r); rRetry[r] = false
+#else
+#define STALE_RETRY(r) STALE_WITNESS(r)
+#endif
 inline enqueue(r) {
 #ifndef FULL_PASSES_OLDER
 	OLDER_SET(r);                    /* tickets */
 #endif
+	STALE_RETRY(r);                  /* one left by an earlier wait (B1) */
 	ACTIVATE;                        /* B1: no request queues behind a dormant queue */
 	if
 	:: rFull[r] ->
@@ -654,7 +717,11 @@ inline enqueue(r) {
  * letGo is cleared and the member set running.  LETGO_NO_WAKE forgets the
  * wake of a member let go.  WITNESS_LETGO: a member is let go;
  * WITNESS_LETGO_HARMLESS: one held as it ended a Harmless scope. */
+#ifndef BARGE_LETGO
+#define LETGO_ADMIT(m) (lg[m] && pq0 == NONE && fq0 == NONE)
+#else
 #define LETGO_ADMIT(m) (lg[m] && (pq0 == NONE || dorm) && fq0 == NONE)
+#endif
 #ifndef LETGO_NO_WAKE
 #define LETGO_SIGNAL(m) sDone[m] = true; sTok[m] = true
 #else
@@ -897,10 +964,10 @@ inline REL_BEGIN(r) {
 	if
 	:: r != O && rMode[r] == IDLE ->
 		if :: ka -> ph = P_RKICK :: else -> ph = P_REL fi
-	:: else -> RELEASE(r); ph = P_START
+	:: else -> RELEASE(r); REL_NEXT
 	fi
 #else
-	RELEASE(r); ph = P_START
+	RELEASE(r); REL_NEXT
 #endif
 }
 
@@ -1193,7 +1260,7 @@ inline schedLoop(me) {
 		if :: slow -> slow = false; ph = P_START :: else -> EXIT_BODY(me) fi }
 	/* releaseLocked's passAwaited(idle) after its publish, then the rest */
 	:: atomic { ph == P_RKICK -> ka = false; GKICK; ph = P_REL }
-	:: atomic { ph == P_REL -> RELEASE(me); ph = P_START }
+	:: atomic { ph == P_REL -> RELEASE(me); REL_NEXT }
 #endif
 	od
 }
@@ -1566,6 +1633,16 @@ r_await:
 		:: atomic { rDone[me] && rRetry[me] && mu == NONE -> ASK_AGAIN(me) }; goto sched
 #else
 		:: atomic { rDone[me] && rRetry[me] -> LOCK(me) }; goto lask
+#endif
+#ifndef BARGE_ASK_ENDED
+		/* woken with retry set as its ctx ended: it gives up (the
+		 * abandon path) rather than ask again; retry stays set.
+		 * WITNESS_GIVE_UP: reached */
+		:: atomic { rDone[me] && rRetry[me] && cxr[me] -> cxr[me] = false;
+#ifdef WITNESS_GIVE_UP
+			assert(false)
+#endif
+			}; break
 #endif
 		:: atomic { !rDone[me] && rTok[me] -> rTok[me] = false }
 		:: atomic { !rDone[me] && cxr[me] -> cxr[me] = false }; break
