@@ -60,7 +60,10 @@ MUTANTS="$MUTANTS LETGO_ALWAYS LETGO_RUNS LETGO_NO_WAKE LETGO_WITHDRAWN"
 # Barging (8bc6e68): goDormant without its wake, a withdrawn dormant head
 # that does not pass it on, askAgain without activate, no retry bound,
 # schedule granting a dormant head, the gate's count of a dormant queue's
-# withdrawn request taken back.
+# withdrawn request taken back. The mutants of 8b5661b's changes
+# (BARGE_LETGO, BARGE_NO_REACTIVATE, BARGE_PASS_UNBOUNDED, BARGE_NO_RESCAN,
+# BARGE_STALE_RETRY, BARGE_ASK_ENDED) pass every run: not listed here
+# (model/README.md, findings).
 MUTANTS="$MUTANTS BARGE_NO_WAKE BARGE_NO_PASS BARGE_ASK_NO_ACTIVATE BARGE_UNBOUNDED BARGE_SCHED BARGE_WITHDRAW_COUNT"
 # The claim that a mutant which the safety run misses is expected to break:
 # tried first, in the parallel phase, instead of the safety run (whose
@@ -73,9 +76,11 @@ FIRST_CLAIM="FULL_PASSES_OLDER:plainA LETGO_ALWAYS:scopeA BARGE_UNBOUNDED:plainA
 # (WITNESS_STRIKE); a request granted at once while a dormant plain queue
 # waits (WITNESS_BARGE), a withdrawn dormant head's wake passed to the new
 # head (WITNESS_PASS), a head woken to ask again that finds its grant
-# (WITNESS_ASK_GRANTED).
+# (WITNESS_ASK_GRANTED); a head woken to ask again whose ctx ended gives up
+# (WITNESS_GIVE_UP), a request queues with a retry left set by an earlier
+# wait (WITNESS_STALE_RETRY: enqueue's clearing is needed).
 WITNESSES="WITNESS_FW@THREE WITNESS_LETGO WITNESS_LETGO_HARMLESS WITNESS_STRIKE"
-WITNESSES="$WITNESSES WITNESS_BARGE WITNESS_PASS WITNESS_ASK_GRANTED"
+WITNESSES="$WITNESSES WITNESS_BARGE WITNESS_PASS WITNESS_ASK_GRANTED WITNESS_GIVE_UP WITNESS_STALE_RETRY"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
