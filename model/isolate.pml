@@ -137,8 +137,9 @@
  *                    releases made A's plain request dormant again; A
  *                    asks again during B's next section, and starves
  *                    (plainA)
- *   BARGE_SCHED      schedule grants the dormant queue's head (see
- *                    check.sh's result for what catches it)
+ *   BARGE_SCHED      schedule grants the dormant queue's head: the
+ *                    gate, which counts no dormant request, loses the
+ *                    grant's count (GATE_OK: the plain count wraps)
  *   BARGE_WITHDRAW_COUNT a withdrawn plain request of a dormant queue is
  *                    taken out of the gate, which does not count it
  *                    (GATE_OK)
