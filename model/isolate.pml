@@ -20,7 +20,18 @@
  *   O  outsider: Isolator.Isolate, IsolateContext, IsolateFull,
  *      IsolateFullContext or TryIsolate, or it stops.
  * Every request is first tried at once (grantAtOnce: nothing in progress
- * or requested), and else queued; TryIsolate then gives up instead.
+ * or requested, or only a dormant plain queue: the barge), and else
+ * queued; TryIsolate then gives up instead.  Barging (barge.go, 8b5661b):
+ * a release may make the plain queue dormant (goDormant: the gate counts
+ * none of it, its head's watch is dropped, schedule ignores it) and wake
+ * its head with retry set; a release while dormant may make it active
+ * again; the head asks again (askAgain: activate, schedule), or gives up
+ * if its ctx ended; every request that queues activates (enqueue, which
+ * also clears a retry left by an earlier wait); a withdrawn dormant head
+ * passes its wake on, or activates (passRetry); activate rescans; held
+ * members are let go only while no request is queued, a dormant one
+ * included.  The time bound is a free choice at each release (and in
+ * passRetry), the retry bound MAX_RETRIES (1; Go's maxRetries is 4).
  * A ...Context request may be abandoned at any moment of its wait
  * (including as its grant lands: the grant is then rolled back).
  * IsolateFull is never asked from a Harmless scope: the Go code panics
@@ -54,7 +65,11 @@
  *     (every watched flag is one that a watch record names, and a record
  *     names its queue's head: flags do not outlive their requests) and
  *     HELD_IDLE_OK (a member held while a full isolation is in progress is
- *     idle: a grace period in the full section need not wait for it); at a
+ *     idle: a grace period in the full section need not wait for it) and
+ *     B1_OK (a dormant plain queue is not empty, the full queue is, the
+ *     gate counts no plain request, the head's retry is set and it was
+ *     signalled, the scan cursors are 0); at a request's wake with retry clear: it is the owner
+ *     (B1: every other wake sets retry); at a
  *     member's Swap outside mu (admitOrHold's Swap back before mu among
  *     them) and at admitOrHold's Swap back under mu: WAKE_OK (a member
  *     whose change unblocks a head that watches it finds the flag, or
@@ -111,6 +126,32 @@
  *   LETGO_NO_WAKE    the admission that lets a member go does not wake it
  *   LETGO_WITHDRAWN  the hold of a withdrawn request lets the member go:
  *                    its wait runs on with the word it waited in
+ *   BARGE_NO_WAKE    goDormant does not signal the head: nobody asks
+ *                    again (B1; without it, a deadlock)
+ *   BARGE_NO_PASS    a withdrawn dormant head does not wake the new head
+ *                    (B1; without it, a deadlock)
+ *   BARGE_ASK_NO_ACTIVATE askAgain schedules without making the queue
+ *                    active: its head is never granted (B1; a deadlock)
+ *   BARGE_UNBOUNDED  no retry bound: B isolates full back to back from
+ *                    an Idle scope, barging in at once after each of its
+ *                    releases made A's plain request dormant again; A
+ *                    asks again during B's next section, and starves
+ *                    (plainA)
+ *   BARGE_SCHED      schedule grants the dormant queue's head: the
+ *                    gate, which counts no dormant request, loses the
+ *                    grant's count (GATE_OK: the plain count wraps)
+ *   BARGE_WITHDRAW_COUNT a withdrawn plain request of a dormant queue is
+ *                    taken out of the gate, which does not count it
+ *                    (GATE_OK)
+ *   Not caught (kept, not in check.sh; model/README.md says why):
+ *   BARGE_LETGO      held members are let go at a release that leaves the
+ *                    plain queue dormant (the code before 7ae2ec2)
+ *   BARGE_NO_REACTIVATE a release while dormant never activates
+ *   BARGE_PASS_UNBOUNDED passRetry always wakes the new head, uncounted
+ *   BARGE_NO_RESCAN  activate leaves the scan cursors (B1_OK's cursor
+ *                    clause holds without it: they are 0 all along)
+ *   BARGE_STALE_RETRY enqueue keeps a retry left by an earlier wait
+ *   BARGE_ASK_ENDED  a head woken to ask again asks even if its ctx ended
  *   (NO_UNWATCH and CLEAR_OTHER bracket the clearing rule: clear too
  *   little and flags outlive their requests, too much and a head waits
  *   for a kick that never comes.)
@@ -258,7 +299,7 @@ unsigned plainFrom : 2;         /* scan cursors */
 unsigned fullFrom : 2;
 #ifndef FULL_PASSES_OLDER
 bool older[NP*NP];              /* older[x*NP+r]: x queued before r */
-#define PLAIN_OLDER (pq0 != NONE && older[pq0*NP + fq0])
+#define PLAIN_OLDER (PQH != NONE && older[pq0*NP + fq0])
 #else
 #define PLAIN_OLDER false
 #endif
@@ -269,6 +310,29 @@ bool lg[NM];                    /* slot.letGo: set by a member's first
                                  * idle); read by the member after its
                                  * wake (P4) */
 bool rFull[NP];                 /* request.full */
+/* barging (barge.go, 8bc6e68): a release may make the plain queue
+ * dormant (goDormant): the gate counts none of its requests, schedule
+ * ignores it, and a request made meanwhile may be granted at once (the
+ * barge); its head, woken with retry set, asks again (askAgain).  The
+ * time bound (starveAfter) is a nondeterministic choice at each release;
+ * the retry bound is MAX_RETRIES (Go: maxRetries, 4), counted per
+ * request from its enqueue. */
+#ifndef MAX_RETRIES
+#define MAX_RETRIES 1
+#endif
+bool dorm;                      /* Isolator.dormant */
+bool rRetry[NP];                /* request.retry */
+byte rTries[NP];                /* request.retries */
+/* the plain head as schedule sees it: none while the queue is dormant
+ * (BARGE_SCHED: the dormant queue's head too) */
+#ifndef BARGE_SCHED
+#define PQH (dorm -> NONE : pq0)
+#else
+#define PQH pq0
+#endif
+/* quietLocked: no isolation in progress, no request queued but a dormant
+ * plain queue's */
+#define QUIET (owner == NONE && (pq0 == NONE || dorm) && fq0 == NONE)
 byte rMode[NM];                 /* request.prev (members) */
 /* watch records: per queue, the slot last watched for its head (NONE if
  * none) and the request it was watched for */
@@ -335,7 +399,12 @@ byte ncs;                       /* goroutines in an isolated section */
 #define NOHOLD_OK (owner != NONE || pq0 != NONE || fq0 != NONE)
 /* The gate says what the queues and the owner say. */
 #define QLEN(h, t) ((h != NONE) + (t != NONE))
-#define GATE_OK (gP == QLEN(pq0, pq1) && gF == QLEN(fq0, fq1) + SH && gG == (owner != NONE))
+#define GATE_OK (gP == (dorm -> 0 : QLEN(pq0, pq1)) && gF == QLEN(fq0, fq1) + SH && gG == (owner != NONE))
+/* B1 (barge.go): while the plain queue is dormant it is not empty, the
+ * full queue is, the gate counts no plain request, and the head's retry is
+ * set and it was signalled (its done flag stays set until its askAgain,
+ * or its withdrawal, under mu) */
+#define B1_OK (!dorm || (pq0 != NONE && fq0 == NONE && gP == 0 && rRetry[pq0] && rDone[pq0] && plainFrom == 0 && fullFrom == 0))
 /* Every watched flag is named by a watch record, and a record names its
  * queue's head: the Isolator clears what it no longer needs. */
 #define WOK(i) (!(st[i] & W) || wF == i || wP == i)
@@ -364,7 +433,7 @@ byte ncs;                       /* goroutines in an isolated section */
 #define UNBLOCKS(m, v) ((mu == NONE || (cl1 != NONE && cx == CX_EXIT)) && \
 	HEAD_WAITS(m, v))
 #define HEAD_WAITS(m, v) (owner == NONE && \
-	((wP == m && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
+	((wP == m && PQH != NONE && !(st[m] & HARMLESS) && ((v) & HARMLESS)) || \
 	 (wF == m && (st[m] & IDLE) != IDLE && (v) == IDLE)))
 #define WAKE_OK(m, v) (!UNBLOCKS(m, v) || (st[m] & W))
 /* The same for admitOrHold's Swap back to the state the member came from
@@ -412,7 +481,7 @@ bool mw[NP];
 #define LOCK(me) atomic { if :: mu == NONE -> mu = me :: else -> mw[me] = true fi };
 #define LSCHED lsched
 inline UNLOCK(me) {
-	assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK);
+	assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK); assert(B1_OK);
 	if
 	:: mw[(me + 1) % NP] -> mw[(me + 1) % NP] = false; mu = (me + 1) % NP
 	:: else ->
@@ -426,7 +495,7 @@ inline UNLOCK(me) {
 #define HAS_LOCK(me) (mu == NONE)
 #define LOCK(me)
 #define LSCHED sched
-#define UNLOCK(me) assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK); mu = NONE
+#define UNLOCK(me) assert(HELD_OK); assert(HELD_IDLE_OK); assert(GATE_OK); assert(WATCH_OK); assert(B1_OK); mu = NONE
 #endif
 
 /* phases of schedule (one step each, see schedLoop) */
@@ -494,6 +563,96 @@ inline ENTER_CS(p) {
 #define QUEUED(x) (pq0 == x || pq1 == x || fq0 == x || fq1 == x)
 #endif
 
+/* activate: a dormant plain queue counts in the gate again, and the
+ * next scans start from the first slot (rescan: members ran freely
+ * meanwhile, P2).  BARGE_NO_RESCAN: the cursors are left as they are. */
+#ifndef BARGE_NO_RESCAN
+#define ACT_RESCAN plainFrom = 0; fullFrom = 0
+#else
+#define ACT_RESCAN skip
+#endif
+#define ACTIVATE if :: dorm -> dorm = false; gP = QLEN(pq0, pq1); ACT_RESCAN :: else fi
+
+/* passRetry: the head of the dormant plain queue left it (only a
+ * withdrawal can: schedule grants no dormant head): if the queue is
+ * empty, nothing is dormant any more; if the new head has used its
+ * retries (MAX_RETRIES) or has waited starveAfter (the time: a free
+ * choice), the queue is made active (schedule, after the withdrawal,
+ * hands off to it); otherwise the new head's retries is counted, its
+ * retry set and it is woken to ask again in the withdrawn head's place.
+ * The withdrawn request's retry is left as it is: only its own goroutine
+ * clears it (B1: askAgain, enqueue).  BARGE_NO_PASS: the new head is
+ * neither woken nor the queue made active.  BARGE_PASS_UNBOUNDED: the
+ * new head is always woken, its retries not counted (the code before
+ * 7ae2ec2).  WITNESS_PASS: a new head is woken. */
+#ifdef BARGE_NO_PASS
+#define PASS_WAKE skip
+#elif defined(BARGE_PASS_UNBOUNDED)
+#define PASS_WAKE rRetry[pq0] = true; rDone[pq0] = true; rTok[pq0] = true
+#else
+#define PASS_WAKE if \
+	:: rTries[pq0] < MAX_RETRIES -> rTries[pq0]++; \
+		rRetry[pq0] = true; rDone[pq0] = true; rTok[pq0] = true \
+	:: true -> ACTIVATE \
+	fi
+#endif
+#ifdef WITNESS_PASS
+#define PASS_WITNESS assert(false)
+#else
+#define PASS_WITNESS skip
+#endif
+#define PASS_RETRY(r) \
+	if :: pq0 == NONE -> dorm = false :: else -> PASS_WITNESS; PASS_WAKE fi
+
+/* goDormant, at a release (under mu, after the gate's release, before
+ * admitHeld): the plain queue becomes dormant if it is not empty and not
+ * dormant, no full request is queued, and its head was woken fewer than
+ * MAX_RETRIES times and has waited less than starveAfter: the time is
+ * left out, so a release may always hand off instead (the second
+ * branch).  The gate's plain count drops to 0, the head's retry is set
+ * and it is signalled.  BARGE_UNBOUNDED: no retry bound; BARGE_FULL:
+ * dormant with a full request queued; BARGE_NO_WAKE: no signal. */
+#ifdef BARGE_UNBOUNDED
+#define DORM_MAY (pq0 != NONE && !dorm && fq0 == NONE)
+#define DORM_COUNT skip
+#elif defined(BARGE_FULL)
+#define DORM_MAY (pq0 != NONE && !dorm && rTries[pq0] < MAX_RETRIES)
+#define DORM_COUNT rTries[pq0]++
+#else
+#define DORM_MAY (pq0 != NONE && !dorm && fq0 == NONE && rTries[pq0] < MAX_RETRIES)
+#define DORM_COUNT rTries[pq0]++
+#endif
+#ifndef BARGE_NO_WAKE
+#define DORM_WAKE rDone[pq0] = true; rTok[pq0] = true
+#else
+#define DORM_WAKE skip
+#endif
+/* At a release while the queue is dormant (a barging isolation's), the
+ * queue may be made active (Go: once the head has waited starveAfter,
+ * looked at every checkEvery such releases: a free choice), so that the
+ * next grant is the head's.  BARGE_NO_REACTIVATE: never.  The head's
+ * watch is dropped as the queue goes dormant (P6: no scan serves a
+ * dormant head): unwatch, whose clearing steps (P_CLR) follow the
+ * release (REL_NEXT). */
+#ifndef BARGE_NO_REACTIVATE
+#define DORM_AGAIN :: dorm -> ACTIVATE
+#else
+#define DORM_AGAIN
+#endif
+/* after RELEASE: goDormant's unwatch clears the head's watched slot
+ * (P_CLR steps; merged after the admissions, which write only held
+ * members' words, and those only under mu), then schedule */
+#define REL_NEXT if :: cl1 != NONE -> cx = CX_START; ph = P_CLR :: else -> ph = P_START fi
+
+inline GO_DORMANT() {
+	if
+	:: DORM_MAY -> dorm = true; gP = 0; UNWATCH_REQ(pq0);
+		DORM_COUNT; rRetry[pq0] = true; DORM_WAKE
+	DORM_AGAIN
+	:: true
+	fi
+}
+
 /* unqueue: out of its queue and out of the watch records (unwatch; its
  * clearing steps follow: P_CLR), and the next scans start from the
  * first slot (rescan) */
@@ -509,20 +668,38 @@ inline unqueue(r) {
 		fi
 	:: else ->
 		if
-		:: pq0 == r -> pq0 = pq1; pq1 = NONE
+		:: pq0 == r -> pq0 = pq1; pq1 = NONE;
+			if :: dorm -> PASS_RETRY(r) :: else fi
 		:: else -> pq1 = NONE
 		fi
 	fi;
+	rTries[r] = 0;                   /* dead until the next enqueue */
 	UNWATCH_REQ(r);
 #ifndef STALE_SCAN
 	plainFrom = 0; fullFrom = 0      /* rescan */
 #endif
 }
 
+/* enqueue clears a retry flag left set by an earlier wait (one that gave
+ * up when woken to ask again, or was withdrawn after such a wake while its
+ * queue was active).  BARGE_STALE_RETRY: it is kept.  WITNESS_STALE_RETRY:
+ * a request queues with its retry set. */
+#ifdef WITNESS_STALE_RETRY
+#define STALE_WITNESS(r) if :: rRetry[r] -> assert(false) :: else fi
+#else
+#define STALE_WITNESS(r) skip
+#endif
+#ifndef BARGE_STALE_RETRY
+#define STALE_RETRY(r) STALE_WITNESS(r); rRetry[r] = false
+#else
+#define STALE_RETRY(r) STALE_WITNESS(r)
+#endif
 inline enqueue(r) {
 #ifndef FULL_PASSES_OLDER
 	OLDER_SET(r);                    /* tickets */
 #endif
+	STALE_RETRY(r);                  /* one left by an earlier wait (B1) */
+	ACTIVATE;                        /* B1: no request queues behind a dormant queue */
 	if
 	:: rFull[r] ->
 		if :: fq0 == NONE -> fq0 = r :: else -> fq1 = r fi;
@@ -541,7 +718,11 @@ inline enqueue(r) {
  * letGo is cleared and the member set running.  LETGO_NO_WAKE forgets the
  * wake of a member let go.  WITNESS_LETGO: a member is let go;
  * WITNESS_LETGO_HARMLESS: one held as it ended a Harmless scope. */
+#ifndef BARGE_LETGO
 #define LETGO_ADMIT(m) (lg[m] && pq0 == NONE && fq0 == NONE)
+#else
+#define LETGO_ADMIT(m) (lg[m] && (pq0 == NONE || dorm) && fq0 == NONE)
+#endif
 #ifndef LETGO_NO_WAKE
 #define LETGO_SIGNAL(m) sDone[m] = true; sTok[m] = true
 #else
@@ -686,7 +867,41 @@ inline GRANTED(r) {
 	EXIT_BODY(me)
 }
 
-/* withdrawLocked's rest, after unqueue (and its clearing): the gate, the
+/* withdrawLocked's first step, before unqueue: the gate takes the request
+ * back, unless it is a plain one of a dormant queue, which the gate does
+ * not count (BARGE_WITHDRAW_COUNT: it does, as before 8bc6e68) */
+#ifndef BARGE_WITHDRAW_COUNT
+#define WITHDRAW_GATE(r) if :: rFull[r] -> gF-- :: !rFull[r] && !dorm -> gP-- :: else fi
+#else
+#define WITHDRAW_GATE(r) if :: rFull[r] -> gF-- :: else -> gP-- fi
+#endif
+
+/* askAgain, under mu: retry cleared; if the request is not the owner,
+ * activate and schedule; then as after awaitGrant's first schedule (ret
+ * R_AWAIT): granted (sgot), or armed for the next wait.  Its wake's done
+ * and token are dead: cleared.  BARGE_ASK_NO_ACTIVATE: it schedules
+ * without activating.  WITNESS_ASK_GRANTED: it finds its grant (the queue
+ * was made active, by a request that queued, and the head granted while
+ * its wake to ask again was on its way). */
+#ifndef BARGE_ASK_NO_ACTIVATE
+#define ASK_ACTIVATE ACTIVATE
+#else
+#define ASK_ACTIVATE skip
+#endif
+inline ASK_AGAIN(me) {
+	mu = me; rRetry[me] = false; rDone[me] = false; rTok[me] = false;
+	if
+	:: owner != me -> ASK_ACTIVATE
+	:: else ->
+#ifdef WITNESS_ASK_GRANTED
+		assert(false);
+#endif
+		skip
+	fi;
+	lk = false; ret = R_AWAIT; ph = P_START
+}
+
+/* withdrawLocked's rest, after unqueue (and its clearing): the
  * member's state back to request.prev, or, if it asked from running, held
  * while someone else's isolation is in progress: its word stays as it
  * waited (harmless, or idle for a full request: it holds no references),
@@ -701,7 +916,6 @@ inline GRANTED(r) {
 #define WITHDRAW_LG false
 #endif
 inline WITHDRAWN(me) {
-	if :: rFull[me] -> gF-- :: else -> gP-- fi;
 	if
 	:: me != O && rMode[me] == RUN && owner != NONE ->
 #ifdef WITHDRAW_HARMLESS
@@ -751,10 +965,10 @@ inline REL_BEGIN(r) {
 	if
 	:: r != O && rMode[r] == IDLE ->
 		if :: ka -> ph = P_RKICK :: else -> ph = P_REL fi
-	:: else -> RELEASE(r); ph = P_START
+	:: else -> RELEASE(r); REL_NEXT
 	fi
 #else
-	RELEASE(r); ph = P_START
+	RELEASE(r); REL_NEXT
 #endif
 }
 
@@ -762,6 +976,7 @@ inline REL_BEGIN(r) {
 inline RELEASE(r) {
 	owner = NONE;
 	gG = false; sfp = gF > 0;
+	GO_DORMANT();
 	admitAll(heldFrom[0] == HARMLESS || rFull[r] || !sfp,
 		heldFrom[1] == HARMLESS || rFull[r] || !sfp,
 		heldFrom[2] == HARMLESS || rFull[r] || !sfp);
@@ -816,7 +1031,7 @@ inline PLAIN_LOAD() {
 inline HEADS_BODY(me) {
 	sfb = NONE; spb = NONE;
 	if
-	:: fq0 == NONE && pq0 == NONE -> EXIT_BODY(me)
+	:: fq0 == NONE && PQH == NONE -> EXIT_BODY(me)
 	:: fq0 != NONE -> ph = P_FSCAN; SCANSET(fullFrom, fq0)
 	:: else -> PLAIN_LOAD()
 	fi
@@ -963,9 +1178,9 @@ inline schedLoop(me) {
 		PLAIN_LOAD() }
 #endif
 #ifndef STRICT_FULL
-	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE && pq0 != NONE ->
+	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE && PQH != NONE ->
 		PLAIN_LOAD() }
-	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE && pq0 == NONE ->
+	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE && PQH == NONE ->
 #else
 	:: atomic { ph == P_FSCAN && sa == 0 && sfb != NONE ->
 #endif
@@ -1027,6 +1242,10 @@ inline schedLoop(me) {
 	:: atomic { ph == P_ASCAN && sa == 4 -> sa = 0; AVISIT(2) }
 #endif
 	:: atomic { ph == P_ASCAN && sa == 0 && sfb == NONE -> tr = false; owner = me;
+#ifdef WITNESS_BARGE
+		/* a barge: granted at once while a dormant queue waits */
+		if :: dorm -> assert(false) :: else fi;
+#endif
 		/* a member from an idle scope: running (see SECTION_STATE) */
 		if :: me != O && rMode[me] == IDLE -> SETSTATE(me, SECTION_STATE(me)) :: else fi;
 		EXIT_BODY(me) }
@@ -1042,7 +1261,7 @@ inline schedLoop(me) {
 		if :: slow -> slow = false; ph = P_START :: else -> EXIT_BODY(me) fi }
 	/* releaseLocked's passAwaited(idle) after its publish, then the rest */
 	:: atomic { ph == P_RKICK -> ka = false; GKICK; ph = P_REL }
-	:: atomic { ph == P_REL -> RELEASE(me); ph = P_START }
+	:: atomic { ph == P_REL -> RELEASE(me); REL_NEXT }
 #endif
 	od
 }
@@ -1125,7 +1344,7 @@ inline ISOLATE_BODY(me, isFull) {
 	rFull[me] = isFull; wants[me] = true;
 	lk = false; ret = R_AWAIT;
 	if
-	:: owner == NONE && pq0 == NONE && fq0 == NONE ->
+	:: QUIET ->
 		gG = true; sfb = NONE; ph = P_ASCAN; SCANSET(0, me)
 	:: else -> AWAIT_BODY(me)
 	fi
@@ -1137,7 +1356,7 @@ inline ISOLATE_TRY(me) {
 	rFull[me] = false; wants[me] = true;
 	lk = false; ret = R_AWAIT;
 	if
-	:: owner == NONE && pq0 == NONE && fq0 == NONE ->
+	:: QUIET ->
 		gG = true; sfb = NONE; ph = P_ASCAN; SCANSET(0, me)
 	:: else -> TRY_FAILED(me)
 	fi
@@ -1205,11 +1424,16 @@ inline AWAIT_BODY(me) {
 /* Who makes ...Context requests.  With three members only B does, to keep
  * the run to a few minutes: its withdrawals (from running or from an Idle
  * scope) are the ones that clear a full head's watch record; A's and O's
- * withdrawals are checked with two members. */
+ * withdrawals are checked with two members.  Under -DLTL (two members)
+ * the members do, the outsider does not: with barging, plain withdrawals
+ * of both A and O (a dormant head's passRetry to the other) make each
+ * claim four times as large; the two-member safety run has them all. */
 #if defined(THREE) || (defined(GRACE) && !defined(LTL))
 #define CTX_OK (me == B)
 #elif defined(GRACE)
 #define CTX_OK false
+#elif defined(LTL)
+#define CTX_OK (me != O)
 #else
 #define CTX_OK true
 #endif
@@ -1399,14 +1623,30 @@ r_await:
 	if
 	:: atomic { sgot -> sgot = false; got = true; wants[me] = false; cxr[me] = false; ENTER_CS(me) }
 	:: else ->
+		/* woken with retry clear: granted (asserted: B1 says retry is
+		 * set on every wake but a grant's); with retry set
+		 * (goDormant, passRetry): ask again (askAgain takes mu: the
+		 * wake and Lock are one step, as done and retry stay set until
+		 * then).  A signalled wait returns true even if the ctx ends. */
 		do
-		:: atomic { rDone[me] -> got = true; WOKE(me); ENTER_CS(me) }; break
-		:: else ->
-			if
-			:: atomic { rTok[me] -> rTok[me] = false }
-			:: atomic { cxr[me] -> cxr[me] = false; got = rDone[me];
-				if :: got -> WOKE(me); ENTER_CS(me) :: else fi }; break
-			fi
+		:: atomic { rDone[me] && !rRetry[me] -> assert(owner == me); got = true; WOKE(me); ENTER_CS(me) }; break
+#ifndef LTL
+		:: atomic { rDone[me] && rRetry[me] && mu == NONE -> ASK_AGAIN(me) }; goto sched
+#else
+		:: atomic { rDone[me] && rRetry[me] -> LOCK(me) }; goto lask
+#endif
+#ifndef BARGE_ASK_ENDED
+		/* woken with retry set as its ctx ended: it gives up (the
+		 * abandon path) rather than ask again; retry stays set.
+		 * WITNESS_GIVE_UP: reached */
+		:: atomic { rDone[me] && rRetry[me] && cxr[me] -> cxr[me] = false;
+#ifdef WITNESS_GIVE_UP
+			assert(false)
+#endif
+			}; break
+#endif
+		:: atomic { !rDone[me] && rTok[me] -> rTok[me] = false }
+		:: atomic { !rDone[me] && cxr[me] -> cxr[me] = false }; break
 		od
 	fi;
 	if
@@ -1445,7 +1685,9 @@ abandon:
 		:: owner == me ->            /* granted as ctx ended: roll back */
 			rDone[me] = false; rTok[me] = false;   /* dead (see WOKE) */
 			REL_BEGIN(me)
-		:: else ->                   /* withdrawLocked: unqueue, then WITHDRAWN */
+		:: else ->                   /* withdrawLocked: the gate, unqueue, then WITHDRAWN */
+			WITHDRAW_GATE(me);
+			rDone[me] = false; rTok[me] = false;   /* a wake to ask again: dead */
 			unqueue(me);
 			if :: cl1 != NONE -> cx = CX_WITHDRAW; ph = P_CLR :: else -> WITHDRAWN(me) fi
 		fi };
@@ -1453,6 +1695,13 @@ abandon:
 r_abandon:
 	if :: h -> h = false; slotWait(me) :: else fi;
 	RUN_ON(me)
+
+#ifdef LTL
+	/* askAgain after its Lock */
+lask:
+	atomic { HAS_LOCK(me) -> ASK_AGAIN(me) };
+	goto sched;
+#endif
 
 	/* schedule, then mu.Unlock; returns through ret */
 #ifdef LTL
