@@ -133,10 +133,11 @@ import (
 //	    request waits (a dormant plain queue, B1, counts as waiting), is
 //	    let go instead: its word stays in the scope's mode (harmless or
 //	    idle), since nothing waits for it to run, and it publishes
-//	    running itself, as the scope's end did, under P1 and P2. A member is let go at most once per scope end: if the gate
-//	    holds it again, it is held again and admitted by the rules above
-//	    (set running), so that letting go adds one isolation at most to
-//	    what holds it back.
+//	    running itself, as the scope's end did, under P1 and P2. A
+//	    member is let go at most once per scope end: if the gate holds
+//	    it again, it is held again and admitted by the rules above (set
+//	    running), so that letting go adds one isolation at most to what
+//	    holds it back.
 //	P5. Every watched flag is set by CompareAndSwap against the word the
 //	    scan read, so a move that races with the watch either fails the
 //	    CompareAndSwap (and the scan goes on) or sees the flag (and

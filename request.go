@@ -157,7 +157,9 @@ func (iso *Isolator) acquire(req *request, a abort, try bool) error {
 	return iso.awaitGrant(req, a)
 }
 
-// quietLocked reports whether no isolation is in progress or requested.
+// quietLocked reports whether no isolation is in progress or requested,
+// but for the plain requests of a dormant queue, which a request made now
+// may barge past (B1).
 func (iso *Isolator) quietLocked() bool {
 	return iso.owner == nil && (iso.plainQ.head == nil || iso.dormant) && iso.fullQ.head == nil
 }
@@ -219,7 +221,7 @@ func (iso *Isolator) awaitGrant(req *request, a abort) error {
 	}
 	for req.waitSince(next, a.done(), now) {
 		if !req.retry.Load() {
-			return nil // granted: retry is only set while pending (B1)
+			return nil // granted: see B1 on who sets and clears retry
 		}
 		if a.ended() {
 			break // give up rather than ask again
