@@ -141,40 +141,62 @@ func (m Member) Isolated() bool {
 	return mb != nil && mb.gen.Load() == m.gen && mb.own > 0
 }
 
+// IsolateScope is [Member.Isolate] that returns the isolation as a [Scope],
+// whose End releases it. It allocates nothing, where Isolate's release func
+// is one allocation per isolation: it is the form for a hot path, such as a
+// server's write per request.
+//
+//	defer m.IsolateScope().End()
+//
+// Everything Isolate's doc says holds, with the Scope's End for release:
+// End must be called by the member, in scope order, once; it is bound to
+// this one isolation, and an End called twice or out of order panics and
+// changes nothing, whatever has happened since. Inside the member's own
+// isolated section IsolateScope nests, as Isolate does, and so do Isolate
+// inside it and Harmless, Idle and Busy scopes inside either.
+func (m Member) IsolateScope() Scope {
+	tag, _ := m.isolateTag(abort{}, false, false)
+	return Scope{m.mb, tag}
+}
+
 func (m Member) isolate(a abort, full, try bool) (func(), error) {
+	tag, err := m.isolateTag(a, full, try)
+	if err != nil {
+		return nil, err
+	}
+	return func() { m.release(tag) }, nil
+}
+
+// isolateTag isolates the member and returns the tag of the isolate scope
+// it opened: the one holding the grant, or one nested in the member's own
+// section.
+func (m Member) isolateTag(a abort, full, try bool) (uint64, error) {
 	mb := m.live()
 	if mb.own > 0 {
 		if full && !mb.ownFull {
 			panic("isolate: IsolateFull inside a plain isolated section (no upgrade)")
 		}
 		mb.reserve()
-		return m.pushIsolate(false), nil
+		return m.openIsolate(false), nil
 	}
 	if full && (mb.mode == modeHarmless || mb.depth > 0 && mb.mode == modeRunning && mb.busyInHarmless()) {
 		panic("isolate: IsolateFull inside a Harmless scope (the member may hold references)")
 	}
 	if a.ended() {
-		return nil, a.err()
+		return 0, a.err()
 	}
 	// Stall reports name the first frame outside the library above the
 	// wait (waitSite), at whatever depth.
 	if err := mb.iso.acquire(mb.lockRequest(full), a, try); err != nil {
-		return nil, err
+		return 0, err
 	}
 	mb.own, mb.ownFull = mb.depth+1, full
-	return m.pushIsolate(true), nil
+	return m.openIsolate(true), nil
 }
 
-// pushIsolate opens an isolate scope, the one holding the grant if ownsGrant is
-// set, and returns its release func, bound to it by its tag. The caller
-// reserved room.
-func (m Member) pushIsolate(ownsGrant bool) func() {
-	tag := m.openIsolate(ownsGrant)
-	return func() { m.release(tag) }
-}
-
-// openIsolate opens an isolate scope as pushIsolate does and returns its
-// tag, for a caller that releases it itself (Do).
+// openIsolate opens an isolate scope, the one holding the grant if
+// ownsGrant is set, and returns its tag, which binds a release func or a
+// Scope to it. The caller reserved room.
 func (m Member) openIsolate(ownsGrant bool) uint64 {
 	mb := m.mb
 	tag := mb.push(kindIsolate, mb.mode)
@@ -187,9 +209,16 @@ func (m Member) openIsolate(ownsGrant bool) uint64 {
 func (m Member) release(tag uint64) {
 	mb := m.live()
 	if mb.loadTop() != tag {
-		panic("isolate: isolation released twice or out of order")
+		panic(releaseMisuse)
 	}
-	e := &mb.stack[mb.depth-1]
+	mb.endIsolate(&mb.stack[mb.depth-1])
+}
+
+const releaseMisuse = "isolate: isolation released twice or out of order"
+
+// endIsolate ends the isolate scope e, the innermost open one, which the
+// caller checked: a release func's call or its Scope's End.
+func (mb *member) endIsolate(e *scope) {
 	mb.pop(e)
 	if e.ownsGrant {
 		mb.own, mb.ownFull = 0, false

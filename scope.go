@@ -96,9 +96,9 @@ func (mb *member) grow() {
 	mb.stack = append(mb.stack, make([]scope, n)...)
 }
 
-// A Scope is one harmless, idle or busy scope of a member, from the call
-// that opened it ([Member.Harmless], [Member.Idle], [Member.Busy]) to its
-// End. It is a small value, as runtime/trace's Region is, so that opening a
+// A Scope is one harmless, idle, busy or isolate scope of a member, from
+// the call that opened it ([Member.Harmless], [Member.Idle], [Member.Busy],
+// [Member.IsolateScope]) to its End. It is a small value, as runtime/trace's Region is, so that opening a
 // scope allocates nothing:
 //
 //	defer m.Harmless().End()
@@ -115,7 +115,9 @@ type Scope struct {
 // the member (see [Member]), in the reverse order of opening. The End of a
 // harmless or idle scope may block: the member runs again, and waits for
 // an isolation in progress or requested to end first, as the scope's doc
-// says; the End of a busy scope never blocks.
+// says; the End of a busy scope never blocks. The End of an isolate scope
+// releases the isolation, as Isolate's release func does, and never blocks
+// either.
 //
 // An End that is not the innermost open scope's panics, and changes
 // nothing: called twice, after its scope ended otherwise, out of order,
@@ -132,6 +134,10 @@ func (sc Scope) End() {
 		return
 	}
 	e := &mb.stack[mb.depth-1]
+	if kindOf(sc.tag) == kindIsolate {
+		mb.endIsolate(e)
+		return
+	}
 	mb.pop(e)
 	if e.prev != mb.mode {
 		if e.prev == modeRunning {
@@ -146,6 +152,7 @@ var endMisuseMessages = [...]string{
 	kindHarmless: "isolate: Harmless scope ended twice or out of order",
 	kindIdle:     "isolate: Idle scope ended twice or out of order",
 	kindBusy:     "isolate: Busy scope ended twice or out of order",
+	kindIsolate:  releaseMisuse,
 }
 
 // endMisuse handles the End of a scope that is not the innermost open one:
