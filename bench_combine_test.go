@@ -14,7 +14,8 @@ import (
 // BenchmarkWriteHeavy: g goroutines share a map and do short writes to it,
 // b.N writes in all, with work steps of local computation (running, not in
 // a harmless scope) before each (work=0: nothing but writes). The peers: a
-// write per isolation (Member.Isolate), writes combined (Member.Do), and
+// write per isolation (Member.Isolate, and Member.IsolateScope, which
+// allocates no release func), writes combined (Member.Do), and
 // sync.RWMutex's and sync.Mutex's Lock. The goroutines are members for the
 // isolate variants. ns/op is per write, across all goroutines; cpu-ns/op
 // the process's processor time per write (where the system tells it);
@@ -56,6 +57,14 @@ var writeVariants = []writeVariant{
 			release := m.Isolate()
 			e.table[k] = v
 			release()
+		}, m.Leave
+	}},
+	{"isolate-scope", func(e *writeEnv) (func(k, v int), func()) {
+		m := e.iso.Join()
+		return func(k, v int) {
+			sc := m.IsolateScope()
+			e.table[k] = v
+			sc.End()
 		}, m.Leave
 	}},
 	{"do", func(e *writeEnv) (func(k, v int), func()) {

@@ -89,7 +89,8 @@ var isolateCrowds = []int{1, 64, 1024, 4096}
 // BenchmarkIsolate measures an isolation and its release, by an outsider
 // and by a member, while n other members sit still in harmless scopes,
 // against sync.RWMutex's Lock and Unlock (its idle readers hold nothing)
-// and the seed's algorithm (whose harmless threads are bits in a mask).
+// and the seed's algorithm (whose harmless threads are bits in a mask);
+// a member also with IsolateScope, which allocates no release func.
 func BenchmarkIsolate(b *testing.B) {
 	for _, by := range []string{"outsider", "member"} {
 		for _, n := range isolateCrowds {
@@ -110,6 +111,18 @@ func BenchmarkIsolate(b *testing.B) {
 					m.Isolate()()
 				}
 			})
+			if by == "member" {
+				b.Run(name+"/impl=isolate-scope", func(b *testing.B) {
+					var iso Isolator
+					defer parkHarmless(b, &iso, n)()
+					b.ReportAllocs()
+					m := iso.Join()
+					defer m.Leave()
+					for b.Loop() {
+						m.IsolateScope().End()
+					}
+				})
+			}
 			b.Run(name+"/impl=rwmutex", func(b *testing.B) { benchLockCrowd(b, n) })
 			b.Run(name+"/impl=seedref", func(b *testing.B) {
 				// Ids 0 to n-1 sit harmless (every id starts so), n

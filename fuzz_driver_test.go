@@ -275,7 +275,8 @@ func (r *fuzzRun) isolateOp(who int, v fuzzVariant) func(x isolateForms) fuzzOut
 
 // The operations, as step decodes them from a pair of bytes (op, arg).
 // Member operations act on member arg%fuzzMembers; the variant of an
-// isolation is fuzzVariants[arg/fuzzMembers%len], or for an outsider,
+// isolation is fuzzVariants[arg/fuzzMembers%len] (a plain one through
+// IsolateScope if arg/fuzzMembers/len is odd), or for an outsider,
 // outsider arg%fuzzOutsiders, fuzzVariants[arg/fuzzOutsiders%len]. foCancel
 // cancels the pending request of member arg%fuzzMembers and of outsider
 // arg/fuzzMembers%fuzzOutsiders, if cancellable (a request or a
@@ -359,8 +360,16 @@ func (r *fuzzRun) step(op, arg byte) {
 	case foIsolate:
 		v := fuzzVariants[int(arg/fuzzMembers)%len(fuzzVariants)]
 		isolate := r.isolateOp(i, v)
+		desc := v.String()
+		if v == (fuzzVariant{}) && int(arg)/(fuzzMembers*len(fuzzVariants))%2 == 1 {
+			// The same isolation as a Scope: its End is the release.
+			isolate = func(x isolateForms) fuzzOutcome {
+				return fuzzOutcome{release: x.(Member).IsolateScope().End}
+			}
+			desc = "IsolateScope"
+		}
 		d := len(mm.stack)
-		r.memberOp(i, v.String(), md.memberIsolate(i, v), d, kindIsolate, func(m Member) fuzzOutcome {
+		r.memberOp(i, desc, md.memberIsolate(i, v), d, kindIsolate, func(m Member) fuzzOutcome {
 			return isolate(m)
 		})
 	case foPoll:

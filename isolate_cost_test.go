@@ -11,7 +11,8 @@ package isolate
 //     created once per member state (and depth) and reused (a wait that
 //     parks keeps its channel outside synctest bubbles, but nothing here
 //     waits). An isolation's release func is made for it, bound to it
-//     alone: the one allocation.
+//     alone: the one allocation, which Member.IsolateScope's Scope, a
+//     value, does not make.
 //   - TestWaitingBurnsLittleCPU: the waiting that isolation causes must not
 //     burn processor time (HAProxy's waiters spin with sched_yield and burn
 //     a core each). It measures the process's processor time across a
@@ -82,6 +83,9 @@ func TestAllocs(t *testing.T) {
 		{"member IsolateContext and release", func() { r, _ := m.IsolateContext(bg); r() }, 1},
 		{"member TryIsolate and release", func() { r, _ := m.TryIsolate(); r() }, 1},
 		{"member Isolate in own section", func() { r := m.Isolate(); m.Isolate()(); r() }, 2},
+		// The Scope form: a value, like the other scopes.
+		{"member IsolateScope and End", func() { m.IsolateScope().End() }, 0},
+		{"member IsolateScope in own section", func() { sc := m.IsolateScope(); m.IsolateScope().End(); sc.End() }, 0},
 		{"Harmless and Poll in own section", func() { r := m.Isolate(); m.Harmless().End(); m.Poll(); r() }, 1},
 		{"member Isolate from a Harmless scope", func() { e := m.Harmless(); m.Isolate()(); e.End() }, 1},
 	})

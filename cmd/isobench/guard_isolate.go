@@ -37,9 +37,9 @@ func (m *isolateMember) wait(s *source) (batch, bool) {
 func (m *isolateMember) process(b batch, k int) (uint64, uint64, bool) { return m.t.read(b, k) }
 
 func (m *isolateMember) exclusive(_ bool, op func(*table)) {
-	release := m.m.Isolate()
+	sc := m.m.IsolateScope() // m.Isolate() without its release func's allocation
 	op(m.t)
-	release()
+	sc.End()
 }
 
 func (m *isolateMember) leave() { m.m.Leave() }

@@ -12,7 +12,7 @@
 //	                request (harmless), read the table, leave
 //	oversubscribed  1,000 members, each asleep most of the time
 //	upgrade         the event loop, with members that sometimes change the
-//	                table themselves (isolate: m.Isolate(); RWMutex: RUnlock,
+//	                table themselves (isolate: m.IsolateScope(); RWMutex: RUnlock,
 //	                Lock, re-validate)
 //	writeheavy      every event ends with a short write of one record:
 //	                isolate, isolate-do (m.Do), RWMutex and Mutex only

@@ -6,7 +6,7 @@ package main
 // there at once; -wait block hands each over from a feeder goroutine of the
 // member's own, a park and a wake-up per request); each event reads -reads records, as a request looks up what it
 // needs, then writes one record in an exclusive section of its own: a
-// short write. isolate isolates the member for each write (m.Isolate()),
+// short write. isolate isolates the member for each write (m.IsolateScope()),
 // isolate-do runs it as a combined section (m.Do), RWMutex takes Lock
 // after its RLock, Mutex locks for both. With batches of one event, the
 // jobs are the writes. The admin changes or dumps the whole table from a

@@ -6,7 +6,8 @@ import "github.com/isolatekit/isolate"
 // connection is a member, idle between its commands (while the framework
 // reads the next one or writes replies), running inside the command hook.
 // GET reads the map as a running member, with nothing around it; SET
-// changes it in an isolation of the member (m.Isolate()), or, with
+// changes it in an isolation of the member (m.IsolateScope(), the form
+// of m.Isolate() that allocates no release func), or, with
 // combine, in a combined section (m.Do), which shares one isolation with
 // the other connections' concurrent SETs.
 type isolateBackend struct {
@@ -59,19 +60,19 @@ func (b *isolateBackend) set(c *conn, key string, val []byte) {
 		m.Do(func() { b.data[key] = val })
 		return
 	}
-	release := m.Isolate()
+	sc := m.IsolateScope()
 	b.data[key] = val
-	release()
+	sc.End()
 }
 
 func (b *isolateBackend) del(c *conn, key string) bool {
 	if _, ok := b.data[key]; !ok {
 		return false
 	}
-	release := c.context.(*session).m.Isolate()
+	sc := c.context.(*session).m.IsolateScope()
 	_, ok := b.data[key] // another connection may have deleted it while we waited
 	delete(b.data, key)
-	release()
+	sc.End()
 	return ok
 }
 
