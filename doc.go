@@ -23,6 +23,12 @@
 //
 //	defer iso.Isolate()()
 //
+// A member on a hot path (a write per request) isolates with
+// [Member.IsolateScope] instead: the same isolation, returned as a [Scope]
+// whose End releases it, with no allocation for a release func:
+//
+//	defer m.IsolateScope().End()
+//
 // Members that try to leave harmlessness during an isolation wait until it
 // ends. A member that is harmless is never woken to take part in a
 // rendez-vous: an isolation costs sleeping members nothing. This is the
@@ -156,8 +162,7 @@
 //
 // Mistakes announce themselves. Misuse that can be detected (a stale End,
 // called again, out of order or after its scope ended; a second call of a
-// release func;
-// IsolateFull inside a Harmless scope; using a Member after Leave; more
+// release func; IsolateFull inside a Harmless scope; using a Member after Leave; more
 // than 1000 open scopes: an End that is never called, as with
 // `m.Harmless()` without `.End()`) panics with a message that starts with
 // "isolate: ", before any state changes: the Isolator stays usable by
@@ -194,7 +199,8 @@
 //	Join, JoinNamed                   JoinIdle, JoinIdleNamed, Leave
 //	End of a Harmless or Idle scope   Harmless, Idle, End of a Busy scope
 //	Busy, Poll                        TryIsolate, release funcs
-//	Isolate, IsolateFull, ...Context  Defer, Isolated, Stats, Blockers
+//	Isolate, IsolateFull, ...Context  End of an IsolateScope
+//	IsolateScope                      Defer, Isolated, Stats, Blockers
 //	Do, Synchronize, ...Context,
 //	Barrier, BarrierContext
 //
@@ -208,8 +214,9 @@
 // Isolator in the order they are granted (plain and full, by members and
 // outsiders alike). Then:
 //
-//   - The call of the n'th isolation's release func is synchronized before
-//     the return of the n+1'th isolation.
+//   - The call of the n'th isolation's release func (or the End of its
+//     Scope, for IsolateScope) is synchronized before the return of the
+//     n+1'th isolation.
 //
 //   - For each time a member starts running (the return of Join, of an End
 //     that ends its last harmless or idle scope, of Busy when it makes an
