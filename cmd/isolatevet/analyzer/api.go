@@ -100,14 +100,16 @@ const (
 	opensMember
 )
 
-// opens classifies an API call by what its first result holds.
+// opens classifies an API call by what its first result holds. IsolateScope
+// opens an isolation, though it returns a Scope: its End is a release, and
+// Leave does not end it.
 func (c apiCall) opens() int {
 	switch c.recv {
 	case "Member":
 		switch c.name {
 		case "Harmless", "Idle", "Busy":
 			return opensScope
-		case "Isolate", "IsolateFull", "IsolateContext", "IsolateFullContext", "TryIsolate":
+		case "Isolate", "IsolateFull", "IsolateContext", "IsolateFullContext", "TryIsolate", "IsolateScope":
 			return opensIsolation
 		}
 	case "Isolator":

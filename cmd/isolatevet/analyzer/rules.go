@@ -97,7 +97,7 @@ func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
 		if !st.isolated() {
 			next = stRunning
 		}
-	case "Isolate", "IsolateContext", "TryIsolate":
+	case "Isolate", "IsolateContext", "TryIsolate", "IsolateScope":
 		if st != stIsolatedFull {
 			next = stIsolated
 		}
