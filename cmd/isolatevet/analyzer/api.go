@@ -101,8 +101,8 @@ const (
 )
 
 // opens classifies an API call by what its first result holds. IsolateScope
-// opens an isolation, though it returns a Scope: its End is a release, and
-// Leave does not end it.
+// opens an isolation, though it returns a Scope (endsByScope): its End is
+// a release, and Leave does not end it.
 func (c apiCall) opens() int {
 	switch c.recv {
 	case "Member":
@@ -121,6 +121,14 @@ func (c apiCall) opens() int {
 		}
 	}
 	return opensNothing
+}
+
+// endsByScope reports whether the call returns what it opens as a Scope,
+// ended by its End (Harmless, Idle, Busy, and IsolateScope, an isolation),
+// rather than as a release func.
+func (c apiCall) endsByScope() bool {
+	res := c.result.Signature().Results()
+	return res.Len() > 0 && isScope(res.At(0).Type())
 }
 
 // full reports whether an isolation call asks for a full isolation.
