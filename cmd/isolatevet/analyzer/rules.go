@@ -114,6 +114,9 @@ func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
 	case "Do":
 		w.checkDo(c, e)
 	}
+	if w.unfollowed[c] {
+		next = stUnknown // its end may come anywhere
+	}
 	if keyed && next != st {
 		e.members[k] = next
 	}

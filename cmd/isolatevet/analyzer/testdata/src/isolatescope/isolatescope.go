@@ -136,3 +136,36 @@ func endValue(m isolate.Member, jobs chan int) {
 	end()
 	<-jobs // want `<-jobs blocks while m runs`
 }
+
+// Kept in a field or handed to a func, the Scope's End or the release may
+// come anywhere: the member's state is unknown from the opening on, and
+// what follows is not reported as inside the isolation.
+type conn struct {
+	sc      isolate.Scope
+	release func()
+}
+
+func scopeInField(m isolate.Member, c *conn) {
+	c.sc = m.IsolateScope()
+	c.sc.End()
+	sc := m.Idle()
+	time.Sleep(time.Second)
+	sc.End()
+}
+
+func releaseInField(m isolate.Member, c *conn) {
+	c.release = m.Isolate()
+	c.release()
+	sc := m.Idle()
+	time.Sleep(time.Second)
+	sc.End()
+}
+
+func scopeHandedOn(m isolate.Member) {
+	keep(m.IsolateScope())
+	sc := m.Idle()
+	time.Sleep(time.Second)
+	sc.End()
+}
+
+func keep(sc isolate.Scope) { defer sc.End() }
