@@ -31,11 +31,11 @@
 // The analyzer prefers silence to a wrong report: where it cannot tell a
 // member's state (a member held in a field and used on entry of a method
 // that opens no scope on it, a Member parameter the func calls Busy on, a
-// scope passed to a helper, a state that differs between two paths) it
-// reports nothing. It does not see goroutines started inside running code
-// (they are other goroutines: their blocking holds nobody), calls through
-// interfaces or func values other than a local func literal, nor blocking
-// inside cgo.
+// scope or isolation passed to a helper or stored in a field, a state that
+// differs between two paths) it reports nothing. It does not see
+// goroutines started inside running code (they are other goroutines:
+// their blocking holds nobody), calls through interfaces or func values
+// other than a local func literal, nor blocking inside cgo.
 package analyzer
 
 import (

@@ -9,7 +9,7 @@ import (
 
 func TestChecks(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), analyzer.Analyzer,
-		"blocking", "calls", "lost", "outsider", "leave", "rules", "suppress", "netio", "tokens", "closures", "borrow", "leaveends", "busyparam", "endvalue", "fields", "twice", "harmlesscall")
+		"blocking", "calls", "lost", "outsider", "leave", "rules", "suppress", "netio", "tokens", "closures", "borrow", "leaveends", "busyparam", "endvalue", "fields", "twice", "harmlesscall", "isolatescope")
 }
 
 func TestMutexOff(t *testing.T) {

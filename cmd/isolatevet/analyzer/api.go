@@ -100,14 +100,16 @@ const (
 	opensMember
 )
 
-// opens classifies an API call by what its first result holds.
+// opens classifies an API call by what its first result holds. IsolateScope
+// opens an isolation, though it returns a Scope (endsByScope): its End is
+// a release, and Leave does not end it.
 func (c apiCall) opens() int {
 	switch c.recv {
 	case "Member":
 		switch c.name {
 		case "Harmless", "Idle", "Busy":
 			return opensScope
-		case "Isolate", "IsolateFull", "IsolateContext", "IsolateFullContext", "TryIsolate":
+		case "Isolate", "IsolateFull", "IsolateContext", "IsolateFullContext", "TryIsolate", "IsolateScope":
 			return opensIsolation
 		}
 	case "Isolator":
@@ -119,6 +121,14 @@ func (c apiCall) opens() int {
 		}
 	}
 	return opensNothing
+}
+
+// endsByScope reports whether the call returns what it opens as a Scope,
+// ended by its End (Harmless, Idle, Busy, and IsolateScope, an isolation),
+// rather than as a release func.
+func (c apiCall) endsByScope() bool {
+	res := c.result.Signature().Results()
+	return res.Len() > 0 && isScope(res.At(0).Type())
 }
 
 // full reports whether an isolation call asks for a full isolation.

@@ -22,11 +22,13 @@ import (
 //	                                                         periods of its Isolator (6)
 //	stIdle        Idle, JoinIdle                             nothing
 //	stCovered     a scope opened in an unknown state         nothing
-//	stIsolated    Isolate, TryIsolate on success             sleeps and waits, requests
-//	stIsolatedFull IsolateFull                               to its own Isolator (6)
+//	stIsolated    Isolate, IsolateScope, TryIsolate on       sleeps and waits, requests
+//	              success                                    to its own Isolator (6)
+//	stIsolatedFull IsolateFull                               the same
 //	stLeft        Leave                                      any use (6)
 //	stUnknown     merge of differing states, a member held   nothing
-//	              in a field on entry, a scope passed away
+//	              in a field on entry, a scope passed away or
+//	              kept out of sight (unfollowedOpens)
 type mstate uint8
 
 const (

@@ -15,6 +15,9 @@ func dropMessage(api apiCall, call string) string {
 	case opensScope:
 		return "the Scope of " + call + " is dropped: the scope never ends; write defer " + call + ".End(), or sc := " + call + " … sc.End()"
 	case opensIsolation:
+		if api.endsByScope() {
+			return "the Scope of " + call + " is dropped: the isolation never ends; write defer " + call + ".End(), or sc := " + call + " … sc.End()"
+		}
 		if strings.HasSuffix(api.name, "Context") {
 			return "the release func of " + call + " is dropped: the isolation never ends; keep it (release, err := " + call + ") and call it when err is nil"
 		}
@@ -26,6 +29,15 @@ func dropMessage(api apiCall, call string) string {
 		return "the Member of " + call + " is dropped: it can never Leave; write m := " + call + "; defer m.Leave()"
 	}
 	return ""
+}
+
+// endCall writes the call that ends x, a Scope or a release func that api
+// returned: x.End() or x().
+func endCall(api apiCall, x string) string {
+	if api.endsByScope() {
+		return x + ".End()"
+	}
+	return x + "()"
 }
 
 // checkDropped reports the results of Harmless, Idle, Busy, the isolation
@@ -66,7 +78,7 @@ func (c *checker) checkDropped(body *ast.BlockStmt) {
 				case opensScope:
 					c.reportf(n.Pos(), "defer %s opens the scope when the func returns, and never ends it: write defer %s.End()", s, s)
 				case opensIsolation:
-					c.reportf(n.Pos(), "defer %s isolates when the func returns, and never releases: write defer %s()", s, s)
+					c.reportf(n.Pos(), "defer %s isolates when the func returns, and never releases: write defer %s", s, endCall(api, s))
 				}
 			}
 		}
@@ -130,7 +142,11 @@ func (w *walker) checkLost(g *cfg.CFG) {
 			case opensScope:
 				w.reportf(n.Pos(), "%s is not ended on every path: the return at line %d leaves %s's scope open; defer %s.End() right after opening it", v.Name(), line, recv, v.Name())
 			case opensIsolation:
-				w.reportf(n.Pos(), "%s is not called on every path: the return at line %d leaves the isolation held; defer %s() right after the request", v.Name(), line, v.Name())
+				verb := "called"
+				if api.endsByScope() {
+					verb = "ended"
+				}
+				w.reportf(n.Pos(), "%s is not %s on every path: the return at line %d leaves the isolation held; defer %s right after the request", v.Name(), verb, line, endCall(api, v.Name()))
 			case opensMember:
 				w.reportf(n.Pos(), "%s does not Leave on every path: the return at line %d leaves it joined; defer %s.Leave() right after the Join", v.Name(), line, v.Name())
 			}

@@ -97,7 +97,7 @@ func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
 		if !st.isolated() {
 			next = stRunning
 		}
-	case "Isolate", "IsolateContext", "TryIsolate":
+	case "Isolate", "IsolateContext", "TryIsolate", "IsolateScope":
 		if st != stIsolatedFull {
 			next = stIsolated
 		}
@@ -113,6 +113,9 @@ func (w *walker) memberCall(c *ast.CallExpr, api apiCall, e *env) result {
 		next = stLeft
 	case "Do":
 		w.checkDo(c, e)
+	}
+	if w.unfollowed[c] {
+		next = stUnknown // its end may come anywhere
 	}
 	if keyed && next != st {
 		e.members[k] = next

@@ -25,6 +25,9 @@ type walker struct {
 	tokens   map[ast.Node]bool             // channel operations that give a token back
 	locals   map[types.Object]*ast.FuncLit // variables that hold one func literal
 	leaves   map[mkey]bool                 // members the func calls Leave on, once needed
+	// unfollowed holds the calls that open a scope or an isolation whose
+	// end the walker cannot follow (unfollowedOpens).
+	unfollowed map[*ast.CallExpr]bool
 }
 
 // A condVar is the ok (isErr false) or err result of an isolation request
@@ -63,6 +66,7 @@ func (c *checker) checkFunc(fn ast.Node, typ *ast.FuncType, body *ast.BlockStmt,
 		locals:   localFuncs(c.pass.TypesInfo, body),
 	}
 	w.prepare()
+	w.unfollowed = w.unfollowedOpens()
 	c.checkDropped(body)
 	if !c.isMainMain(fn) {
 		w.checkLost(g)

@@ -40,3 +40,4 @@ func (m Member) IsolateFull() func()                                    { return
 func (m Member) IsolateContext(ctx context.Context) (func(), error)     { return func() {}, nil }
 func (m Member) IsolateFullContext(ctx context.Context) (func(), error) { return func() {}, nil }
 func (m Member) TryIsolate() (func(), bool)                             { return func() {}, true }
+func (m Member) IsolateScope() Scope                                    { return Scope{} }
