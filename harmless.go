@@ -265,12 +265,13 @@ func (mb *member) swapRunning(from mode) (old stateBits, slow bool) {
 // flag or a gate that holds the member back.
 //
 // A member that an isolation held and then let go (see admitHeld) runs
-// resume's swap and gate load again; held a second time, it is admitted
-// running (P4), so this runs at most twice.
+// resume's swap and gate load again; once let go maxLetGo times, it is
+// admitted running when next held (P4), so this runs at most maxLetGo+1
+// times.
 //
 //go:noinline
 func (mb *member) resumeSlow(from mode, old stateBits) {
-	letGo := true
+	letGos := 0
 	for {
 		if old.awaited() {
 			mb.passAwaited(modeRunning)
@@ -278,10 +279,10 @@ func (mb *member) resumeSlow(from mode, old stateBits) {
 				return
 			}
 		}
-		if !mb.iso.admitOrHold(mb, from, old.watched(), letGo) {
+		if !mb.iso.admitOrHold(mb, from, old.watched(), letGos < maxLetGo) {
 			return
 		}
-		letGo = false
+		letGos++
 		var slow bool
 		if old, slow = mb.swapRunning(from); !slow {
 			return

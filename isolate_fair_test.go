@@ -143,40 +143,44 @@ func testArrivalOrder(t *testing.T, full bool) {
 // isolation requested at once does not wait for it, nor, after an idle
 // scope, a grace period (set running by the release, it would count as
 // running until it got a processor). The isolation that got in so holds it
-// back once more, and its release sets it running: an isolation requested
-// then waits for it. One processor makes the order certain: the woken
-// member cannot run before the test's goroutine blocks.
+// back once more, and so on maxLetGo times; then a release sets it
+// running: an isolation requested then waits for it. One processor makes
+// the order certain: the woken member cannot run before the test's
+// goroutine blocks.
 func TestReleaseLetsHeldMemberGo(t *testing.T) {
 	for _, idle := range []bool{false, true} {
 		t.Run(map[bool]string{false: "harmless", true: "idle"}[idle], func(t *testing.T) {
 			var iso Isolator
 			var ran atomic.Bool
 			end, done := memberEnding(&iso, idle, &ran)
-			relA := iso.Isolate()
+			rel := iso.Isolate()
 			close(end)
 			waitHeld(t, &iso, 1)
 
-			procs := runtime.GOMAXPROCS(1)
-			relA()
-			if idle {
-				iso.Synchronize()
+			for i := range maxLetGo {
+				procs := runtime.GOMAXPROCS(1)
+				rel()
+				if idle {
+					iso.Synchronize()
+				}
+				var ok bool
+				rel, ok = iso.TryIsolate()
+				notRun := !ran.Load()
+				runtime.GOMAXPROCS(procs)
+				require.True(t, ok, "let-go %d: an isolation right after the release waited for the member let go", i+1)
+				assert.True(t, notRun, "let-go %d: the member ran before the isolation that followed the release", i+1)
+				waitHeld(t, &iso, 1) // it ran, and was held again
 			}
-			relB, ok := iso.TryIsolate()
-			notRun := !ran.Load()
-			runtime.GOMAXPROCS(procs)
-			require.True(t, ok, "an isolation right after the release waited for the member let go")
-			assert.True(t, notRun, "the member ran before the isolation that followed the release")
-			waitHeld(t, &iso, 1) // it ran, and was held again
 
-			procs = runtime.GOMAXPROCS(1)
-			relB()
-			relC, ok := iso.TryIsolate()
+			procs := runtime.GOMAXPROCS(1)
+			rel()
+			relLast, ok := iso.TryIsolate()
 			runtime.GOMAXPROCS(procs)
 			if ok {
-				relC()
+				relLast()
 			}
 			<-done
-			assert.False(t, ok, "the member held a second time was let go again")
+			assert.False(t, ok, "the member held after maxLetGo let-gos was let go again")
 			assert.True(t, ran.Load())
 		})
 	}

@@ -134,10 +134,10 @@ import (
 //	    let go instead: its word stays in the scope's mode (harmless or
 //	    idle), since nothing waits for it to run, and it publishes
 //	    running itself, as the scope's end did, under P1 and P2. A
-//	    member is let go at most once per scope end: if the gate holds
-//	    it again, it is held again and admitted by the rules above (set
-//	    running), so that letting go adds one isolation at most to what
-//	    holds it back.
+//	    member is let go at most maxLetGo times per scope end: if the
+//	    gate holds it again after that, it is held again and admitted by
+//	    the rules above (set running), so that letting go adds maxLetGo
+//	    isolations at most to what holds it back.
 //	P5. Every watched flag is set by CompareAndSwap against the word the
 //	    scan read, so a move that races with the watch either fails the
 //	    CompareAndSwap (and the scan goes on) or sees the flag (and

@@ -186,6 +186,17 @@ func (iso *Isolator) reschedule() (woke bool) {
 	return woke
 }
 
+// maxLetGo is how many times one scope end of a member may be let go
+// (P4): a member let go may find another isolation in progress when it
+// gets a processor, and be held again. With many more runnable goroutines
+// than processors, that is common: the isolation that got in meanwhile
+// often began before the member ran, and a member set running at its
+// second hold (maxLetGo 1) waited in the run queue while the next
+// isolation waited for it, an isolation after another. Each let-go adds
+// one isolation at most to what holds the member back, so it still runs
+// after maxLetGo+1 isolations at most.
+const maxLetGo = 4
+
 // hold records that the member on sl waits for the gate to let it run, as a
 // member ending a scope of mode from would (its word holds from, or idle
 // for a withdrawn full request). The Isolator will set it running and wake
@@ -206,14 +217,15 @@ func (iso *Isolator) hold(sl *slot, from mode, letGo bool) (now time.Time) {
 // them runs on, none waits for another. The held list gives back what a
 // burst of held members made it grow.
 //
-// While no request waits, a member held as it ended a scope, the first time
-// in that scope end (slot.letGo), is let go instead (P4): its word, which
-// says the mode of the scope (harmless or idle), stays so, and the member,
-// woken, publishes running itself (member.resumeSlow). Set running, it
-// would count as running from now until it gets a processor and reaches
-// its next scope: with more runnable goroutines than processors,
-// milliseconds for which an isolation or grace period requested meanwhile
-// would wait for a goroutine that has not run yet.
+// While no request waits, a member held as it ended a scope, fewer than
+// maxLetGo times let go in that scope end (slot.letGo), is let go instead
+// (P4): its word, which says the mode of the scope (harmless or idle),
+// stays so, and the member, woken, publishes running itself
+// (member.resumeSlow). Set running, it would count as running from now
+// until it gets a processor and reaches its next scope: with more runnable
+// goroutines than processors, milliseconds for which an isolation or grace
+// period requested meanwhile would wait for a goroutine that has not run
+// yet.
 func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 	kept := iso.held[:0]
 	letGo := iso.plainQ.head == nil && iso.fullQ.head == nil
@@ -244,9 +256,10 @@ func (iso *Isolator) admitHeld(mayRun func(from mode) bool) (woke bool) {
 // watched it (watched: the member's swap to running took the watched flag).
 // It lets the member run, or holds it back until an isolation ends; its own
 // request's grant never holds it back. A held member may be let go by its
-// admission (letGo: the first hold of this scope end; see admitHeld):
-// admitOrHold then reports wasLetGo, the member's word says from still,
-// and its caller publishes running again, as the scope's end did.
+// admission (letGo: a hold of this scope end before its maxLetGo'th
+// let-go; see admitHeld): admitOrHold then reports wasLetGo, the member's
+// word says from still, and its caller publishes running again, as the
+// scope's end did.
 //
 // A member that the gate holds goes back to from with its own swap (back)
 // before it takes mu, not under mu: from its swap to running until then,

@@ -42,10 +42,10 @@ type slot struct {
 	// scope it was ending, or harmless after a withdrawn request (under
 	// Isolator.mu).
 	heldFrom mode
-	// letGo is set when the member was held as it ended a scope, the first
-	// time in that scope end: an admission while no request waits lets it
-	// go in heldFrom instead of setting it running (see admitHeld; under
-	// Isolator.mu).
+	// letGo is set when the member was held as it ended a scope, let go
+	// fewer than maxLetGo times in that scope end: an admission while no
+	// request waits lets it go in heldFrom instead of setting it running
+	// (see admitHeld; under Isolator.mu).
 	letGo bool
 	// waiter parks the member while it is held.
 	waiter
