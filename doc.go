@@ -113,7 +113,8 @@
 // its scope, until it gets a processor, so that an isolation or grace
 // period requested meanwhile waits for it no more than for a member still
 // in its scope; one that begins before it runs holds it back once more,
-// after which it runs again as above, before the next waiting isolation. A
+// and so on up to 4 times, after which it runs again as above, before the
+// next waiting isolation. A
 // pending full isolation also holds back members ending an idle scope, so
 // that it gets in: once every member is idle it is granted next, or right
 // after the older plain isolations.
