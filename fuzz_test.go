@@ -198,6 +198,11 @@ func seedOp(op fuzzOp, i int) []byte { return []byte{byte(op), byte(i)} }
 
 func seedIsolate(i, v int) []byte { return []byte{byte(foIsolate), byte(i + fuzzMembers*v)} }
 
+// seedIsolateScope isolates member i through IsolateScope (see step).
+func seedIsolateScope(i int) []byte {
+	return []byte{byte(foIsolate), byte(i + fuzzMembers*len(fuzzVariants))}
+}
+
 func seedEndEarlier(i, n int) []byte { return []byte{byte(foEndEarlier), byte(i + fuzzMembers*n)} }
 
 func seedOutsider(j, v int) []byte { return []byte{byte(foOutsider), byte(j + fuzzOutsiders*v)} }
@@ -217,6 +222,12 @@ var seedRelease = []byte{byte(foRelease), 0}
 // fuzzSeeds are hand-written inputs for the seed corpus, besides what the
 // fuzzer found (testdata/fuzz/FuzzOps).
 var fuzzSeeds = [][]byte{
+	// IsolateScope (a plain isolation whose Scope's End releases it):
+	// waiting for a running member, nested in its own section, with a
+	// harmless scope inside; ends out of order, twice, stale.
+	slices.Concat(seedOp(foJoin, 0), seedOp(foJoin, 1), seedIsolateScope(0), seedOp(foHarmless, 1),
+		seedIsolateScope(0), seedOp(foHarmless, 0), seedEndEarlier(0, 0), seedOp(foEnd, 0), seedOp(foEnd, 0),
+		seedEndEarlier(0, 0), seedOp(foEnd, 0), seedEndEarlier(0, 1), seedOp(foEnd, 1), seedOp(foLeave, 0), seedOp(foLeave, 1)),
 	// A member isolates while another runs; the other becomes harmless
 	// and the grant follows.
 	slices.Concat(seedOp(foJoin, 0), seedOp(foJoin, 1), seedIsolate(0, fvPlain), seedOp(foHarmless, 1),
