@@ -20,7 +20,7 @@ import (
 // its group never retired: a leak costs one slot and, if the member was
 // running, every later isolation.
 //
-// One limit: a handle, release func or end func of an earlier membership
+// One limit: a handle, release func, Scope or end func of an earlier membership
 // that the program keeps (all stale by then) keeps the record reachable, and
 // with it a later member of the same record that is dropped without Leave:
 // that leak goes unreported.

@@ -215,9 +215,9 @@
 // Isolator in the order they are granted (plain and full, by members and
 // outsiders alike). Then:
 //
-//   - The call of the n'th isolation's release func (or the End of its
-//     Scope, for IsolateScope) is synchronized before the return of the
-//     n+1'th isolation.
+//   - The call of the n'th isolation's release func (for IsolateScope, the
+//     End of the Scope that holds it, not of one nested in its section)
+//     is synchronized before the return of the n+1'th isolation.
 //
 //   - For each time a member starts running (the return of Join, of an End
 //     that ends its last harmless or idle scope, of Busy when it makes an

@@ -135,16 +135,19 @@ func (m Member) TryIsolate() (release func(), ok bool) {
 }
 
 // Isolated reports whether the member runs isolated: inside the section of
-// its own Isolate, IsolateFull or TryIsolate.
+// its own Isolate, IsolateScope, IsolateFull or TryIsolate (or its Do
+// section, when Do runs it there).
 func (m Member) Isolated() bool {
 	mb := m.mb
 	return mb != nil && mb.gen.Load() == m.gen && mb.own > 0
 }
 
 // IsolateScope is [Member.Isolate] that returns the isolation as a [Scope],
-// whose End releases it. It allocates nothing, where Isolate's release func
-// is one allocation per isolation: it is the form for a hot path, such as a
-// server's write per request.
+// whose End releases it. It allocates nothing per isolation, where
+// Isolate's release func is one allocation: it is the form for a hot path,
+// such as a server's write per request. It is plain and blocking only; the
+// other forms (IsolateFull, TryIsolate, the Context forms) return release
+// funcs.
 //
 //	defer m.IsolateScope().End()
 //

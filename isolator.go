@@ -241,9 +241,10 @@ import (
 // first slot (the cursors are reset) before it relies on any kick.
 //
 // Ownership. A grant belongs to one acquisition: an outsider's release func
-// carries the number of the grant it ends (request.grants), a member's the
-// serial number of its isolate scope, and either panics, changing nothing,
-// when that grant or scope is no longer the current one.
+// carries the number of the grant it ends (request.grants), a member's
+// release func or IsolateScope's Scope the serial number of its isolate
+// scope, and each panics, changing nothing, when that grant or scope is no
+// longer the current one.
 
 // An Isolator is a rendez-vous point: goroutines that share a structure join
 // it as members, mark themselves harmless while they do not touch the

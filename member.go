@@ -38,10 +38,11 @@ import (
 // reports false.
 //
 // Which calls may block: Join and JoinNamed, Busy, the End of a harmless
-// or idle scope, Poll, and the requests (Isolate, IsolateFull and their
-// Context forms; Synchronize) wait for isolations or members. JoinIdle,
-// Leave, Harmless, Idle, the End of a busy scope, TryIsolate, Isolated and
-// the release funcs never do (they may take the Isolator's lock briefly).
+// or idle scope, Poll, and the requests (Isolate, IsolateScope, IsolateFull
+// and the Context forms; Do; Synchronize) wait for isolations or members.
+// JoinIdle, Leave, Harmless, Idle, the End of a busy or isolate scope,
+// TryIsolate, Isolated and the release funcs never do (they may take the
+// Isolator's lock briefly).
 type Member struct {
 	// gate is the Isolator's gate, kept in the handle so that Poll's fast
 	// path is a single load.

@@ -20,7 +20,7 @@ import (
 //	             when the context ends; woken to ask again: askAgain
 //	grant        schedule finds every other member in the mode the
 //	             request needs (P2): unqueue, gate.grant, signal
-//	release      the release func (isolate.go) -> releaseLocked: clear
+//	release      the release func or Scope.End (isolate.go) -> releaseLocked: clear
 //	             the grant, make the plain queue dormant or not (B2),
 //	             admit the held members (P4), schedule the next
 //	withdraw     a request whose context ended: unqueue, gate.withdraw,
