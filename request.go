@@ -20,9 +20,10 @@ import (
 //	             when the context ends; woken to ask again: askAgain
 //	grant        schedule finds every other member in the mode the
 //	             request needs (P2): unqueue, gate.grant, signal
-//	release      the release func or Scope.End (isolate.go) -> releaseLocked: clear
-//	             the grant, make the plain queue dormant or not (B2),
-//	             admit the held members (P4), schedule the next
+//	release      the release func or Scope.End (isolate.go) ->
+//	             releaseLocked: clear the grant, make the plain queue
+//	             dormant or not (B2), admit the held members (P4),
+//	             schedule the next
 //	withdraw     a request whose context ended: unqueue, gate.withdraw,
 //	             the member back in its mode, or held (P4)
 
