@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Model-checks model/isolate.pml with spin:
 #   - the model, safety run: assertions (mutual exclusion, HELD_OK,
-#     HELD_IDLE_OK, GATE_OK, WATCH_OK, WAKE_OK, B1_OK) and invalid end
-#     states (deadlock), two members;
+#     HELD_IDLE_OK, GATE_OK, WATCH_OK, WAKE_OK, B1_OK, LETGO_BOUND_OK) and
+#     invalid end states (deadlock), two members;
 #   - the same with three members (-DTHREE, -DCOLLAPSE), wider scan cursors;
 #   - the grace-period setup (-DGRACE: the synchronizer S instead of the
 #     outsider O), safety run: SYNC_OK, BRIEF_OK, NOHOLD_OK, NOTRACE_OK and
@@ -54,9 +54,14 @@ MUTANTS="$MUTANTS CARRY_UNWATCHED@GRACE"
 # load under mu (runs on; held on the old load), without its idle entry.
 MUTANTS="$MUTANTS BACK_NO_KICK BACK_RUNS BACK_STALE_HOLD BACK_NO_COUNT@GRACE"
 # A member held ending a scope (harmless or idle), let go while no request
-# waits (P4): its retry's hold may let it go again; it runs on without the
-# retry; its wake is forgotten; a withdrawn request's hold lets it go.
+# waits, at most MAX_LETGO times per scope end (P4): every hold may let it
+# go (no bound); it runs on without the retry; its wake is forgotten; a
+# withdrawn request's hold lets it go; the count of let-gos never
+# incremented, or reset at every hold (the once-only strike's reset kept),
+# so that every retry's hold lets go again; the bound compared with <=,
+# so that the hold after MAX_LETGO let-gos lets go once more.
 MUTANTS="$MUTANTS LETGO_ALWAYS LETGO_RUNS LETGO_NO_WAKE LETGO_WITHDRAWN"
+MUTANTS="$MUTANTS LETGO_UNCOUNTED LETGO_RESET LETGO_LE"
 # Barging (8bc6e68): goDormant without its wake, a withdrawn dormant head
 # that does not pass it on, askAgain without activate, no retry bound,
 # schedule granting a dormant head, the gate's count of a dormant queue's
@@ -71,30 +76,36 @@ MUTANTS="$MUTANTS BARGE_NO_WAKE BARGE_NO_PASS BARGE_ASK_NO_ACTIVATE BARGE_UNBOUN
 # safety run and the other claims follow, in CLAIMS order. Each claim that
 # passes costs its whole state space.
 FIRST_CLAIM="FULL_PASSES_OLDER:plainA LETGO_ALWAYS:scopeA BARGE_UNBOUNDED:plainA"
+FIRST_CLAIM="$FIRST_CLAIM LETGO_UNCOUNTED:scopeA LETGO_RESET:scopeA"
 # Witnesses: a member let go (WITNESS_LETGO), one held as it ended a
-# Harmless scope let go (WITNESS_LETGO_HARMLESS), a member let go held again
-# (WITNESS_STRIKE); a request granted at once while a dormant plain queue
+# Harmless scope let go (WITNESS_LETGO_HARMLESS), one let go a second time
+# in one scope end (WITNESS_LETGO_TWICE), a member let go MAX_LETGO times
+# held again, hard (WITNESS_STRIKE); a request granted at once while a dormant plain queue
 # waits (WITNESS_BARGE), a withdrawn dormant head's wake passed to the new
 # head (WITNESS_PASS), a head woken to ask again that finds its grant
 # (WITNESS_ASK_GRANTED); a head woken to ask again whose ctx ended gives up
 # (WITNESS_GIVE_UP), a request queues with a retry left set by an earlier
 # wait (WITNESS_STALE_RETRY: enqueue's clearing is needed).
-WITNESSES="WITNESS_FW@THREE WITNESS_LETGO WITNESS_LETGO_HARMLESS WITNESS_STRIKE"
+WITNESSES="WITNESS_FW@THREE WITNESS_LETGO WITNESS_LETGO_HARMLESS WITNESS_LETGO_TWICE WITNESS_STRIKE"
 WITNESSES="$WITNESSES WITNESS_BARGE WITNESS_PASS WITNESS_ASK_GRANTED WITNESS_GIVE_UP WITNESS_STALE_RETRY"
 # combine.pml's mutants (safety runs).
 COMBINE_MUTANTS="EARLY_SIGNAL FIRST_UNGRANTED NO_HANDOFF LIFO"
 COMBINE_WITNESSES="WITNESS_HANDOFF"
-# Two members: the safety run searches about 3.3 million steps deep since
-# barging (0.9 million before), the LTL claims 1.6 million (2.0 million
-# before, when the outsider made ...Context requests under -DLTL too).
+# Two members: the safety run searches about 3.0 million steps deep since
+# a scope end may be let go MAX_LETGO (2) times (2.0 million before; 3.3
+# million at barging's first version, 0.9 million before barging), the LTL
+# claims 1.95 million (1.6 million before; 2.0 million when the outsider
+# made ...Context requests under -DLTL too).
 PANFLAGS="-m4000000 -w24"
-# Three members: a deeper search (about 18.6 million steps since barging;
-# 17.9 million since a member may be let go from Harmless scopes too; 13.0
-# million when only from Idle scopes, 7.6 million before that) and a larger
-# hash table; states stored compressed (-DCOLLAPSE, at build time).
+# Three members: a deeper search (about 18.0 million steps, with
+# MAX_LETGO 1 there: 2 would need 36 million and about 8 GB; 18.6 million
+# at barging's first version; 17.9 million since a member may be let go
+# from Harmless scopes too; 13.0 million when only from Idle scopes, 7.6
+# million before that) and a larger hash table; states stored compressed
+# (-DCOLLAPSE, at build time).
 PANFLAGS3="-m22000000 -w26"
-# The grace setup's safety run and the mutants of the grace and
-# three-member setups: the same table, a search about 2.5 million steps deep.
+# The grace setup's safety run (about 3.1 million steps deep) and the
+# mutants of the grace and three-member setups: the same table.
 PANFLAGS3G="-m10000000 -w26"
 
 # build DIR SPINFLAGS CCFLAGS [MODEL]: generates and compiles a verifier in

@@ -68,7 +68,9 @@
  *     idle: a grace period in the full section need not wait for it) and
  *     B1_OK (a dormant plain queue is not empty, the full queue is, the
  *     gate counts no plain request, the head's retry is set and it was
- *     signalled, the scan cursors are 0); at a request's wake with retry clear: it is the owner
+ *     signalled, the scan cursors are 0); at each let-go: LETGO_BOUND_OK
+ *     (P4: a scope end is let go at most MAX_LETGO times, on a ghost
+ *     count); at a request's wake with retry clear: it is the owner
  *     (B1: every other wake sets retry); at a
  *     member's Swap outside mu (admitOrHold's Swap back before mu among
  *     them) and at admitOrHold's Swap back under mu: WAKE_OK (a member
@@ -118,14 +120,23 @@
  *   BACK_STALE_HOLD  a member that went back is held on the strength of
  *                    its load before mu: held though the gate let go
  *                    (HELD_OK)
- *   LETGO_ALWAYS     the hold of a member's retry after it was let go may
- *                    let it go again (no strike): an outsider isolating
- *                    back to back keeps it from running (scopeA)
+ *   LETGO_ALWAYS     every hold of a scope end may let the member go (no
+ *                    bound): an outsider isolating back to back keeps it
+ *                    from running (scopeA; LETGO_BOUND_OK too)
  *   LETGO_RUNS       a member let go runs on without its retry's Swap and
  *                    gate load: it runs with its word harmless or idle
  *   LETGO_NO_WAKE    the admission that lets a member go does not wake it
  *   LETGO_WITHDRAWN  the hold of a withdrawn request lets the member go:
  *                    its wait runs on with the word it waited in
+ *   LETGO_UNCOUNTED  resumeSlow never counts a let-go (letGos++ dropped):
+ *                    no bound, as LETGO_ALWAYS (scopeA; LETGO_BOUND_OK)
+ *   LETGO_RESET      the count is reset at every hold decision (the
+ *                    once-only strike's reset kept): every retry's hold
+ *                    lets go again (scopeA; LETGO_BOUND_OK)
+ *   LETGO_LE         the bound compared with <=: the hold after MAX_LETGO
+ *                    let-gos lets the member go once more, and the next
+ *                    is hard (LETGO_BOUND_OK; every claim passes: the
+ *                    bound is still finite)
  *   BARGE_NO_WAKE    goDormant does not signal the head: nobody asks
  *                    again (B1; without it, a deadlock)
  *   BARGE_NO_PASS    a withdrawn dormant head does not wake the new head
@@ -367,6 +378,24 @@ bool se[NM];                    /* ghost: member ends a scope (from resume's
 #define SE_SET(m) skip
 #define SE_CLR(m) skip
 #endif
+#ifndef LTL
+byte lgn[NM];                   /* ghost: the let-gos of the member's scope
+                                 * end, counted where the Isolator lets it
+                                 * go (admitOne); 0 again once the scope end
+                                 * ends: the member runs past the gate,
+                                 * admitOrHold does not hold it, or an
+                                 * admission sets it running (safety runs;
+                                 * in the model a function of the rest of
+                                 * the state: no states added) */
+/* P4's bound: a scope end is let go at most MAX_LETGO times (at each
+ * let-go, the ones before it) */
+#define LETGO_BOUND_OK(m) (lgn[m] < MAX_LETGO)
+#define LGN_CLR(m) lgn[m] = 0
+#define LGN_LETGO(m) assert(LETGO_BOUND_OK(m)); lgn[m]++
+#else
+#define LGN_CLR(m) skip
+#define LGN_LETGO(m) skip
+#endif
 bool cxr[NP];                   /* p's request is an ...Context one: it
                                  * may be abandoned at any moment */
 byte ncs;                       /* goroutines in an isolated section */
@@ -456,15 +485,51 @@ byte ncs;                       /* goroutines in an isolated section */
 #define HOLD_AGAIN(from) holds(from)
 #endif
 
-/* admitOrHold's hold records letGo (P4): true at the first hold of a
- * scope end, from harmless or idle alike; false on the retry of a member
- * let go (rt), so that its second hold is a hard one, admitted running.
- * LETGO_ALWAYS: the retry's hold may let the member go again (no
- * strike). */
+/* admitOrHold's hold records letGo (P4): true while the member was let
+ * go fewer than MAX_LETGO times in this scope end (lgs, resumeSlow's
+ * letGos), from harmless or idle alike; false once it was let go
+ * MAX_LETGO times, so that its next hold is a hard one, admitted running.
+ * MAX_LETGO is 2 (Go's maxLetGo is 4): the first hold (lgs 0), a retry's
+ * hold that lets go again (0 < lgs < MAX_LETGO) and the hard hold (lgs
+ * MAX_LETGO) are the three kinds of hold; a larger bound only repeats the
+ * middle one (README.md, "Argued or stress-tested only").  With three
+ * members it is 1, the once-only strike (state space: 2 doubles the
+ * three-member run).
+ * LETGO_ALWAYS: every hold may let the member go (no bound);
+ * LETGO_LE: the bound compared with <=, so that the hold after MAX_LETGO
+ * let-gos lets the member go once more. */
+#ifndef MAX_LETGO
+#ifdef THREE
+#define MAX_LETGO 1
+#else
+#define MAX_LETGO 2
+#endif
+#endif
 #ifdef LETGO_ALWAYS
 #define LET_GO(from) true
+#elif defined(LETGO_LE)
+#define LET_GO(from) (lgs <= MAX_LETGO)
 #else
-#define LET_GO(from) (!rt)
+#define LET_GO(from) (lgs < MAX_LETGO)
+#endif
+/* resumeSlow's letGos++ after a let-go (the retry's step).  The count
+ * stops at MAX_LETGO + 1, which only mutants reach (LETGO_LE reaches it,
+ * and is held hard then), so that the let-gos of a mutant without a bound
+ * form a cycle.  LETGO_UNCOUNTED: letGos++ dropped, every hold lets go. */
+#ifdef LETGO_UNCOUNTED
+#define LGS_INC skip
+#else
+#define LGS_INC if :: lgs <= MAX_LETGO -> lgs++ :: else fi
+#endif
+/* The end of a hold decision: the count is kept while the hold let go
+ * (lg, the letGo that HOLD recorded); a hard hold, or no hold, ends the
+ * scope end's let-gos.  LETGO_RESET resets it at every hold decision (the
+ * once-only strike's reset, rt = false before the count, kept): every
+ * retry's hold lets go again. */
+#ifdef LETGO_RESET
+#define LGS_DECIDED lgs = 0
+#else
+#define LGS_DECIDED if :: !(h && lg[me]) -> lgs = 0 :: else fi
 #endif
 
 /* Isolator.mu.  Safety runs use a mutex that anyone may take when it is
@@ -717,7 +782,10 @@ inline enqueue(r) {
  * rescan; the member publishes running itself (r_resume).  Otherwise
  * letGo is cleared and the member set running.  LETGO_NO_WAKE forgets the
  * wake of a member let go.  WITNESS_LETGO: a member is let go;
- * WITNESS_LETGO_HARMLESS: one held as it ended a Harmless scope. */
+ * WITNESS_LETGO_HARMLESS: one held as it ended a Harmless scope;
+ * WITNESS_LETGO_TWICE: one let go a second time in one scope end (its
+ * retry's hold let it go again).  LETGO_BOUND_OK (safety runs): P4's
+ * bound, MAX_LETGO let-gos per scope end, on the ghost count lgn. */
 #ifndef BARGE_LETGO
 #define LETGO_ADMIT(m) (lg[m] && pq0 == NONE && fq0 == NONE)
 #else
@@ -737,10 +805,14 @@ inline admitOne(m, cond) {
 #ifdef WITNESS_LETGO_HARMLESS
 		if :: heldFrom[m] == HARMLESS -> assert(false) :: else fi;
 #endif
+#ifdef WITNESS_LETGO_TWICE
+		if :: lgn[m] > 0 -> assert(false) :: else fi;
+#endif
+		LGN_LETGO(m);
 		inHeld[m] = false; heldFrom[m] = 0;
 		LETGO_SIGNAL(m)                     /* signal */
 	:: inHeld[m] && (cond) && !LETGO_ADMIT(m) ->
-		lg[m] = false;
+		lg[m] = false; LGN_CLR(m);
 		SETSTATE(m, RUN); inHeld[m] = false; heldFrom[m] = 0;
 		sDone[m] = true; sTok[m] = true;     /* signal */
 		plainFrom = 0; fullFrom = 0
@@ -1109,8 +1181,9 @@ inline schedLoop(me) {
 				/* held if the gate holds it (the load under mu) */
 				h = (owner != me) && HOLD_AGAIN(s);
 #ifdef WITNESS_STRIKE
-				/* a member let go is held again */
-				if :: h && rt -> assert(false) :: else fi;
+				/* a member let go MAX_LETGO times is held again:
+				 * a hard hold */
+				if :: h && lgs == MAX_LETGO -> assert(false) :: else fi;
 #endif
 				if
 				:: h && bk ->
@@ -1144,7 +1217,11 @@ inline schedLoop(me) {
 					st[me] = RUN
 				:: else
 				fi;
-				bk = false; rt = false;   /* letGo: used */
+				bk = false;
+				/* letGos: kept while the hold let go; a hard hold
+				 * or none ends them (the ghost too, if none) */
+				if :: !h -> LGN_CLR(me) :: else fi;
+				LGS_DECIDED;
 				/* schedule only for a kick (slow: a Swap took the
 				 * flag): to a scan, nothing else changed; first
 				 * publish's passAwaited (P_PASS) */
@@ -1444,8 +1521,10 @@ active [NP] proctype G() {
 	bool lk, pre, kk, slow, h, sgot, got, cs, pk, fl, tr;
 	bool bk;                    /* admitOrHold: back before mu */
 	bool ka;                    /* the Swap took the awaited flag */
-	bool rt;                    /* resumeSlow's retry after a member was let
-	                             * go: letGo false */
+	byte lgs;                   /* resumeSlow's letGos: the times this
+	                             * scope end was let go (its retries),
+	                             * 0..MAX_LETGO (MAX_LETGO + 1 for mutants
+	                             * only, LGS_INC) */
 
 	if
 	:: me != O -> goto join      /* members Join first */
@@ -1558,7 +1637,7 @@ resumed:
 #define RESUME_HELD false
 #endif
 	atomic {
-		if :: !slow && !ka && !RESUME_HELD && !cs -> RUNS(me); s = 0; rt = false; SE_CLR(me); goto loop
+		if :: !slow && !ka && !RESUME_HELD && !cs -> RUNS(me); s = 0; lgs = 0; LGN_CLR(me); SE_CLR(me); goto loop
 		   :: !slow && !ka && !RESUME_HELD && cs -> s = 0; SE_CLR(me); goto release
 		   :: else -> lk = true; pre = true; ph = P_START; ret = R_RESUME;
 			/* admitOrHold's gate load (g): back if it holds the
@@ -1580,7 +1659,7 @@ resumed:
 #endif
 				lk = false; pre = false; ph = P_EXIT; ret = 0;
 				if
-				:: !cs -> RUNS(me); s = 0; rt = false; SE_CLR(me); goto loop
+				:: !cs -> RUNS(me); s = 0; lgs = 0; LGN_CLR(me); SE_CLR(me); goto loop
 				:: else -> s = 0; SE_CLR(me); goto release
 				fi
 			:: else -> bk = !cs && RESUME_HELD
@@ -1603,18 +1682,20 @@ r_resume:
 	/* woken: letGo, read after the admission (only admitOrHold's holds
 	 * under mu write it, and the member is not held now): let go, its
 	 * word still s (harmless or idle), it runs resume's Swap and gate
-	 * load again (resumeSlow's loop), and a second hold is a hard one
-	 * (rt: letGo false).  The read of lg is merged into the Swap's step:
-	 * nobody else writes lg now.  LETGO_RUNS: it runs on, its word
+	 * load again (resumeSlow's loop), counting the let-go (lgs: letGos++,
+	 * LGS_INC); a hold after MAX_LETGO let-gos is a hard one (letGo
+	 * false).  The read of lg is merged into the Swap's step: nobody else
+	 * writes lg now.  Admitted running (or not held), it runs on, and
+	 * the scope end's count is reset.  LETGO_RUNS: it runs on, its word
 	 * harmless or idle. */
 	if
 #ifndef LETGO_RUNS
-	:: atomic { lg[me] -> lg[me] = false; rt = true; RESUME_SWAP(me) }; goto resumed
+	:: atomic { lg[me] -> lg[me] = false; LGS_INC; RESUME_SWAP(me) }; goto resumed
 #define LG_DONE !lg[me]
 #else
 #define LG_DONE true
 #endif
-	:: atomic { LG_DONE && !cs -> lg[me] = false; RUNS(me); s = 0; SE_CLR(me) }; goto loop
+	:: atomic { LG_DONE && !cs -> lg[me] = false; RUNS(me); s = 0; lgs = 0; LGN_CLR(me); SE_CLR(me) }; goto loop
 	:: atomic { LG_DONE && cs -> s = 0; SE_CLR(me) }; goto release
 	fi;
 
@@ -1906,9 +1987,10 @@ end_sstop:
  *           runs on; the retry's Swap of a member let go leaves it set).
  *           heldA does not say so: a member let go (harmless or idle) is
  *           woken (hm cleared) without running, and may be held again.
- *           LETGO_ALWAYS (no strike) fails it: O isolates back to back,
+ *           LETGO_ALWAYS (no bound) fails it: O isolates back to back,
  *           and A, let go after each release, is held again by O's next
- *           grantAtOnce before its retry's Swap.
+ *           grantAtOnce before its retry's Swap; so do LETGO_UNCOUNTED
+ *           and LETGO_RESET, whose count never reaches the bound.
  *   scopeB  the same for B.
  */
 #ifdef LTL
