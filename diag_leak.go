@@ -20,8 +20,9 @@ import (
 // its group never retired: a leak costs one slot and, if the member was
 // running, every later isolation.
 //
-// One limit: a handle, release func, Scope or end func of an earlier membership
-// that the program keeps (all stale by then) keeps the record reachable, and
+// One limit: a handle, release func, Scope or end func of an earlier
+// membership that the program keeps (all stale by then) keeps the record
+// reachable, and
 // with it a later member of the same record that is dropped without Leave:
 // that leak goes unreported.
 

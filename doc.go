@@ -114,10 +114,9 @@
 // period requested meanwhile waits for it no more than for a member still
 // in its scope; one that begins before it runs holds it back once more,
 // and so on up to 4 times, after which it runs again as above, before the
-// next waiting isolation. A
-// pending full isolation also holds back members ending an idle scope, so
-// that it gets in: once every member is idle it is granted next, or right
-// after the older plain isolations.
+// next waiting isolation. A pending full isolation also holds back members
+// ending an idle scope, so that it gets in: once every member is idle it
+// is granted next, or right after the older plain isolations.
 //
 // # Rules
 //
@@ -163,8 +162,8 @@
 //
 // Mistakes announce themselves. Misuse that can be detected (a stale End,
 // called again, out of order or after its scope ended; a second call of a
-// release func; IsolateFull inside a Harmless scope; using a Member after Leave; more
-// than 1000 open scopes: an End that is never called, as with
+// release func; IsolateFull inside a Harmless scope; using a Member after
+// Leave; more than 1000 open scopes: an End that is never called, as with
 // `m.Harmless()` without `.End()`) panics with a message that starts with
 // "isolate: ", before any state changes: the Isolator stays usable by
 // everyone else. A request that waits longer than [Isolator.StallAfter]

@@ -98,8 +98,8 @@ func (mb *member) grow() {
 
 // A Scope is one harmless, idle, busy or isolate scope of a member, from
 // the call that opened it ([Member.Harmless], [Member.Idle], [Member.Busy],
-// [Member.IsolateScope]) to its End. It is a small value, as runtime/trace's Region is, so that opening a
-// scope allocates nothing:
+// [Member.IsolateScope]) to its End. It is a small value, as
+// runtime/trace's Region is, so that opening a scope allocates nothing:
 //
 //	defer m.Harmless().End()
 //
