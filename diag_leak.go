@@ -22,9 +22,8 @@ import (
 //
 // One limit: a handle, release func, Scope or end func of an earlier
 // membership that the program keeps (all stale by then) keeps the record
-// reachable, and
-// with it a later member of the same record that is dropped without Leave:
-// that leak goes unreported.
+// reachable, and with it a later member of the same record that is dropped
+// without Leave: that leak goes unreported.
 
 // watchLeak arranges for the slot of s to be marked leaked if s becomes
 // unreachable.
